@@ -1,0 +1,115 @@
+//! A message-heavy workload for the kernel benchmark (`cargo xtask bench`), shared by the native and the wasm
+//! measurement so that both time exactly the same work.
+
+use crate::kernel::{Ctx, Describe, Limits, Node, Sim};
+use crate::net::NetConfig;
+use crate::trace::{NodeInfo, NodeView};
+use crate::{FaultPlan, NodeId};
+
+/// A node that forwards every token it receives to a random peer (a hot-potato storm).
+#[derive(Clone, Debug)]
+pub struct Relay {
+    peers: u32,
+    tokens: u32,
+    handled: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Token(pub u64);
+
+impl Describe for Token {
+    fn describe(&self) -> String {
+        format!("token {}", self.0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Tick;
+
+impl Describe for Tick {
+    fn describe(&self) -> String {
+        "tick".into()
+    }
+}
+
+impl Relay {
+    fn forward(&mut self, ctx: &mut Ctx<'_, Token, Tick>, token: u64) {
+        let me = ctx.me();
+        let mut to = ctx.random_between(0, self.peers as u64 - 2) as NodeId;
+        if to >= me {
+            to += 1;
+        }
+        ctx.send(to, Token(token + 1));
+    }
+}
+
+impl Node for Relay {
+    type Msg = Token;
+    type Timer = Tick;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Token, Tick>) {
+        for i in 0..self.tokens {
+            self.forward(ctx, i as u64 * 1_000_000);
+        }
+    }
+
+    fn on_msg(&mut self, ctx: &mut Ctx<'_, Token, Tick>, _from: NodeId, msg: Token) {
+        self.handled += 1;
+        self.forward(ctx, msg.0);
+    }
+
+    fn on_timer(&mut self, _ctx: &mut Ctx<'_, Token, Tick>, _timer: Tick) {}
+
+    fn recover(&self) -> Self {
+        Relay {
+            handled: 0,
+            ..self.clone()
+        }
+    }
+
+    fn view(&self, _now_local_us: i64) -> NodeView {
+        NodeView {
+            status: format!("{} handled", self.handled),
+            ..NodeView::default()
+        }
+    }
+}
+
+/// Run the storm: `nodes` relays (at least 2), each starting `tokens` messages, for `steps` steps.
+/// Returns (steps run, events recorded).
+pub fn message_storm(seed: u64, nodes: u32, tokens: u32, steps: u32) -> (u32, usize) {
+    let nodes = nodes.max(2);
+    let list = (0..nodes)
+        .map(|i| {
+            (
+                NodeInfo {
+                    name: format!("relay {i}"),
+                    role: "relay".into(),
+                },
+                Relay {
+                    peers: nodes,
+                    tokens,
+                    handled: 0,
+                },
+            )
+        })
+        .collect();
+    let limits = Limits {
+        max_steps: steps,
+        max_queue: 1_000_000,
+        horizon_us: u64::MAX,
+    };
+    match Sim::new(
+        list,
+        NetConfig::with_latency_us(100, 5_000),
+        &FaultPlan::new(),
+        seed,
+        limits,
+    ) {
+        Ok(sim) => {
+            let out = sim.run();
+            (out.steps, out.events.len())
+        }
+        Err(_) => (0, 0),
+    }
+}

@@ -1,0 +1,902 @@
+//! The kernel: a priority queue of timed items (starts, deliveries, timers, faults, resumes) over integer
+//! virtual time, popped in (time, insertion order). Each pop that does something is one *step*; after every
+//! step the scenario's invariants are checked.
+
+use crate::clock::Clock;
+use crate::fault::{Fault, FaultPlan, MAX_FAULTS};
+use crate::net::{NetConfig, PPM};
+use crate::trace::{
+    Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone,
+    ViewChange,
+};
+use crate::NodeId;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
+use std::fmt::Debug;
+use thiserror::Error;
+
+/// At most this many nodes in one run.
+pub const MAX_NODES: usize = 64;
+
+pub type TimerId = u64;
+
+/// A short label for a message or a timer, as the trace and the diagrams show it (`SET lock c1:1 NX PX 500`).
+pub trait Describe {
+    fn describe(&self) -> String;
+}
+
+/// A sans-IO state machine. Handlers read time and randomness only from the [`Ctx`] and act only through it.
+pub trait Node: Clone {
+    type Msg: Clone + Debug + Describe;
+    type Timer: Clone + Debug + Describe;
+
+    /// The process starts: at time 0, and after every restart (on the state [`Node::recover`] returned).
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>);
+    fn on_msg(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, from: NodeId, msg: Self::Msg);
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, timer: Self::Timer);
+    /// The node as it restarts after a crash: built only from what it stored durably.
+    fn recover(&self) -> Self;
+    /// What its panel shows, given the node's own clock reading.
+    fn view(&self, now_local_us: i64) -> NodeView;
+}
+
+/// What a handler asked the kernel to do, in order. Public so that unit tests can assert the exact effects a
+/// handler emits (see [`TestCtx`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect<M, T> {
+    Send {
+        to: NodeId,
+        msg: M,
+    },
+    SetTimer {
+        id: TimerId,
+        after_us: u64,
+        timer: T,
+    },
+    CancelTimer {
+        id: TimerId,
+    },
+    Note {
+        text: String,
+        tone: Tone,
+    },
+    SpanOpen {
+        key: &'static str,
+        label: String,
+        tone: Tone,
+    },
+    SpanClose {
+        key: &'static str,
+    },
+}
+
+/// A handler's window on the world: its own clock, its own RNG stream, and an outbox of effects.
+pub struct Ctx<'a, M, T> {
+    me: NodeId,
+    now_local_us: i64,
+    step: u32,
+    rng: &'a mut ChaCha8Rng,
+    next_timer: &'a mut TimerId,
+    effects: &'a mut Vec<Effect<M, T>>,
+}
+
+impl<M, T> Ctx<'_, M, T> {
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+
+    /// The node's own clock (drifted, jumped): not true time.
+    pub fn now_us(&self) -> i64 {
+        self.now_local_us
+    }
+
+    /// The step being processed, for the bookkeeping that lets an invariant point at its causes.
+    pub fn step(&self) -> u32 {
+        self.step
+    }
+
+    /// This node's RNG stream (derived from the run's seed).
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        self.rng
+    }
+
+    /// A uniform draw from `lo..=hi` (just `lo` when the range is empty).
+    pub fn random_between(&mut self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            lo
+        } else {
+            self.rng.random_range(lo..=hi)
+        }
+    }
+
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.effects.push(Effect::Send { to, msg });
+    }
+
+    /// Fire `timer` after `after_us` as measured by this node's clock.
+    pub fn set_timer(&mut self, after_us: u64, timer: T) -> TimerId {
+        let id = *self.next_timer;
+        *self.next_timer += 1;
+        self.effects.push(Effect::SetTimer {
+            id,
+            after_us,
+            timer,
+        });
+        id
+    }
+
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.effects.push(Effect::CancelTimer { id });
+    }
+
+    pub fn note(&mut self, text: impl Into<String>, tone: Tone) {
+        self.effects.push(Effect::Note {
+            text: text.into(),
+            tone,
+        });
+    }
+
+    /// Begin a stretch of time this node is in some state; the views draw it as a bar on the node's lane.
+    pub fn span_open(&mut self, key: &'static str, label: impl Into<String>, tone: Tone) {
+        self.effects.push(Effect::SpanOpen {
+            key,
+            label: label.into(),
+            tone,
+        });
+    }
+
+    pub fn span_close(&mut self, key: &'static str) {
+        self.effects.push(Effect::SpanClose { key });
+    }
+}
+
+/// A context for unit tests of a single handler: call it, then assert the exact effects.
+pub struct TestCtx<M, T> {
+    pub me: NodeId,
+    pub now_us: i64,
+    pub step: u32,
+    rng: ChaCha8Rng,
+    next_timer: TimerId,
+    pub effects: Vec<Effect<M, T>>,
+}
+
+impl<M, T> TestCtx<M, T> {
+    pub fn new(me: NodeId, now_us: i64, seed: u64) -> Self {
+        TestCtx {
+            me,
+            now_us,
+            step: 0,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            next_timer: 0,
+            effects: Vec::new(),
+        }
+    }
+
+    pub fn ctx(&mut self) -> Ctx<'_, M, T> {
+        Ctx {
+            me: self.me,
+            now_local_us: self.now_us,
+            step: self.step,
+            rng: &mut self.rng,
+            next_timer: &mut self.next_timer,
+            effects: &mut self.effects,
+        }
+    }
+
+    /// The messages sent so far, in order; clears nothing.
+    pub fn sent(&self) -> Vec<(NodeId, &M)> {
+        self.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { to, msg } => Some((*to, msg)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn take(&mut self) -> Vec<Effect<M, T>> {
+        std::mem::take(&mut self.effects)
+    }
+}
+
+/// What an invariant can see after a step: every node's state (including crashed ones, frozen as they died).
+pub struct Snapshot<'a, N> {
+    pub nodes: &'a [N],
+    pub conditions: &'a [Condition],
+    pub step: u32,
+    pub now_us: u64,
+}
+
+/// A breach found by an invariant: one plain sentence for a learner and the steps that caused it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Breach {
+    pub severity: Severity,
+    pub message: String,
+    pub steps: Vec<u32>,
+}
+
+/// A named predicate over the whole world, checked after every step. Each distinct breach (by name and message)
+/// is recorded once.
+pub struct Invariant<N> {
+    pub name: &'static str,
+    pub check: fn(&Snapshot<'_, N>, &mut Vec<Breach>),
+}
+
+impl<N> Clone for Invariant<N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<N> Copy for Invariant<N> {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Stop after this many steps (a clear outcome, never a hang).
+    pub max_steps: u32,
+    /// At most this many items pending at once.
+    pub max_queue: usize,
+    /// Virtual time at which the run ends.
+    pub horizon_us: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_steps: 200_000,
+            max_queue: 100_000,
+            horizon_us: 60_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum SimError {
+    #[error("a run needs at least one node")]
+    NoNodes,
+    #[error("{count} nodes is more than the limit of {max}")]
+    TooManyNodes { count: usize, max: usize },
+    #[error("{count} faults is more than the limit of {max}")]
+    TooManyFaults { count: usize, max: usize },
+    #[error("fault `{fault}` names node {node}, but the run has only {count} nodes (0..{count})")]
+    UnknownNode {
+        fault: String,
+        node: NodeId,
+        count: usize,
+    },
+}
+
+#[derive(Clone, Debug)]
+enum Item<M, T> {
+    Start {
+        node: NodeId,
+    },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        msg: M,
+        arrived_at: u64,
+        fate: Option<DropReason>,
+    },
+    Timer {
+        node: NodeId,
+        id: TimerId,
+        timer: T,
+    },
+    Fault(Fault),
+    Resume {
+        node: NodeId,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Queued<M, T> {
+    at: u64,
+    seq: u64,
+    item: Item<M, T>,
+}
+
+impl<M, T> PartialEq for Queued<M, T> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl<M, T> Eq for Queued<M, T> {}
+impl<M, T> PartialOrd for Queued<M, T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<M, T> Ord for Queued<M, T> {
+    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, insertion order) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Slot<M, T> {
+    info: NodeInfo,
+    clock: Clock,
+    rng: ChaCha8Rng,
+    paused_until: u64,
+    live_timers: HashSet<TimerId>,
+    /// Items that reached a paused node, in arrival order; they run when it resumes.
+    deferred: Vec<(u64, Item<M, T>)>,
+    last_view: Option<(Condition, NodeView)>,
+}
+
+/// What a finished run produced (a scenario wraps it into a [`crate::Trace`] with its inputs).
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub nodes: Vec<NodeInfo>,
+    pub events: Vec<Event>,
+    pub views: Vec<ViewChange>,
+    pub steps: u32,
+    pub end_us: u64,
+    pub outcome: Outcome,
+}
+
+/// A run in progress. Cloneable, so a UI can keep checkpoints and replay from the nearest one.
+#[derive(Clone)]
+pub struct Sim<N: Node> {
+    nodes: Vec<N>,
+    conditions: Vec<Condition>,
+    slots: Vec<Slot<N::Msg, N::Timer>>,
+    queue: BinaryHeap<Queued<N::Msg, N::Timer>>,
+    seq: u64,
+    now: u64,
+    step: u32,
+    next_msg: u64,
+    next_timer: TimerId,
+    net: NetConfig,
+    net_rng: ChaCha8Rng,
+    cut: BTreeSet<(NodeId, NodeId)>,
+    invariants: Vec<Invariant<N>>,
+    reported: BTreeSet<(&'static str, String)>,
+    limits: Limits,
+    record_views: bool,
+    queue_overflow: bool,
+    events: Vec<Event>,
+    views: Vec<ViewChange>,
+    outcome: Option<Outcome>,
+    effects: Vec<Effect<N::Msg, N::Timer>>,
+    breaches: Vec<Breach>,
+}
+
+impl<N: Node> Sim<N> {
+    /// Set up a run. Every node gets its own RNG stream derived from `seed`; the network gets another.
+    pub fn new(
+        nodes: Vec<(NodeInfo, N)>,
+        net: NetConfig,
+        faults: &FaultPlan,
+        seed: u64,
+        limits: Limits,
+    ) -> Result<Self, SimError> {
+        let count = nodes.len();
+        if count == 0 {
+            return Err(SimError::NoNodes);
+        }
+        if count > MAX_NODES {
+            return Err(SimError::TooManyNodes {
+                count,
+                max: MAX_NODES,
+            });
+        }
+        if faults.entries().len() > MAX_FAULTS {
+            return Err(SimError::TooManyFaults {
+                count: faults.entries().len(),
+                max: MAX_FAULTS,
+            });
+        }
+        let names: Vec<String> = nodes.iter().map(|(i, _)| i.name.clone()).collect();
+        for entry in faults.entries() {
+            if let Some(&node) = entry.fault.nodes().iter().find(|&&n| n as usize >= count) {
+                let name = |id: NodeId| {
+                    names
+                        .get(id as usize)
+                        .cloned()
+                        .unwrap_or_else(|| format!("node {id}"))
+                };
+                return Err(SimError::UnknownNode {
+                    fault: entry.fault.describe(&name),
+                    node,
+                    count,
+                });
+            }
+        }
+        let stream = |s: u64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(s);
+            rng
+        };
+        let mut sim = Sim {
+            conditions: vec![Condition::Up; count],
+            slots: nodes
+                .iter()
+                .enumerate()
+                .map(|(i, (info, _))| Slot {
+                    info: info.clone(),
+                    clock: Clock::new(),
+                    rng: stream(i as u64 + 1),
+                    paused_until: 0,
+                    live_timers: HashSet::new(),
+                    deferred: Vec::new(),
+                    last_view: None,
+                })
+                .collect(),
+            nodes: nodes.into_iter().map(|(_, n)| n).collect(),
+            queue: BinaryHeap::new(),
+            seq: 0,
+            now: 0,
+            step: 0,
+            next_msg: 0,
+            next_timer: 0,
+            net: NetConfig::with_latency_us(net.latency_min_us, net.latency_max_us),
+            net_rng: stream(0),
+            cut: BTreeSet::new(),
+            invariants: Vec::new(),
+            reported: BTreeSet::new(),
+            limits,
+            record_views: false,
+            queue_overflow: false,
+            events: Vec::new(),
+            views: Vec::new(),
+            outcome: None,
+            effects: Vec::new(),
+            breaches: Vec::new(),
+        };
+        sim.net.loss_ppm = net.loss_ppm.min(PPM);
+        sim.net.dup_ppm = net.dup_ppm.min(PPM);
+        for node in 0..count as NodeId {
+            sim.enqueue(0, Item::Start { node });
+        }
+        for entry in faults.entries() {
+            sim.enqueue(entry.at_us, Item::Fault(entry.fault.clone()));
+        }
+        Ok(sim)
+    }
+
+    pub fn with_invariant(mut self, invariant: Invariant<N>) -> Self {
+        self.invariants.push(invariant);
+        self
+    }
+
+    /// Record every node's panel whenever it changes (for the UI; sweeps leave it off).
+    pub fn record_views(mut self, on: bool) -> Self {
+        self.record_views = on;
+        self
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.now
+    }
+
+    pub fn steps(&self) -> u32 {
+        self.step
+    }
+
+    pub fn nodes(&self) -> &[N] {
+        &self.nodes
+    }
+
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    /// Run one step. Returns false once the run has ended (see [`Sim::outcome`]).
+    pub fn step(&mut self) -> bool {
+        while self.outcome.is_none() {
+            let Some(q) = self.queue.pop() else {
+                self.outcome = Some(Outcome::Quiescent);
+                break;
+            };
+            if q.at > self.limits.horizon_us {
+                self.now = self.limits.horizon_us;
+                self.outcome = Some(Outcome::TimeLimit {
+                    limit_us: self.limits.horizon_us,
+                });
+                break;
+            }
+            if self.step >= self.limits.max_steps {
+                self.outcome = Some(Outcome::StepLimit {
+                    limit: self.limits.max_steps,
+                });
+                break;
+            }
+            self.now = self.now.max(q.at);
+            if self.process(q.item) {
+                self.after_step();
+                self.step += 1;
+                if self.queue_overflow {
+                    self.outcome = Some(Outcome::QueueLimit {
+                        limit: self.limits.max_queue,
+                    });
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Run to the end.
+    pub fn run(mut self) -> RunOutput {
+        while self.step() {}
+        self.finish()
+    }
+
+    /// Stop here and hand over what was recorded.
+    pub fn finish(self) -> RunOutput {
+        RunOutput {
+            nodes: self.slots.into_iter().map(|s| s.info).collect(),
+            events: self.events,
+            views: self.views,
+            steps: self.step,
+            end_us: self.now,
+            outcome: self.outcome.unwrap_or(Outcome::Quiescent),
+        }
+    }
+
+    fn enqueue(&mut self, at: u64, item: Item<N::Msg, N::Timer>) {
+        if self.queue.len() >= self.limits.max_queue {
+            self.queue_overflow = true;
+            return;
+        }
+        self.seq += 1;
+        self.queue.push(Queued {
+            at,
+            seq: self.seq,
+            item,
+        });
+    }
+
+    fn record(&mut self, kind: EventKind) {
+        self.events.push(Event {
+            step: self.step,
+            at_us: self.now,
+            kind,
+        });
+    }
+
+    /// Handle one queue item; false when it turned out to be a no-op (cancelled timer, stale resume, an item
+    /// parked for a paused node), which is not a step.
+    fn process(&mut self, item: Item<N::Msg, N::Timer>) -> bool {
+        match item {
+            Item::Start { node } => match self.conditions[node as usize] {
+                Condition::Down => false,
+                Condition::Paused => self.defer(node, item),
+                Condition::Up => {
+                    self.record(EventKind::Start { node });
+                    self.call(node, |n, ctx| n.on_start(ctx));
+                    true
+                }
+            },
+            Item::Deliver {
+                from,
+                to,
+                id,
+                ref msg,
+                arrived_at,
+                fate,
+            } => {
+                let fate = fate.or_else(|| {
+                    self.cut
+                        .contains(&(from, to))
+                        .then_some(DropReason::LinkCut)
+                });
+                let fate = fate.or((self.conditions[to as usize] == Condition::Down)
+                    .then_some(DropReason::NodeDown));
+                if let Some(reason) = fate {
+                    self.record(EventKind::Drop {
+                        from,
+                        to,
+                        id,
+                        reason,
+                    });
+                    return true;
+                }
+                if self.conditions[to as usize] == Condition::Paused {
+                    return self.defer(to, item);
+                }
+                let msg = msg.clone();
+                self.record(EventKind::Deliver {
+                    from,
+                    to,
+                    id,
+                    waited_us: self.now - arrived_at,
+                });
+                self.call(to, |n, ctx| n.on_msg(ctx, from, msg));
+                true
+            }
+            Item::Timer {
+                node,
+                id,
+                ref timer,
+            } => {
+                if !self.slots[node as usize].live_timers.contains(&id) {
+                    return false;
+                }
+                if self.conditions[node as usize] == Condition::Paused {
+                    return self.defer(node, item);
+                }
+                self.slots[node as usize].live_timers.remove(&id);
+                let timer = timer.clone();
+                self.record(EventKind::Timer {
+                    node,
+                    label: timer.describe(),
+                });
+                self.call(node, |n, ctx| n.on_timer(ctx, timer));
+                true
+            }
+            Item::Resume { node } => {
+                let slot = &self.slots[node as usize];
+                if self.conditions[node as usize] != Condition::Paused
+                    || self.now < slot.paused_until
+                {
+                    return false;
+                }
+                self.conditions[node as usize] = Condition::Up;
+                self.record(EventKind::Resume { node });
+                let deferred = std::mem::take(&mut self.slots[node as usize].deferred);
+                for (arrived_at, item) in deferred {
+                    let item = match item {
+                        Item::Deliver {
+                            from,
+                            to,
+                            id,
+                            msg,
+                            fate,
+                            ..
+                        } => Item::Deliver {
+                            from,
+                            to,
+                            id,
+                            msg,
+                            arrived_at,
+                            fate,
+                        },
+                        other => other,
+                    };
+                    self.enqueue(self.now, item);
+                }
+                true
+            }
+            Item::Fault(fault) => {
+                self.record(EventKind::Fault {
+                    fault: fault.clone(),
+                });
+                self.apply_fault(fault);
+                true
+            }
+        }
+    }
+
+    fn defer(&mut self, node: NodeId, item: Item<N::Msg, N::Timer>) -> bool {
+        let arrived_at = match &item {
+            Item::Deliver { arrived_at, .. } => *arrived_at,
+            _ => self.now,
+        };
+        self.slots[node as usize].deferred.push((arrived_at, item));
+        false
+    }
+
+    fn apply_fault(&mut self, fault: Fault) {
+        let now = self.now;
+        match fault {
+            Fault::Crash { node } => {
+                let i = node as usize;
+                self.conditions[i] = Condition::Down;
+                let slot = &mut self.slots[i];
+                slot.live_timers.clear();
+                slot.deferred.clear();
+                slot.paused_until = 0;
+            }
+            Fault::Restart { node } => {
+                let i = node as usize;
+                if self.conditions[i] == Condition::Down {
+                    self.nodes[i] = self.nodes[i].recover();
+                    self.conditions[i] = Condition::Up;
+                    self.record(EventKind::Start { node });
+                    self.call(node, |n, ctx| n.on_start(ctx));
+                }
+            }
+            Fault::Pause { node, for_us } => {
+                let i = node as usize;
+                if self.conditions[i] != Condition::Down {
+                    let until = now.saturating_add(for_us);
+                    let slot = &mut self.slots[i];
+                    slot.paused_until = slot.paused_until.max(until);
+                    self.conditions[i] = Condition::Paused;
+                    self.enqueue(until, Item::Resume { node });
+                }
+            }
+            Fault::ClockDrift { node, ppm } => self.slots[node as usize].clock.set_drift(now, ppm),
+            Fault::ClockJump { node, by_us } => self.slots[node as usize].clock.jump(now, by_us),
+            Fault::Cut { from, to, both } => {
+                self.cut.insert((from, to));
+                if both {
+                    self.cut.insert((to, from));
+                }
+            }
+            Fault::Heal { from, to, both } => {
+                self.cut.remove(&(from, to));
+                if both {
+                    self.cut.remove(&(to, from));
+                }
+            }
+            Fault::HealAll => self.cut.clear(),
+        }
+    }
+
+    /// Run a handler of `node` and apply the effects it emitted, in order.
+    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer>)) {
+        let i = node as usize;
+        let mut effects = std::mem::take(&mut self.effects);
+        {
+            let slot = &mut self.slots[i];
+            let mut ctx = Ctx {
+                me: node,
+                now_local_us: slot.clock.local_at(self.now),
+                step: self.step,
+                rng: &mut slot.rng,
+                next_timer: &mut self.next_timer,
+                effects: &mut effects,
+            };
+            f(&mut self.nodes[i], &mut ctx);
+        }
+        for effect in effects.drain(..) {
+            self.apply(node, effect);
+        }
+        self.effects = effects;
+    }
+
+    fn apply(&mut self, node: NodeId, effect: Effect<N::Msg, N::Timer>) {
+        match effect {
+            Effect::Send { to, msg } => {
+                if to as usize >= self.nodes.len() {
+                    let text = format!("tried to send to node {to}, which does not exist; dropped");
+                    self.record(EventKind::Note {
+                        node,
+                        text,
+                        tone: Tone::Bad,
+                    });
+                    return;
+                }
+                let copies = if self.chance(self.net.dup_ppm) { 2 } else { 1 };
+                for copy in 0..copies {
+                    self.send(node, to, msg.clone(), copy > 0);
+                }
+            }
+            Effect::SetTimer {
+                id,
+                after_us,
+                timer,
+            } => {
+                let slot = &mut self.slots[node as usize];
+                slot.live_timers.insert(id);
+                let at = self.now.saturating_add(slot.clock.true_duration(after_us));
+                self.enqueue(at, Item::Timer { node, id, timer });
+            }
+            Effect::CancelTimer { id } => {
+                self.slots[node as usize].live_timers.remove(&id);
+            }
+            Effect::Note { text, tone } => self.record(EventKind::Note { node, text, tone }),
+            Effect::SpanOpen { key, label, tone } => self.record(EventKind::SpanOpen {
+                node,
+                key: key.to_string(),
+                label,
+                tone,
+            }),
+            Effect::SpanClose { key } => self.record(EventKind::SpanClose {
+                node,
+                key: key.to_string(),
+            }),
+        }
+    }
+
+    fn chance(&mut self, ppm: u32) -> bool {
+        ppm > 0 && self.net_rng.random_range(0..PPM) < ppm
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg, dup: bool) {
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let latency = if self.net.latency_max_us > self.net.latency_min_us {
+            self.net_rng
+                .random_range(self.net.latency_min_us..=self.net.latency_max_us)
+        } else {
+            self.net.latency_min_us
+        };
+        let lost = self.chance(self.net.loss_ppm);
+        let fate = if self.cut.contains(&(from, to)) {
+            Some(DropReason::LinkCut)
+        } else if lost {
+            Some(DropReason::Loss)
+        } else {
+            None
+        };
+        let at = self.now.saturating_add(latency);
+        let label = msg.describe();
+        self.record(EventKind::Send {
+            from,
+            to,
+            id,
+            label,
+            arrives_at_us: at,
+            dup,
+        });
+        self.enqueue(
+            at,
+            Item::Deliver {
+                from,
+                to,
+                id,
+                msg,
+                arrived_at: at,
+                fate,
+            },
+        );
+    }
+
+    fn after_step(&mut self) {
+        let mut breaches = std::mem::take(&mut self.breaches);
+        for inv in &self.invariants {
+            let snapshot = Snapshot {
+                nodes: &self.nodes,
+                conditions: &self.conditions,
+                step: self.step,
+                now_us: self.now,
+            };
+            (inv.check)(&snapshot, &mut breaches);
+            for b in breaches.drain(..) {
+                if self.reported.insert((inv.name, b.message.clone())) {
+                    self.events.push(Event {
+                        step: self.step,
+                        at_us: self.now,
+                        kind: EventKind::Breach {
+                            invariant: inv.name.to_string(),
+                            severity: b.severity,
+                            message: b.message,
+                            steps: b.steps,
+                        },
+                    });
+                }
+            }
+        }
+        self.breaches = breaches;
+        if self.record_views {
+            for i in 0..self.nodes.len() {
+                let condition = self.conditions[i];
+                let view = if condition == Condition::Down {
+                    NodeView {
+                        status: "down (crashed)".into(),
+                        tone: Tone::Bad,
+                        fields: Vec::new(),
+                    }
+                } else {
+                    self.nodes[i].view(self.slots[i].clock.local_at(self.now))
+                };
+                let slot = &mut self.slots[i];
+                if slot.last_view.as_ref() != Some(&(condition, view.clone())) {
+                    slot.last_view = Some((condition, view.clone()));
+                    self.views.push(ViewChange {
+                        step: self.step,
+                        node: i as NodeId,
+                        condition,
+                        view,
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Scenario parameters: every number a user can set has a default, a range and a one-line doc, defined once in
+//! the scenario and used by the URL parser, the UI knobs, the CLI `--set` and the docs.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use thiserror::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    Int {
+        default: i64,
+        min: i64,
+        max: i64,
+        unit: &'static str,
+    },
+    Bool {
+        default: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamSpec {
+    pub key: &'static str,
+    /// One line for a learner: what this knob changes.
+    pub doc: &'static str,
+    pub kind: ParamKind,
+}
+
+impl ParamSpec {
+    pub const fn int(
+        key: &'static str,
+        default: i64,
+        min: i64,
+        max: i64,
+        unit: &'static str,
+        doc: &'static str,
+    ) -> Self {
+        ParamSpec {
+            key,
+            doc,
+            kind: ParamKind::Int {
+                default,
+                min,
+                max,
+                unit,
+            },
+        }
+    }
+
+    pub const fn bool(key: &'static str, default: bool, doc: &'static str) -> Self {
+        ParamSpec {
+            key,
+            doc,
+            kind: ParamKind::Bool { default },
+        }
+    }
+
+    pub fn default_value(&self) -> ParamValue {
+        match self.kind {
+            ParamKind::Int { default, .. } => ParamValue::Int(default),
+            ParamKind::Bool { default } => ParamValue::Bool(default),
+        }
+    }
+
+    /// `0..=60000 ms`, `true|false`: the accepted values, for messages and docs.
+    pub fn range_text(&self) -> String {
+        match self.kind {
+            ParamKind::Int { min, max, unit, .. } if unit.is_empty() => format!("{min}..={max}"),
+            ParamKind::Int { min, max, unit, .. } => format!("{min}..={max} {unit}"),
+            ParamKind::Bool { .. } => "true|false".to_string(),
+        }
+    }
+
+    /// Parse and range-check a value given as text (URL, CLI, a text box).
+    pub fn parse(&self, raw: &str) -> Result<ParamValue, ParamError> {
+        let raw = raw.trim();
+        match self.kind {
+            ParamKind::Int { .. } => {
+                let v: i64 = raw
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|_| ParamError::NotANumber {
+                        key: self.key.to_string(),
+                        raw: raw.to_string(),
+                        range: self.range_text(),
+                    })?;
+                self.check(ParamValue::Int(v))
+                    .map(|_| ParamValue::Int(v))
+                    .map_err(|_| ParamError::OutOfRange {
+                        key: self.key.to_string(),
+                        value: v,
+                        range: self.range_text(),
+                    })
+            }
+            ParamKind::Bool { .. } => match raw.to_ascii_lowercase().as_str() {
+                "true" | "1" | "on" | "yes" => Ok(ParamValue::Bool(true)),
+                "false" | "0" | "off" | "no" => Ok(ParamValue::Bool(false)),
+                _ => Err(ParamError::NotABool {
+                    key: self.key.to_string(),
+                    raw: raw.to_string(),
+                }),
+            },
+        }
+    }
+
+    /// Check a typed value against this spec.
+    pub fn check(&self, value: ParamValue) -> Result<(), ParamError> {
+        match (self.kind, value) {
+            (ParamKind::Int { min, max, .. }, ParamValue::Int(v)) if v >= min && v <= max => Ok(()),
+            (ParamKind::Int { .. }, ParamValue::Int(v)) => Err(ParamError::OutOfRange {
+                key: self.key.to_string(),
+                value: v,
+                range: self.range_text(),
+            }),
+            (ParamKind::Bool { .. }, ParamValue::Bool(_)) => Ok(()),
+            (_, v) => Err(ParamError::WrongType {
+                key: self.key.to_string(),
+                raw: v.to_string(),
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(i64),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Int(v) => write!(f, "{v}"),
+            ParamValue::Bool(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ParamError {
+    #[error("unknown parameter `{key}`; known: {known}")]
+    UnknownKey { key: String, known: String },
+    #[error("`{key}` must be a whole number in {range}, not `{raw}`")]
+    NotANumber {
+        key: String,
+        raw: String,
+        range: String,
+    },
+    #[error("`{key}` must be true or false, not `{raw}`")]
+    NotABool { key: String, raw: String },
+    #[error("`{key}` = {value} is out of range {range}")]
+    OutOfRange {
+        key: String,
+        value: i64,
+        range: String,
+    },
+    #[error("`{key}` has the wrong type of value `{raw}`")]
+    WrongType { key: String, raw: String },
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// A full set of values for a scenario's parameters (every key present, each within its range).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    specs: &'static [ParamSpec],
+    values: Vec<ParamValue>,
+}
+
+impl Params {
+    pub fn defaults(specs: &'static [ParamSpec]) -> Self {
+        Params {
+            specs,
+            values: specs.iter().map(ParamSpec::default_value).collect(),
+        }
+    }
+
+    pub fn specs(&self) -> &'static [ParamSpec] {
+        self.specs
+    }
+
+    fn index(&self, key: &str) -> Result<usize, ParamError> {
+        self.specs
+            .iter()
+            .position(|s| s.key == key)
+            .ok_or_else(|| ParamError::UnknownKey {
+                key: key.to_string(),
+                known: self
+                    .specs
+                    .iter()
+                    .map(|s| s.key)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    pub fn spec(&self, key: &str) -> Option<&'static ParamSpec> {
+        self.specs.iter().find(|s| s.key == key)
+    }
+
+    /// Set `key` from text. On error nothing changes.
+    pub fn set(&mut self, key: &str, raw: &str) -> Result<(), ParamError> {
+        let i = self.index(key)?;
+        self.values[i] = self.specs[i].parse(raw)?;
+        Ok(())
+    }
+
+    /// Set `key` to a typed value. On error nothing changes.
+    pub fn set_value(&mut self, key: &str, value: ParamValue) -> Result<(), ParamError> {
+        let i = self.index(key)?;
+        self.specs[i].check(value)?;
+        self.values[i] = value;
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Option<ParamValue> {
+        self.index(key).ok().map(|i| self.values[i])
+    }
+
+    /// The integer value of `key`. Keys are the scenario's own constants; an unknown key reads as 0 (and fails
+    /// the scenario's tests), never as a panic in the browser.
+    pub fn int(&self, key: &str) -> i64 {
+        match self.get(key) {
+            Some(ParamValue::Int(v)) => v,
+            _ => {
+                debug_assert!(false, "no integer parameter `{key}`");
+                0
+            }
+        }
+    }
+
+    /// The boolean value of `key` (false for an unknown key, like [`Params::int`]).
+    pub fn bool(&self, key: &str) -> bool {
+        match self.get(key) {
+            Some(ParamValue::Bool(v)) => v,
+            _ => {
+                debug_assert!(false, "no boolean parameter `{key}`");
+                false
+            }
+        }
+    }
+
+    /// `int(key)` as a non-negative count of microseconds, for `*_ms` parameters.
+    pub fn ms_as_us(&self, key: &str) -> u64 {
+        self.int(key).max(0) as u64 * crate::US_PER_MS
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static ParamSpec, ParamValue)> + '_ {
+        self.specs.iter().zip(self.values.iter().copied())
+    }
+
+    /// Only the values that differ from their defaults: what a URL or a repro command needs to carry.
+    pub fn non_default(&self) -> impl Iterator<Item = (&'static ParamSpec, ParamValue)> + '_ {
+        self.iter().filter(|(s, v)| s.default_value() != *v)
+    }
+
+    pub fn to_map(&self) -> BTreeMap<String, ParamValue> {
+        self.iter().map(|(s, v)| (s.key.to_string(), v)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SPECS: &[ParamSpec] = &[
+        ParamSpec::int("ttl_ms", 500, 10, 60_000, "ms", "lock lease"),
+        ParamSpec::bool("fencing", false, "tokens"),
+    ];
+
+    #[test]
+    fn defaults_and_sets() {
+        let mut p = Params::defaults(SPECS);
+        assert_eq!(p.int("ttl_ms"), 500);
+        assert!(!p.bool("fencing"));
+        p.set("ttl_ms", "1_000").unwrap();
+        p.set("fencing", "on").unwrap();
+        assert_eq!(p.int("ttl_ms"), 1000);
+        assert!(p.bool("fencing"));
+        assert_eq!(p.non_default().count(), 2);
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error_and_changes_nothing() {
+        let mut p = Params::defaults(SPECS);
+        let e = p.set("ttl_ms", "abc").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`ttl_ms` must be a whole number in 10..=60000 ms, not `abc`"
+        );
+        let e = p.set("ttl_ms", "5").unwrap_err();
+        assert_eq!(e.to_string(), "`ttl_ms` = 5 is out of range 10..=60000 ms");
+        let e = p.set("fencing", "maybe").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`fencing` must be true or false, not `maybe`"
+        );
+        let e = p.set("nope", "1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown parameter `nope`; known: ttl_ms, fencing"
+        );
+        let e = p.set_value("ttl_ms", ParamValue::Bool(true)).unwrap_err();
+        assert!(matches!(e, ParamError::WrongType { .. }));
+        assert_eq!(p, Params::defaults(SPECS));
+    }
+}

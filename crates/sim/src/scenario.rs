@@ -1,0 +1,94 @@
+//! What a scenario offers to the CLI, the tests and the browser: identity, docs for learners, parameters, and a
+//! run from (parameters, seed, fault plan) to a trace.
+
+use crate::fault::FaultPlan;
+use crate::kernel::{Limits, RunOutput, SimError};
+use crate::params::{ParamError, ParamSpec, Params};
+use crate::trace::{Trace, TRACE_VERSION};
+use thiserror::Error;
+
+/// A titled part of a scenario's narrative for learners.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub title: &'static str,
+    pub body: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Record every node's panel whenever it changes (the UI wants it; sweeps do not).
+    pub record_views: bool,
+    pub max_steps: u32,
+    pub max_queue: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        let l = Limits::default();
+        RunOptions {
+            record_views: false,
+            max_steps: l.max_steps,
+            max_queue: l.max_queue,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(transparent)]
+    Sim(#[from] SimError),
+}
+
+pub trait Scenario: Sync {
+    /// The id used by the CLI and the URL: `redis-lock`.
+    fn id(&self) -> &'static str;
+    fn title(&self) -> &'static str;
+    /// One line for `faultline list`.
+    fn summary(&self) -> &'static str;
+    /// What to watch for, why it fails, why the fix works, and where it comes from.
+    fn narrative(&self) -> &'static [Section];
+    fn params(&self) -> &'static [ParamSpec];
+    /// A seed whose run with default parameters shows the scenario's point.
+    fn canonical_seed(&self) -> u64;
+    fn run(
+        &self,
+        params: &Params,
+        seed: u64,
+        faults: &FaultPlan,
+        opts: &RunOptions,
+    ) -> Result<Trace, RunError>;
+
+    fn default_params(&self) -> Params {
+        Params::defaults(self.params())
+    }
+}
+
+impl Trace {
+    /// Wrap a finished run with its inputs and seal it with its hash.
+    pub fn from_run(
+        scenario: &str,
+        seed: u64,
+        params: &Params,
+        faults: &FaultPlan,
+        out: RunOutput,
+    ) -> Trace {
+        let mut t = Trace {
+            version: TRACE_VERSION,
+            scenario: scenario.to_string(),
+            seed,
+            params: params.to_map(),
+            faults: faults.clone(),
+            nodes: out.nodes,
+            steps: out.steps,
+            end_us: out.end_us,
+            outcome: out.outcome,
+            events: out.events,
+            views: out.views,
+            hash: String::new(),
+        };
+        t.hash = t.compute_hash();
+        t
+    }
+}

@@ -1,0 +1,354 @@
+//! The trace: the product's spine. Serializable, versioned and hashed; the UI replays it, tests pin it, and
+//! native and wasm builds must produce the same hash for the same inputs.
+
+use crate::fault::{fmt_us, Fault, FaultPlan};
+use crate::params::ParamValue;
+use crate::NodeId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped whenever the meaning or shape of a trace changes; an import of another version is refused.
+pub const TRACE_VERSION: u32 = 1;
+
+/// How an event, a note or a node's status should look: the UI picks colours from it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    #[default]
+    Neutral,
+    Info,
+    Good,
+    Warn,
+    Bad,
+}
+
+/// A node as the views draw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// `client 1`, `redis`, `storage`.
+    pub name: String,
+    /// The node's kind in its scenario, for grouping and styling: `client`, `redis`, `storage`.
+    pub role: String,
+}
+
+/// What a node shows on its panel at some step: a short status and labelled fields, chosen by its scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeView {
+    pub status: String,
+    pub tone: Tone,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Whether the process is running, stopped in a pause, or down.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    #[default]
+    Up,
+    Paused,
+    Down,
+}
+
+/// A node's panel as of `step` (recorded only when it changed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewChange {
+    pub step: u32,
+    pub node: NodeId,
+    pub condition: Condition,
+    pub view: NodeView,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The network lost it (the loss probability).
+    Loss,
+    /// The link was cut by a partition.
+    LinkCut,
+    /// The receiver was down when it arrived.
+    NodeDown,
+}
+
+impl DropReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DropReason::Loss => "lost by the network",
+            DropReason::LinkCut => "link is cut",
+            DropReason::NodeDown => "receiver is down",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// A safety property broke: the run is wrong.
+    Violation,
+    /// Something a learner should notice that is not (by itself) a breach, e.g. two clients believing they hold
+    /// a lock while fencing keeps the data safe.
+    Observation,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The node's process started (at time 0, and again after each restart).
+    Start {
+        node: NodeId,
+    },
+    /// `from` sent message `id`; it arrives at `arrives_at_us` unless dropped (`dup`: a duplicate copy).
+    Send {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        label: String,
+        arrives_at_us: u64,
+        dup: bool,
+    },
+    /// `to` handled message `id`. `waited_us` > 0 when the message had to wait for a paused receiver.
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        waited_us: u64,
+    },
+    /// Message `id` never arrived.
+    Drop {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        reason: DropReason,
+    },
+    /// A timer the node had set fired.
+    Timer {
+        node: NodeId,
+        label: String,
+    },
+    /// Something the node wants a learner to see (`rejected: token 33 < 34`).
+    Note {
+        node: NodeId,
+        text: String,
+        tone: Tone,
+    },
+    /// A stretch of time a node is in some state (`holds the lock`), until the matching close.
+    SpanOpen {
+        node: NodeId,
+        key: String,
+        label: String,
+        tone: Tone,
+    },
+    SpanClose {
+        node: NodeId,
+        key: String,
+    },
+    /// A fault of the plan struck.
+    Fault {
+        fault: Fault,
+    },
+    /// A paused node runs again.
+    Resume {
+        node: NodeId,
+    },
+    /// An invariant broke, or an observation worth a learner's attention; `steps` are the steps that caused it.
+    Breach {
+        invariant: String,
+        severity: Severity,
+        message: String,
+        steps: Vec<u32>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub step: u32,
+    pub at_us: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// How the run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Nothing left to do: every node is idle.
+    Quiescent,
+    /// The run reached its time horizon.
+    TimeLimit { limit_us: u64 },
+    /// The run was cut off after `limit` steps (probably a livelock, or a limit set too low).
+    StepLimit { limit: u32 },
+    /// More events were pending at once than the queue allows (probably a message storm).
+    QueueLimit { limit: usize },
+}
+
+impl Outcome {
+    /// A limit was hit that cut the run short: worth a clear message wherever the trace is shown.
+    pub fn limit_message(&self) -> Option<String> {
+        match self {
+            Outcome::StepLimit { limit } => {
+                Some(format!("the run was stopped after {limit} steps (the step limit); what follows is cut off"))
+            }
+            Outcome::QueueLimit { limit } => Some(format!(
+                "the run was stopped: more than {limit} events were pending at once (the queue limit)"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A whole run: its inputs, every event, how it ended, and a stable hash of all of that.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    pub version: u32,
+    pub scenario: String,
+    pub seed: u64,
+    pub params: BTreeMap<String, ParamValue>,
+    pub faults: FaultPlan,
+    pub nodes: Vec<NodeInfo>,
+    /// Number of steps (kernel events); every event belongs to one step in `0..steps`.
+    pub steps: u32,
+    pub end_us: u64,
+    pub outcome: Outcome,
+    pub events: Vec<Event>,
+    /// Panel contents, recorded only when asked for (the UI asks; sweeps do not). Not part of the hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<ViewChange>,
+    pub hash: String,
+}
+
+/// The part of a trace its hash covers: inputs, events and outcome.
+#[derive(Serialize)]
+struct Hashed<'a> {
+    version: u32,
+    scenario: &'a str,
+    seed: u64,
+    params: &'a BTreeMap<String, ParamValue>,
+    faults: &'a FaultPlan,
+    nodes: &'a [NodeInfo],
+    steps: u32,
+    end_us: u64,
+    outcome: &'a Outcome,
+    events: &'a [Event],
+}
+
+impl Trace {
+    /// The stable hash of this trace's inputs, events and outcome (16 hex digits).
+    pub fn compute_hash(&self) -> String {
+        crate::hash::hash_json(&Hashed {
+            version: self.version,
+            scenario: &self.scenario,
+            seed: self.seed,
+            params: &self.params,
+            faults: &self.faults,
+            nodes: &self.nodes,
+            steps: self.steps,
+            end_us: self.end_us,
+            outcome: &self.outcome,
+            events: &self.events,
+        })
+    }
+
+    pub fn node_name(&self, id: NodeId) -> String {
+        self.nodes
+            .get(id as usize)
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| format!("node {id}"))
+    }
+
+    /// The breaches of the given severity, in order.
+    pub fn breaches(
+        &self,
+        severity: Severity,
+    ) -> impl Iterator<Item = (&Event, &str, &str, &[u32])> {
+        self.events.iter().filter_map(move |e| match &e.kind {
+            EventKind::Breach {
+                invariant,
+                severity: s,
+                message,
+                steps,
+            } if *s == severity => {
+                Some((e, invariant.as_str(), message.as_str(), steps.as_slice()))
+            }
+            _ => None,
+        })
+    }
+
+    pub fn violations(&self) -> impl Iterator<Item = (&Event, &str, &str, &[u32])> {
+        self.breaches(Severity::Violation)
+    }
+
+    /// The label of message `id`, from its send event.
+    pub fn message_label(&self, id: u64) -> Option<&str> {
+        self.events.iter().find_map(|e| match &e.kind {
+            EventKind::Send { id: i, label, .. } if *i == id => Some(label.as_str()),
+            _ => None,
+        })
+    }
+
+    /// One line for a learner: what happened in this event (without its time).
+    pub fn describe(&self, event: &Event) -> String {
+        let n = |id: NodeId| self.node_name(id);
+        match &event.kind {
+            EventKind::Start { node } => format!("{} starts", n(*node)),
+            EventKind::Send {
+                from,
+                to,
+                label,
+                dup,
+                ..
+            } => {
+                format!(
+                    "{} -> {}: {label}{}",
+                    n(*from),
+                    n(*to),
+                    if *dup { " (duplicate)" } else { "" }
+                )
+            }
+            EventKind::Deliver {
+                from,
+                to,
+                id,
+                waited_us,
+            } => {
+                let label = self.message_label(*id).unwrap_or("?");
+                let waited = if *waited_us > 0 {
+                    format!(
+                        " (it waited {} for the paused receiver)",
+                        fmt_us(*waited_us as i64)
+                    )
+                } else {
+                    String::new()
+                };
+                format!("{} <- {}: {label}{waited}", n(*to), n(*from))
+            }
+            EventKind::Drop {
+                from,
+                to,
+                id,
+                reason,
+            } => {
+                let label = self.message_label(*id).unwrap_or("?");
+                format!(
+                    "dropped {} -> {}: {label} ({})",
+                    n(*from),
+                    n(*to),
+                    reason.describe()
+                )
+            }
+            EventKind::Timer { node, label } => format!("{}: timer {label}", n(*node)),
+            EventKind::Note { node, text, .. } => format!("{}: {text}", n(*node)),
+            EventKind::SpanOpen { node, label, .. } => format!("{}: {label} (begins)", n(*node)),
+            EventKind::SpanClose { node, key } => format!("{}: {key} (ends)", n(*node)),
+            EventKind::Fault { fault } => format!("FAULT: {}", fault.describe(&n)),
+            EventKind::Resume { node } => format!("{} resumes after its pause", n(*node)),
+            EventKind::Breach {
+                invariant,
+                severity,
+                message,
+                ..
+            } => match severity {
+                Severity::Violation => format!("VIOLATION of {invariant}: {message}"),
+                Severity::Observation => format!("observation ({invariant}): {message}"),
+            },
+        }
+    }
+}
