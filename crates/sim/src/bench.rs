@@ -61,17 +61,11 @@ impl Node for Relay {
     fn on_timer(&mut self, _ctx: &mut Ctx<'_, Token, Tick>, _timer: Tick) {}
 
     fn recover(&self) -> Self {
-        Relay {
-            handled: 0,
-            ..self.clone()
-        }
+        Relay { handled: 0, ..self.clone() }
     }
 
     fn view(&self, _now_local_us: i64) -> NodeView {
-        NodeView {
-            status: format!("{} handled", self.handled),
-            ..NodeView::default()
-        }
+        NodeView { status: format!("{} handled", self.handled), ..NodeView::default() }
     }
 }
 
@@ -81,31 +75,11 @@ pub fn message_storm(seed: u64, nodes: u32, tokens: u32, steps: u32) -> (u32, us
     let nodes = nodes.max(2);
     let list = (0..nodes)
         .map(|i| {
-            (
-                NodeInfo {
-                    name: format!("relay {i}"),
-                    role: "relay".into(),
-                },
-                Relay {
-                    peers: nodes,
-                    tokens,
-                    handled: 0,
-                },
-            )
+            (NodeInfo { name: format!("relay {i}"), role: "relay".into() }, Relay { peers: nodes, tokens, handled: 0 })
         })
         .collect();
-    let limits = Limits {
-        max_steps: steps,
-        max_queue: 1_000_000,
-        horizon_us: u64::MAX,
-    };
-    match Sim::new(
-        list,
-        NetConfig::with_latency_us(100, 5_000),
-        &FaultPlan::new(),
-        seed,
-        limits,
-    ) {
+    let limits = Limits { max_steps: steps, max_queue: 1_000_000, horizon_us: u64::MAX };
+    match Sim::new(list, NetConfig::with_latency_us(100, 5_000), &FaultPlan::new(), seed, limits) {
         Ok(sim) => {
             let out = sim.run();
             (out.steps, out.events.len())

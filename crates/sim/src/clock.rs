@@ -26,11 +26,7 @@ impl Default for Clock {
 impl Clock {
     /// A perfect clock that reads 0 at true time 0.
     pub fn new() -> Self {
-        Clock {
-            drift_ppm: 0,
-            base_true_us: 0,
-            base_local_us: 0,
-        }
+        Clock { drift_ppm: 0, base_true_us: 0, base_local_us: 0 }
     }
 
     pub fn drift_ppm(&self) -> i64 {

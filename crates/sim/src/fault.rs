@@ -22,17 +22,9 @@ pub enum Fault {
     /// The node's clock steps by `by_us` (forwards or backwards).
     ClockJump { node: NodeId, by_us: i64 },
     /// Messages from `from` to `to` are lost (and the other way too when `both`).
-    Cut {
-        from: NodeId,
-        to: NodeId,
-        both: bool,
-    },
+    Cut { from: NodeId, to: NodeId, both: bool },
     /// Undo a cut.
-    Heal {
-        from: NodeId,
-        to: NodeId,
-        both: bool,
-    },
+    Heal { from: NodeId, to: NodeId, both: bool },
     /// Heal every cut link.
     HealAll,
 }
@@ -58,11 +50,7 @@ impl Fault {
             Fault::Crash { node } => format!("{} crashes", name(node)),
             Fault::Restart { node } => format!("{} restarts from its durable state", name(node)),
             Fault::Pause { node, for_us } => {
-                format!(
-                    "{} is paused (stop-the-world GC) for {}",
-                    name(node),
-                    fmt_us(for_us as i64)
-                )
+                format!("{} is paused (stop-the-world GC) for {}", name(node), fmt_us(for_us as i64))
             }
             Fault::ClockDrift { node, ppm } => {
                 format!("{}'s clock now drifts {ppm:+} ppm", name(node))
@@ -155,21 +143,8 @@ mod tests {
     #[test]
     fn plan_round_trips_through_json() {
         let mut plan = FaultPlan::new();
-        plan.push(
-            30_000,
-            Fault::Pause {
-                node: 0,
-                for_us: 800_000,
-            },
-        )
-        .push(
-            5,
-            Fault::Cut {
-                from: 1,
-                to: 2,
-                both: false,
-            },
-        );
+        plan.push(30_000, Fault::Pause { node: 0, for_us: 800_000 })
+            .push(5, Fault::Cut { from: 1, to: 2, both: false });
         let json = serde_json::to_string(&plan).unwrap();
         assert!(json.contains(r#""kind":"pause""#), "{json}");
         let back: FaultPlan = serde_json::from_str(&json).unwrap();

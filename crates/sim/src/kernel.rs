@@ -5,10 +5,7 @@
 use crate::clock::Clock;
 use crate::fault::{Fault, FaultPlan, MAX_FAULTS};
 use crate::net::{NetConfig, PPM};
-use crate::trace::{
-    Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone,
-    ViewChange,
-};
+use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, ViewChange};
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -46,30 +43,12 @@ pub trait Node: Clone {
 /// handler emits (see [`TestCtx`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect<M, T> {
-    Send {
-        to: NodeId,
-        msg: M,
-    },
-    SetTimer {
-        id: TimerId,
-        after_us: u64,
-        timer: T,
-    },
-    CancelTimer {
-        id: TimerId,
-    },
-    Note {
-        text: String,
-        tone: Tone,
-    },
-    SpanOpen {
-        key: &'static str,
-        label: String,
-        tone: Tone,
-    },
-    SpanClose {
-        key: &'static str,
-    },
+    Send { to: NodeId, msg: M },
+    SetTimer { id: TimerId, after_us: u64, timer: T },
+    CancelTimer { id: TimerId },
+    Note { text: String, tone: Tone },
+    SpanOpen { key: &'static str, label: String, tone: Tone },
+    SpanClose { key: &'static str },
 }
 
 /// A handler's window on the world: its own clock, its own RNG stream, and an outbox of effects.
@@ -119,11 +98,7 @@ impl<M, T> Ctx<'_, M, T> {
     pub fn set_timer(&mut self, after_us: u64, timer: T) -> TimerId {
         let id = *self.next_timer;
         *self.next_timer += 1;
-        self.effects.push(Effect::SetTimer {
-            id,
-            after_us,
-            timer,
-        });
+        self.effects.push(Effect::SetTimer { id, after_us, timer });
         id
     }
 
@@ -132,19 +107,12 @@ impl<M, T> Ctx<'_, M, T> {
     }
 
     pub fn note(&mut self, text: impl Into<String>, tone: Tone) {
-        self.effects.push(Effect::Note {
-            text: text.into(),
-            tone,
-        });
+        self.effects.push(Effect::Note { text: text.into(), tone });
     }
 
     /// Begin a stretch of time this node is in some state; the views draw it as a bar on the node's lane.
     pub fn span_open(&mut self, key: &'static str, label: impl Into<String>, tone: Tone) {
-        self.effects.push(Effect::SpanOpen {
-            key,
-            label: label.into(),
-            tone,
-        });
+        self.effects.push(Effect::SpanOpen { key, label: label.into(), tone });
     }
 
     pub fn span_close(&mut self, key: &'static str) {
@@ -164,14 +132,7 @@ pub struct TestCtx<M, T> {
 
 impl<M, T> TestCtx<M, T> {
     pub fn new(me: NodeId, now_us: i64, seed: u64) -> Self {
-        TestCtx {
-            me,
-            now_us,
-            step: 0,
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            next_timer: 0,
-            effects: Vec::new(),
-        }
+        TestCtx { me, now_us, step: 0, rng: ChaCha8Rng::seed_from_u64(seed), next_timer: 0, effects: Vec::new() }
     }
 
     pub fn ctx(&mut self) -> Ctx<'_, M, T> {
@@ -243,11 +204,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_steps: 200_000,
-            max_queue: 100_000,
-            horizon_us: 60_000_000,
-        }
+        Limits { max_steps: 200_000, max_queue: 100_000, horizon_us: 60_000_000 }
     }
 }
 
@@ -260,35 +217,16 @@ pub enum SimError {
     #[error("{count} faults is more than the limit of {max}")]
     TooManyFaults { count: usize, max: usize },
     #[error("fault `{fault}` names node {node}, but the run has only {count} nodes (0..{count})")]
-    UnknownNode {
-        fault: String,
-        node: NodeId,
-        count: usize,
-    },
+    UnknownNode { fault: String, node: NodeId, count: usize },
 }
 
 #[derive(Clone, Debug)]
 enum Item<M, T> {
-    Start {
-        node: NodeId,
-    },
-    Deliver {
-        from: NodeId,
-        to: NodeId,
-        id: u64,
-        msg: M,
-        arrived_at: u64,
-        fate: Option<DropReason>,
-    },
-    Timer {
-        node: NodeId,
-        id: TimerId,
-        timer: T,
-    },
+    Start { node: NodeId },
+    Deliver { from: NodeId, to: NodeId, id: u64, msg: M, arrived_at: u64, fate: Option<DropReason> },
+    Timer { node: NodeId, id: TimerId, timer: T },
     Fault(Fault),
-    Resume {
-        node: NodeId,
-    },
+    Resume { node: NodeId },
 }
 
 #[derive(Clone, Debug)]
@@ -380,31 +318,16 @@ impl<N: Node> Sim<N> {
             return Err(SimError::NoNodes);
         }
         if count > MAX_NODES {
-            return Err(SimError::TooManyNodes {
-                count,
-                max: MAX_NODES,
-            });
+            return Err(SimError::TooManyNodes { count, max: MAX_NODES });
         }
         if faults.entries().len() > MAX_FAULTS {
-            return Err(SimError::TooManyFaults {
-                count: faults.entries().len(),
-                max: MAX_FAULTS,
-            });
+            return Err(SimError::TooManyFaults { count: faults.entries().len(), max: MAX_FAULTS });
         }
         let names: Vec<String> = nodes.iter().map(|(i, _)| i.name.clone()).collect();
         for entry in faults.entries() {
             if let Some(&node) = entry.fault.nodes().iter().find(|&&n| n as usize >= count) {
-                let name = |id: NodeId| {
-                    names
-                        .get(id as usize)
-                        .cloned()
-                        .unwrap_or_else(|| format!("node {id}"))
-                };
-                return Err(SimError::UnknownNode {
-                    fault: entry.fault.describe(&name),
-                    node,
-                    count,
-                });
+                let name = |id: NodeId| names.get(id as usize).cloned().unwrap_or_else(|| format!("node {id}"));
+                return Err(SimError::UnknownNode { fault: entry.fault.describe(&name), node, count });
             }
         }
         let stream = |s: u64| {
@@ -503,15 +426,11 @@ impl<N: Node> Sim<N> {
             };
             if q.at > self.limits.horizon_us {
                 self.now = self.limits.horizon_us;
-                self.outcome = Some(Outcome::TimeLimit {
-                    limit_us: self.limits.horizon_us,
-                });
+                self.outcome = Some(Outcome::TimeLimit { limit_us: self.limits.horizon_us });
                 break;
             }
             if self.step >= self.limits.max_steps {
-                self.outcome = Some(Outcome::StepLimit {
-                    limit: self.limits.max_steps,
-                });
+                self.outcome = Some(Outcome::StepLimit { limit: self.limits.max_steps });
                 break;
             }
             self.now = self.now.max(q.at);
@@ -519,9 +438,7 @@ impl<N: Node> Sim<N> {
                 self.after_step();
                 self.step += 1;
                 if self.queue_overflow {
-                    self.outcome = Some(Outcome::QueueLimit {
-                        limit: self.limits.max_queue,
-                    });
+                    self.outcome = Some(Outcome::QueueLimit { limit: self.limits.max_queue });
                 }
                 return true;
             }
@@ -553,19 +470,11 @@ impl<N: Node> Sim<N> {
             return;
         }
         self.seq += 1;
-        self.queue.push(Queued {
-            at,
-            seq: self.seq,
-            item,
-        });
+        self.queue.push(Queued { at, seq: self.seq, item });
     }
 
     fn record(&mut self, kind: EventKind) {
-        self.events.push(Event {
-            step: self.step,
-            at_us: self.now,
-            kind,
-        });
+        self.events.push(Event { step: self.step, at_us: self.now, kind });
     }
 
     /// Handle one queue item; false when it turned out to be a no-op (cancelled timer, stale resume, an item
@@ -581,48 +490,22 @@ impl<N: Node> Sim<N> {
                     true
                 }
             },
-            Item::Deliver {
-                from,
-                to,
-                id,
-                ref msg,
-                arrived_at,
-                fate,
-            } => {
-                let fate = fate.or_else(|| {
-                    self.cut
-                        .contains(&(from, to))
-                        .then_some(DropReason::LinkCut)
-                });
-                let fate = fate.or((self.conditions[to as usize] == Condition::Down)
-                    .then_some(DropReason::NodeDown));
+            Item::Deliver { from, to, id, ref msg, arrived_at, fate } => {
+                let fate = fate.or_else(|| self.cut.contains(&(from, to)).then_some(DropReason::LinkCut));
+                let fate = fate.or((self.conditions[to as usize] == Condition::Down).then_some(DropReason::NodeDown));
                 if let Some(reason) = fate {
-                    self.record(EventKind::Drop {
-                        from,
-                        to,
-                        id,
-                        reason,
-                    });
+                    self.record(EventKind::Drop { from, to, id, reason });
                     return true;
                 }
                 if self.conditions[to as usize] == Condition::Paused {
                     return self.defer(to, item);
                 }
                 let msg = msg.clone();
-                self.record(EventKind::Deliver {
-                    from,
-                    to,
-                    id,
-                    waited_us: self.now - arrived_at,
-                });
+                self.record(EventKind::Deliver { from, to, id, waited_us: self.now - arrived_at });
                 self.call(to, |n, ctx| n.on_msg(ctx, from, msg));
                 true
             }
-            Item::Timer {
-                node,
-                id,
-                ref timer,
-            } => {
+            Item::Timer { node, id, ref timer } => {
                 if !self.slots[node as usize].live_timers.contains(&id) {
                     return false;
                 }
@@ -631,18 +514,13 @@ impl<N: Node> Sim<N> {
                 }
                 self.slots[node as usize].live_timers.remove(&id);
                 let timer = timer.clone();
-                self.record(EventKind::Timer {
-                    node,
-                    label: timer.describe(),
-                });
+                self.record(EventKind::Timer { node, label: timer.describe() });
                 self.call(node, |n, ctx| n.on_timer(ctx, timer));
                 true
             }
             Item::Resume { node } => {
                 let slot = &self.slots[node as usize];
-                if self.conditions[node as usize] != Condition::Paused
-                    || self.now < slot.paused_until
-                {
+                if self.conditions[node as usize] != Condition::Paused || self.now < slot.paused_until {
                     return false;
                 }
                 self.conditions[node as usize] = Condition::Up;
@@ -650,21 +528,9 @@ impl<N: Node> Sim<N> {
                 let deferred = std::mem::take(&mut self.slots[node as usize].deferred);
                 for (arrived_at, item) in deferred {
                     let item = match item {
-                        Item::Deliver {
-                            from,
-                            to,
-                            id,
-                            msg,
-                            fate,
-                            ..
-                        } => Item::Deliver {
-                            from,
-                            to,
-                            id,
-                            msg,
-                            arrived_at,
-                            fate,
-                        },
+                        Item::Deliver { from, to, id, msg, fate, .. } => {
+                            Item::Deliver { from, to, id, msg, arrived_at, fate }
+                        }
                         other => other,
                     };
                     self.enqueue(self.now, item);
@@ -672,9 +538,7 @@ impl<N: Node> Sim<N> {
                 true
             }
             Item::Fault(fault) => {
-                self.record(EventKind::Fault {
-                    fault: fault.clone(),
-                });
+                self.record(EventKind::Fault { fault: fault.clone() });
                 self.apply_fault(fault);
                 true
             }
@@ -765,11 +629,7 @@ impl<N: Node> Sim<N> {
             Effect::Send { to, msg } => {
                 if to as usize >= self.nodes.len() {
                     let text = format!("tried to send to node {to}, which does not exist; dropped");
-                    self.record(EventKind::Note {
-                        node,
-                        text,
-                        tone: Tone::Bad,
-                    });
+                    self.record(EventKind::Note { node, text, tone: Tone::Bad });
                     return;
                 }
                 let copies = if self.chance(self.net.dup_ppm) { 2 } else { 1 };
@@ -777,11 +637,7 @@ impl<N: Node> Sim<N> {
                     self.send(node, to, msg.clone(), copy > 0);
                 }
             }
-            Effect::SetTimer {
-                id,
-                after_us,
-                timer,
-            } => {
+            Effect::SetTimer { id, after_us, timer } => {
                 let slot = &mut self.slots[node as usize];
                 slot.live_timers.insert(id);
                 let at = self.now.saturating_add(slot.clock.true_duration(after_us));
@@ -791,16 +647,10 @@ impl<N: Node> Sim<N> {
                 self.slots[node as usize].live_timers.remove(&id);
             }
             Effect::Note { text, tone } => self.record(EventKind::Note { node, text, tone }),
-            Effect::SpanOpen { key, label, tone } => self.record(EventKind::SpanOpen {
-                node,
-                key: key.to_string(),
-                label,
-                tone,
-            }),
-            Effect::SpanClose { key } => self.record(EventKind::SpanClose {
-                node,
-                key: key.to_string(),
-            }),
+            Effect::SpanOpen { key, label, tone } => {
+                self.record(EventKind::SpanOpen { node, key: key.to_string(), label, tone })
+            }
+            Effect::SpanClose { key } => self.record(EventKind::SpanClose { node, key: key.to_string() }),
         }
     }
 
@@ -812,8 +662,7 @@ impl<N: Node> Sim<N> {
         let id = self.next_msg;
         self.next_msg += 1;
         let latency = if self.net.latency_max_us > self.net.latency_min_us {
-            self.net_rng
-                .random_range(self.net.latency_min_us..=self.net.latency_max_us)
+            self.net_rng.random_range(self.net.latency_min_us..=self.net.latency_max_us)
         } else {
             self.net.latency_min_us
         };
@@ -827,36 +676,15 @@ impl<N: Node> Sim<N> {
         };
         let at = self.now.saturating_add(latency);
         let label = msg.describe();
-        self.record(EventKind::Send {
-            from,
-            to,
-            id,
-            label,
-            arrives_at_us: at,
-            dup,
-        });
-        self.enqueue(
-            at,
-            Item::Deliver {
-                from,
-                to,
-                id,
-                msg,
-                arrived_at: at,
-                fate,
-            },
-        );
+        self.record(EventKind::Send { from, to, id, label, arrives_at_us: at, dup });
+        self.enqueue(at, Item::Deliver { from, to, id, msg, arrived_at: at, fate });
     }
 
     fn after_step(&mut self) {
         let mut breaches = std::mem::take(&mut self.breaches);
         for inv in &self.invariants {
-            let snapshot = Snapshot {
-                nodes: &self.nodes,
-                conditions: &self.conditions,
-                step: self.step,
-                now_us: self.now,
-            };
+            let snapshot =
+                Snapshot { nodes: &self.nodes, conditions: &self.conditions, step: self.step, now_us: self.now };
             (inv.check)(&snapshot, &mut breaches);
             for b in breaches.drain(..) {
                 if self.reported.insert((inv.name, b.message.clone())) {
@@ -878,23 +706,14 @@ impl<N: Node> Sim<N> {
             for i in 0..self.nodes.len() {
                 let condition = self.conditions[i];
                 let view = if condition == Condition::Down {
-                    NodeView {
-                        status: "down (crashed)".into(),
-                        tone: Tone::Bad,
-                        fields: Vec::new(),
-                    }
+                    NodeView { status: "down (crashed)".into(), tone: Tone::Bad, fields: Vec::new() }
                 } else {
                     self.nodes[i].view(self.slots[i].clock.local_at(self.now))
                 };
                 let slot = &mut self.slots[i];
                 if slot.last_view.as_ref() != Some(&(condition, view.clone())) {
                     slot.last_view = Some((condition, view.clone()));
-                    self.views.push(ViewChange {
-                        step: self.step,
-                        node: i as NodeId,
-                        condition,
-                        view,
-                    });
+                    self.views.push(ViewChange { step: self.step, node: i as NodeId, condition, view });
                 }
             }
         }

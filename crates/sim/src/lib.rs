@@ -29,15 +29,14 @@ pub mod trace;
 pub use clock::Clock;
 pub use fault::{Fault, FaultEntry, FaultPlan};
 pub use kernel::{
-    Breach, Ctx, Describe, Effect, Invariant, Limits, Node, RunOutput, Sim, SimError, Snapshot,
-    TestCtx, TimerId,
+    Breach, Ctx, Describe, Effect, Invariant, Limits, Node, RunOutput, Sim, SimError, Snapshot, TestCtx, TimerId,
 };
 pub use net::NetConfig;
 pub use params::{ParamError, ParamKind, ParamSpec, ParamValue, Params};
-pub use scenario::{RunError, RunOptions, Scenario, Section};
+pub use scenario::{repro_command, RunError, RunOptions, Scenario, Section};
 pub use trace::{
-    Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace,
-    ViewChange, TRACE_VERSION,
+    Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange,
+    TRACE_VERSION,
 };
 
 /// Identifies a node within one run: its index in the scenario's node list.

@@ -20,22 +20,13 @@ pub struct NetConfig {
 
 impl Default for NetConfig {
     fn default() -> Self {
-        NetConfig {
-            latency_min_us: 1_000,
-            latency_max_us: 10_000,
-            loss_ppm: 0,
-            dup_ppm: 0,
-        }
+        NetConfig { latency_min_us: 1_000, latency_max_us: 10_000, loss_ppm: 0, dup_ppm: 0 }
     }
 }
 
 impl NetConfig {
     /// The same network with a fixed latency range and no loss or duplication.
     pub fn with_latency_us(min: u64, max: u64) -> Self {
-        NetConfig {
-            latency_min_us: min.min(max),
-            latency_max_us: max.max(min),
-            ..NetConfig::default()
-        }
+        NetConfig { latency_min_us: min.min(max), latency_max_us: max.max(min), ..NetConfig::default() }
     }
 }

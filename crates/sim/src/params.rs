@@ -8,15 +8,8 @@ use thiserror::Error;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamKind {
-    Int {
-        default: i64,
-        min: i64,
-        max: i64,
-        unit: &'static str,
-    },
-    Bool {
-        default: bool,
-    },
+    Int { default: i64, min: i64, max: i64, unit: &'static str },
+    Bool { default: bool },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,24 +29,11 @@ impl ParamSpec {
         unit: &'static str,
         doc: &'static str,
     ) -> Self {
-        ParamSpec {
-            key,
-            doc,
-            kind: ParamKind::Int {
-                default,
-                min,
-                max,
-                unit,
-            },
-        }
+        ParamSpec { key, doc, kind: ParamKind::Int { default, min, max, unit } }
     }
 
     pub const fn bool(key: &'static str, default: bool, doc: &'static str) -> Self {
-        ParamSpec {
-            key,
-            doc,
-            kind: ParamKind::Bool { default },
-        }
+        ParamSpec { key, doc, kind: ParamKind::Bool { default } }
     }
 
     pub fn default_value(&self) -> ParamValue {
@@ -77,29 +57,21 @@ impl ParamSpec {
         let raw = raw.trim();
         match self.kind {
             ParamKind::Int { .. } => {
-                let v: i64 = raw
-                    .replace('_', "")
-                    .parse()
-                    .map_err(|_| ParamError::NotANumber {
-                        key: self.key.to_string(),
-                        raw: raw.to_string(),
-                        range: self.range_text(),
-                    })?;
-                self.check(ParamValue::Int(v))
-                    .map(|_| ParamValue::Int(v))
-                    .map_err(|_| ParamError::OutOfRange {
-                        key: self.key.to_string(),
-                        value: v,
-                        range: self.range_text(),
-                    })
+                let v: i64 = raw.replace('_', "").parse().map_err(|_| ParamError::NotANumber {
+                    key: self.key.to_string(),
+                    raw: raw.to_string(),
+                    range: self.range_text(),
+                })?;
+                self.check(ParamValue::Int(v)).map(|_| ParamValue::Int(v)).map_err(|_| ParamError::OutOfRange {
+                    key: self.key.to_string(),
+                    value: v,
+                    range: self.range_text(),
+                })
             }
             ParamKind::Bool { .. } => match raw.to_ascii_lowercase().as_str() {
                 "true" | "1" | "on" | "yes" => Ok(ParamValue::Bool(true)),
                 "false" | "0" | "off" | "no" => Ok(ParamValue::Bool(false)),
-                _ => Err(ParamError::NotABool {
-                    key: self.key.to_string(),
-                    raw: raw.to_string(),
-                }),
+                _ => Err(ParamError::NotABool { key: self.key.to_string(), raw: raw.to_string() }),
             },
         }
     }
@@ -108,16 +80,11 @@ impl ParamSpec {
     pub fn check(&self, value: ParamValue) -> Result<(), ParamError> {
         match (self.kind, value) {
             (ParamKind::Int { min, max, .. }, ParamValue::Int(v)) if v >= min && v <= max => Ok(()),
-            (ParamKind::Int { .. }, ParamValue::Int(v)) => Err(ParamError::OutOfRange {
-                key: self.key.to_string(),
-                value: v,
-                range: self.range_text(),
-            }),
+            (ParamKind::Int { .. }, ParamValue::Int(v)) => {
+                Err(ParamError::OutOfRange { key: self.key.to_string(), value: v, range: self.range_text() })
+            }
             (ParamKind::Bool { .. }, ParamValue::Bool(_)) => Ok(()),
-            (_, v) => Err(ParamError::WrongType {
-                key: self.key.to_string(),
-                raw: v.to_string(),
-            }),
+            (_, v) => Err(ParamError::WrongType { key: self.key.to_string(), raw: v.to_string() }),
         }
     }
 }
@@ -143,19 +110,11 @@ pub enum ParamError {
     #[error("unknown parameter `{key}`; known: {known}")]
     UnknownKey { key: String, known: String },
     #[error("`{key}` must be a whole number in {range}, not `{raw}`")]
-    NotANumber {
-        key: String,
-        raw: String,
-        range: String,
-    },
+    NotANumber { key: String, raw: String, range: String },
     #[error("`{key}` must be true or false, not `{raw}`")]
     NotABool { key: String, raw: String },
     #[error("`{key}` = {value} is out of range {range}")]
-    OutOfRange {
-        key: String,
-        value: i64,
-        range: String,
-    },
+    OutOfRange { key: String, value: i64, range: String },
     #[error("`{key}` has the wrong type of value `{raw}`")]
     WrongType { key: String, raw: String },
     #[error("{0}")]
@@ -171,10 +130,7 @@ pub struct Params {
 
 impl Params {
     pub fn defaults(specs: &'static [ParamSpec]) -> Self {
-        Params {
-            specs,
-            values: specs.iter().map(ParamSpec::default_value).collect(),
-        }
+        Params { specs, values: specs.iter().map(ParamSpec::default_value).collect() }
     }
 
     pub fn specs(&self) -> &'static [ParamSpec] {
@@ -182,18 +138,10 @@ impl Params {
     }
 
     fn index(&self, key: &str) -> Result<usize, ParamError> {
-        self.specs
-            .iter()
-            .position(|s| s.key == key)
-            .ok_or_else(|| ParamError::UnknownKey {
-                key: key.to_string(),
-                known: self
-                    .specs
-                    .iter()
-                    .map(|s| s.key)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+        self.specs.iter().position(|s| s.key == key).ok_or_else(|| ParamError::UnknownKey {
+            key: key.to_string(),
+            known: self.specs.iter().map(|s| s.key).collect::<Vec<_>>().join(", "),
+        })
     }
 
     pub fn spec(&self, key: &str) -> Option<&'static ParamSpec> {
@@ -265,10 +213,8 @@ impl Params {
 mod tests {
     use super::*;
 
-    static SPECS: &[ParamSpec] = &[
-        ParamSpec::int("ttl_ms", 500, 10, 60_000, "ms", "lock lease"),
-        ParamSpec::bool("fencing", false, "tokens"),
-    ];
+    static SPECS: &[ParamSpec] =
+        &[ParamSpec::int("ttl_ms", 500, 10, 60_000, "ms", "lock lease"), ParamSpec::bool("fencing", false, "tokens")];
 
     #[test]
     fn defaults_and_sets() {
@@ -286,22 +232,13 @@ mod tests {
     fn bad_input_is_a_clear_error_and_changes_nothing() {
         let mut p = Params::defaults(SPECS);
         let e = p.set("ttl_ms", "abc").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "`ttl_ms` must be a whole number in 10..=60000 ms, not `abc`"
-        );
+        assert_eq!(e.to_string(), "`ttl_ms` must be a whole number in 10..=60000 ms, not `abc`");
         let e = p.set("ttl_ms", "5").unwrap_err();
         assert_eq!(e.to_string(), "`ttl_ms` = 5 is out of range 10..=60000 ms");
         let e = p.set("fencing", "maybe").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "`fencing` must be true or false, not `maybe`"
-        );
+        assert_eq!(e.to_string(), "`fencing` must be true or false, not `maybe`");
         let e = p.set("nope", "1").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "unknown parameter `nope`; known: ttl_ms, fencing"
-        );
+        assert_eq!(e.to_string(), "unknown parameter `nope`; known: ttl_ms, fencing");
         let e = p.set_value("ttl_ms", ParamValue::Bool(true)).unwrap_err();
         assert!(matches!(e, ParamError::WrongType { .. }));
         assert_eq!(p, Params::defaults(SPECS));

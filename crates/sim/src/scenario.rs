@@ -25,11 +25,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         let l = Limits::default();
-        RunOptions {
-            record_views: false,
-            max_steps: l.max_steps,
-            max_queue: l.max_queue,
-        }
+        RunOptions { record_views: false, max_steps: l.max_steps, max_queue: l.max_queue }
     }
 }
 
@@ -52,13 +48,7 @@ pub trait Scenario: Sync {
     fn params(&self) -> &'static [ParamSpec];
     /// A seed whose run with default parameters shows the scenario's point.
     fn canonical_seed(&self) -> u64;
-    fn run(
-        &self,
-        params: &Params,
-        seed: u64,
-        faults: &FaultPlan,
-        opts: &RunOptions,
-    ) -> Result<Trace, RunError>;
+    fn run(&self, params: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Trace, RunError>;
 
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
@@ -67,13 +57,7 @@ pub trait Scenario: Sync {
 
 impl Trace {
     /// Wrap a finished run with its inputs and seal it with its hash.
-    pub fn from_run(
-        scenario: &str,
-        seed: u64,
-        params: &Params,
-        faults: &FaultPlan,
-        out: RunOutput,
-    ) -> Trace {
+    pub fn from_run(scenario: &str, seed: u64, params: &Params, faults: &FaultPlan, out: RunOutput) -> Trace {
         let mut t = Trace {
             version: TRACE_VERSION,
             scenario: scenario.to_string(),
@@ -91,4 +75,14 @@ impl Trace {
         t.hash = t.compute_hash();
         t
     }
+}
+
+/// The exact command that reproduces a run: `faultline run redis-lock --seed 7 --set fencing=true`.
+/// Only parameters that differ from their defaults are named.
+pub fn repro_command(scenario: &str, seed: u64, params: &Params) -> String {
+    let mut cmd = format!("faultline run {scenario} --seed {seed}");
+    for (spec, value) in params.non_default() {
+        cmd.push_str(&format!(" --set {}={value}", spec.key));
+    }
+    cmd
 }

@@ -187,9 +187,9 @@ impl Outcome {
             Outcome::StepLimit { limit } => {
                 Some(format!("the run was stopped after {limit} steps (the step limit); what follows is cut off"))
             }
-            Outcome::QueueLimit { limit } => Some(format!(
-                "the run was stopped: more than {limit} events were pending at once (the queue limit)"
-            )),
+            Outcome::QueueLimit { limit } => {
+                Some(format!("the run was stopped: more than {limit} events were pending at once (the queue limit)"))
+            }
             _ => None,
         }
     }
@@ -248,24 +248,13 @@ impl Trace {
     }
 
     pub fn node_name(&self, id: NodeId) -> String {
-        self.nodes
-            .get(id as usize)
-            .map(|n| n.name.clone())
-            .unwrap_or_else(|| format!("node {id}"))
+        self.nodes.get(id as usize).map(|n| n.name.clone()).unwrap_or_else(|| format!("node {id}"))
     }
 
     /// The breaches of the given severity, in order.
-    pub fn breaches(
-        &self,
-        severity: Severity,
-    ) -> impl Iterator<Item = (&Event, &str, &str, &[u32])> {
+    pub fn breaches(&self, severity: Severity) -> impl Iterator<Item = (&Event, &str, &str, &[u32])> {
         self.events.iter().filter_map(move |e| match &e.kind {
-            EventKind::Breach {
-                invariant,
-                severity: s,
-                message,
-                steps,
-            } if *s == severity => {
+            EventKind::Breach { invariant, severity: s, message, steps } if *s == severity => {
                 Some((e, invariant.as_str(), message.as_str(), steps.as_slice()))
             }
             _ => None,
@@ -289,66 +278,62 @@ impl Trace {
         let n = |id: NodeId| self.node_name(id);
         match &event.kind {
             EventKind::Start { node } => format!("{} starts", n(*node)),
-            EventKind::Send {
-                from,
-                to,
-                label,
-                dup,
-                ..
-            } => {
-                format!(
-                    "{} -> {}: {label}{}",
-                    n(*from),
-                    n(*to),
-                    if *dup { " (duplicate)" } else { "" }
-                )
+            EventKind::Send { from, to, label, dup, .. } => {
+                format!("{} -> {}: {label}{}", n(*from), n(*to), if *dup { " (duplicate)" } else { "" })
             }
-            EventKind::Deliver {
-                from,
-                to,
-                id,
-                waited_us,
-            } => {
+            EventKind::Deliver { from, to, id, waited_us } => {
                 let label = self.message_label(*id).unwrap_or("?");
                 let waited = if *waited_us > 0 {
-                    format!(
-                        " (it waited {} for the paused receiver)",
-                        fmt_us(*waited_us as i64)
-                    )
+                    format!(" (it waited {} for the paused receiver)", fmt_us(*waited_us as i64))
                 } else {
                     String::new()
                 };
                 format!("{} <- {}: {label}{waited}", n(*to), n(*from))
             }
-            EventKind::Drop {
-                from,
-                to,
-                id,
-                reason,
-            } => {
+            EventKind::Drop { from, to, id, reason } => {
                 let label = self.message_label(*id).unwrap_or("?");
-                format!(
-                    "dropped {} -> {}: {label} ({})",
-                    n(*from),
-                    n(*to),
-                    reason.describe()
-                )
+                format!("dropped {} -> {}: {label} ({})", n(*from), n(*to), reason.describe())
             }
             EventKind::Timer { node, label } => format!("{}: timer {label}", n(*node)),
             EventKind::Note { node, text, .. } => format!("{}: {text}", n(*node)),
-            EventKind::SpanOpen { node, label, .. } => format!("{}: {label} (begins)", n(*node)),
-            EventKind::SpanClose { node, key } => format!("{}: {key} (ends)", n(*node)),
+            EventKind::SpanOpen { node, label, .. } => format!("{}: {label}", n(*node)),
+            EventKind::SpanClose { node, key } => {
+                let label = self.events[..].iter().rev().find_map(|o| match &o.kind {
+                    EventKind::SpanOpen { node: on, key: ok, label, .. }
+                        if on == node && ok == key && o.step <= event.step =>
+                    {
+                        Some(label.as_str())
+                    }
+                    _ => None,
+                });
+                format!("{}: no longer {}", n(*node), label.unwrap_or(key))
+            }
             EventKind::Fault { fault } => format!("FAULT: {}", fault.describe(&n)),
             EventKind::Resume { node } => format!("{} resumes after its pause", n(*node)),
-            EventKind::Breach {
-                invariant,
-                severity,
-                message,
-                ..
-            } => match severity {
+            EventKind::Breach { invariant, severity, message, .. } => match severity {
                 Severity::Violation => format!("VIOLATION of {invariant}: {message}"),
                 Severity::Observation => format!("observation ({invariant}): {message}"),
             },
         }
+    }
+}
+
+impl Trace {
+    /// The JSON report of a run (`faultline run --format json`, the golden traces, the UI's download): the trace
+    /// itself plus a `violations` array of `{invariant, step, at_us, message, steps}`.
+    pub fn report_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        let violations: Vec<serde_json::Value> = self
+            .violations()
+            .map(|(e, invariant, message, steps)| {
+                serde_json::json!({
+                    "invariant": invariant, "step": e.step, "at_us": e.at_us, "message": message, "steps": steps,
+                })
+            })
+            .collect();
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("violations".into(), serde_json::Value::Array(violations));
+        }
+        v
     }
 }

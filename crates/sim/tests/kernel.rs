@@ -2,9 +2,8 @@
 //! invariants. A tiny ping/pong pair of nodes makes each effect visible.
 
 use faultline_sim::{
-    Breach, Condition, Ctx, Describe, DropReason, EventKind, Fault, FaultPlan, Invariant, Limits,
-    NetConfig, Node, NodeId, NodeInfo, NodeView, Outcome, Params, Severity, Sim, SimError,
-    Snapshot, Trace,
+    Breach, Condition, Ctx, Describe, DropReason, EventKind, Fault, FaultPlan, Invariant, Limits, NetConfig, Node,
+    NodeId, NodeInfo, NodeView, Outcome, Params, Severity, Sim, SimError, Snapshot, Trace,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,18 +68,11 @@ impl Node for PingPong {
     }
 
     fn recover(&self) -> Self {
-        PingPong {
-            period_us: self.period_us,
-            pongs_durable: self.pongs_durable,
-            ..PingPong::default()
-        }
+        PingPong { period_us: self.period_us, pongs_durable: self.pongs_durable, ..PingPong::default() }
     }
 
     fn view(&self, _now: i64) -> NodeView {
-        NodeView {
-            status: format!("{} pongs", self.pongs_volatile),
-            ..NodeView::default()
-        }
+        NodeView { status: format!("{} pongs", self.pongs_volatile), ..NodeView::default() }
     }
 }
 
@@ -90,42 +82,24 @@ fn sim(faults: &FaultPlan, seed: u64, net: NetConfig, horizon_ms: u64) -> Sim<Pi
     let nodes = (0..2)
         .map(|i| {
             (
-                NodeInfo {
-                    name: format!("n{i}"),
-                    role: "pp".into(),
-                },
-                PingPong {
-                    period_us: 100 * MS,
-                    ..PingPong::default()
-                },
+                NodeInfo { name: format!("n{i}"), role: "pp".into() },
+                PingPong { period_us: 100 * MS, ..PingPong::default() },
             )
         })
         .collect();
-    let limits = Limits {
-        horizon_us: horizon_ms * MS,
-        ..Limits::default()
-    };
+    let limits = Limits { horizon_us: horizon_ms * MS, ..Limits::default() };
     Sim::new(nodes, net, faults, seed, limits).expect("valid run")
 }
 
 fn run_nodes(faults: &FaultPlan, horizon_ms: u64) -> (Vec<PingPong>, Vec<faultline_sim::Event>) {
-    let mut s = sim(
-        faults,
-        1,
-        NetConfig::with_latency_us(5 * MS, 5 * MS),
-        horizon_ms,
-    );
+    let mut s = sim(faults, 1, NetConfig::with_latency_us(5 * MS, 5 * MS), horizon_ms);
     while s.step() {}
     let nodes = s.nodes().to_vec();
     (nodes, s.finish().events)
 }
 
 fn trace(seed: u64, faults: &FaultPlan) -> Trace {
-    let net = NetConfig {
-        loss_ppm: 100_000,
-        dup_ppm: 50_000,
-        ..NetConfig::with_latency_us(1 * MS, 20 * MS)
-    };
+    let net = NetConfig { loss_ppm: 100_000, dup_ppm: 50_000, ..NetConfig::with_latency_us(1 * MS, 20 * MS) };
     let out = sim(faults, seed, net, 2_000).run();
     static NO_PARAMS: &[faultline_sim::ParamSpec] = &[];
     Trace::from_run("ping-pong", seed, &Params::defaults(NO_PARAMS), faults, out)
@@ -134,13 +108,7 @@ fn trace(seed: u64, faults: &FaultPlan) -> Trace {
 #[test]
 fn same_inputs_same_hash_different_seeds_different_traces() {
     let mut plan = FaultPlan::new();
-    plan.push(
-        300 * MS,
-        Fault::Pause {
-            node: 1,
-            for_us: 250 * MS,
-        },
-    );
+    plan.push(300 * MS, Fault::Pause { node: 1, for_us: 250 * MS });
     let a = trace(7, &plan);
     let b = trace(7, &plan);
     assert_eq!(a.hash, b.hash);
@@ -159,68 +127,30 @@ fn same_inputs_same_hash_different_seeds_different_traces() {
 #[test]
 fn time_ties_break_by_insertion_order() {
     let (_, events) = run_nodes(&FaultPlan::new(), 50);
-    let starts: Vec<_> = events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Start { .. }))
-        .collect();
+    let starts: Vec<_> = events.iter().filter(|e| matches!(e.kind, EventKind::Start { .. })).collect();
     assert_eq!(starts.len(), 2);
     assert_eq!(starts[0].kind, EventKind::Start { node: 0 });
     assert_eq!(starts[1].kind, EventKind::Start { node: 1 });
-    assert!(events
-        .windows(2)
-        .all(|w| w[0].at_us <= w[1].at_us && w[0].step <= w[1].step));
+    assert!(events.windows(2).all(|w| w[0].at_us <= w[1].at_us && w[0].step <= w[1].step));
 }
 
 #[test]
 fn pause_freezes_the_node_while_true_time_runs_on() {
     // Node 1 is paused from 150 ms to 450 ms. Pings sent at 200, 300, 400 ms arrive at 205, 305, 405 ms and wait.
     let mut plan = FaultPlan::new();
-    plan.push(
-        150 * MS,
-        Fault::Pause {
-            node: 1,
-            for_us: 300 * MS,
-        },
-    );
+    plan.push(150 * MS, Fault::Pause { node: 1, for_us: 300 * MS });
     let (nodes, events) = run_nodes(&plan, 1_000);
     let handled_by_1: Vec<_> = events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Deliver { to: 1, .. }))
-        .map(|e| {
-            (
-                e.at_us,
-                if let EventKind::Deliver { waited_us, .. } = e.kind {
-                    waited_us
-                } else {
-                    0
-                },
-            )
-        })
+        .map(|e| (e.at_us, if let EventKind::Deliver { waited_us, .. } = e.kind { waited_us } else { 0 }))
         .collect();
-    assert!(
-        handled_by_1
-            .iter()
-            .all(|(at, _)| *at < 150 * MS || *at >= 450 * MS),
-        "{handled_by_1:?}"
-    );
-    let waited: Vec<_> = handled_by_1
-        .iter()
-        .filter(|(at, _)| *at == 450 * MS)
-        .map(|(_, w)| *w)
-        .collect();
-    assert_eq!(
-        waited,
-        vec![245 * MS, 145 * MS, 45 * MS],
-        "three pings waited, handled in arrival order"
-    );
-    assert!(events
-        .iter()
-        .any(|e| e.kind == EventKind::Resume { node: 1 } && e.at_us == 450 * MS));
+    assert!(handled_by_1.iter().all(|(at, _)| *at < 150 * MS || *at >= 450 * MS), "{handled_by_1:?}");
+    let waited: Vec<_> = handled_by_1.iter().filter(|(at, _)| *at == 450 * MS).map(|(_, w)| *w).collect();
+    assert_eq!(waited, vec![245 * MS, 145 * MS, 45 * MS], "three pings waited, handled in arrival order");
+    assert!(events.iter().any(|e| e.kind == EventKind::Resume { node: 1 } && e.at_us == 450 * MS));
     // Node 1's clock kept running: it saw the waiting pings at its local 450 ms.
-    assert_eq!(
-        nodes[1].seen.iter().filter(|(t, _)| *t == 450_000).count(),
-        3
-    );
+    assert_eq!(nodes[1].seen.iter().filter(|(t, _)| *t == 450_000).count(), 3);
     // Nothing was lost: node 0 got a pong for every ping but the last (still in flight at the horizon).
     assert_eq!(nodes[0].pongs_volatile, nodes[0].sent - 1);
 }
@@ -229,47 +159,25 @@ fn pause_freezes_the_node_while_true_time_runs_on() {
 fn paused_node_timers_wait_for_it() {
     // Node 0 (the pinger) is paused from 150 to 450 ms: its 200 ms tick fires at 450 ms, once.
     let mut plan = FaultPlan::new();
-    plan.push(
-        150 * MS,
-        Fault::Pause {
-            node: 0,
-            for_us: 300 * MS,
-        },
-    );
+    plan.push(150 * MS, Fault::Pause { node: 0, for_us: 300 * MS });
     let (nodes, _) = run_nodes(&plan, 1_000);
-    assert_eq!(
-        &nodes[0].ticks_local[..4],
-        &[100_000, 450_000, 550_000, 650_000]
-    );
+    assert_eq!(&nodes[0].ticks_local[..4], &[100_000, 450_000, 550_000, 650_000]);
 }
 
 #[test]
 fn crash_loses_volatile_state_and_timers_restart_keeps_durable_state() {
     let mut plan = FaultPlan::new();
-    plan.push(250 * MS, Fault::Crash { node: 0 })
-        .push(600 * MS, Fault::Restart { node: 0 });
+    plan.push(250 * MS, Fault::Crash { node: 0 }).push(600 * MS, Fault::Restart { node: 0 });
     let (nodes, events) = run_nodes(&plan, 1_000);
     // Before the crash: pongs for pings at 100 and 200 ms. After the restart at 600: ticks at 700, 800, 900, 1000.
     assert_eq!(nodes[0].pongs_durable, 2 + 3);
-    assert_eq!(
-        nodes[0].pongs_volatile, 3,
-        "volatile state restarted from zero"
-    );
-    assert_eq!(
-        nodes[0].ticks_local,
-        vec![700_000, 800_000, 900_000, 1_000_000]
-    );
+    assert_eq!(nodes[0].pongs_volatile, 3, "volatile state restarted from zero");
+    assert_eq!(nodes[0].ticks_local, vec![700_000, 800_000, 900_000, 1_000_000]);
     // No tick while down (the 300 ms timer died with the process).
     assert!(!events
         .iter()
-        .any(|e| matches!(e.kind, EventKind::Timer { node: 0, .. })
-            && e.at_us > 250 * MS
-            && e.at_us < 700 * MS));
-    let starts: Vec<_> = events
-        .iter()
-        .filter(|e| e.kind == EventKind::Start { node: 0 })
-        .map(|e| e.at_us)
-        .collect();
+        .any(|e| matches!(e.kind, EventKind::Timer { node: 0, .. }) && e.at_us > 250 * MS && e.at_us < 700 * MS));
+    let starts: Vec<_> = events.iter().filter(|e| e.kind == EventKind::Start { node: 0 }).map(|e| e.at_us).collect();
     assert_eq!(starts, vec![0, 600 * MS]);
 }
 
@@ -287,11 +195,7 @@ fn messages_to_a_crashed_node_are_dropped() {
         .collect();
     assert_eq!(
         drops,
-        vec![
-            (205 * MS, DropReason::NodeDown),
-            (305 * MS, DropReason::NodeDown),
-            (405 * MS, DropReason::NodeDown)
-        ]
+        vec![(205 * MS, DropReason::NodeDown), (305 * MS, DropReason::NodeDown), (405 * MS, DropReason::NodeDown)]
     );
     assert_eq!(nodes[0].pongs_volatile, 1);
 }
@@ -300,82 +204,35 @@ fn messages_to_a_crashed_node_are_dropped() {
 fn one_way_partition_drops_one_direction_until_healed() {
     // Cut 1 -> 0 from 150 ms to 350 ms: pings still arrive, pongs are lost.
     let mut plan = FaultPlan::new();
-    plan.push(
-        150 * MS,
-        Fault::Cut {
-            from: 1,
-            to: 0,
-            both: false,
-        },
-    )
-    .push(
-        350 * MS,
-        Fault::Heal {
-            from: 1,
-            to: 0,
-            both: false,
-        },
-    );
+    plan.push(150 * MS, Fault::Cut { from: 1, to: 0, both: false })
+        .push(350 * MS, Fault::Heal { from: 1, to: 0, both: false });
     let (nodes, events) = run_nodes(&plan, 500);
     let cut_drops: Vec<_> = events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Drop {
-                from,
-                to,
-                reason: DropReason::LinkCut,
-                ..
-            } => Some((from, to, e.at_us)),
+            EventKind::Drop { from, to, reason: DropReason::LinkCut, .. } => Some((from, to, e.at_us)),
             _ => None,
         })
         .collect();
     assert_eq!(cut_drops, vec![(1, 0, 210 * MS), (1, 0, 310 * MS)]);
     // Pings at 100..400 ms all reach node 1 (the one at 500 ms would arrive after the horizon).
     assert_eq!(nodes[1].seen.len(), 4, "every ping reached node 1");
-    assert_eq!(
-        nodes[0].pongs_volatile, 2,
-        "pongs for pings 1 and 4; those for 2 and 3 were cut"
-    );
+    assert_eq!(nodes[0].pongs_volatile, 2, "pongs for pings 1 and 4; those for 2 and 3 were cut");
 }
 
 #[test]
 fn partition_drops_messages_already_in_flight() {
     // Ping sent at 100 ms arrives at 105; cut both ways at 102.
     let mut plan = FaultPlan::new();
-    plan.push(
-        102 * MS,
-        Fault::Cut {
-            from: 0,
-            to: 1,
-            both: true,
-        },
-    )
-    .push(103 * MS, Fault::HealAll);
+    plan.push(102 * MS, Fault::Cut { from: 0, to: 1, both: true }).push(103 * MS, Fault::HealAll);
     let (_, events) = run_nodes(&plan, 150);
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::Drop { .. })),
-        "healed before arrival: delivered"
-    );
+    assert!(!events.iter().any(|e| matches!(e.kind, EventKind::Drop { .. })), "healed before arrival: delivered");
     let mut plan = FaultPlan::new();
-    plan.push(
-        102 * MS,
-        Fault::Cut {
-            from: 0,
-            to: 1,
-            both: true,
-        },
-    );
+    plan.push(102 * MS, Fault::Cut { from: 0, to: 1, both: true });
     let (_, events) = run_nodes(&plan, 150);
-    assert!(events.iter().any(|e| e.at_us == 105 * MS
-        && matches!(
-            e.kind,
-            EventKind::Drop {
-                reason: DropReason::LinkCut,
-                ..
-            }
-        )));
+    assert!(events
+        .iter()
+        .any(|e| e.at_us == 105 * MS && matches!(e.kind, EventKind::Drop { reason: DropReason::LinkCut, .. })));
 }
 
 #[test]
@@ -383,94 +240,37 @@ fn clock_drift_stretches_timers_and_reads() {
     // Node 0's clock runs 25% fast from t=0 (after its start, which set the first timer on a perfect clock):
     // from then on a 100 ms timer by its clock takes 80 ms of true time, and its clock reads 25% ahead.
     let mut plan = FaultPlan::new();
-    plan.push(
-        0,
-        Fault::ClockDrift {
-            node: 0,
-            ppm: 250_000,
-        },
-    );
+    plan.push(0, Fault::ClockDrift { node: 0, ppm: 250_000 });
     let (nodes, events) = run_nodes(&plan, 400);
-    let tick_true: Vec<_> = events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Timer { node: 0, .. }))
-        .map(|e| e.at_us)
-        .collect();
+    let tick_true: Vec<_> =
+        events.iter().filter(|e| matches!(e.kind, EventKind::Timer { node: 0, .. })).map(|e| e.at_us).collect();
     assert_eq!(tick_true, vec![100 * MS, 180 * MS, 260 * MS, 340 * MS]);
-    assert_eq!(
-        nodes[0].ticks_local,
-        vec![125_000, 225_000, 325_000, 425_000]
-    );
+    assert_eq!(nodes[0].ticks_local, vec![125_000, 225_000, 325_000, 425_000]);
 }
 
 #[test]
 fn clock_jump_moves_reads_but_not_timers() {
     let mut plan = FaultPlan::new();
-    plan.push(
-        150 * MS,
-        Fault::ClockJump {
-            node: 0,
-            by_us: -1_000_000,
-        },
-    );
+    plan.push(150 * MS, Fault::ClockJump { node: 0, by_us: -1_000_000 });
     let (nodes, _) = run_nodes(&plan, 400);
-    assert_eq!(
-        nodes[0].ticks_local,
-        vec![100_000, -800_000, -700_000, -600_000]
-    );
+    assert_eq!(nodes[0].ticks_local, vec![100_000, -800_000, -700_000, -600_000]);
 }
 
 #[test]
 fn step_and_queue_limits_end_the_run_with_a_clear_outcome() {
     let nodes = vec![
-        (
-            NodeInfo {
-                name: "n0".into(),
-                role: "pp".into(),
-            },
-            PingPong {
-                period_us: 1,
-                ..PingPong::default()
-            },
-        ),
-        (
-            NodeInfo {
-                name: "n1".into(),
-                role: "pp".into(),
-            },
-            PingPong::default(),
-        ),
+        (NodeInfo { name: "n0".into(), role: "pp".into() }, PingPong { period_us: 1, ..PingPong::default() }),
+        (NodeInfo { name: "n1".into(), role: "pp".into() }, PingPong::default()),
     ];
-    let limits = Limits {
-        max_steps: 50,
-        ..Limits::default()
-    };
-    let out = Sim::new(
-        nodes.clone(),
-        NetConfig::default(),
-        &FaultPlan::new(),
-        1,
-        limits,
-    )
-    .unwrap()
-    .run();
+    let limits = Limits { max_steps: 50, ..Limits::default() };
+    let out = Sim::new(nodes.clone(), NetConfig::default(), &FaultPlan::new(), 1, limits).unwrap().run();
     assert_eq!(out.outcome, Outcome::StepLimit { limit: 50 });
     assert_eq!(out.steps, 50);
     assert!(out.outcome.limit_message().unwrap().contains("50 steps"));
 
-    let limits = Limits {
-        max_queue: 3,
-        ..Limits::default()
-    };
-    let out = Sim::new(
-        nodes,
-        NetConfig::with_latency_us(1_000_000, 1_000_000),
-        &FaultPlan::new(),
-        1,
-        limits,
-    )
-    .unwrap()
-    .run();
+    let limits = Limits { max_queue: 3, ..Limits::default() };
+    let out =
+        Sim::new(nodes, NetConfig::with_latency_us(1_000_000, 1_000_000), &FaultPlan::new(), 1, limits).unwrap().run();
     assert_eq!(out.outcome, Outcome::QueueLimit { limit: 3 });
 }
 
@@ -485,62 +285,29 @@ fn horizon_ends_the_run() {
 fn faults_naming_unknown_nodes_are_refused() {
     let mut plan = FaultPlan::new();
     plan.push(0, Fault::Crash { node: 5 });
-    let nodes = vec![(
-        NodeInfo {
-            name: "n0".into(),
-            role: "pp".into(),
-        },
-        PingPong::default(),
-    )];
-    let err = Sim::new(nodes, NetConfig::default(), &plan, 1, Limits::default())
-        .err()
-        .unwrap();
-    assert_eq!(
-        err,
-        SimError::UnknownNode {
-            fault: "node 5 crashes".into(),
-            node: 5,
-            count: 1
-        }
-    );
+    let nodes = vec![(NodeInfo { name: "n0".into(), role: "pp".into() }, PingPong::default())];
+    let err = Sim::new(nodes, NetConfig::default(), &plan, 1, Limits::default()).err().unwrap();
+    assert_eq!(err, SimError::UnknownNode { fault: "node 5 crashes".into(), node: 5, count: 1 });
     assert!(err.to_string().contains("only 1 nodes"));
 }
 
 fn three_pongs(s: &Snapshot<'_, PingPong>, out: &mut Vec<Breach>) {
     if s.nodes[0].pongs_volatile >= 3 {
-        out.push(Breach {
-            severity: Severity::Violation,
-            message: "three pongs".into(),
-            steps: vec![s.step],
-        });
+        out.push(Breach { severity: Severity::Violation, message: "three pongs".into(), steps: vec![s.step] });
     }
 }
 
 #[test]
 fn invariants_are_checked_after_every_step_and_reported_once() {
-    let s = sim(
-        &FaultPlan::new(),
-        1,
-        NetConfig::with_latency_us(5 * MS, 5 * MS),
-        1_000,
-    )
-    .with_invariant(Invariant {
-        name: "fewer-than-three",
-        check: three_pongs,
-    });
+    let s = sim(&FaultPlan::new(), 1, NetConfig::with_latency_us(5 * MS, 5 * MS), 1_000)
+        .with_invariant(Invariant { name: "fewer-than-three", check: three_pongs });
     let out = s.run();
-    let breaches: Vec<_> = out
-        .events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Breach { .. }))
-        .collect();
+    let breaches: Vec<_> = out.events.iter().filter(|e| matches!(e.kind, EventKind::Breach { .. })).collect();
     assert_eq!(breaches.len(), 1);
     let b = breaches[0];
     assert_eq!(b.at_us, 310 * MS, "right after the third pong");
     match &b.kind {
-        EventKind::Breach {
-            invariant, steps, ..
-        } => {
+        EventKind::Breach { invariant, steps, .. } => {
             assert_eq!(invariant, "fewer-than-three");
             assert_eq!(steps, &vec![b.step]);
         }
@@ -551,36 +318,15 @@ fn invariants_are_checked_after_every_step_and_reported_once() {
 #[test]
 fn views_record_changes_and_conditions() {
     let mut plan = FaultPlan::new();
-    plan.push(
-        150 * MS,
-        Fault::Pause {
-            node: 1,
-            for_us: 100 * MS,
-        },
-    )
-    .push(300 * MS, Fault::Crash { node: 0 });
-    let out = sim(&plan, 1, NetConfig::with_latency_us(5 * MS, 5 * MS), 400)
-        .record_views(true)
-        .run();
-    let conds: Vec<_> = out
-        .views
-        .iter()
-        .filter(|v| v.node == 1)
-        .map(|v| v.condition)
-        .collect();
-    assert!(conds
-        .windows(2)
-        .any(|w| w == [Condition::Up, Condition::Paused]));
-    assert!(out
-        .views
-        .iter()
-        .any(|v| v.node == 0 && v.condition == Condition::Down));
+    plan.push(150 * MS, Fault::Pause { node: 1, for_us: 100 * MS }).push(300 * MS, Fault::Crash { node: 0 });
+    let out = sim(&plan, 1, NetConfig::with_latency_us(5 * MS, 5 * MS), 400).record_views(true).run();
+    let conds: Vec<_> = out.views.iter().filter(|v| v.node == 1).map(|v| v.condition).collect();
+    assert!(conds.windows(2).any(|w| w == [Condition::Up, Condition::Paused]));
+    assert!(out.views.iter().any(|v| v.node == 0 && v.condition == Condition::Down));
     // Changes only: no two consecutive records of a node are equal.
     for n in 0..2 {
         let vs: Vec<_> = out.views.iter().filter(|v| v.node == n).collect();
-        assert!(vs
-            .windows(2)
-            .all(|w| (w[0].condition, &w[0].view) != (w[1].condition, &w[1].view)));
+        assert!(vs.windows(2).all(|w| (w[0].condition, &w[0].view) != (w[1].condition, &w[1].view)));
     }
 }
 

@@ -1,0 +1,267 @@
+//! `faultline`: run Faultline's scenarios natively — the same cores the browser runs.
+//!
+//! ```text
+//! faultline list
+//! faultline run redis-lock --seed 1 --set fencing=true --format text|json
+//! faultline sweep redis-lock --seeds 1000 --set fencing=false --format text|json
+//! ```
+
+use clap::{Parser, Subcommand, ValueEnum};
+use faultline_sim::fault::fmt_us;
+use faultline_sim::{repro_command, FaultPlan, Params, RunOptions, Scenario, Severity, Trace};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// At most this many seeds in one sweep.
+const MAX_SEEDS: u64 = 1_000_000;
+
+#[derive(Parser)]
+#[command(name = "faultline", version, about = "Watch distributed coordination fail, and the fixes hold.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the scenarios, one per line.
+    List,
+    /// Run one scenario and print its timeline (text) or its trace (json).
+    Run {
+        scenario: String,
+        /// The seed that draws what the parameters leave open (default: the scenario's canonical seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Set a parameter: --set KEY=VALUE (repeatable). `faultline params SCENARIO` lists them.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Run seeds 0..N, count breaches per invariant, and print how to reproduce the first.
+    Sweep {
+        scenario: String,
+        /// How many seeds to run (0..N).
+        #[arg(long)]
+        seeds: u64,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// List a scenario's parameters with default, range and doc.
+    Params { scenario: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn scenario(id: &str) -> Result<&'static dyn Scenario, String> {
+    faultline_scenarios::find(id)
+        .ok_or_else(|| format!("unknown scenario `{id}`; known: {}", faultline_scenarios::ids()))
+}
+
+fn params(s: &dyn Scenario, sets: &[String]) -> Result<Params, String> {
+    let mut p = s.default_params();
+    for set in sets {
+        let (k, v) = set.split_once('=').ok_or_else(|| format!("--set takes KEY=VALUE, not `{set}`"))?;
+        p.set(k.trim(), v).map_err(|e| e.to_string())?;
+    }
+    Ok(p)
+}
+
+fn run_once(s: &dyn Scenario, p: &Params, seed: u64) -> Result<Trace, String> {
+    s.run(p, seed, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())
+}
+
+fn execute(cmd: Command) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
+    match cmd {
+        Command::List => {
+            for s in faultline_scenarios::all() {
+                w(&mut out, format!("{:<14} {}", s.id(), s.summary()))?;
+            }
+        }
+        Command::Params { scenario: id } => {
+            let s = scenario(&id)?;
+            for spec in s.params() {
+                w(
+                    &mut out,
+                    format!("{:<16} {:<7} {:<22} {}", spec.key, spec.default_value(), spec.range_text(), spec.doc),
+                )?;
+            }
+        }
+        Command::Run { scenario: id, seed, sets, format } => {
+            let s = scenario(&id)?;
+            let p = params(s, &sets)?;
+            let seed = seed.unwrap_or(s.canonical_seed());
+            let trace = run_once(s, &p, seed)?;
+            match format {
+                Format::Json => w(&mut out, trace.report_json().to_string())?,
+                Format::Text => w(&mut out, timeline(&trace, &p))?,
+            }
+        }
+        Command::Sweep { scenario: id, seeds, sets, format } => {
+            let s = scenario(&id)?;
+            let p = params(s, &sets)?;
+            if seeds == 0 || seeds > MAX_SEEDS {
+                return Err(format!("--seeds must be in 1..={MAX_SEEDS}, not {seeds}"));
+            }
+            let report = sweep(s, &p, seeds)?;
+            match format {
+                Format::Json => w(&mut out, report.json().to_string())?,
+                Format::Text => w(&mut out, report.text())?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A readable timeline: time, step, event; then a summary naming each breach.
+fn timeline(t: &Trace, p: &Params) -> String {
+    let mut s = format!("{}  seed {}  hash {}\n", t.scenario, t.seed, t.hash);
+    let set: Vec<String> = p.iter().map(|(spec, v)| format!("{}={v}", spec.key)).collect();
+    s.push_str(&format!("params: {}\n\n", set.join(" ")));
+    s.push_str(&format!("{:>12}  {:>5}  event\n", "time", "step"));
+    for e in &t.events {
+        s.push_str(&format!("{:>12}  {:>5}  {}\n", fmt_us(e.at_us as i64), e.step, t.describe(e)));
+    }
+    s.push_str(&format!(
+        "\n{} steps, {} events, ended at {} ({:?})\n",
+        t.steps,
+        t.events.len(),
+        fmt_us(t.end_us as i64),
+        t.outcome
+    ));
+    if let Some(m) = t.outcome.limit_message() {
+        s.push_str(&format!("note: {m}\n"));
+    }
+    let mut any = false;
+    for (e, inv, msg, steps) in t.breaches(Severity::Violation) {
+        any = true;
+        s.push_str(&format!(
+            "VIOLATION {inv} at step {} ({}): {msg}\n  caused by steps {steps:?}\n",
+            e.step,
+            fmt_us(e.at_us as i64)
+        ));
+    }
+    for (e, inv, msg, _) in t.breaches(Severity::Observation) {
+        s.push_str(&format!("observation {inv} at step {}: {msg}\n", e.step));
+    }
+    if !any {
+        s.push_str("no invariant broke\n");
+    }
+    s.push_str(&format!("reproduce with: {}\n", repro_command(&t.scenario, t.seed, p)));
+    s
+}
+
+struct SweepReport {
+    scenario: String,
+    runs: u64,
+    params: Params,
+    violations: BTreeMap<String, u64>,
+    observations: BTreeMap<String, u64>,
+    limits_hit: u64,
+    first_failing_seed: Option<u64>,
+}
+
+fn sweep(s: &dyn Scenario, p: &Params, seeds: u64) -> Result<SweepReport, String> {
+    let mut r = SweepReport {
+        scenario: s.id().to_string(),
+        runs: 0,
+        params: p.clone(),
+        violations: BTreeMap::new(),
+        observations: BTreeMap::new(),
+        limits_hit: 0,
+        first_failing_seed: None,
+    };
+    let progress = std::io::stderr().is_terminal();
+    for seed in 0..seeds {
+        let t = run_once(s, p, seed)?;
+        r.runs += 1;
+        let count = |map: &mut BTreeMap<String, u64>, sev| {
+            let mut names: Vec<&str> = t.breaches(sev).map(|(_, inv, _, _)| inv).collect();
+            names.sort_unstable();
+            names.dedup();
+            for n in names {
+                *map.entry(n.to_string()).or_default() += 1;
+            }
+        };
+        count(&mut r.violations, Severity::Violation);
+        count(&mut r.observations, Severity::Observation);
+        if t.outcome.limit_message().is_some() {
+            r.limits_hit += 1;
+        }
+        if r.first_failing_seed.is_none() && t.violations().next().is_some() {
+            r.first_failing_seed = Some(seed);
+        }
+        if progress && (seed % 64 == 0 || seed + 1 == seeds) {
+            let done = seed + 1;
+            let width = 30;
+            let filled = (done * width / seeds) as usize;
+            eprint!("\r[{}{}] {done}/{seeds} seeds", "#".repeat(filled), " ".repeat(width as usize - filled));
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    Ok(r)
+}
+
+impl SweepReport {
+    fn reproduce(&self) -> Option<String> {
+        self.first_failing_seed.map(|seed| repro_command(&self.scenario, seed, &self.params))
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "scenario": self.scenario,
+            "runs": self.runs,
+            "params": self.params.to_map(),
+            "violations": self.violations,
+            "observations": self.observations,
+            "limits_hit": self.limits_hit,
+            "first_failing_seed": self.first_failing_seed,
+            "reproduce": self.reproduce(),
+        })
+    }
+
+    fn text(&self) -> String {
+        let mut s = format!("{}: {} runs (seeds 0..{})\n", self.scenario, self.runs, self.runs);
+        if self.violations.is_empty() {
+            s.push_str("no violations\n");
+        }
+        for (inv, n) in &self.violations {
+            s.push_str(&format!("VIOLATION {inv}: in {n} of {} runs\n", self.runs));
+        }
+        for (inv, n) in &self.observations {
+            s.push_str(&format!("observation {inv}: in {n} of {} runs\n", self.runs));
+        }
+        if self.limits_hit > 0 {
+            s.push_str(&format!("{} runs were cut off by a step or queue limit\n", self.limits_hit));
+        }
+        if let Some(cmd) = self.reproduce() {
+            s.push_str(&format!(
+                "first failing seed: {}\nreproduce with: {cmd}\n",
+                self.first_failing_seed.unwrap_or(0)
+            ));
+        }
+        s
+    }
+}

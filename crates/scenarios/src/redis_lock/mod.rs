@@ -1,0 +1,398 @@
+//! # Redis lock: a GC pause, a lost update, and fencing tokens
+//!
+//! **The protocol.** Clients share a counter in a storage service. To update it safely each client first takes a
+//! lock in Redis with `SET lock <unique value> NX PX <ttl_ms>`: the key is set only if it does not exist, and
+//! Redis deletes it by itself `ttl_ms` later, so that a crashed client cannot hold the lock forever. The holder
+//! reads the counter, spends `work_ms` computing, writes the counter back plus one, and releases the lock —
+//! safely with a script that deletes the key only if it still holds the holder's own value, or unsafely with a
+//! plain `DEL`.
+//!
+//! **The failure.** The lock is a lease: it ends by timeout, whatever the holder is doing. Client 1 takes the
+//! lock and is then stopped by a garbage-collection pause longer than the TTL. Redis expires the key; client 2
+//! takes the lock, reads, and writes. Client 1 wakes up, still believing it holds the lock (it has no way to
+//! notice the pause: it could check its lease before writing, but the pause can strike between the check and
+//! the write), and writes a value computed from what it read before the pause. Client 2's update is lost.
+//! With a plain `DEL`, client 1 then also deletes the lock that now belongs to client 2.
+//!
+//! **The fix.** Fencing tokens: with every successful acquire Redis also hands out a number that grows by one
+//! each time. Clients send it with every request to the storage, and the storage rejects any request whose
+//! token is lower than the highest it has seen. Client 1's token is older than client 2's, so its late write
+//! is refused and the counter stays right — even though for a while two clients believed they held the lock
+//! (shown as an observation, not a violation: the lock alone cannot prevent that; fencing makes it harmless).
+//! Reads carry the token too: in a read-modify-write, a newer holder's read must also shut out an older
+//! holder's write.
+//!
+//! **Source.** Martin Kleppmann, "How to do distributed locking" (2016), whose diagram this scenario animates;
+//! the Redis documentation of `SET … NX PX` and of the compare-and-delete release script.
+
+pub mod client;
+pub mod msg;
+pub mod redis;
+pub mod storage;
+
+use client::{Client, ClientConfig};
+use faultline_sim::{
+    Breach, Ctx, Fault, FaultPlan, Invariant, Limits, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
+    ParamSpec, Params, RunError, RunOptions, Scenario, Section, Severity, Sim, Snapshot, Trace,
+};
+use msg::{Msg, Timer};
+use redis::Redis;
+use storage::Storage;
+
+/// The scenario's entry in the registry.
+pub struct RedisLock;
+
+/// Every knob of the scenario: the URL, the UI, the CLI `--set` and the docs read this one list.
+pub static PARAMS: &[ParamSpec] = &[
+    ParamSpec::int("clients", 2, 1, 8, "", "How many clients compete for the lock."),
+    ParamSpec::int(
+        "ttl_ms",
+        500,
+        10,
+        60_000,
+        "ms",
+        "Lock lease (PX): Redis deletes the key this long after SET, by its own clock.",
+    ),
+    ParamSpec::int(
+        "work_ms",
+        100,
+        0,
+        60_000,
+        "ms",
+        "How long a holder computes between reading and writing the counter.",
+    ),
+    ParamSpec::int(
+        "gc_pause_ms",
+        800,
+        0,
+        60_000,
+        "ms",
+        "Length of the stop-the-world pause that strikes one client (0: none).",
+    ),
+    ParamSpec::int("gc_client", 1, 1, 8, "", "Which client the pause strikes."),
+    ParamSpec::int("gc_at_ms", 30, 0, 600_000, "ms", "When the pause strikes, in true time since the start."),
+    ParamSpec::int("latency_min_ms", 1, 0, 5_000, "ms", "Smallest one-way network latency."),
+    ParamSpec::int(
+        "latency_max_ms",
+        10,
+        0,
+        5_000,
+        "ms",
+        "Largest one-way network latency; each message draws from the seed.",
+    ),
+    ParamSpec::bool("fencing", false, "Redis hands out fencing tokens and the storage rejects stale ones."),
+    ParamSpec::bool("safe_release", true, "Release with compare-and-delete (true) or a plain DEL (false)."),
+    ParamSpec::int(
+        "retry_ms",
+        50,
+        1,
+        10_000,
+        "ms",
+        "Backoff before retrying a refused SET; doubles per try up to 4x, plus jitter.",
+    ),
+    ParamSpec::int(
+        "start_jitter_ms",
+        20,
+        0,
+        10_000,
+        "ms",
+        "Each client starts at a random time up to this (drawn from the seed).",
+    ),
+    ParamSpec::int("rounds", 1, 1, 10, "", "How many read-modify-write rounds each client performs."),
+    ParamSpec::int(
+        "redis_drift_ppm",
+        0,
+        -200_000,
+        200_000,
+        "ppm",
+        "Redis's clock rate error: positive runs fast and expires keys early.",
+    ),
+    ParamSpec::int("run_ms", 10_000, 100, 600_000, "ms", "Time horizon of the run."),
+];
+
+/// Seed whose default run shows the canonical failure (client 1 paused while holding the lock).
+pub const CANONICAL_SEED: u64 = 2;
+
+/// The node kinds of this scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LockNode {
+    Client(Client),
+    Redis(Redis),
+    Storage(Storage),
+}
+
+macro_rules! each {
+    ($self:expr, $n:ident => $e:expr) => {
+        match $self {
+            LockNode::Client($n) => $e,
+            LockNode::Redis($n) => $e,
+            LockNode::Storage($n) => $e,
+        }
+    };
+}
+
+impl Node for LockNode {
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Timer>) {
+        each!(self, n => n.on_start(ctx))
+    }
+    fn on_msg(&mut self, ctx: &mut Ctx<'_, Msg, Timer>, from: NodeId, msg: Msg) {
+        each!(self, n => n.on_msg(ctx, from, msg))
+    }
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Timer>, timer: Timer) {
+        each!(self, n => n.on_timer(ctx, timer))
+    }
+    fn recover(&self) -> Self {
+        match self {
+            LockNode::Client(n) => LockNode::Client(n.recover()),
+            LockNode::Redis(n) => LockNode::Redis(n.recover()),
+            LockNode::Storage(n) => LockNode::Storage(n.recover()),
+        }
+    }
+    fn view(&self, now_local_us: i64) -> NodeView {
+        each!(self, n => n.view(now_local_us))
+    }
+}
+
+fn clients<'a>(s: &'a Snapshot<'_, LockNode>) -> impl Iterator<Item = &'a Client> {
+    s.nodes.iter().filter_map(|n| match n {
+        LockNode::Client(c) => Some(c),
+        _ => None,
+    })
+}
+
+fn storage<'a>(s: &'a Snapshot<'_, LockNode>) -> Option<&'a Storage> {
+    s.nodes.iter().find_map(|n| match n {
+        LockNode::Storage(st) => Some(st),
+        _ => None,
+    })
+}
+
+fn redis<'a>(s: &'a Snapshot<'_, LockNode>) -> Option<&'a Redis> {
+    s.nodes.iter().find_map(|n| match n {
+        LockNode::Redis(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// Every accepted write must be based on the latest value: otherwise someone's update was silently lost.
+pub const NO_LOST_UPDATE: &str = "no-lost-update";
+/// At most one client may believe it holds the lock at a time (what a lock promises, and a lease cannot keep).
+pub const SINGLE_HOLDER: &str = "single-holder";
+/// A client may release only the lock it holds.
+pub const OWN_LOCK_RELEASE: &str = "release-own-lock-only";
+
+fn no_lost_update(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
+    let Some(st) = storage(s) else { return };
+    for l in &st.lost_updates {
+        out.push(Breach {
+            severity: Severity::Violation,
+            message: format!(
+                "{} wrote counter = {} computed from version {} (read at step {}), but {} had written a newer \
+                 version at step {}: that update is lost.",
+                cap(st.names.get(l.writer as usize)),
+                l.value,
+                l.based_on_version,
+                l.read_step,
+                st.names.get(l.overwritten as usize).map_or("another client", String::as_str),
+                l.overwritten_step,
+            ),
+            steps: vec![l.read_step, l.overwritten_step, l.step],
+        });
+    }
+}
+
+fn single_holder(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
+    let holders: Vec<&Client> = clients(s).filter(|c| c.believes_it_holds()).collect();
+    if holders.len() > 1 {
+        let who: Vec<String> = holders.iter().map(|c| format!("client {} ({})", c.number, c.lock_value())).collect();
+        out.push(Breach {
+            severity: Severity::Observation,
+            message: format!(
+                "{} {} believe they hold the lock: the lease ran out while its holder was not looking.",
+                who.join(" and "),
+                if who.len() == 2 { "both" } else { "all" }
+            ),
+            steps: holders.iter().filter_map(|c| c.belief.as_ref().map(|b| b.acquired_step)).collect(),
+        });
+    }
+}
+
+fn own_lock_release(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
+    let Some(r) = redis(s) else { return };
+    for d in &r.unsafe_deletes {
+        out.push(Breach {
+            severity: Severity::Observation,
+            message: format!(
+                "{} released with a plain DEL and deleted {}'s lock {}: anyone may now take it while {} still works.",
+                cap(r.names.get(d.by as usize)),
+                r.names.get(d.owner as usize).map_or("?", String::as_str),
+                d.value,
+                r.names.get(d.owner as usize).map_or("?", String::as_str),
+            ),
+            steps: vec![d.set_step, d.step],
+        });
+    }
+}
+
+fn cap(name: Option<&String>) -> String {
+    let name = name.map_or("?", String::as_str);
+    let mut c = name.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The invariants and observations, checked after every step.
+pub fn invariants() -> [Invariant<LockNode>; 3] {
+    [
+        Invariant { name: NO_LOST_UPDATE, check: no_lost_update },
+        Invariant { name: SINGLE_HOLDER, check: single_holder },
+        Invariant { name: OWN_LOCK_RELEASE, check: own_lock_release },
+    ]
+}
+
+/// Checks between parameters that no single range can express.
+fn validate(p: &Params) -> Result<(), ParamError> {
+    if p.int("gc_client") > p.int("clients") {
+        return Err(ParamError::Conflict(format!(
+            "gc_client = {} but there are only {} clients",
+            p.int("gc_client"),
+            p.int("clients")
+        )));
+    }
+    if p.int("latency_min_ms") > p.int("latency_max_ms") {
+        return Err(ParamError::Conflict(format!(
+            "latency_min_ms = {} is above latency_max_ms = {}",
+            p.int("latency_min_ms"),
+            p.int("latency_max_ms")
+        )));
+    }
+    Ok(())
+}
+
+/// Build the simulation for these inputs (also used by tests that want to inspect node states).
+pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Sim<LockNode>, RunError> {
+    validate(p)?;
+    let n = p.int("clients") as u32;
+    let (redis_id, storage_id) = (n, n + 1);
+    let mut names: Vec<String> = (1..=n).map(|i| format!("client {i}")).collect();
+    names.push("redis".into());
+    names.push("storage".into());
+    let cfg = ClientConfig {
+        redis: redis_id,
+        storage: storage_id,
+        ttl_ms: p.int("ttl_ms") as u64,
+        work_ms: p.int("work_ms") as u64,
+        retry_ms: p.int("retry_ms") as u64,
+        start_jitter_ms: p.int("start_jitter_ms") as u64,
+        rounds: p.int("rounds") as u32,
+        safe_release: p.bool("safe_release"),
+    };
+    let fencing = p.bool("fencing");
+    let mut nodes: Vec<(NodeInfo, LockNode)> = (1..=n)
+        .map(|i| {
+            let info = NodeInfo { name: format!("client {i}"), role: "client".into() };
+            (info, LockNode::Client(Client::new(i, cfg.clone())))
+        })
+        .collect();
+    nodes.push((
+        NodeInfo { name: "redis".into(), role: "redis".into() },
+        LockNode::Redis(Redis::new(fencing, names.clone())),
+    ));
+    nodes.push((
+        NodeInfo { name: "storage".into(), role: "storage".into() },
+        LockNode::Storage(Storage::new(fencing, names)),
+    ));
+
+    // The parameters' faults come first, then the plan's (a plan entry at the same time strikes after them).
+    let mut plan = FaultPlan::new();
+    if p.int("redis_drift_ppm") != 0 {
+        plan.push(0, Fault::ClockDrift { node: redis_id, ppm: p.int("redis_drift_ppm") });
+    }
+    if p.int("gc_pause_ms") > 0 {
+        plan.push(
+            p.ms_as_us("gc_at_ms"),
+            Fault::Pause { node: p.int("gc_client") as u32 - 1, for_us: p.ms_as_us("gc_pause_ms") },
+        );
+    }
+    plan.0.extend(faults.entries().iter().cloned());
+
+    let net = NetConfig::with_latency_us(p.ms_as_us("latency_min_ms"), p.ms_as_us("latency_max_ms"));
+    let limits = Limits { max_steps: opts.max_steps, max_queue: opts.max_queue, horizon_us: p.ms_as_us("run_ms") };
+    let mut sim = Sim::new(nodes, net, &plan, seed, limits)?.record_views(opts.record_views);
+    for inv in invariants() {
+        sim = sim.with_invariant(inv);
+    }
+    Ok(sim)
+}
+
+static NARRATIVE: &[Section] = &[
+    Section {
+        title: "The protocol",
+        body: "Each client takes the lock with SET lock <its unique value> NX PX <ttl>: the key is set only if nobody \
+               has it, and Redis deletes it by itself after the TTL, so a crashed client cannot block everyone \
+               forever. Holding the lock, the client reads the counter from the storage, works for a while, writes \
+               the counter plus one, and releases the lock.",
+    },
+    Section {
+        title: "What to watch",
+        body: "Client 1 takes the lock and is frozen by a stop-the-world GC pause (the hatched bar). Its lease on the \
+               Redis lane ends while it sleeps; client 2 takes the lock, reads and writes. Then client 1 wakes up, \
+               still believing it holds the lock, and writes a value computed before the pause.",
+    },
+    Section {
+        title: "Why it fails",
+        body: "A lock with a timeout is a lease: it ends whether or not its holder is done. A paused process cannot \
+               notice that time passed — and checking the lease before writing does not help, because the pause can \
+               strike between the check and the write. So client 1's late write overwrites client 2's update: a \
+               lost update. With a plain DEL, client 1 also deletes the lock that now belongs to client 2.",
+    },
+    Section {
+        title: "Why fencing fixes it",
+        body: "Turn on fencing: every successful SET also hands out a token that grows by one each time. Clients send \
+               it with every read and write, and the storage rejects any request whose token is lower than the \
+               highest it has seen. Client 1's token is older than client 2's, so its late write is refused and the \
+               counter stays right. Two clients still believed they held the lock for a while — the lock alone \
+               cannot prevent that — but the storage no longer depends on it.",
+    },
+    Section {
+        title: "Unsafe release",
+        body: "Set safe_release to false and make client 2 work longer than client 1's pause: when client 1 wakes it \
+               releases with a plain DEL and deletes client 2's lock, so a third client could take it while client 2 \
+               still works. The safe release deletes the key only if it still holds the client's own value.",
+    },
+    Section {
+        title: "Source",
+        body: "Martin Kleppmann, \"How to do distributed locking\" (2016), whose diagram this scenario animates; the \
+               Redis documentation of SET with NX and PX and of the compare-and-delete release script.",
+    },
+];
+
+impl Scenario for RedisLock {
+    fn id(&self) -> &'static str {
+        "redis-lock"
+    }
+    fn title(&self) -> &'static str {
+        "Redis lock: GC pause, lost update, fencing tokens"
+    }
+    fn summary(&self) -> &'static str {
+        "a client paused past its lock's TTL writes after another took the lock; fencing tokens reject it"
+    }
+    fn narrative(&self) -> &'static [Section] {
+        NARRATIVE
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn canonical_seed(&self) -> u64 {
+        CANONICAL_SEED
+    }
+    fn run(&self, params: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Trace, RunError> {
+        let out = build(params, seed, faults, opts)?.run();
+        Ok(Trace::from_run(self.id(), seed, params, faults, out))
+    }
+}

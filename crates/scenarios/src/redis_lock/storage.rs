@@ -1,0 +1,225 @@
+//! The storage service that holds the protected resource: a counter that clients read, increment and write
+//! back while they (believe they) hold the lock.
+//!
+//! With fencing, the storage remembers the highest token it has seen and rejects any request with a lower one.
+//! Reads are fenced too: a read-modify-write is only safe if no newer holder can have read or written in
+//! between, so a read with token 34 must also turn away a later write with token 33.
+
+use super::msg::{Msg, Op, Timer};
+use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone};
+use std::collections::BTreeMap;
+
+type C<'a> = Ctx<'a, Msg, Timer>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteRecord {
+    pub from: NodeId,
+    pub value: i64,
+    pub token: Option<u64>,
+    pub step: u32,
+}
+
+/// A write that silently overwrote someone else's update: the invariant this scenario is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LostUpdate {
+    pub writer: NodeId,
+    pub value: i64,
+    pub based_on_version: u64,
+    pub read_step: u32,
+    /// Who wrote the version the writer did not see, and at which step.
+    pub overwritten: NodeId,
+    pub overwritten_step: u32,
+    pub step: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Storage {
+    pub fencing: bool,
+    pub value: i64,
+    /// Bumped on every accepted write.
+    pub version: u64,
+    pub highest_token: u64,
+    pub accepted: Vec<WriteRecord>,
+    pub rejected: Vec<WriteRecord>,
+    /// Ghost state for the checker: the version each client last read (and when).
+    pub last_read: BTreeMap<NodeId, (u64, u32)>,
+    pub lost_updates: Vec<LostUpdate>,
+    pub names: Vec<String>,
+}
+
+impl Storage {
+    pub fn new(fencing: bool, names: Vec<String>) -> Self {
+        Storage {
+            fencing,
+            value: 0,
+            version: 0,
+            highest_token: 0,
+            accepted: Vec::new(),
+            rejected: Vec::new(),
+            last_read: BTreeMap::new(),
+            lost_updates: Vec::new(),
+            names,
+        }
+    }
+
+    fn name(&self, id: NodeId) -> &str {
+        self.names.get(id as usize).map(String::as_str).unwrap_or("?")
+    }
+
+    /// The fencing check: `Err(highest)` when the token is stale. Without fencing everything passes.
+    fn fence(&mut self, token: Option<u64>) -> Result<(), u64> {
+        match (self.fencing, token) {
+            (true, Some(t)) if t < self.highest_token => Err(self.highest_token),
+            (true, Some(t)) => {
+                self.highest_token = t;
+                Ok(())
+            }
+            // Fencing is on but the request carries no token: refuse it as older than anything.
+            (true, None) => Err(self.highest_token),
+            (false, _) => Ok(()),
+        }
+    }
+
+    fn reject(&mut self, ctx: &mut C<'_>, from: NodeId, op: Op, token: Option<u64>, highest: u64) {
+        let t = token.unwrap_or(0);
+        let what = if op == Op::Read { "read" } else { "write" };
+        ctx.note(format!("rejected {what} from {}: token {t} < {highest}", self.name(from)), Tone::Good);
+        ctx.send(from, Msg::Rejected { op, token: t, highest });
+    }
+}
+
+impl Node for Storage {
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn on_start(&mut self, _ctx: &mut C<'_>) {}
+
+    fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
+        match msg {
+            Msg::Read { token } => match self.fence(token) {
+                Err(highest) => self.reject(ctx, from, Op::Read, token, highest),
+                Ok(()) => {
+                    self.last_read.insert(from, (self.version, ctx.step()));
+                    ctx.send(from, Msg::ReadOk { value: self.value, version: self.version });
+                }
+            },
+            Msg::Write { token, value } => match self.fence(token) {
+                Err(highest) => {
+                    self.rejected.push(WriteRecord { from, value, token, step: ctx.step() });
+                    self.reject(ctx, from, Op::Write, token, highest);
+                }
+                Ok(()) => {
+                    if let Some(&(based_on_version, read_step)) = self.last_read.get(&from) {
+                        if based_on_version != self.version {
+                            let last = self.accepted.last();
+                            self.lost_updates.push(LostUpdate {
+                                writer: from,
+                                value,
+                                based_on_version,
+                                read_step,
+                                overwritten: last.map_or(from, |w| w.from),
+                                overwritten_step: last.map_or(read_step, |w| w.step),
+                                step: ctx.step(),
+                            });
+                        }
+                    }
+                    self.value = value;
+                    self.version += 1;
+                    self.accepted.push(WriteRecord { from, value, token, step: ctx.step() });
+                    let tone = if self.lost_updates.last().is_some_and(|l| l.step == ctx.step()) {
+                        Tone::Bad
+                    } else {
+                        Tone::Neutral
+                    };
+                    ctx.note(format!("accepted counter = {value} from {}", self.name(from)), tone);
+                    ctx.send(from, Msg::WriteOk { version: self.version });
+                }
+            },
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, _ctx: &mut C<'_>, _timer: Timer) {}
+
+    fn recover(&self) -> Self {
+        // The storage is a database: everything it accepted is durable.
+        self.clone()
+    }
+
+    fn view(&self, _now_local_us: i64) -> NodeView {
+        let mut fields = vec![("counter".to_string(), format!("{} (v{})", self.value, self.version))];
+        if self.fencing {
+            fields.push(("highest token seen".into(), self.highest_token.to_string()));
+        }
+        fields.push(("writes accepted".into(), self.accepted.len().to_string()));
+        fields.push(("writes rejected".into(), self.rejected.len().to_string()));
+        let (status, tone) = if self.lost_updates.is_empty() {
+            ("every update kept".to_string(), Tone::Good)
+        } else {
+            (format!("{} update(s) lost", self.lost_updates.len()), Tone::Bad)
+        };
+        NodeView { status, tone, fields }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_sim::TestCtx;
+
+    fn names() -> Vec<String> {
+        vec!["client 1".into(), "client 2".into(), "redis".into(), "storage".into()]
+    }
+
+    #[test]
+    fn fencing_rejects_a_write_with_an_older_token() {
+        let mut s = Storage::new(true, names());
+        let mut t = TestCtx::new(3, 0, 1);
+        s.on_msg(&mut t.ctx(), 1, Msg::Read { token: Some(2) });
+        s.on_msg(&mut t.ctx(), 1, Msg::Write { token: Some(2), value: 1 });
+        t.effects.clear();
+        s.on_msg(&mut t.ctx(), 0, Msg::Write { token: Some(1), value: 1 });
+        assert_eq!(t.sent(), vec![(0, &Msg::Rejected { op: Op::Write, token: 1, highest: 2 })]);
+        assert_eq!((s.value, s.version, s.rejected.len()), (1, 1, 1));
+    }
+
+    #[test]
+    fn fencing_counts_reads_too() {
+        // Client 2 (token 2) reads; client 1 (token 1), who read earlier, must not write in between.
+        let mut s = Storage::new(true, names());
+        let mut t = TestCtx::new(3, 0, 1);
+        s.on_msg(&mut t.ctx(), 0, Msg::Read { token: Some(1) });
+        s.on_msg(&mut t.ctx(), 1, Msg::Read { token: Some(2) });
+        t.effects.clear();
+        s.on_msg(&mut t.ctx(), 0, Msg::Write { token: Some(1), value: 1 });
+        assert_eq!(t.sent(), vec![(0, &Msg::Rejected { op: Op::Write, token: 1, highest: 2 })]);
+        assert!(s.lost_updates.is_empty());
+    }
+
+    #[test]
+    fn without_fencing_a_stale_write_is_accepted_and_an_update_is_lost() {
+        let mut s = Storage::new(false, names());
+        let mut t = TestCtx::new(3, 0, 1);
+        t.step = 5;
+        s.on_msg(&mut t.ctx(), 0, Msg::Read { token: None });
+        t.step = 20;
+        s.on_msg(&mut t.ctx(), 1, Msg::Read { token: None });
+        t.step = 30;
+        s.on_msg(&mut t.ctx(), 1, Msg::Write { token: None, value: 1 });
+        t.step = 40;
+        s.on_msg(&mut t.ctx(), 0, Msg::Write { token: None, value: 1 });
+        assert_eq!(s.value, 1, "two increments, one survives");
+        assert_eq!(
+            s.lost_updates,
+            vec![LostUpdate {
+                writer: 0,
+                value: 1,
+                based_on_version: 0,
+                read_step: 5,
+                overwritten: 1,
+                overwritten_step: 30,
+                step: 40
+            }]
+        );
+    }
+}
