@@ -8,8 +8,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{repro_command, FaultPlan, Params, RunOptions, Scenario, Severity, Trace};
-use std::collections::BTreeMap;
+use faultline_sim::{repro_command, FaultPlan, Params, RunOptions, Scenario, Severity, SweepSummary, Trace};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -171,64 +170,29 @@ fn timeline(t: &Trace, p: &Params) -> String {
     s
 }
 
-struct SweepReport {
-    scenario: String,
-    runs: u64,
-    params: Params,
-    violations: BTreeMap<String, u64>,
-    observations: BTreeMap<String, u64>,
-    limits_hit: u64,
-    first_failing_seed: Option<u64>,
-}
-
-fn sweep(s: &dyn Scenario, p: &Params, seeds: u64) -> Result<SweepReport, String> {
-    let mut r = SweepReport {
-        scenario: s.id().to_string(),
-        runs: 0,
-        params: p.clone(),
-        violations: BTreeMap::new(),
-        observations: BTreeMap::new(),
-        limits_hit: 0,
-        first_failing_seed: None,
-    };
+fn sweep(s: &dyn Scenario, p: &Params, seeds: u64) -> Result<SweepSummary, String> {
     let progress = std::io::stderr().is_terminal();
-    for seed in 0..seeds {
-        let t = run_once(s, p, seed)?;
-        r.runs += 1;
-        let count = |map: &mut BTreeMap<String, u64>, sev| {
-            let mut names: Vec<&str> = t.breaches(sev).map(|(_, inv, _, _)| inv).collect();
-            names.sort_unstable();
-            names.dedup();
-            for n in names {
-                *map.entry(n.to_string()).or_default() += 1;
-            }
-        };
-        count(&mut r.violations, Severity::Violation);
-        count(&mut r.observations, Severity::Observation);
-        if t.outcome.limit_message().is_some() {
-            r.limits_hit += 1;
-        }
-        if r.first_failing_seed.is_none() && t.violations().next().is_some() {
-            r.first_failing_seed = Some(seed);
-        }
+    let r = faultline_sim::sweep(s, p, seeds, |seed| {
         if progress && (seed % 64 == 0 || seed + 1 == seeds) {
             let done = seed + 1;
             let width = 30;
             let filled = (done * width / seeds) as usize;
             eprint!("\r[{}{}] {done}/{seeds} seeds", "#".repeat(filled), " ".repeat(width as usize - filled));
         }
-    }
+    })
+    .map_err(|e| e.to_string())?;
     if progress {
         eprintln!();
     }
     Ok(r)
 }
 
-impl SweepReport {
-    fn reproduce(&self) -> Option<String> {
-        self.first_failing_seed.map(|seed| repro_command(&self.scenario, seed, &self.params))
-    }
+trait SweepFormat {
+    fn json(&self) -> serde_json::Value;
+    fn text(&self) -> String;
+}
 
+impl SweepFormat for SweepSummary {
     fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "scenario": self.scenario,

@@ -33,7 +33,7 @@ pub use kernel::{
 };
 pub use net::NetConfig;
 pub use params::{ParamError, ParamKind, ParamSpec, ParamValue, Params};
-pub use scenario::{repro_command, RunError, RunOptions, Scenario, Section};
+pub use scenario::{repro_command, sweep, RunError, RunOptions, Scenario, Section, SweepSummary};
 pub use trace::{
     Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange,
     TRACE_VERSION,

@@ -86,3 +86,62 @@ pub fn repro_command(scenario: &str, seed: u64, params: &Params) -> String {
     }
     cmd
 }
+
+/// What a seed sweep found: for each invariant, in how many runs it broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepSummary {
+    pub scenario: String,
+    pub runs: u64,
+    pub params: Params,
+    /// Invariant name → number of runs with at least one violation of it.
+    pub violations: std::collections::BTreeMap<String, u64>,
+    /// Observation name → number of runs in which it was seen.
+    pub observations: std::collections::BTreeMap<String, u64>,
+    /// Runs cut off by a step or queue limit.
+    pub limits_hit: u64,
+    pub first_failing_seed: Option<u64>,
+}
+
+impl SweepSummary {
+    /// The command that reproduces the first failing run.
+    pub fn reproduce(&self) -> Option<String> {
+        self.first_failing_seed.map(|seed| repro_command(&self.scenario, seed, &self.params))
+    }
+}
+
+/// Run seeds `0..seeds` with the same parameters and count breaches; `progress` is told each finished seed.
+pub fn sweep(
+    s: &dyn Scenario,
+    params: &Params,
+    seeds: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<SweepSummary, RunError> {
+    use crate::trace::Severity;
+    let mut r = SweepSummary {
+        scenario: s.id().to_string(),
+        runs: 0,
+        params: params.clone(),
+        violations: Default::default(),
+        observations: Default::default(),
+        limits_hit: 0,
+        first_failing_seed: None,
+    };
+    for seed in 0..seeds {
+        let t = s.run(params, seed, &FaultPlan::new(), &RunOptions::default())?;
+        r.runs += 1;
+        for (sev, map) in [(Severity::Violation, &mut r.violations), (Severity::Observation, &mut r.observations)] {
+            let names: std::collections::BTreeSet<&str> = t.breaches(sev).map(|(_, inv, _, _)| inv).collect();
+            for n in names {
+                *map.entry(n.to_string()).or_default() += 1;
+            }
+        }
+        if t.outcome.limit_message().is_some() {
+            r.limits_hit += 1;
+        }
+        if r.first_failing_seed.is_none() && t.violations().next().is_some() {
+            r.first_failing_seed = Some(seed);
+        }
+        progress(seed);
+    }
+    Ok(r)
+}

@@ -1,0 +1,113 @@
+//! The `faultline` binary as a user runs it: outputs, JSON shapes, exit codes and messages for bad input.
+
+use std::process::{Command, Output};
+
+fn faultline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faultline")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON on stdout")
+}
+
+#[test]
+fn list_names_each_scenario_on_one_line() {
+    let o = faultline(&["list"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.lines().any(|l| l.starts_with("redis-lock ")), "{out}");
+}
+
+#[test]
+fn run_text_is_a_timeline_with_a_summary_naming_the_breach() {
+    let o = faultline(&["run", "redis-lock", "--seed", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("client 1 is paused (stop-the-world GC)"), "{out}");
+    assert!(out.contains("VIOLATION no-lost-update at step"), "{out}");
+    assert!(out.contains("reproduce with: faultline run redis-lock --seed 2"), "{out}");
+}
+
+#[test]
+fn run_json_has_the_documented_fields() {
+    let v = json(&faultline(&["run", "redis-lock", "--seed", "2", "--format", "json"]));
+    assert_eq!(v["scenario"], "redis-lock");
+    assert_eq!(v["seed"], 2);
+    assert_eq!(v["params"]["fencing"], false);
+    assert!(v["events"].as_array().is_some_and(|e| e.len() > 20));
+    let violations = v["violations"].as_array().unwrap();
+    assert_eq!(violations[0]["invariant"], "no-lost-update");
+    assert!(violations[0]["step"].is_u64());
+    assert_eq!(v["hash"].as_str().map(str::len), Some(16));
+
+    let fenced = json(&faultline(&["run", "redis-lock", "--seed", "2", "--set", "fencing=true", "--format", "json"]));
+    assert_eq!(fenced["violations"].as_array().map(Vec::len), Some(0));
+    assert_ne!(fenced["hash"], v["hash"]);
+}
+
+#[test]
+fn run_is_deterministic() {
+    let a = faultline(&["run", "redis-lock", "--seed", "41", "--set", "clients=4", "--format", "json"]);
+    let b = faultline(&["run", "redis-lock", "--seed", "41", "--set", "clients=4", "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn sweep_counts_breaches_and_prints_the_repro() {
+    let v = json(&faultline(&["sweep", "redis-lock", "--seeds", "200", "--format", "json"]));
+    assert_eq!(v["runs"], 200);
+    assert!(v["violations"]["no-lost-update"].as_u64().is_some_and(|n| n > 0));
+    let seed = v["first_failing_seed"].as_u64().expect("a failing seed");
+    assert_eq!(v["reproduce"], format!("faultline run redis-lock --seed {seed}"));
+
+    let o = faultline(&["sweep", "redis-lock", "--seeds", "200", "--set", "fencing=true"]);
+    let out = stdout(&o);
+    assert!(out.contains("no violations"), "{out}");
+    let v = json(&faultline(&["sweep", "redis-lock", "--seeds", "200", "--set", "fencing=true", "--format", "json"]));
+    assert!(v["first_failing_seed"].is_null());
+    assert_eq!(v["violations"], serde_json::json!({}));
+
+    let o = faultline(&["sweep", "redis-lock", "--seeds", "100"]);
+    assert!(stdout(&o).contains("reproduce with: faultline run redis-lock --seed "));
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "nope"], "unknown scenario `nope`; known: redis-lock"),
+        (&["run", "redis-lock", "--set", "ttl=5"], "unknown parameter `ttl`; known: clients, ttl_ms"),
+        (&["run", "redis-lock", "--set", "ttl_ms=abc"], "`ttl_ms` must be a whole number in 10..=60000 ms, not `abc`"),
+        (&["run", "redis-lock", "--set", "ttl_ms=1"], "`ttl_ms` = 1 is out of range 10..=60000 ms"),
+        (&["run", "redis-lock", "--set", "fencing=maybe"], "`fencing` must be true or false, not `maybe`"),
+        (&["run", "redis-lock", "--set", "fencing"], "--set takes KEY=VALUE, not `fencing`"),
+        (&["run", "redis-lock", "--set", "gc_client=5"], "gc_client = 5 but there are only 2 clients"),
+        (&["sweep", "redis-lock", "--seeds", "0"], "--seeds must be in 1..=1000000, not 0"),
+        (&["sweep", "nope", "--seeds", "3"], "unknown scenario `nope`"),
+    ];
+    for (args, expected) in cases {
+        let o = faultline(args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{args:?}: expected `{expected}` in `{err}`");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    let o = faultline(&["run", "redis-lock", "--seed", "-3"]);
+    assert!(!o.status.success());
+    assert!(!stderr(&o).contains("panicked"));
+}
+
+#[test]
+fn params_lists_defaults_ranges_and_docs() {
+    let o = faultline(&["params", "redis-lock"]);
+    let out = stdout(&o);
+    assert!(out.lines().any(|l| l.starts_with("ttl_ms") && l.contains("500") && l.contains("10..=60000 ms")), "{out}");
+}
