@@ -1,0 +1,53 @@
+//! When an invariant breaks: what happened, in plain words, with buttons to the steps that caused it.
+//! Observations (things a learner should notice that are not breaches) get a quieter banner.
+
+use super::ModelRef;
+use faultline_sim::Severity;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: ModelRef,
+    pub cursor: u32,
+    pub on_seek: Callback<u32>,
+}
+
+#[function_component(Banner)]
+pub fn banner(p: &Props) -> Html {
+    let visible: Vec<_> = p.model.breaches_before(p.cursor).collect();
+    let violations: Vec<_> = visible.iter().filter(|b| b.severity == Severity::Violation).collect();
+    let observations: Vec<_> = visible.iter().filter(|b| b.severity == Severity::Observation).collect();
+    let steps_buttons = |causes: &[u32]| {
+        html! {
+            <span class="causes">{"caused by steps "}
+                { for causes.iter().map(|&s| {
+                    let seek = p.on_seek.reform(move |_: MouseEvent| s + 1);
+                    html! { <button class="step-link" onclick={seek} aria-label={format!("Go to step {s}")}>{s}</button> }
+                }) }
+            </span>
+        }
+    };
+    let at_end = p.cursor >= p.model.steps() && p.model.steps() > 0;
+    html! {
+        <section class="banners" aria-live="polite">
+            { for violations.iter().map(|b| html! {
+                <div class="banner violation" id="violation-banner" role="alert">
+                    <strong>{format!("✗ Invariant broken: {}", b.invariant)}</strong>
+                    <span class="at">{format!(" at step {}", b.step)}</span>
+                    <p>{&b.message}</p>
+                    { steps_buttons(&b.causes) }
+                </div>
+            }) }
+            { for observations.iter().map(|b| html! {
+                <div class="banner observation">
+                    <strong>{format!("⚠ {}", b.invariant)}</strong>
+                    <span class="at">{format!(" at step {}", b.step)}</span>
+                    <p>{&b.message}</p>
+                </div>
+            }) }
+            { if at_end && violations.is_empty() {
+                html! { <div class="banner ok" id="ok-banner">{format!("✓ No invariant broke in this run ({} steps).", p.model.steps())}</div> }
+            } else { html! {} } }
+        </section>
+    }
+}

@@ -1,0 +1,59 @@
+//! The last events up to the cursor, newest last, the current step highlighted.
+
+use super::ModelRef;
+use faultline_sim::fault::fmt_us;
+use faultline_sim::{EventKind, Severity};
+use yew::prelude::*;
+
+/// How many steps back the log reaches.
+const LOG_STEPS: u32 = 12;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: ModelRef,
+    pub cursor: u32,
+}
+
+#[function_component(EventLog)]
+pub fn event_log(p: &Props) -> Html {
+    let from = p.cursor.saturating_sub(LOG_STEPS);
+    let range = p.model.events_between(from, p.cursor);
+    let trace = &p.model.trace;
+    let list = use_node_ref();
+    {
+        // Keep the newest events in view.
+        let list = list.clone();
+        use_effect_with((p.cursor, p.model.clone()), move |_| {
+            if let Some(el) = list.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+    html! {
+        <section class="log" aria-label="Event log">
+            <h2>{"Events"}</h2>
+            if p.cursor == 0 {
+                <p class="hint">{"Press ▶ (or Space) to play, → to step."}</p>
+            }
+            <ol ref={list}>
+                { for trace.events[range].iter().map(|e| {
+                    let current = e.step + 1 == p.cursor;
+                    let kind = match &e.kind {
+                        EventKind::Breach { severity: Severity::Violation, .. } => "breach",
+                        EventKind::Breach { .. } => "observation",
+                        EventKind::Fault { .. } | EventKind::Resume { .. } => "fault",
+                        EventKind::Drop { .. } => "drop",
+                        _ => "",
+                    };
+                    html! {
+                        <li class={classes!(kind, current.then_some("current"))}>
+                            <span class="t">{fmt_us(e.at_us as i64)}</span>
+                            <span class="s">{e.step}</span>
+                            <span class="d">{trace.describe(e)}</span>
+                        </li>
+                    }
+                }) }
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,43 @@
+//! One component per file.
+
+pub mod app;
+pub mod banner;
+pub mod controls;
+pub mod event_log;
+pub mod narrative;
+pub mod node_panels;
+pub mod notices;
+pub mod params_panel;
+pub mod sequence;
+
+use crate::model::Model;
+use std::rc::Rc;
+
+/// A shared model compared by identity: a new run is a new model, so props compare in O(1).
+#[derive(Clone)]
+pub struct ModelRef(pub Rc<Model>);
+
+impl PartialEq for ModelRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for ModelRef {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        &self.0
+    }
+}
+
+/// The CSS class for a tone.
+pub fn tone_class(t: faultline_sim::Tone) -> &'static str {
+    use faultline_sim::Tone::*;
+    match t {
+        Neutral => "tone-neutral",
+        Info => "tone-info",
+        Good => "tone-good",
+        Warn => "tone-warn",
+        Bad => "tone-bad",
+    }
+}

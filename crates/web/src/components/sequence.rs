@@ -1,0 +1,235 @@
+//! The time-space diagram in Kleppmann's style: one lane per node, time to the right, messages as arrows,
+//! leases as bars (on a client's lane as it believes, on Redis's lane as Redis knows), pauses hatched,
+//! notes as dots, and the steps that caused a violation marked. Only what happened before the cursor is drawn;
+//! a message in flight is drawn up to where it is now.
+
+use super::{tone_class, ModelRef};
+use crate::model::{BarKind, Fate, Model, LEFT, RIGHT, TOP};
+use faultline_sim::{Severity, Tone};
+use yew::prelude::*;
+
+/// Labels of arrows sent in the last few steps are written out; older ones keep a tooltip.
+const LABEL_RECENT_STEPS: u32 = 4;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: ModelRef,
+    pub cursor: u32,
+    pub on_seek: Callback<u32>,
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+/// `0 ms`, `418 ms`, `1.25 s`: tick labels without false precision.
+fn tick_label(t_us: u64) -> String {
+    if t_us >= 1_000_000 {
+        format!("{:.2} s", t_us as f64 / 1e6)
+    } else if t_us >= 10_000 {
+        format!("{} ms", t_us / 1_000)
+    } else {
+        format!("{:.1} ms", t_us as f64 / 1e3)
+    }
+}
+
+/// Time ticks along the top, at least `gap` pixels apart.
+fn ticks(m: &Model, cursor: u32, gap: f64) -> Vec<(f64, String)> {
+    let mut out = Vec::new();
+    let mut last = f64::NEG_INFINITY;
+    for (i, (&x, &t)) in m.step_x.iter().zip(&m.step_us).enumerate() {
+        if i as u32 >= cursor {
+            break;
+        }
+        if x - last >= gap {
+            out.push((x, tick_label(t)));
+            last = x;
+        }
+    }
+    out
+}
+
+#[function_component(SequenceDiagram)]
+pub fn sequence_diagram(p: &Props) -> Html {
+    let m = &p.model;
+    let cursor = p.cursor;
+    let now_x = m.x_at(cursor);
+    let now_us = m.time_at(cursor);
+    let scroller = use_node_ref();
+
+    // Keep the "now" line in view while stepping or playing.
+    {
+        let scroller = scroller.clone();
+        use_effect_with(cursor, move |_| {
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                let (left, width) = (el.scroll_left() as f64, el.client_width() as f64);
+                if now_x < left + 40.0 || now_x > left + width - 60.0 {
+                    el.set_scroll_left((now_x - width * 0.6).max(0.0) as i32);
+                }
+            }
+        });
+    }
+
+    let onclick = {
+        let on_seek = p.on_seek.clone();
+        let m = p.model.clone();
+        Callback::from(move |e: MouseEvent| {
+            let x = e.offset_x() as f64;
+            // Show everything up to the step nearest to the click.
+            let i = m.step_x.partition_point(|&sx| sx <= x);
+            let nearest = match i {
+                0 => 0,
+                i if i >= m.step_x.len() => m.step_x.len(),
+                i => {
+                    if x - m.step_x[i - 1] <= m.step_x[i] - x {
+                        i
+                    } else {
+                        i + 1
+                    }
+                }
+            };
+            on_seek.emit(nearest as u32);
+        })
+    };
+
+    let lanes = m.lanes.iter().map(|l| {
+        html! {
+            <g class={classes!("lane", format!("role-{}", l.role))}>
+                <text class="lane-label" x="8" y={(l.y + 4.0).to_string()}>{&l.name}</text>
+                <line x1={LEFT.to_string()} y1={l.y.to_string()} x2={(m.width - RIGHT).to_string()} y2={l.y.to_string()} />
+            </g>
+        }
+    });
+
+    let bars = m.bars.iter().filter(|b| b.start_step < cursor).map(|b| {
+        let ended = b.end_step.is_some_and(|e| e < cursor);
+        let x2 = if ended { b.x2 } else { now_x.max(b.x1) };
+        let w = (x2 - b.x1).max(2.0);
+        let y = m.lane_y(b.node);
+        match b.kind {
+            BarKind::Span => {
+                // Scenario spans sit just above the lane; the label rides on the bar.
+                html! {
+                    <g class={classes!("bar", "span", tone_class(b.tone))}>
+                        <rect x={b.x1.to_string()} y={(y - 17.0).to_string()} width={w.to_string()} height="9" rx="2">
+                            <title>{&b.label}</title>
+                        </rect>
+                        <text class="bar-label" x={(b.x1 + 3.0).to_string()} y={(y - 21.0).to_string()}>{short(&b.label, ((w / 6.0) as usize).max(12))}</text>
+                    </g>
+                }
+            }
+            BarKind::Pause => html! {
+                <g class="bar pause">
+                    <rect x={b.x1.to_string()} y={(y - 6.0).to_string()} width={w.to_string()} height="12">
+                        <title>{"stop-the-world pause: the process handles nothing, its clock keeps running"}</title>
+                    </rect>
+                    <text class="bar-label" x={(b.x1 + 3.0).to_string()} y={(y + 19.0).to_string()}>{if ended { "GC pause" } else { "GC pause…" }}</text>
+                </g>
+            },
+            BarKind::Down => html! {
+                <g class="bar down">
+                    <rect x={b.x1.to_string()} y={(y - 6.0).to_string()} width={w.to_string()} height="12"><title>{"down"}</title></rect>
+                </g>
+            },
+        }
+    });
+
+    let arrows = m.arrows.iter().filter(|a| a.send_step < cursor).map(|a| {
+        let done = a.end_step.is_some_and(|e| e < cursor);
+        let frac = if done || a.arrive_us <= a.send_us {
+            1.0
+        } else {
+            ((now_us.saturating_sub(a.send_us)) as f64 / (a.arrive_us - a.send_us) as f64).clamp(0.0, 1.0)
+        };
+        let (x2, y2) = (a.x1 + (a.x2 - a.x1) * frac, a.y1 + (a.y2 - a.y1) * frac);
+        let dropped = done && a.fate == Fate::Dropped;
+        let recent = a.send_step + LABEL_RECENT_STEPS >= cursor;
+        let current = a.send_step + 1 == cursor || a.end_step.is_some_and(|e| e + 1 == cursor);
+        let class = classes!("msg", dropped.then_some("dropped"), (!done).then_some("inflight"), current.then_some("current"));
+        let marker = if dropped || (!done && frac < 1.0) { "" } else { "url(#arrowhead)" };
+        let label_y = if a.y2 > a.y1 { a.y1 + 14.0 } else { a.y1 - 6.0 };
+        html! {
+            <g class={class}>
+                <line x1={a.x1.to_string()} y1={a.y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end={marker}>
+                    <title>{format!("{} → {}: {}", m.lanes[a.from as usize].name, m.lanes[a.to as usize].name, a.label)}</title>
+                </line>
+                if dropped {
+                    <text class="drop-x" x={(x2 - 4.0).to_string()} y={(y2 + 4.0).to_string()}>{"✗"}</text>
+                }
+                if recent {
+                    <text class="msg-label" x={(a.x1 + 4.0).to_string()} y={label_y.to_string()}>{short(&a.label, 34)}</text>
+                }
+            </g>
+        }
+    });
+
+    let marks = m.marks.iter().filter(|k| k.step < cursor).map(|k| {
+        let y = m.lane_y(k.node);
+        let loud = matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor;
+        html! {
+            <g class={classes!("mark", tone_class(k.tone))}>
+                <circle cx={k.x.to_string()} cy={y.to_string()} r="4"><title>{&k.text}</title></circle>
+                if loud {
+                    <text class="mark-label" x={(k.x + 6.0).to_string()} y={(y + 16.0).to_string()}>{short(&k.text, 44)}</text>
+                }
+            </g>
+        }
+    });
+
+    // Violations: a red rule at the breach, numbered amber rules at the steps that caused it.
+    let violations = m.breaches_before(cursor).filter(|b| b.severity == Severity::Violation).map(|b| {
+        let x = m.x_of_step(b.step);
+        let bottom = m.height - 8.0;
+        html! {
+            <g class="violation">
+                { for b.causes.iter().enumerate().map(|(i, &s)| {
+                    let cx = m.x_of_step(s);
+                    html! {
+                        <g class="cause">
+                            <line x1={cx.to_string()} y1={(TOP - 20.0).to_string()} x2={cx.to_string()} y2={bottom.to_string()} />
+                            <circle cx={cx.to_string()} cy={(TOP - 24.0).to_string()} r="8" />
+                            <text x={cx.to_string()} y={(TOP - 20.0).to_string()} text-anchor="middle">{i + 1}</text>
+                        </g>
+                    }
+                }) }
+                <line class="breach-rule" x1={x.to_string()} y1={(TOP - 20.0).to_string()} x2={x.to_string()} y2={bottom.to_string()} />
+                <text class="breach-label" x={(x + 6.0).to_string()} y={(m.height - 12.0).to_string()}>{format!("✗ {}", b.invariant)}</text>
+            </g>
+        }
+    });
+
+    let tick_marks = ticks(m, cursor, 90.0).into_iter().map(|(x, t)| {
+        html! { <g class="tick"><line x1={x.to_string()} y1="16" x2={x.to_string()} y2="22" /><text x={x.to_string()} y="12" text-anchor="middle">{t}</text></g> }
+    });
+
+    html! {
+        <section class="diagram" aria-label="Sequence diagram">
+            <div class="scroller" ref={scroller}>
+                <svg id="sequence" width={m.width.to_string()} height={m.height.to_string()}
+                     viewBox={format!("0 0 {} {}", m.width, m.height)} role="img"
+                     aria-label={format!("Sequence diagram, step {} of {}", cursor, m.steps())} onclick={onclick}>
+                    <defs>
+                        <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                            <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
+                        </marker>
+                        <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                            <rect width="6" height="6" class="hatch-bg" />
+                            <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
+                        </pattern>
+                    </defs>
+                    { for tick_marks }
+                    { for lanes }
+                    { for bars }
+                    { for arrows }
+                    { for marks }
+                    { for violations }
+                    <line class="now" x1={now_x.to_string()} y1={(TOP - 28.0).to_string()} x2={now_x.to_string()} y2={m.height.to_string()} />
+                </svg>
+            </div>
+        </section>
+    }
+}

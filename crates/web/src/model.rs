@@ -1,0 +1,487 @@
+//! The drawing model: everything the sequence diagram and the panels need, derived once from a trace.
+//!
+//! Pure data, no browser types: built once per run, then each frame only asks "what is visible before step
+//! `cursor`?". Lanes are horizontal (one per node), time runs left to right as in Kleppmann's diagrams. The
+//! horizontal axis is *compressed* time: every step gets at least [`MIN_GAP`] pixels so that bursts of
+//! messages stay readable, and the rest of the width is shared in proportion to elapsed time so that long
+//! stretches (a TTL, a GC pause) still look long.
+
+use faultline_sim::{Condition, EventKind, Fault, NodeId, NodeView, Severity, Tone, Trace};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub const LEFT: f64 = 96.0;
+pub const RIGHT: f64 = 190.0;
+pub const TOP: f64 = 64.0;
+pub const LANE_GAP: f64 = 78.0;
+pub const MIN_GAP: f64 = 14.0;
+/// Smallest drawing width, so that short runs still spread out.
+pub const MIN_WIDTH: f64 = 900.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lane {
+    pub node: NodeId,
+    pub name: String,
+    pub role: String,
+    pub y: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Delivered,
+    Dropped,
+    /// Still in flight when the run ended.
+    Pending,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arrow {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub label: String,
+    pub send_step: u32,
+    /// The step that delivered or dropped it.
+    pub end_step: Option<u32>,
+    pub fate: Fate,
+    pub send_us: u64,
+    pub arrive_us: u64,
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BarKind {
+    /// A scenario's span (`believes it holds the lock`, `lock = c1:1`).
+    Span,
+    /// A stop-the-world pause.
+    Pause,
+    /// The node is down (crashed, not yet restarted).
+    Down,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub node: NodeId,
+    pub kind: BarKind,
+    pub label: String,
+    pub tone: Tone,
+    pub start_step: u32,
+    /// The step that ended it; `None` if it lasts to the end of the run.
+    pub end_step: Option<u32>,
+    pub x1: f64,
+    /// Where it ends (or, for a pause, where it is planned to end).
+    pub x2: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub node: NodeId,
+    pub step: u32,
+    pub x: f64,
+    pub text: String,
+    pub tone: Tone,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreachInfo {
+    pub step: u32,
+    pub at_us: u64,
+    pub invariant: String,
+    pub severity: Severity,
+    pub message: String,
+    pub causes: Vec<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub trace: Rc<Trace>,
+    pub step_us: Vec<u64>,
+    pub step_x: Vec<f64>,
+    /// Pixels per microsecond on top of the per-step minimum gap.
+    pub scale: f64,
+    pub width: f64,
+    pub height: f64,
+    pub lanes: Vec<Lane>,
+    pub arrows: Vec<Arrow>,
+    pub bars: Vec<Bar>,
+    pub marks: Vec<Mark>,
+    pub breaches: Vec<BreachInfo>,
+    /// Per node: (step, condition, view), in step order.
+    pub views: Vec<Vec<(u32, Condition, NodeView)>>,
+    /// Steps worth jumping to: faults and breaches.
+    pub notable: Vec<u32>,
+}
+
+impl Model {
+    pub fn new(trace: Rc<Trace>) -> Model {
+        let steps = trace.steps as usize;
+        let mut step_us = vec![0u64; steps];
+        for e in &trace.events {
+            if let Some(t) = step_us.get_mut(e.step as usize) {
+                *t = e.at_us;
+            }
+        }
+        // Fill steps without events (none today) with their predecessor's time, keeping times sorted.
+        for i in 1..steps {
+            step_us[i] = step_us[i].max(step_us[i - 1]);
+        }
+        let total_us = step_us.last().copied().unwrap_or(0).max(1) as f64;
+        let width = (steps as f64 * MIN_GAP * 2.2).max(MIN_WIDTH);
+        let spare = (width - LEFT - RIGHT - steps as f64 * MIN_GAP).max(0.0);
+        let scale = spare / total_us;
+        let mut step_x = Vec::with_capacity(steps);
+        let mut x = LEFT + MIN_GAP;
+        for i in 0..steps {
+            if i > 0 {
+                x += MIN_GAP + (step_us[i] - step_us[i - 1]) as f64 * scale;
+            }
+            step_x.push(x);
+        }
+        let lanes: Vec<Lane> = trace
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Lane {
+                node: i as NodeId,
+                name: n.name.clone(),
+                role: n.role.clone(),
+                y: TOP + i as f64 * LANE_GAP,
+            })
+            .collect();
+        let height = TOP + lanes.len().max(1) as f64 * LANE_GAP;
+        let mut m = Model {
+            trace: trace.clone(),
+            step_us,
+            step_x,
+            scale,
+            width,
+            height,
+            lanes,
+            arrows: Vec::new(),
+            bars: Vec::new(),
+            marks: Vec::new(),
+            breaches: Vec::new(),
+            views: vec![Vec::new(); trace.nodes.len()],
+            notable: Vec::new(),
+        };
+        m.collect();
+        m
+    }
+
+    pub fn steps(&self) -> u32 {
+        self.trace.steps
+    }
+
+    pub fn lane_y(&self, node: NodeId) -> f64 {
+        self.lanes.get(node as usize).map_or(TOP, |l| l.y)
+    }
+
+    /// x of step `step` (clamped to the run).
+    pub fn x_of_step(&self, step: u32) -> f64 {
+        match self.step_x.get(step as usize) {
+            Some(x) => *x,
+            None => self.step_x.last().copied().unwrap_or(LEFT),
+        }
+    }
+
+    /// x of any true time, interpolated between the steps around it.
+    pub fn x_of_time(&self, t: u64) -> f64 {
+        let n = self.step_us.len();
+        if n == 0 {
+            return LEFT;
+        }
+        // The last step at or before t.
+        let i = self.step_us.partition_point(|&s| s <= t);
+        if i == 0 {
+            return self.step_x[0];
+        }
+        let i = i - 1;
+        if i + 1 >= n {
+            return self.step_x[i] + (t - self.step_us[i]) as f64 * self.scale;
+        }
+        let (t0, t1) = (self.step_us[i], self.step_us[i + 1]);
+        if t1 <= t0 {
+            return self.step_x[i];
+        }
+        let f = (t - t0) as f64 / (t1 - t0) as f64;
+        self.step_x[i] + f * (self.step_x[i + 1] - self.step_x[i])
+    }
+
+    /// True time once `cursor` steps have run (0 before the first).
+    pub fn time_at(&self, cursor: u32) -> u64 {
+        if cursor == 0 {
+            0
+        } else {
+            self.step_us.get(cursor as usize - 1).copied().unwrap_or_else(|| self.trace.end_us)
+        }
+    }
+
+    /// x of the "now" line once `cursor` steps have run.
+    pub fn x_at(&self, cursor: u32) -> f64 {
+        if cursor == 0 {
+            LEFT
+        } else {
+            self.x_of_step(cursor - 1)
+        }
+    }
+
+    /// What node `node`'s panel shows once `cursor` steps have run.
+    pub fn view_at(&self, node: NodeId, cursor: u32) -> Option<(Condition, &NodeView)> {
+        let list = self.views.get(node as usize)?;
+        let i = list.partition_point(|(s, _, _)| *s < cursor);
+        (i > 0).then(|| (list[i - 1].1, &list[i - 1].2))
+    }
+
+    /// The breaches raised before `cursor`.
+    pub fn breaches_before(&self, cursor: u32) -> impl Iterator<Item = &BreachInfo> {
+        self.breaches.iter().filter(move |b| b.step < cursor)
+    }
+
+    /// Indices into `trace.events` of the events of steps `from..to`.
+    pub fn events_between(&self, from: u32, to: u32) -> std::ops::Range<usize> {
+        let ev = &self.trace.events;
+        ev.partition_point(|e| e.step < from)..ev.partition_point(|e| e.step < to)
+    }
+
+    fn collect(&mut self) {
+        let trace = self.trace.clone();
+        let mut arrow_of: HashMap<u64, usize> = HashMap::new();
+        let mut open_span: HashMap<(NodeId, &str), usize> = HashMap::new();
+        let mut open_pause: HashMap<NodeId, usize> = HashMap::new();
+        let mut open_down: HashMap<NodeId, usize> = HashMap::new();
+        let names = |id: NodeId| trace.node_name(id);
+        for e in &trace.events {
+            let x = self.x_of_step(e.step);
+            match &e.kind {
+                EventKind::Send { from, to, id, label, arrives_at_us, dup } => {
+                    arrow_of.insert(*id, self.arrows.len());
+                    self.arrows.push(Arrow {
+                        id: *id,
+                        from: *from,
+                        to: *to,
+                        label: if *dup { format!("{label} (dup)") } else { label.clone() },
+                        send_step: e.step,
+                        end_step: None,
+                        fate: Fate::Pending,
+                        send_us: e.at_us,
+                        arrive_us: *arrives_at_us,
+                        x1: x,
+                        y1: self.lane_y(*from),
+                        x2: self.x_of_time(*arrives_at_us),
+                        y2: self.lane_y(*to),
+                    });
+                }
+                EventKind::Deliver { id, .. } | EventKind::Drop { id, .. } => {
+                    if let Some(a) = arrow_of.get(id).and_then(|&i| self.arrows.get_mut(i)) {
+                        a.end_step = Some(e.step);
+                        a.fate = if matches!(e.kind, EventKind::Drop { .. }) { Fate::Dropped } else { Fate::Delivered };
+                    }
+                }
+                EventKind::SpanOpen { node, key, label, tone } => {
+                    open_span.insert((*node, key.as_str()), self.bars.len());
+                    self.bars.push(Bar {
+                        node: *node,
+                        kind: BarKind::Span,
+                        label: label.clone(),
+                        tone: *tone,
+                        start_step: e.step,
+                        end_step: None,
+                        x1: x,
+                        x2: f64::NAN,
+                    });
+                }
+                EventKind::SpanClose { node, key } => {
+                    if let Some(i) = open_span.remove(&(*node, key.as_str())) {
+                        self.bars[i].end_step = Some(e.step);
+                        self.bars[i].x2 = x;
+                    }
+                }
+                EventKind::Fault { fault } => {
+                    self.notable.push(e.step);
+                    match fault {
+                        Fault::Pause { node, for_us } => {
+                            if open_pause.contains_key(node) {
+                                continue;
+                            }
+                            open_pause.insert(*node, self.bars.len());
+                            self.bars.push(Bar {
+                                node: *node,
+                                kind: BarKind::Pause,
+                                label: "GC pause".into(),
+                                tone: Tone::Warn,
+                                start_step: e.step,
+                                end_step: None,
+                                x1: x,
+                                x2: self.x_of_time(e.at_us.saturating_add(*for_us)),
+                            });
+                        }
+                        Fault::Crash { node } => {
+                            open_down.entry(*node).or_insert_with(|| {
+                                self.bars.push(Bar {
+                                    node: *node,
+                                    kind: BarKind::Down,
+                                    label: "down".into(),
+                                    tone: Tone::Bad,
+                                    start_step: e.step,
+                                    end_step: None,
+                                    x1: x,
+                                    x2: f64::NAN,
+                                });
+                                self.bars.len() - 1
+                            });
+                            if let Some(i) = open_pause.remove(node) {
+                                self.bars[i].end_step = Some(e.step);
+                                self.bars[i].x2 = x;
+                            }
+                        }
+                        other => {
+                            for node in other.nodes().into_iter().take(1) {
+                                self.marks.push(Mark {
+                                    node,
+                                    step: e.step,
+                                    x,
+                                    text: other.describe(&names),
+                                    tone: Tone::Warn,
+                                });
+                            }
+                        }
+                    }
+                }
+                EventKind::Resume { node } => {
+                    if let Some(i) = open_pause.remove(node) {
+                        self.bars[i].end_step = Some(e.step);
+                        self.bars[i].x2 = x;
+                    }
+                }
+                EventKind::Start { node } => {
+                    if let Some(i) = open_down.remove(node) {
+                        self.bars[i].end_step = Some(e.step);
+                        self.bars[i].x2 = x;
+                    }
+                }
+                EventKind::Note { node, text, tone } => {
+                    self.marks.push(Mark { node: *node, step: e.step, x, text: text.clone(), tone: *tone })
+                }
+                EventKind::Breach { invariant, severity, message, steps } => {
+                    if *severity == Severity::Violation {
+                        self.notable.push(e.step);
+                    }
+                    self.breaches.push(BreachInfo {
+                        step: e.step,
+                        at_us: e.at_us,
+                        invariant: invariant.clone(),
+                        severity: *severity,
+                        message: message.clone(),
+                        causes: steps.clone(),
+                    });
+                }
+                EventKind::Timer { .. } => {}
+            }
+        }
+        let end_x = self.step_x.last().copied().unwrap_or(LEFT) + MIN_GAP;
+        for b in &mut self.bars {
+            if b.x2.is_nan() {
+                b.x2 = end_x;
+            }
+        }
+        for v in &trace.views {
+            if let Some(list) = self.views.get_mut(v.node as usize) {
+                list.push((v.step, v.condition, v.view.clone()));
+            }
+        }
+        self.notable.dedup();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_scenarios::redis_lock::RedisLock;
+    use faultline_sim::{FaultPlan, RunOptions, Scenario};
+
+    fn model(fencing: bool) -> Model {
+        let s = RedisLock;
+        let mut p = s.default_params();
+        p.set("fencing", if fencing { "true" } else { "false" }).unwrap();
+        let t = s.run(
+            &p,
+            s.canonical_seed(),
+            &FaultPlan::new(),
+            &RunOptions { record_views: true, ..RunOptions::default() },
+        );
+        Model::new(Rc::new(t.unwrap()))
+    }
+
+    #[test]
+    fn steps_spread_left_to_right_with_a_minimum_gap() {
+        let m = model(false);
+        assert_eq!(m.step_x.len(), m.steps() as usize);
+        assert!(m.step_x.windows(2).all(|w| w[1] - w[0] >= MIN_GAP - 1e-9));
+        assert!(m.width >= MIN_WIDTH);
+        assert!(m.step_x.last().unwrap() < &(m.width - RIGHT + 1.0));
+    }
+
+    #[test]
+    fn times_between_steps_interpolate() {
+        let m = model(false);
+        let (t0, t1) = (m.step_us[10], m.step_us[11]);
+        if t1 > t0 {
+            let mid = m.x_of_time(t0 + (t1 - t0) / 2);
+            assert!(mid > m.step_x[10] && mid < m.step_x[11]);
+        }
+        assert_eq!(m.x_of_time(m.step_us[5]), m.step_x[m.step_us.partition_point(|&s| s <= m.step_us[5]) - 1]);
+    }
+
+    #[test]
+    fn arrows_end_where_messages_arrive() {
+        let m = model(false);
+        assert!(!m.arrows.is_empty());
+        for a in &m.arrows {
+            assert!(a.x2 >= a.x1, "{a:?}");
+            assert_eq!(a.fate, Fate::Delivered, "nothing is dropped in the canonical run");
+        }
+    }
+
+    #[test]
+    fn the_pause_the_leases_and_the_violation_are_drawn() {
+        let m = model(false);
+        let pause = m.bars.iter().find(|b| b.kind == BarKind::Pause).expect("a pause bar");
+        assert_eq!(pause.node, 0);
+        assert!(pause.end_step.is_some() && pause.x2 > pause.x1);
+        let client_leases =
+            m.bars.iter().filter(|b| b.kind == BarKind::Span && m.lanes[b.node as usize].role == "client");
+        assert_eq!(client_leases.count(), 2, "both clients believed they held the lock");
+        let redis_leases =
+            m.bars.iter().filter(|b| b.kind == BarKind::Span && m.lanes[b.node as usize].role == "redis");
+        assert_eq!(redis_leases.count(), 2);
+        let v: Vec<_> = m.breaches.iter().filter(|b| b.severity == Severity::Violation).collect();
+        assert_eq!(v.len(), 1);
+        assert!(m.notable.contains(&v[0].step));
+        assert_eq!(m.breaches_before(v[0].step).filter(|b| b.severity == Severity::Violation).count(), 0);
+        assert_eq!(m.breaches_before(v[0].step + 1).filter(|b| b.severity == Severity::Violation).count(), 1);
+    }
+
+    #[test]
+    fn panels_show_the_latest_view_before_the_cursor() {
+        let m = model(true);
+        assert!(m.view_at(0, 0).is_none(), "nothing has run yet");
+        let (_, v) = m.view_at(0, m.steps()).expect("client 1 has a view at the end");
+        assert_eq!(v.status, "done");
+        let (_, storage) = m.view_at(3, m.steps()).unwrap();
+        assert!(storage.fields.iter().any(|(k, v)| k == "writes rejected" && v == "1"), "{storage:?}");
+        // While paused, the client's condition says so.
+        let pause = m.bars.iter().find(|b| b.kind == BarKind::Pause).unwrap();
+        assert_eq!(m.view_at(0, pause.start_step + 1).map(|(c, _)| c), Some(Condition::Paused));
+    }
+
+    #[test]
+    fn events_between_selects_whole_steps() {
+        let m = model(false);
+        let r = m.events_between(4, 6);
+        assert!(m.trace.events[r.clone()].iter().all(|e| (4..6).contains(&e.step)));
+        assert!(r.len() >= 2);
+    }
+}
