@@ -46,7 +46,7 @@ impl ParamSpec {
     /// `0..=60000 ms`, `true|false`: the accepted values, for messages and docs.
     pub fn range_text(&self) -> String {
         match self.kind {
-            ParamKind::Int { min, max, unit, .. } if unit.is_empty() => format!("{min}..={max}"),
+            ParamKind::Int { min, max, unit: "", .. } => format!("{min}..={max}"),
             ParamKind::Int { min, max, unit, .. } => format!("{min}..={max} {unit}"),
             ParamKind::Bool { .. } => "true|false".to_string(),
         }

@@ -99,7 +99,7 @@ fn run_nodes(faults: &FaultPlan, horizon_ms: u64) -> (Vec<PingPong>, Vec<faultli
 }
 
 fn trace(seed: u64, faults: &FaultPlan) -> Trace {
-    let net = NetConfig { loss_ppm: 100_000, dup_ppm: 50_000, ..NetConfig::with_latency_us(1 * MS, 20 * MS) };
+    let net = NetConfig { loss_ppm: 100_000, dup_ppm: 50_000, ..NetConfig::with_latency_us(MS, 20 * MS) };
     let out = sim(faults, seed, net, 2_000).run();
     static NO_PARAMS: &[faultline_sim::ParamSpec] = &[];
     Trace::from_run("ping-pong", seed, &Params::defaults(NO_PARAMS), faults, out)

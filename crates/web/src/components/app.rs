@@ -6,7 +6,7 @@ use super::{
 };
 use crate::state::{Action, AppState, SPEEDS};
 use crate::url;
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -30,6 +30,21 @@ fn url_pairs() -> Vec<(String, String)> {
 fn replace_url(query: &str) {
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(query));
+    }
+}
+
+/// Whether a key press is ours, given what has the focus: text and number boxes, selects and the scrub bar
+/// keep their own keys; a focused button or checkbox keeps Space (it activates it) but not the other keys.
+fn shortcut_applies(e: &web_sys::KeyboardEvent) -> bool {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return true };
+    match el.tag_name().as_str() {
+        "TEXTAREA" | "SELECT" => false,
+        "INPUT" => {
+            let kind = el.get_attribute("type").unwrap_or_default();
+            kind == "checkbox" && e.key() != " "
+        }
+        "BUTTON" => e.key() != " " && e.key() != "Enter",
+        _ => true,
     }
 }
 
@@ -69,14 +84,10 @@ pub fn app() -> Html {
         let d = state.dispatcher();
         use_effect_with((), move |_| {
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
-                EventListener::new(&doc, "keydown", move |e| {
+                let opts = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                     let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                    let typing = e
-                        .target()
-                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                        .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
-                        .unwrap_or(false);
-                    if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() || !shortcut_applies(e) {
                         return;
                     }
                     let action = match (e.key().as_str(), e.shift_key()) {
