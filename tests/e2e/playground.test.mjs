@@ -69,7 +69,7 @@ async function playToEnd(page) {
 }
 
 test('fencing off: playing to the end raises the violation banner', async () => {
-  const { page, errors } = await open('?scenario=redis-lock&seed=2&fencing=false');
+  const { page, errors } = await open('?scenario=redis-lock&fencing=false');
   assert.equal(await page.locator('#violation-banner').count(), 0, 'no banner before anything ran');
   await playToEnd(page);
   const banner = page.locator('#violation-banner');
@@ -88,7 +88,7 @@ test('fencing off: playing to the end raises the violation banner', async () => 
 });
 
 test('fencing on: playing to the end raises no violation, and the stale write is rejected', async () => {
-  const { page, errors } = await open('?scenario=redis-lock&seed=2&fencing=true');
+  const { page, errors } = await open('?scenario=redis-lock&fencing=true');
   await playToEnd(page);
   await page.locator('#ok-banner').waitFor();
   assert.equal(await page.locator('#violation-banner').count(), 0);
@@ -112,7 +112,7 @@ test('bad URL values show a message naming them, and the defaults run', async ()
 });
 
 test('keyboard: End, Home, arrows and space', async () => {
-  const { page, errors } = await open('?scenario=redis-lock&seed=2');
+  const { page, errors } = await open('?scenario=redis-lock');
   const { steps } = await counter(page);
   await page.keyboard.press('End');
   assert.equal((await counter(page)).cursor, steps);
@@ -131,7 +131,7 @@ test('keyboard: End, Home, arrows and space', async () => {
 });
 
 test('a knob change re-runs, and the URL reproduces exactly what was on screen', async () => {
-  const { page, errors } = await open('?scenario=redis-lock&seed=2');
+  const { page, errors } = await open('?scenario=redis-lock');
   const before = await page.textContent('.hash');
   await page.check('#param-fencing');
   await page.waitForFunction((h) => document.querySelector('.hash').textContent !== h, before);

@@ -29,19 +29,19 @@ fn list_names_each_scenario_on_one_line() {
 
 #[test]
 fn run_text_is_a_timeline_with_a_summary_naming_the_breach() {
-    let o = faultline(&["run", "redis-lock", "--seed", "2"]);
+    let o = faultline(&["run", "redis-lock", "--seed", "6"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("client 1 is paused (stop-the-world GC)"), "{out}");
     assert!(out.contains("VIOLATION no-lost-update at step"), "{out}");
-    assert!(out.contains("reproduce with: faultline run redis-lock --seed 2"), "{out}");
+    assert!(out.contains("reproduce with: faultline run redis-lock --seed 6"), "{out}");
 }
 
 #[test]
 fn run_json_has_the_documented_fields() {
-    let v = json(&faultline(&["run", "redis-lock", "--seed", "2", "--format", "json"]));
+    let v = json(&faultline(&["run", "redis-lock", "--seed", "6", "--format", "json"]));
     assert_eq!(v["scenario"], "redis-lock");
-    assert_eq!(v["seed"], 2);
+    assert_eq!(v["seed"], 6);
     assert_eq!(v["params"]["fencing"], false);
     assert!(v["events"].as_array().is_some_and(|e| e.len() > 20));
     let violations = v["violations"].as_array().unwrap();
@@ -49,7 +49,7 @@ fn run_json_has_the_documented_fields() {
     assert!(violations[0]["step"].is_u64());
     assert_eq!(v["hash"].as_str().map(str::len), Some(16));
 
-    let fenced = json(&faultline(&["run", "redis-lock", "--seed", "2", "--set", "fencing=true", "--format", "json"]));
+    let fenced = json(&faultline(&["run", "redis-lock", "--seed", "6", "--set", "fencing=true", "--format", "json"]));
     assert_eq!(fenced["violations"].as_array().map(Vec::len), Some(0));
     assert_ne!(fenced["hash"], v["hash"]);
 }

@@ -35,7 +35,12 @@ impl Clock {
 
     /// What the node's clock reads at true time `true_us` (which must not precede the last rebase).
     pub fn local_at(&self, true_us: u64) -> i64 {
-        let elapsed = true_us.saturating_sub(self.base_true_us) as i128;
+        let elapsed = true_us.saturating_sub(self.base_true_us);
+        if self.drift_ppm == 0 {
+            // The common case, without 128-bit arithmetic (a slow library call in wasm).
+            return self.base_local_us.saturating_add(elapsed.min(i64::MAX as u64) as i64);
+        }
+        let elapsed = elapsed as i128;
         let scaled = elapsed * (1_000_000 + self.drift_ppm as i128) / 1_000_000;
         self.base_local_us.saturating_add(scaled as i64)
     }
@@ -43,6 +48,9 @@ impl Clock {
     /// How much true time passes while this clock's oscillator counts `local_us` (rounded up, so a timer never
     /// fires before the node's own clock says it is due).
     pub fn true_duration(&self, local_us: u64) -> u64 {
+        if self.drift_ppm == 0 {
+            return local_us;
+        }
         let rate = (1_000_000 + self.drift_ppm) as u128;
         let d = (local_us as u128 * 1_000_000).div_ceil(rate);
         d.min(u64::MAX as u128) as u64

@@ -9,7 +9,7 @@ use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, 
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::fmt::Debug;
 use thiserror::Error;
@@ -83,11 +83,7 @@ impl<M, T> Ctx<'_, M, T> {
 
     /// A uniform draw from `lo..=hi` (just `lo` when the range is empty).
     pub fn random_between(&mut self, lo: u64, hi: u64) -> u64 {
-        if hi <= lo {
-            lo
-        } else {
-            self.rng.random_range(lo..=hi)
-        }
+        uniform(self.rng, lo, hi)
     }
 
     pub fn send(&mut self, to: NodeId, msg: M) {
@@ -117,6 +113,18 @@ impl<M, T> Ctx<'_, M, T> {
 
     pub fn span_close(&mut self, key: &'static str) {
         self.effects.push(Effect::SpanClose { key });
+    }
+}
+
+/// A uniform draw from `lo..=hi` (`lo` when empty). Spans that fit in 32 bits draw 32-bit numbers: the
+/// same stream on every target, without 128-bit multiplies (a slow library call in wasm).
+fn uniform(rng: &mut ChaCha8Rng, lo: u64, hi: u64) -> u64 {
+    if hi <= lo {
+        lo
+    } else if hi - lo < u32::MAX as u64 {
+        lo + rng.random_range(0..=(hi - lo) as u32) as u64
+    } else {
+        rng.random_range(lo..=hi)
     }
 }
 
@@ -229,30 +237,9 @@ enum Item<M, T> {
     Resume { node: NodeId },
 }
 
-#[derive(Clone, Debug)]
-struct Queued<M, T> {
-    at: u64,
-    seq: u64,
-    item: Item<M, T>,
-}
-
-impl<M, T> PartialEq for Queued<M, T> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl<M, T> Eq for Queued<M, T> {}
-impl<M, T> PartialOrd for Queued<M, T> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<M, T> Ord for Queued<M, T> {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, insertion order) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
+/// A pending item's place in the queue: ordered by time, then insertion order. The item itself waits in the
+/// slab, so that the heap moves only these 24 bytes around.
+type QueueKey = Reverse<(u64, u64, u32)>;
 
 #[derive(Clone, Debug)]
 struct Slot<M, T> {
@@ -283,7 +270,10 @@ pub struct Sim<N: Node> {
     nodes: Vec<N>,
     conditions: Vec<Condition>,
     slots: Vec<Slot<N::Msg, N::Timer>>,
-    queue: BinaryHeap<Queued<N::Msg, N::Timer>>,
+    queue: BinaryHeap<QueueKey>,
+    /// The items the queue's keys point at; `free` lists empty places for reuse.
+    slab: Vec<Option<Item<N::Msg, N::Timer>>>,
+    free: Vec<u32>,
     seq: u64,
     now: u64,
     step: u32,
@@ -352,6 +342,8 @@ impl<N: Node> Sim<N> {
                 .collect(),
             nodes: nodes.into_iter().map(|(_, n)| n).collect(),
             queue: BinaryHeap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             seq: 0,
             now: 0,
             step: 0,
@@ -420,11 +412,13 @@ impl<N: Node> Sim<N> {
     /// Run one step. Returns false once the run has ended (see [`Sim::outcome`]).
     pub fn step(&mut self) -> bool {
         while self.outcome.is_none() {
-            let Some(q) = self.queue.pop() else {
+            let Some(Reverse((at, _, index))) = self.queue.pop() else {
                 self.outcome = Some(Outcome::Quiescent);
                 break;
             };
-            if q.at > self.limits.horizon_us {
+            let Some(item) = self.slab.get_mut(index as usize).and_then(Option::take) else { continue };
+            self.free.push(index);
+            if at > self.limits.horizon_us {
                 self.now = self.limits.horizon_us;
                 self.outcome = Some(Outcome::TimeLimit { limit_us: self.limits.horizon_us });
                 break;
@@ -433,8 +427,8 @@ impl<N: Node> Sim<N> {
                 self.outcome = Some(Outcome::StepLimit { limit: self.limits.max_steps });
                 break;
             }
-            self.now = self.now.max(q.at);
-            if self.process(q.item) {
+            self.now = self.now.max(at);
+            if self.process(item) {
                 self.after_step();
                 self.step += 1;
                 if self.queue_overflow {
@@ -470,7 +464,17 @@ impl<N: Node> Sim<N> {
             return;
         }
         self.seq += 1;
-        self.queue.push(Queued { at, seq: self.seq, item });
+        let index = match self.free.pop() {
+            Some(i) => {
+                self.slab[i as usize] = Some(item);
+                i
+            }
+            None => {
+                self.slab.push(Some(item));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.queue.push(Reverse((at, self.seq, index)));
     }
 
     fn record(&mut self, kind: EventKind) {
@@ -661,11 +665,7 @@ impl<N: Node> Sim<N> {
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg, dup: bool) {
         let id = self.next_msg;
         self.next_msg += 1;
-        let latency = if self.net.latency_max_us > self.net.latency_min_us {
-            self.net_rng.random_range(self.net.latency_min_us..=self.net.latency_max_us)
-        } else {
-            self.net.latency_min_us
-        };
+        let latency = uniform(&mut self.net_rng, self.net.latency_min_us, self.net.latency_max_us);
         let lost = self.chance(self.net.loss_ppm);
         let fate = if self.cut.contains(&(from, to)) {
             Some(DropReason::LinkCut)
