@@ -164,7 +164,8 @@ fn chromium() -> String {
 }
 
 fn serve() -> Result {
-    ensure_tools(false)?;
+    // Everything the README promises, the browser-test tools included, so that `test` works right after.
+    ensure_tools(true)?;
     step("serving the playground at http://127.0.0.1:8080 (Ctrl+C to stop)");
     run(Command::new("trunk").args(["serve"]))
 }

@@ -155,7 +155,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
         html! {
             <g class={class}>
                 <line x1={a.x1.to_string()} y1={a.y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end={marker}>
-                    <title>{format!("{} → {}: {}", m.lanes[a.from as usize].name, m.lanes[a.to as usize].name, a.label)}</title>
+                    <title>{format!("{} → {}: {}", m.trace.node_name(a.from), m.trace.node_name(a.to), a.label)}</title>
                 </line>
                 if dropped {
                     <text class="drop-x" x={(x2 - 4.0).to_string()} y={(y2 + 4.0).to_string()}>{"✗"}</text>
