@@ -27,6 +27,10 @@ pub enum Fault {
     Heal { from: NodeId, to: NodeId, both: bool },
     /// Heal every cut link.
     HealAll,
+    /// Message `id` (numbered in send order) is lost, if it is still in flight.
+    DropMessage { id: u64 },
+    /// Message `id` arrives `by_us` later, if it is still in flight.
+    DelayMessage { id: u64, by_us: u64 },
 }
 
 impl Fault {
@@ -39,7 +43,7 @@ impl Fault {
             | Fault::ClockDrift { node, .. }
             | Fault::ClockJump { node, .. } => vec![node],
             Fault::Cut { from, to, .. } | Fault::Heal { from, to, .. } => vec![from, to],
-            Fault::HealAll => vec![],
+            Fault::HealAll | Fault::DropMessage { .. } | Fault::DelayMessage { .. } => vec![],
         }
     }
 
@@ -65,6 +69,8 @@ impl Fault {
                 format!("link {} {} {} is healed", name(from), arrow(both), name(to))
             }
             Fault::HealAll => "all links are healed".to_string(),
+            Fault::DropMessage { id } => format!("message #{id} is dropped"),
+            Fault::DelayMessage { id, by_us } => format!("message #{id} is delayed by {}", fmt_us(by_us as i64)),
         }
     }
 }

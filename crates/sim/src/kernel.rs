@@ -253,6 +253,45 @@ struct Slot<M, T> {
     last_view: Option<(Condition, NodeView)>,
 }
 
+/// A run in progress behind a trait object: what a UI needs to step, checkpoint and inspect any scenario.
+pub trait Stepper {
+    /// Run one step; false once the run has ended.
+    fn step(&mut self) -> bool;
+    /// Steps run so far.
+    fn steps(&self) -> u32;
+    fn now_us(&self) -> u64;
+    /// Every node's panel as of now.
+    fn views(&self) -> Vec<(Condition, NodeView)>;
+    /// Move the events recorded so far out (so that a clone kept as a checkpoint stays small).
+    fn drain_events(&mut self, into: &mut Vec<Event>);
+    fn boxed_clone(&self) -> Box<dyn Stepper>;
+    fn finish_boxed(self: Box<Self>) -> RunOutput;
+}
+
+impl<N: Node + 'static> Stepper for Sim<N> {
+    fn step(&mut self) -> bool {
+        Sim::step(self)
+    }
+    fn steps(&self) -> u32 {
+        self.step
+    }
+    fn now_us(&self) -> u64 {
+        self.now
+    }
+    fn views(&self) -> Vec<(Condition, NodeView)> {
+        (0..self.nodes.len()).map(|i| self.view_of(i)).collect()
+    }
+    fn drain_events(&mut self, into: &mut Vec<Event>) {
+        into.append(&mut self.events);
+    }
+    fn boxed_clone(&self) -> Box<dyn Stepper> {
+        Box::new(self.clone())
+    }
+    fn finish_boxed(self: Box<Self>) -> RunOutput {
+        self.finish()
+    }
+}
+
 /// What a finished run produced (a scenario wraps it into a [`crate::Trace`] with its inputs).
 #[derive(Clone, Debug)]
 pub struct RunOutput {
@@ -282,6 +321,9 @@ pub struct Sim<N: Node> {
     net: NetConfig,
     net_rng: ChaCha8Rng,
     cut: BTreeSet<(NodeId, NodeId)>,
+    /// Messages a fault condemned or held back, by id.
+    doomed: BTreeSet<u64>,
+    delayed: std::collections::BTreeMap<u64, u64>,
     invariants: Vec<Invariant<N>>,
     reported: BTreeSet<(&'static str, String)>,
     limits: Limits,
@@ -352,6 +394,8 @@ impl<N: Node> Sim<N> {
             net: NetConfig::with_latency_us(net.latency_min_us, net.latency_max_us),
             net_rng: stream(0),
             cut: BTreeSet::new(),
+            doomed: BTreeSet::new(),
+            delayed: Default::default(),
             invariants: Vec::new(),
             reported: BTreeSet::new(),
             limits,
@@ -495,6 +539,13 @@ impl<N: Node> Sim<N> {
                 }
             },
             Item::Deliver { from, to, id, ref msg, arrived_at, fate } => {
+                if let Some(by) = self.delayed.remove(&id) {
+                    // Held back by a Delay fault: it arrives later (and is not a step yet).
+                    let (msg, at) = (msg.clone(), self.now.saturating_add(by));
+                    self.enqueue(at, Item::Deliver { from, to, id, msg, arrived_at: at, fate });
+                    return false;
+                }
+                let fate = fate.or_else(|| self.doomed.remove(&id).then_some(DropReason::Injected));
                 let fate = fate.or_else(|| self.cut.contains(&(from, to)).then_some(DropReason::LinkCut));
                 let fate = fate.or((self.conditions[to as usize] == Condition::Down).then_some(DropReason::NodeDown));
                 if let Some(reason) = fate {
@@ -505,7 +556,7 @@ impl<N: Node> Sim<N> {
                     return self.defer(to, item);
                 }
                 let msg = msg.clone();
-                self.record(EventKind::Deliver { from, to, id, waited_us: self.now - arrived_at });
+                self.record(EventKind::Deliver { from, to, id, waited_us: self.now.saturating_sub(arrived_at) });
                 self.call(to, |n, ctx| n.on_msg(ctx, from, msg));
                 true
             }
@@ -603,6 +654,12 @@ impl<N: Node> Sim<N> {
                 }
             }
             Fault::HealAll => self.cut.clear(),
+            Fault::DropMessage { id } => {
+                self.doomed.insert(id);
+            }
+            Fault::DelayMessage { id, by_us } => {
+                self.delayed.insert(id, by_us);
+            }
         }
     }
 
@@ -680,6 +737,17 @@ impl<N: Node> Sim<N> {
         self.enqueue(at, Item::Deliver { from, to, id, msg, arrived_at: at, fate });
     }
 
+    /// Node `i`'s panel as of now, as its own clock reads.
+    fn view_of(&self, i: usize) -> (Condition, NodeView) {
+        let condition = self.conditions[i];
+        let view = if condition == Condition::Down {
+            NodeView { status: "down (crashed)".into(), tone: Tone::Bad, fields: Vec::new() }
+        } else {
+            self.nodes[i].view(self.slots[i].clock.local_at(self.now))
+        };
+        (condition, view)
+    }
+
     fn after_step(&mut self) {
         let mut breaches = std::mem::take(&mut self.breaches);
         for inv in &self.invariants {
@@ -704,12 +772,7 @@ impl<N: Node> Sim<N> {
         self.breaches = breaches;
         if self.record_views {
             for i in 0..self.nodes.len() {
-                let condition = self.conditions[i];
-                let view = if condition == Condition::Down {
-                    NodeView { status: "down (crashed)".into(), tone: Tone::Bad, fields: Vec::new() }
-                } else {
-                    self.nodes[i].view(self.slots[i].clock.local_at(self.now))
-                };
+                let (condition, view) = self.view_of(i);
                 let slot = &mut self.slots[i];
                 if slot.last_view.as_ref() != Some(&(condition, view.clone())) {
                     slot.last_view = Some((condition, view.clone()));

@@ -29,11 +29,14 @@ pub mod trace;
 pub use clock::Clock;
 pub use fault::{Fault, FaultEntry, FaultPlan};
 pub use kernel::{
-    Breach, Ctx, Describe, Effect, Invariant, Limits, Node, RunOutput, Sim, SimError, Snapshot, TestCtx, TimerId,
+    Breach, Ctx, Describe, Effect, Invariant, Limits, Node, RunOutput, Sim, SimError, Snapshot, Stepper, TestCtx,
+    TimerId,
 };
 pub use net::NetConfig;
 pub use params::{ParamError, ParamKind, ParamSpec, ParamValue, Params};
-pub use scenario::{repro_command, sweep, RunError, RunOptions, Scenario, Section, SweepSummary};
+pub use scenario::{
+    record, repro_command, sweep, Checkpoint, Recording, RunError, RunOptions, Scenario, Section, SweepSummary,
+};
 pub use trace::{
     Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange,
     TRACE_VERSION,

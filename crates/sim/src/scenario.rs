@@ -2,7 +2,7 @@
 //! run from (parameters, seed, fault plan) to a trace.
 
 use crate::fault::FaultPlan;
-use crate::kernel::{Limits, RunOutput, SimError};
+use crate::kernel::{Limits, RunOutput, SimError, Stepper};
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::trace::{Trace, TRACE_VERSION};
 use thiserror::Error;
@@ -48,7 +48,21 @@ pub trait Scenario: Sync {
     fn params(&self) -> &'static [ParamSpec];
     /// A seed whose run with default parameters shows the scenario's point.
     fn canonical_seed(&self) -> u64;
-    fn run(&self, params: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Trace, RunError>;
+    /// Set up a run without running it: the UI steps it, keeps checkpoints and inspects node states.
+    fn start(
+        &self,
+        params: &Params,
+        seed: u64,
+        faults: &FaultPlan,
+        opts: &RunOptions,
+    ) -> Result<Box<dyn Stepper>, RunError>;
+
+    /// Run to the end and seal the trace.
+    fn run(&self, params: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Trace, RunError> {
+        let mut sim = self.start(params, seed, faults, opts)?;
+        while sim.step() {}
+        Ok(Trace::from_run(self.id(), seed, params, faults, sim.finish_boxed()))
+    }
 
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
@@ -144,4 +158,42 @@ pub fn sweep(
         progress(seed);
     }
     Ok(r)
+}
+
+/// The state of a run after `step` steps, kept to seek quickly: clone it and step forward.
+pub struct Checkpoint {
+    pub step: u32,
+    pub sim: Box<dyn Stepper>,
+}
+
+/// A whole run plus checkpoints every so many steps.
+pub struct Recording {
+    pub trace: Trace,
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+/// Run to the end, keeping a checkpoint every `every` steps (and at step 0). Checkpoints hold no events, so
+/// they cost only the world's state.
+pub fn record(
+    s: &dyn Scenario,
+    params: &Params,
+    seed: u64,
+    faults: &FaultPlan,
+    opts: &RunOptions,
+    every: u32,
+) -> Result<Recording, RunError> {
+    let every = every.max(1);
+    let mut sim = s.start(params, seed, faults, opts)?;
+    let mut checkpoints = vec![Checkpoint { step: 0, sim: sim.boxed_clone() }];
+    let mut events = Vec::new();
+    while sim.step() {
+        sim.drain_events(&mut events);
+        if sim.steps() % every == 0 {
+            checkpoints.push(Checkpoint { step: sim.steps(), sim: sim.boxed_clone() });
+        }
+    }
+    sim.drain_events(&mut events);
+    let mut out = sim.finish_boxed();
+    out.events = events;
+    Ok(Recording { trace: Trace::from_run(s.id(), seed, params, faults, out), checkpoints })
 }

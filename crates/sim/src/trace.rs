@@ -67,6 +67,8 @@ pub enum DropReason {
     LinkCut,
     /// The receiver was down when it arrived.
     NodeDown,
+    /// A fault of the plan dropped this very message.
+    Injected,
 }
 
 impl DropReason {
@@ -75,6 +77,7 @@ impl DropReason {
             DropReason::Loss => "lost by the network",
             DropReason::LinkCut => "link is cut",
             DropReason::NodeDown => "receiver is down",
+            DropReason::Injected => "dropped by an injected fault",
         }
     }
 }

@@ -33,7 +33,7 @@ pub mod storage;
 use client::{Client, ClientConfig};
 use faultline_sim::{
     Breach, Ctx, Fault, FaultPlan, Invariant, Limits, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
-    ParamSpec, Params, RunError, RunOptions, Scenario, Section, Severity, Sim, Snapshot, Trace,
+    ParamSpec, Params, RunError, RunOptions, Scenario, Section, Severity, Sim, Snapshot, Stepper,
 };
 use msg::{Msg, Timer};
 use redis::Redis;
@@ -391,8 +391,13 @@ impl Scenario for RedisLock {
     fn canonical_seed(&self) -> u64 {
         CANONICAL_SEED
     }
-    fn run(&self, params: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Trace, RunError> {
-        let out = build(params, seed, faults, opts)?.run();
-        Ok(Trace::from_run(self.id(), seed, params, faults, out))
+    fn start(
+        &self,
+        params: &Params,
+        seed: u64,
+        faults: &FaultPlan,
+        opts: &RunOptions,
+    ) -> Result<Box<dyn Stepper>, RunError> {
+        Ok(Box::new(build(params, seed, faults, opts)?))
     }
 }
