@@ -82,7 +82,9 @@ fn a_message_in_flight_can_be_dropped_or_delayed() {
         .events
         .iter()
         .find_map(|e| match e.kind {
-            EventKind::Send { id, arrives_at_us, .. } if arrives_at_us > e.at_us + 1 => Some((e.at_us, id, arrives_at_us)),
+            EventKind::Send { id, arrives_at_us, .. } if arrives_at_us > e.at_us + 1 => {
+                Some((e.at_us, id, arrives_at_us))
+            }
             _ => None,
         })
         .expect("a message with some latency");
@@ -91,13 +93,20 @@ fn a_message_in_flight_can_be_dropped_or_delayed() {
     plan.push(send_at + 1, Fault::DropMessage { id });
     let dropped = RedisLock.run(&p, 6, &plan, &opts).unwrap();
     let drop = dropped.events.iter().find(|e| matches!(e.kind, EventKind::Drop { id: i, .. } if i == id)).unwrap();
-    assert_eq!(drop.kind, match drop.kind { EventKind::Drop { from, to, .. } => EventKind::Drop { from, to, id, reason: DropReason::Injected }, _ => unreachable!() });
+    assert_eq!(
+        drop.kind,
+        match drop.kind {
+            EventKind::Drop { from, to, .. } => EventKind::Drop { from, to, id, reason: DropReason::Injected },
+            _ => unreachable!(),
+        }
+    );
     assert_eq!(drop.at_us, arrives);
 
     let mut plan = FaultPlan::new();
     plan.push(send_at + 1, Fault::DelayMessage { id, by_us: 70_000 });
     let delayed = RedisLock.run(&p, 6, &plan, &opts).unwrap();
-    let delivered = delayed.events.iter().find(|e| matches!(e.kind, EventKind::Deliver { id: i, .. } if i == id)).unwrap();
+    let delivered =
+        delayed.events.iter().find(|e| matches!(e.kind, EventKind::Deliver { id: i, .. } if i == id)).unwrap();
     assert_eq!(delivered.at_us, arrives + 70_000);
 
     // A fault for a message that has already arrived does nothing.

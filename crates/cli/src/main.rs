@@ -41,6 +41,9 @@ enum Command {
         /// Set a parameter: --set KEY=VALUE (repeatable). `faultline params SCENARIO` lists them.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// A fault plan in compact form: `pause:0:800000@30000,cut:1=2@5000` (times in µs; nodes by index).
+        #[arg(long, value_name = "PLAN")]
+        faults: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -84,10 +87,6 @@ fn params(s: &dyn Scenario, sets: &[String]) -> Result<Params, String> {
     Ok(p)
 }
 
-fn run_once(s: &dyn Scenario, p: &Params, seed: u64) -> Result<Trace, String> {
-    s.run(p, seed, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())
-}
-
 fn execute(cmd: Command) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| e.to_string());
@@ -106,11 +105,15 @@ fn execute(cmd: Command) -> Result<(), String> {
                 )?;
             }
         }
-        Command::Run { scenario: id, seed, sets, format } => {
+        Command::Run { scenario: id, seed, sets, faults, format } => {
             let s = scenario(&id)?;
             let p = params(s, &sets)?;
             let seed = seed.unwrap_or(s.canonical_seed());
-            let trace = run_once(s, &p, seed)?;
+            let (plan, errors) = FaultPlan::parse_compact(faults.as_deref().unwrap_or(""));
+            if let Some(e) = errors.first() {
+                return Err(e.clone());
+            }
+            let trace = s.run(&p, seed, &plan, &RunOptions::default()).map_err(|e| e.to_string())?;
             match format {
                 Format::Json => w(&mut out, trace.report_json().to_string())?,
                 Format::Text => w(&mut out, timeline(&trace, &p))?,
@@ -166,7 +169,7 @@ fn timeline(t: &Trace, p: &Params) -> String {
     if !any {
         s.push_str("no invariant broke\n");
     }
-    s.push_str(&format!("reproduce with: {}\n", repro_command(&t.scenario, t.seed, p)));
+    s.push_str(&format!("reproduce with: {}\n", repro_command(&t.scenario, t.seed, p, &t.faults)));
     s
 }
 

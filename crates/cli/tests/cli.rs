@@ -92,6 +92,8 @@ fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
         (&["run", "redis-lock", "--set", "gc_client=5"], "gc_client = 5 but there are only 2 clients"),
         (&["sweep", "redis-lock", "--seeds", "0"], "--seeds must be in 1..=1000000, not 0"),
         (&["sweep", "nope", "--seeds", "3"], "unknown scenario `nope`"),
+        (&["run", "redis-lock", "--faults", "explode:1@2"], "fault `explode:1@2` is not of the form"),
+        (&["run", "redis-lock", "--faults", "crash:9@2"], "names node 9, but the run has only 4 nodes"),
     ];
     for (args, expected) in cases {
         let o = faultline(args);
@@ -103,6 +105,17 @@ fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
     let o = faultline(&["run", "redis-lock", "--seed", "-3"]);
     assert!(!o.status.success());
     assert!(!stderr(&o).contains("panicked"));
+}
+
+#[test]
+fn run_takes_a_fault_plan_and_its_repro_names_it() {
+    let o = faultline(&["run", "redis-lock", "--seed", "6", "--set", "gc_pause_ms=0", "--faults", "crash:3@0"]);
+    let out = stdout(&o);
+    assert!(out.contains("FAULT: redis crashes"), "{out}");
+    assert!(
+        out.contains("reproduce with: faultline run redis-lock --seed 6 --set gc_pause_ms=0 --faults crash:3@0"),
+        "{out}"
+    );
 }
 
 #[test]

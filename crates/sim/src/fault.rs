@@ -157,3 +157,132 @@ mod tests {
         assert_eq!(back, plan);
     }
 }
+
+/// The compact text form of a fault plan, for URLs and the CLI's `--fault`: entries `KIND:ARGS@TIME_US` joined by
+/// commas, e.g. `pause:0:800000@30000,cut:1=2@5000,drop:17@42000`.
+///
+/// | entry | meaning |
+/// |---|---|
+/// | `crash:N@T`, `restart:N@T` | node N crashes / restarts |
+/// | `pause:N:D@T` | node N pauses for D µs |
+/// | `drift:N:PPM@T`, `jump:N:US@T` | node N's clock drifts / jumps |
+/// | `cut:A>B@T`, `cut:A=B@T` | cut the link A→B (one way) or both ways |
+/// | `heal:A>B@T`, `heal:A=B@T`, `healall@T` | heal it again |
+/// | `drop:ID@T`, `delay:ID:US@T` | drop or delay message ID if still in flight |
+impl FaultPlan {
+    pub fn to_compact(&self) -> String {
+        self.0.iter().map(|e| format!("{}@{}", compact(&e.fault), e.at_us)).collect::<Vec<_>>().join(",")
+    }
+
+    /// Parse the compact form. Entries that do not parse are left out and described, one message each.
+    pub fn parse_compact(text: &str) -> (FaultPlan, Vec<String>) {
+        let mut plan = FaultPlan::new();
+        let mut errors = Vec::new();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            if plan.0.len() >= MAX_FAULTS {
+                errors.push(format!("more than {MAX_FAULTS} faults; the rest are ignored"));
+                break;
+            }
+            match parse_entry(entry) {
+                Some(e) => plan.0.push(e),
+                None => errors.push(format!(
+                    "fault `{entry}` is not of the form kind:args@time_us (crash:0@1000, pause:0:800000@30000, \
+                     cut:0=1@5000, drop:12@40000)"
+                )),
+            }
+        }
+        (plan, errors)
+    }
+}
+
+fn compact(f: &Fault) -> String {
+    let link = |from, to, both| format!("{from}{}{to}", if both { '=' } else { '>' });
+    match *f {
+        Fault::Crash { node } => format!("crash:{node}"),
+        Fault::Restart { node } => format!("restart:{node}"),
+        Fault::Pause { node, for_us } => format!("pause:{node}:{for_us}"),
+        Fault::ClockDrift { node, ppm } => format!("drift:{node}:{ppm}"),
+        Fault::ClockJump { node, by_us } => format!("jump:{node}:{by_us}"),
+        Fault::Cut { from, to, both } => format!("cut:{}", link(from, to, both)),
+        Fault::Heal { from, to, both } => format!("heal:{}", link(from, to, both)),
+        Fault::HealAll => "healall".into(),
+        Fault::DropMessage { id } => format!("drop:{id}"),
+        Fault::DelayMessage { id, by_us } => format!("delay:{id}:{by_us}"),
+    }
+}
+
+fn parse_entry(entry: &str) -> Option<FaultEntry> {
+    let (body, at) = entry.rsplit_once('@')?;
+    let at_us: u64 = at.parse().ok()?;
+    let mut parts = body.split(':');
+    let kind = parts.next()?;
+    let args: Vec<&str> = parts.collect();
+    let num = |i: usize| -> Option<u64> { args.get(i)?.parse().ok() };
+    let int = |i: usize| -> Option<i64> { args.get(i)?.parse().ok() };
+    let node = |i: usize| -> Option<NodeId> { args.get(i)?.parse().ok() };
+    let link = |i: usize| -> Option<(NodeId, NodeId, bool)> {
+        let a = args.get(i)?;
+        let (sep, both) = if a.contains('=') { ('=', true) } else { ('>', false) };
+        let (x, y) = a.split_once(sep)?;
+        Some((x.parse().ok()?, y.parse().ok()?, both))
+    };
+    let fault = match (kind, args.len()) {
+        ("crash", 1) => Fault::Crash { node: node(0)? },
+        ("restart", 1) => Fault::Restart { node: node(0)? },
+        ("pause", 2) => Fault::Pause { node: node(0)?, for_us: num(1)? },
+        ("drift", 2) => Fault::ClockDrift { node: node(0)?, ppm: int(1)? },
+        ("jump", 2) => Fault::ClockJump { node: node(0)?, by_us: int(1)? },
+        ("cut", 1) => {
+            let (from, to, both) = link(0)?;
+            Fault::Cut { from, to, both }
+        }
+        ("heal", 1) => {
+            let (from, to, both) = link(0)?;
+            Fault::Heal { from, to, both }
+        }
+        ("healall", 0) => Fault::HealAll,
+        ("drop", 1) => Fault::DropMessage { id: num(0)? },
+        ("delay", 2) => Fault::DelayMessage { id: num(0)?, by_us: num(1)? },
+        _ => return None,
+    };
+    Some(FaultEntry { at_us, fault })
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips() {
+        let mut plan = FaultPlan::new();
+        plan.push(1, Fault::Crash { node: 0 })
+            .push(2, Fault::Restart { node: 0 })
+            .push(3, Fault::Pause { node: 1, for_us: 800_000 })
+            .push(4, Fault::ClockDrift { node: 2, ppm: -150_000 })
+            .push(5, Fault::ClockJump { node: 2, by_us: -1_000_000 })
+            .push(6, Fault::Cut { from: 0, to: 3, both: false })
+            .push(7, Fault::Cut { from: 1, to: 2, both: true })
+            .push(8, Fault::Heal { from: 1, to: 2, both: true })
+            .push(9, Fault::HealAll)
+            .push(10, Fault::DropMessage { id: 42 })
+            .push(11, Fault::DelayMessage { id: 43, by_us: 5_000 });
+        let text = plan.to_compact();
+        assert_eq!(
+            text,
+            "crash:0@1,restart:0@2,pause:1:800000@3,drift:2:-150000@4,jump:2:-1000000@5,cut:0>3@6,cut:1=2@7,\
+             heal:1=2@8,healall@9,drop:42@10,delay:43:5000@11"
+        );
+        let (back, errors) = FaultPlan::parse_compact(&text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(back, plan);
+    }
+
+    #[test]
+    fn bad_entries_are_named_and_skipped() {
+        let (plan, errors) = FaultPlan::parse_compact("crash:0@5,explode:1@2,pause:0@3,crash:x@1,cut:1-2@4,crash:1");
+        assert_eq!(plan.entries().len(), 1);
+        assert_eq!(errors.len(), 5);
+        assert!(errors[0].contains("`explode:1@2`"), "{errors:?}");
+        assert_eq!(FaultPlan::parse_compact("").0, FaultPlan::new());
+    }
+}

@@ -14,6 +14,30 @@ pub struct Section {
     pub body: &'static str,
 }
 
+/// Where a chapter leaves the cursor: anchors that survive changes of seed and parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    Start,
+    End,
+    /// Just after the first fault strikes.
+    FirstFault,
+    /// Just after the first breach (of this invariant, or of any violation when `None`).
+    FirstBreach(Option<&'static str>),
+}
+
+/// One step of a guided story: the state it reaches (parameters over the defaults, faults, cursor) and what a
+/// learner should see there, in plain words. Chapters are data in each scenario's folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chapter {
+    pub title: &'static str,
+    pub text: &'static str,
+    /// `key=value` settings applied over the defaults.
+    pub params: &'static [(&'static str, &'static str)],
+    /// A fault plan in compact form (see [`FaultPlan::parse_compact`]), usually empty.
+    pub faults: &'static str,
+    pub at: At,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunOptions {
     /// Record every node's panel whenever it changes (the UI wants it; sweeps do not).
@@ -67,6 +91,16 @@ pub trait Scenario: Sync {
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
     }
+
+    /// A guided story through the scenario (may be empty).
+    fn chapters(&self) -> &'static [Chapter] {
+        &[]
+    }
+
+    /// The boolean parameter that turns the fix on, for side-by-side comparison (e.g. `fencing`).
+    fn mitigation(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 impl Trace {
@@ -92,11 +126,14 @@ impl Trace {
 }
 
 /// The exact command that reproduces a run: `faultline run redis-lock --seed 7 --set fencing=true`.
-/// Only parameters that differ from their defaults are named.
-pub fn repro_command(scenario: &str, seed: u64, params: &Params) -> String {
+/// Only parameters that differ from their defaults are named; a fault plan comes in its compact form.
+pub fn repro_command(scenario: &str, seed: u64, params: &Params, faults: &FaultPlan) -> String {
     let mut cmd = format!("faultline run {scenario} --seed {seed}");
     for (spec, value) in params.non_default() {
         cmd.push_str(&format!(" --set {}={value}", spec.key));
+    }
+    if !faults.is_empty() {
+        cmd.push_str(&format!(" --faults {}", faults.to_compact()));
     }
     cmd
 }
@@ -119,7 +156,7 @@ pub struct SweepSummary {
 impl SweepSummary {
     /// The command that reproduces the first failing run.
     pub fn reproduce(&self) -> Option<String> {
-        self.first_failing_seed.map(|seed| repro_command(&self.scenario, seed, &self.params))
+        self.first_failing_seed.map(|seed| repro_command(&self.scenario, seed, &self.params, &FaultPlan::new()))
     }
 }
 

@@ -25,6 +25,7 @@
 //! **Source.** Martin Kleppmann, "How to do distributed locking" (2016), whose diagram this scenario animates;
 //! the Redis documentation of `SET … NX PX` and of the compare-and-delete release script.
 
+pub mod chapters;
 pub mod client;
 pub mod msg;
 pub mod redis;
@@ -32,7 +33,7 @@ pub mod storage;
 
 use client::{Client, ClientConfig};
 use faultline_sim::{
-    Breach, Ctx, Fault, FaultPlan, Invariant, Limits, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
+    Breach, Chapter, Ctx, Fault, FaultPlan, Invariant, Limits, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
     ParamSpec, Params, RunError, RunOptions, Scenario, Section, Severity, Sim, Snapshot, Stepper,
 };
 use msg::{Msg, Timer};
@@ -98,7 +99,7 @@ pub static PARAMS: &[ParamSpec] = &[
         "ms",
         "Each client starts at a random time up to this (drawn from the seed).",
     ),
-    ParamSpec::int("rounds", 1, 1, 10, "", "How many read-modify-write rounds each client performs."),
+    ParamSpec::int("rounds", 1, 1, 1_000, "", "How many read-modify-write rounds each client performs."),
     ParamSpec::int(
         "redis_drift_ppm",
         0,
@@ -107,7 +108,7 @@ pub static PARAMS: &[ParamSpec] = &[
         "ppm",
         "Redis's clock rate error: positive runs fast and expires keys early.",
     ),
-    ParamSpec::int("run_ms", 10_000, 100, 600_000, "ms", "Time horizon of the run."),
+    ParamSpec::int("run_ms", 10_000, 100, 3_600_000, "ms", "Time horizon of the run."),
 ];
 
 /// Seed whose default run shows the canonical failure (client 1 paused while holding the lock).
@@ -390,6 +391,12 @@ impl Scenario for RedisLock {
     }
     fn canonical_seed(&self) -> u64 {
         CANONICAL_SEED
+    }
+    fn chapters(&self) -> &'static [Chapter] {
+        chapters::CHAPTERS
+    }
+    fn mitigation(&self) -> Option<&'static str> {
+        Some("fencing")
     }
     fn start(
         &self,

@@ -1,0 +1,92 @@
+//! The guided story of the Redis-lock scenario, as data: each chapter names the parameters it changes from the
+//! defaults, any faults, and where it leaves the cursor.
+
+use super::{NO_LOST_UPDATE, OWN_LOCK_RELEASE};
+use faultline_sim::{At, Chapter};
+
+pub static CHAPTERS: &[Chapter] = &[
+    Chapter {
+        title: "1. The happy path",
+        text: "No pause: client 1 (or 2) takes the lock with SET NX PX, reads the counter, writes it plus one and \
+               releases; the other client's SET is refused ((nil)) until then, and it retries with backoff. The bars \
+               above the lanes are the lease: as each client believes it, and as Redis knows it.",
+        params: &[("gc_pause_ms", "0")],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "2. The pause",
+        text: "Now a stop-the-world GC pause strikes client 1 right after it took the lock and read the counter. The \
+               hatched bar is the pause: client 1 handles nothing, but time runs on — and so does its lease. Watch \
+               the lease on the Redis lane end while client 1 sleeps.",
+        params: &[],
+        faults: "",
+        at: At::FirstFault,
+    },
+    Chapter {
+        title: "3. The stale write",
+        text:
+            "Redis expired the key, so client 2 took the lock, read the counter and wrote it plus one. Then client 1 \
+               woke up, still believing it held the lock, and wrote the value it computed before the pause. Client \
+               2's update is lost: the numbered marks point at the read, the overwritten write and the stale write.",
+        params: &[],
+        faults: "",
+        at: At::FirstBreach(Some(NO_LOST_UPDATE)),
+    },
+    Chapter {
+        title: "4. Fencing fixes it",
+        text: "With fencing, every SET that succeeds also hands out a token one higher than the last. Client 1 got \
+               token 1, client 2 token 2; the storage has seen 2, so it rejects client 1's late write with token 1. \
+               Both clients still believed they held the lock for a while — the storage no longer cares.",
+        params: &[("fencing", "true")],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "5. Unsafe release",
+        text: "Release with a plain DEL, and make the work (600 ms) longer than the TTL (500 ms): leases now run out \
+               under their holders even without a pause. When a holder whose lease ran out finishes, its DEL deletes \
+               the lock that now belongs to another client — so a third client could take it while that one still \
+               works. The banner names who deleted whose lock. The safe release (compare-and-delete) only deletes \
+               the key if it still holds the client's own value.",
+        params: &[("safe_release", "false"), ("work_ms", "600"), ("clients", "3")],
+        faults: "",
+        at: At::FirstBreach(Some(OWN_LOCK_RELEASE)),
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redis_lock::RedisLock;
+    use faultline_sim::{EventKind, FaultPlan, RunOptions, Scenario, Severity};
+
+    /// Every chapter's settings are valid and reach its anchor with the canonical seed.
+    #[test]
+    fn every_chapter_runs_and_reaches_its_anchor() {
+        for ch in CHAPTERS {
+            let mut p = RedisLock.default_params();
+            for (k, v) in ch.params {
+                p.set(k, v).unwrap_or_else(|e| panic!("{}: {e}", ch.title));
+            }
+            let (plan, errors) = FaultPlan::parse_compact(ch.faults);
+            assert!(errors.is_empty(), "{}: {errors:?}", ch.title);
+            let t = RedisLock.run(&p, RedisLock.canonical_seed(), &plan, &RunOptions::default()).unwrap();
+            match ch.at {
+                At::FirstFault => assert!(t.events.iter().any(|e| matches!(e.kind, EventKind::Fault { .. })), "{}", ch.title),
+                At::FirstBreach(name) => assert!(
+                    t.events.iter().any(|e| matches!(&e.kind, EventKind::Breach { invariant, .. } if name.is_none_or(|n| n == invariant))),
+                    "{}: no breach {name:?}",
+                    ch.title
+                ),
+                At::Start | At::End => {}
+            }
+            if ch.params.iter().any(|(k, v)| *k == "fencing" && *v == "true") {
+                assert_eq!(t.violations().count(), 0, "{}", ch.title);
+            }
+            if ch.title.contains("happy") {
+                assert_eq!(t.breaches(Severity::Violation).count() + t.breaches(Severity::Observation).count(), 0);
+            }
+        }
+    }
+}
