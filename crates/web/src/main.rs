@@ -9,8 +9,10 @@
 //! input: every URL value and knob goes through the scenario's parameter specs, which return errors.
 
 mod components;
+mod hooks;
 mod model;
 mod state;
+mod transfer;
 mod url;
 
 fn main() {

@@ -6,9 +6,16 @@
 //! messages stay readable, and the rest of the width is shared in proportion to elapsed time so that long
 //! stretches (a TTL, a GC pause) still look long.
 
-use faultline_sim::{Condition, EventKind, Fault, NodeId, NodeView, Severity, Tone, Trace};
+use faultline_sim::{At, Checkpoint, Condition, EventKind, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+
+/// Keep a checkpoint of the world every this many steps: seeking replays at most this many.
+pub const CHECKPOINT_EVERY: u32 = 256;
+
+/// Every node's panel at one cursor position.
+pub type Views = Rc<Vec<(Condition, NodeView)>>;
 
 pub const LEFT: f64 = 96.0;
 pub const RIGHT: f64 = 190.0;
@@ -95,7 +102,6 @@ pub struct BreachInfo {
     pub causes: Vec<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub trace: Rc<Trace>,
     pub step_us: Vec<u64>,
@@ -109,14 +115,27 @@ pub struct Model {
     pub bars: Vec<Bar>,
     pub marks: Vec<Mark>,
     pub breaches: Vec<BreachInfo>,
-    /// Per node: (step, condition, view), in step order.
-    pub views: Vec<Vec<(u32, Condition, NodeView)>>,
+    /// Per node: (step, condition, view), in step order — only for imported traces that carry views.
+    pub recorded_views: Vec<Vec<(u32, Condition, NodeView)>>,
     /// Steps worth jumping to: faults and breaches.
     pub notable: Vec<u32>,
+    /// World states every [`CHECKPOINT_EVERY`] steps (none for an imported trace).
+    checkpoints: Vec<Checkpoint>,
+    /// The run last replayed for the panels, to step forward from it when the cursor moves on.
+    replay: RefCell<Option<Box<dyn faultline_sim::Stepper>>>,
+    last_views: RefCell<Option<(u32, Views)>>,
 }
 
 impl Model {
-    pub fn new(trace: Rc<Trace>) -> Model {
+    /// A model of a live run, with checkpoints for the panels.
+    pub fn from_recording(rec: Recording) -> Model {
+        let mut m = Model::from_trace(Rc::new(rec.trace));
+        m.checkpoints = rec.checkpoints;
+        m
+    }
+
+    /// A model of a trace alone (an import): the panels show recorded views if the trace has them.
+    pub fn from_trace(trace: Rc<Trace>) -> Model {
         let steps = trace.steps as usize;
         let mut step_us = vec![0u64; steps];
         for e in &trace.events {
@@ -164,8 +183,11 @@ impl Model {
             bars: Vec::new(),
             marks: Vec::new(),
             breaches: Vec::new(),
-            views: vec![Vec::new(); trace.nodes.len()],
+            recorded_views: vec![Vec::new(); trace.nodes.len()],
             notable: Vec::new(),
+            checkpoints: Vec::new(),
+            replay: RefCell::new(None),
+            last_views: RefCell::new(None),
         };
         m.collect();
         m
@@ -228,11 +250,83 @@ impl Model {
         }
     }
 
-    /// What node `node`'s panel shows once `cursor` steps have run.
-    pub fn view_at(&self, node: NodeId, cursor: u32) -> Option<(Condition, &NodeView)> {
-        let list = self.views.get(node as usize)?;
-        let i = list.partition_point(|(s, _, _)| *s < cursor);
-        (i > 0).then(|| (list[i - 1].1, &list[i - 1].2))
+    /// Every node's panel once `cursor` steps have run: replayed from the nearest checkpoint (or from the run
+    /// replayed last, when the cursor moved forward a little), so that seeking anywhere costs at most
+    /// [`CHECKPOINT_EVERY`] steps.
+    pub fn views_at(&self, cursor: u32) -> Option<Views> {
+        let cursor = cursor.min(self.steps());
+        if let Some((c, v)) = self.last_views.borrow().as_ref() {
+            if *c == cursor {
+                return Some(v.clone());
+            }
+        }
+        let views = if self.checkpoints.is_empty() {
+            Rc::new(self.recorded_views_at(cursor)?)
+        } else {
+            let mut replay = self.replay.borrow_mut();
+            let reusable =
+                replay.as_ref().is_some_and(|r| r.steps() <= cursor && cursor - r.steps() <= CHECKPOINT_EVERY);
+            if !reusable {
+                let i = self.checkpoints.partition_point(|c| c.step <= cursor);
+                *replay = self.checkpoints.get(i.saturating_sub(1)).map(|c| c.sim.boxed_clone());
+            }
+            let sim = replay.as_mut()?;
+            let mut scratch = Vec::new();
+            while sim.steps() < cursor && sim.step() {
+                sim.drain_events(&mut scratch);
+                scratch.clear();
+            }
+            Rc::new(sim.views())
+        };
+        *self.last_views.borrow_mut() = Some((cursor, views.clone()));
+        Some(views)
+    }
+
+    fn recorded_views_at(&self, cursor: u32) -> Option<Vec<(Condition, NodeView)>> {
+        if !self.recorded_views.iter().any(|v| !v.is_empty()) {
+            return None;
+        }
+        Some(
+            self.recorded_views
+                .iter()
+                .map(|list| {
+                    let i = list.partition_point(|(s, _, _)| *s < cursor);
+                    if i == 0 {
+                        (Condition::Up, NodeView { status: "not started".into(), ..NodeView::default() })
+                    } else {
+                        (list[i - 1].1, list[i - 1].2.clone())
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// The cursor a chapter's anchor stands for in this run.
+    pub fn anchor(&self, at: At) -> u32 {
+        let after = |step: Option<u32>| step.map_or(self.steps(), |s| s + 1);
+        match at {
+            At::Start => 0,
+            At::End => self.steps(),
+            At::FirstFault => {
+                after(self.trace.events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).map(|e| e.step))
+            }
+            At::FirstBreach(name) => after(
+                self.breaches
+                    .iter()
+                    .find(|b| match name {
+                        Some(n) => b.invariant == n,
+                        None => b.severity == Severity::Violation,
+                    })
+                    .map(|b| b.step),
+            ),
+        }
+    }
+
+    /// Steps whose x lies in `x0..=x1`.
+    pub fn steps_in(&self, x0: f64, x1: f64) -> std::ops::Range<u32> {
+        let a = self.step_x.partition_point(|&x| x < x0) as u32;
+        let b = self.step_x.partition_point(|&x| x <= x1) as u32;
+        a..b.max(a)
     }
 
     /// The breaches raised before `cursor`.
@@ -275,9 +369,17 @@ impl Model {
                     });
                 }
                 EventKind::Deliver { id, .. } | EventKind::Drop { id, .. } => {
+                    // It arrived when it was handled, less any wait for a paused receiver.
+                    let (fate, arrived) = match e.kind {
+                        EventKind::Deliver { waited_us, .. } => (Fate::Delivered, e.at_us.saturating_sub(waited_us)),
+                        _ => (Fate::Dropped, e.at_us),
+                    };
+                    let x2 = self.x_of_time(arrived);
                     if let Some(a) = arrow_of.get(id).and_then(|&i| self.arrows.get_mut(i)) {
                         a.end_step = Some(e.step);
-                        a.fate = if matches!(e.kind, EventKind::Drop { .. }) { Fate::Dropped } else { Fate::Delivered };
+                        a.fate = fate;
+                        a.arrive_us = arrived;
+                        a.x2 = x2;
                     }
                 }
                 EventKind::SpanOpen { node, key, label, tone } => {
@@ -319,6 +421,14 @@ impl Model {
                             });
                         }
                         Fault::Crash { node } => {
+                            // A crashed process holds nothing any more: its spans end here.
+                            let keys: Vec<_> = open_span.keys().filter(|(n, _)| n == node).copied().collect();
+                            for k in keys {
+                                if let Some(i) = open_span.remove(&k) {
+                                    self.bars[i].end_step = Some(e.step);
+                                    self.bars[i].x2 = x;
+                                }
+                            }
                             open_down.entry(*node).or_insert_with(|| {
                                 self.bars.push(Bar {
                                     node: *node,
@@ -388,7 +498,7 @@ impl Model {
             }
         }
         for v in &trace.views {
-            if let Some(list) = self.views.get_mut(v.node as usize) {
+            if let Some(list) = self.recorded_views.get_mut(v.node as usize) {
                 list.push((v.step, v.condition, v.view.clone()));
             }
         }
@@ -400,19 +510,14 @@ impl Model {
 mod tests {
     use super::*;
     use faultline_scenarios::redis_lock::RedisLock;
-    use faultline_sim::{FaultPlan, RunOptions, Scenario};
+    use faultline_sim::{record, FaultPlan, RunOptions, Scenario};
 
     fn model(fencing: bool) -> Model {
         let s = RedisLock;
         let mut p = s.default_params();
         p.set("fencing", if fencing { "true" } else { "false" }).unwrap();
-        let t = s.run(
-            &p,
-            s.canonical_seed(),
-            &FaultPlan::new(),
-            &RunOptions { record_views: true, ..RunOptions::default() },
-        );
-        Model::new(Rc::new(t.unwrap()))
+        let rec = record(&s, &p, s.canonical_seed(), &FaultPlan::new(), &RunOptions::default(), 8).unwrap();
+        Model::from_recording(rec)
     }
 
     #[test]
@@ -465,16 +570,48 @@ mod tests {
     }
 
     #[test]
-    fn panels_show_the_latest_view_before_the_cursor() {
+    fn panels_replay_the_state_at_the_cursor_from_checkpoints() {
         let m = model(true);
-        assert!(m.view_at(0, 0).is_none(), "nothing has run yet");
-        let (_, v) = m.view_at(0, m.steps()).expect("client 1 has a view at the end");
-        assert_eq!(v.status, "done");
-        let (_, storage) = m.view_at(3, m.steps()).unwrap();
-        assert!(storage.fields.iter().any(|(k, v)| k == "writes rejected" && v == "1"), "{storage:?}");
+        let end = m.views_at(m.steps()).expect("a live run has views");
+        assert_eq!(end[0].1.status, "done");
+        assert!(end[3].1.fields.iter().any(|(k, v)| k == "writes rejected" && v == "1"), "{:?}", end[3]);
         // While paused, the client's condition says so.
         let pause = m.bars.iter().find(|b| b.kind == BarKind::Pause).unwrap();
-        assert_eq!(m.view_at(0, pause.start_step + 1).map(|(c, _)| c), Some(Condition::Paused));
+        assert_eq!(m.views_at(pause.start_step + 1).unwrap()[0].0, Condition::Paused);
+        // Any order of seeks gives the same answer as a straight replay (a record with views on).
+        let s = RedisLock;
+        let mut p = s.default_params();
+        p.set("fencing", "true").unwrap();
+        let opts = RunOptions { record_views: true, ..RunOptions::default() };
+        let straight = Model::from_trace(Rc::new(s.run(&p, s.canonical_seed(), &FaultPlan::new(), &opts).unwrap()));
+        for c in [m.steps(), 3, 4, 30, 29, 0, 17, 18, 19, m.steps() - 1] {
+            let a = m.views_at(c).unwrap();
+            let b = straight.views_at(c).unwrap();
+            for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+                if c > i as u32 {
+                    assert_eq!(x, y, "node {i} at cursor {c}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn anchors_land_after_their_events() {
+        let m = model(false);
+        let fault = m.trace.events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).unwrap().step;
+        assert_eq!(m.anchor(At::FirstFault), fault + 1);
+        let v = m.breaches.iter().find(|b| b.severity == Severity::Violation).unwrap().step;
+        assert_eq!(m.anchor(At::FirstBreach(None)), v + 1);
+        assert_eq!(m.anchor(At::FirstBreach(Some("no-such"))), m.steps());
+        assert_eq!((m.anchor(At::Start), m.anchor(At::End)), (0, m.steps()));
+    }
+
+    #[test]
+    fn steps_in_an_x_window() {
+        let m = model(false);
+        let r = m.steps_in(m.step_x[5], m.step_x[9]);
+        assert_eq!(r, 5..10);
+        assert_eq!(m.steps_in(-10.0, -5.0), 0..0);
     }
 
     #[test]

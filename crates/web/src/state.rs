@@ -1,26 +1,52 @@
 //! The app's state and every way it changes: one reducer, one `Action` enum (after yew's todomvc example).
+//! Keyboard, mouse, chapters and the embedding page's postMessage commands all go through these actions.
 
-use crate::model::Model;
-use faultline_sim::{FaultPlan, Params, RunOptions, Scenario};
+use crate::model::{Model, CHECKPOINT_EVERY};
+use crate::transfer;
+use crate::url::{Embed, UrlSettings};
+use faultline_sim::{record, Fault, FaultPlan, NodeId, ParamValue, Params, RunOptions, Scenario, Trace};
 use std::rc::Rc;
 use yew::Reducible;
 
-/// Playback speeds in steps per second; keys 1..6 pick them.
-pub const SPEEDS: &[u32] = &[1, 2, 4, 8, 16, 32];
+/// Playback speeds in steps per second; keys 1..9 pick them.
+pub const SPEEDS: &[u32] = &[1, 2, 4, 8, 16, 32, 64, 128, 256];
 pub const DEFAULT_SPEED: usize = 2;
+/// The pause a click injects, and the clock jump and message delay.
+pub const CLICK_PAUSE_US: u64 = 500_000;
+pub const CLICK_JUMP_US: i64 = 1_000_000;
+pub const CLICK_DRIFT_PPM: i64 = 200_000;
+pub const CLICK_DELAY_US: u64 = 100_000;
+
+/// What a click on the diagram selected, for the fault bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Node(NodeId),
+    Message(u64),
+}
 
 #[derive(Clone)]
 pub struct AppState {
     pub scenario: &'static dyn Scenario,
     pub params: Params,
     pub seed: u64,
+    /// Faults injected by the user (by click, URL, chapter or API), on top of the scenario's own.
+    pub faults: FaultPlan,
     pub model: Rc<Model>,
+    /// The same run with the mitigation toggled, when comparing side by side.
+    pub compare: Option<Rc<Model>>,
     /// How many steps are shown: 0 (nothing yet) ..= steps.
     pub cursor: u32,
     pub playing: bool,
     pub speed: usize,
-    /// Problems with input (URL, knobs) the user should see; dismissible.
+    /// Problems with input (URL, knobs, files, API) the user should see; dismissible.
     pub notices: Vec<String>,
+    pub presenter: bool,
+    pub help: bool,
+    pub chapter: Option<usize>,
+    pub selected: Option<Target>,
+    pub embed: Embed,
+    /// The file name, when what is shown is an imported trace that could not be re-run.
+    pub imported: Option<String>,
 }
 
 impl PartialEq for AppState {
@@ -28,57 +54,89 @@ impl PartialEq for AppState {
         self.scenario.id() == other.scenario.id()
             && self.params == other.params
             && self.seed == other.seed
+            && self.faults == other.faults
             && Rc::ptr_eq(&self.model, &other.model)
+            && self.compare.as_ref().map(Rc::as_ptr) == other.compare.as_ref().map(Rc::as_ptr)
             && self.cursor == other.cursor
             && self.playing == other.playing
             && self.speed == other.speed
             && self.notices == other.notices
+            && self.presenter == other.presenter
+            && self.help == other.help
+            && self.chapter == other.chapter
+            && self.selected == other.selected
+            && self.embed == other.embed
+            && self.imported == other.imported
     }
 }
 
 pub enum Action {
     StepForward,
     StepBack,
+    /// Move by a number of steps (the embedding API's `step`).
+    StepBy(i64),
     Seek(u32),
     ToStart,
     ToEnd,
     PrevNotable,
     NextNotable,
     TogglePlay,
+    Play,
+    Pause,
     /// One tick of playback.
     Tick,
     SetSpeed(usize),
-    /// Set a parameter from text (a knob); a bad value becomes a notice and changes nothing.
-    SetParam(&'static str, String),
+    /// Set a parameter from text (a knob, the API); a bad value becomes a notice and changes nothing.
+    SetParam(String, String),
     SetSeed(u64),
     ResetParams,
     DismissNotices,
+    Notice(String),
+    Select(Option<Target>),
+    /// Inject a fault at the cursor: it joins the plan just after the current step, so the past stays put.
+    Inject(Fault),
+    /// Inject faults given in compact form (the API), at their own times.
+    InjectCompact(String),
+    RemoveFault(usize),
+    ClearFaults,
+    TogglePresenter,
+    ToggleHelp,
+    /// Escape: close the help and the fault bar.
+    CloseOverlays,
+    ToggleCompare,
+    Chapter(usize),
+    /// A trace file was read: (file name, contents).
+    Import(String, String),
 }
 
-/// Run the scenario for the browser (with panel views recorded).
-pub fn run(scenario: &dyn Scenario, params: &Params, seed: u64) -> Result<Rc<Model>, String> {
-    let opts = RunOptions { record_views: true, ..RunOptions::default() };
-    let trace = scenario.run(params, seed, &FaultPlan::new(), &opts).map_err(|e| e.to_string())?;
-    Ok(Rc::new(Model::new(Rc::new(trace))))
+/// Run the scenario for the browser, with checkpoints for the panels.
+pub fn run(scenario: &dyn Scenario, params: &Params, seed: u64, faults: &FaultPlan) -> Result<Rc<Model>, String> {
+    let rec =
+        record(scenario, params, seed, faults, &RunOptions::default(), CHECKPOINT_EVERY).map_err(|e| e.to_string())?;
+    Ok(Rc::new(Model::from_recording(rec)))
+}
+
+/// The parameters with the scenario's mitigation flipped.
+fn mitigated(scenario: &dyn Scenario, params: &Params) -> Option<Params> {
+    let key = scenario.mitigation()?;
+    let mut p = params.clone();
+    p.set_value(key, ParamValue::Bool(!params.bool(key))).ok()?;
+    Some(p)
 }
 
 impl AppState {
-    /// The state for settings read from a URL. If those settings cannot run (conflicting parameters), fall back
-    /// to the scenario's defaults and say so.
-    pub fn new(
-        scenario: &'static dyn Scenario,
-        params: Params,
-        seed: u64,
-        step: Option<u32>,
-        mut notices: Vec<String>,
-    ) -> Self {
-        let (params, model) = match run(scenario, &params, seed) {
-            Ok(m) => (params, m),
+    /// The state for settings read from a URL. Settings that cannot run (conflicting parameters, faults naming
+    /// unknown nodes) fall back to the defaults, with a notice.
+    pub fn new(s: UrlSettings) -> Self {
+        let UrlSettings { scenario, seed, params, faults, step, compare, presenter, chapter, embed, mut notices } = s;
+        let (params, faults, model) = match run(scenario, &params, seed, &faults) {
+            Ok(m) => (params, faults, m),
             Err(e) => {
-                notices.push(format!("URL: {e}; using the default parameters."));
+                notices.push(format!("URL: {e}; using the default parameters and no faults."));
                 let d = scenario.default_params();
-                let m = run(scenario, &d, seed).unwrap_or_else(|_| Rc::new(Model::new(Rc::new(empty_trace(scenario)))));
-                (d, m)
+                let m = run(scenario, &d, seed, &FaultPlan::new())
+                    .unwrap_or_else(|_| Rc::new(Model::from_trace(Rc::new(empty_trace(scenario)))));
+                (d, FaultPlan::new(), m)
             }
         };
         let steps = model.steps();
@@ -90,31 +148,132 @@ impl AppState {
             Some(s) => s,
             None => 0,
         };
-        AppState { scenario, params, seed, model, cursor, playing: false, speed: DEFAULT_SPEED, notices }
+        let compare = if compare {
+            mitigated(scenario, &params).and_then(|p| run(scenario, &p, seed, &faults).ok())
+        } else {
+            None
+        };
+        AppState {
+            scenario,
+            params,
+            seed,
+            faults,
+            model,
+            compare,
+            cursor,
+            playing: embed.autoplay,
+            speed: DEFAULT_SPEED,
+            notices,
+            presenter,
+            help: false,
+            chapter,
+            selected: None,
+            embed,
+            imported: None,
+        }
     }
 
     pub fn steps(&self) -> u32 {
         self.model.steps()
     }
 
+    /// The cursor of the compared run: the steps it took up to the primary cursor's time.
+    pub fn compare_cursor(&self) -> u32 {
+        match &self.compare {
+            Some(m) => {
+                if self.cursor == 0 {
+                    0
+                } else {
+                    let t = self.model.time_at(self.cursor);
+                    m.step_us.partition_point(|&s| s <= t) as u32
+                }
+            }
+            None => 0,
+        }
+    }
+
     /// Re-run with new inputs; the cursor stays where it was (clamped), so the past stays on screen.
-    fn rerun(&self, params: Params, seed: u64) -> Self {
+    fn rerun(&self, params: Params, seed: u64, faults: FaultPlan) -> Self {
         let mut next = self.clone();
-        match run(self.scenario, &params, seed) {
+        match run(self.scenario, &params, seed, &faults) {
             Ok(model) => {
                 next.cursor = self.cursor.min(model.steps());
+                next.compare = if self.compare.is_some() {
+                    mitigated(self.scenario, &params).and_then(|p| run(self.scenario, &p, seed, &faults).ok())
+                } else {
+                    None
+                };
                 next.model = model;
                 next.params = params;
                 next.seed = seed;
+                next.faults = faults;
+                next.imported = None;
+                next.selected = None;
             }
             Err(e) => next.notices.push(format!("Cannot run with that change: {e}. Kept the previous run.")),
         }
         next
     }
+
+    /// The time at which a fault injected now strikes: just after the current step, so every step already
+    /// shown stays exactly as it was.
+    pub fn inject_at_us(&self) -> u64 {
+        if self.cursor == 0 {
+            0
+        } else {
+            self.model.time_at(self.cursor) + 1
+        }
+    }
+
+    fn import(&self, name: String, text: &str) -> Self {
+        let mut next = self.clone();
+        let trace = match transfer::parse_trace(text) {
+            Ok(t) => t,
+            Err(e) => {
+                next.notices.push(format!("Could not import {name}: {e}. The current run is unchanged."));
+                return next;
+            }
+        };
+        // A trace of a known scenario whose inputs re-run to the same hash becomes a live run again.
+        if let Some(s) = faultline_scenarios::find(&trace.scenario) {
+            let mut p = s.default_params();
+            let ok = trace.params.iter().all(|(k, v)| p.set_value(k, *v).is_ok());
+            if ok {
+                if let Ok(model) = run(s, &p, trace.seed, &trace.faults) {
+                    if model.trace.hash == trace.hash {
+                        next.scenario = s;
+                        next.params = p;
+                        next.seed = trace.seed;
+                        next.faults = trace.faults.clone();
+                        next.model = model;
+                        next.compare = None;
+                        next.cursor = 0;
+                        next.playing = false;
+                        next.imported = None;
+                        next.chapter = None;
+                        next.notices
+                            .push(format!("Imported {name}: it re-runs to the same trace (hash {}).", trace.hash));
+                        return next;
+                    }
+                }
+            }
+        }
+        next.notices.push(format!(
+            "Imported {name} as a recording: this build does not re-run it to the same hash, so parameters and \
+             faults cannot be changed."
+        ));
+        next.model = Rc::new(Model::from_trace(Rc::new(trace)));
+        next.compare = None;
+        next.cursor = 0;
+        next.playing = false;
+        next.imported = Some(name);
+        next.chapter = None;
+        next
+    }
 }
 
 /// A trace with no steps, for the (unreachable in practice) case where even the defaults fail to run.
-fn empty_trace(scenario: &dyn Scenario) -> faultline_sim::Trace {
+fn empty_trace(scenario: &dyn Scenario) -> Trace {
     let out = faultline_sim::RunOutput {
         nodes: Vec::new(),
         events: Vec::new(),
@@ -123,7 +282,7 @@ fn empty_trace(scenario: &dyn Scenario) -> faultline_sim::Trace {
         end_us: 0,
         outcome: faultline_sim::Outcome::Quiescent,
     };
-    faultline_sim::Trace::from_run(scenario.id(), 0, &scenario.default_params(), &FaultPlan::new(), out)
+    Trace::from_run(scenario.id(), 0, &scenario.default_params(), &FaultPlan::new(), out)
 }
 
 impl Reducible for AppState {
@@ -132,6 +291,7 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let steps = self.steps();
         let mut next = (*self).clone();
+        let live = self.imported.is_none();
         match action {
             Action::StepForward => {
                 next.playing = false;
@@ -140,6 +300,10 @@ impl Reducible for AppState {
             Action::StepBack => {
                 next.playing = false;
                 next.cursor = self.cursor.saturating_sub(1);
+            }
+            Action::StepBy(n) => {
+                next.playing = false;
+                next.cursor = (self.cursor as i64 + n).clamp(0, steps as i64) as u32;
             }
             Action::Seek(c) => next.cursor = c.min(steps),
             Action::ToStart => {
@@ -162,15 +326,16 @@ impl Reducible for AppState {
                 next.playing = false;
             }
             Action::TogglePlay => {
-                if self.playing {
-                    next.playing = false;
-                } else {
-                    next.playing = true;
-                    if self.cursor >= steps {
-                        next.cursor = 0;
-                    }
+                let action = if self.playing { Action::Pause } else { Action::Play };
+                return self.reduce(action);
+            }
+            Action::Play => {
+                next.playing = steps > 0;
+                if self.cursor >= steps {
+                    next.cursor = 0;
                 }
             }
+            Action::Pause => next.playing = false,
             Action::Tick => {
                 if self.playing {
                     next.cursor = (self.cursor + 1).min(steps);
@@ -178,32 +343,118 @@ impl Reducible for AppState {
                 }
             }
             Action::SetSpeed(i) => next.speed = i.min(SPEEDS.len() - 1),
-            Action::SetParam(key, raw) => {
+            Action::SetParam(key, raw) if live => {
                 let mut params = self.params.clone();
-                match params.set(key, &raw) {
-                    Ok(()) => return Rc::new(self.rerun(params, self.seed)),
+                match params.set(&key, &raw) {
+                    Ok(()) => {
+                        let mut n = self.rerun(params, self.seed, self.faults.clone());
+                        n.chapter = None;
+                        return Rc::new(n);
+                    }
                     Err(e) => next.notices.push(format!(
                         "{e}; kept {}.",
-                        self.params.get(key).map(|v| v.to_string()).unwrap_or_default()
+                        self.params.get(&key).map(|v| v.to_string()).unwrap_or_else(|| "everything as it was".into())
                     )),
                 }
             }
-            Action::SetSeed(seed) => return Rc::new(self.rerun(self.params.clone(), seed)),
-            Action::ResetParams => return Rc::new(self.rerun(self.scenario.default_params(), self.seed)),
+            Action::SetSeed(seed) if live => {
+                return Rc::new(self.rerun(self.params.clone(), seed, self.faults.clone()))
+            }
+            Action::ResetParams if live => {
+                let mut n = self.rerun(self.scenario.default_params(), self.seed, FaultPlan::new());
+                n.chapter = None;
+                return Rc::new(n);
+            }
+            Action::SetParam(..) | Action::SetSeed(_) | Action::ResetParams => next.notices.push(IMPORTED.into()),
             Action::DismissNotices => next.notices.clear(),
+            Action::Notice(n) => next.notices.push(n),
+            Action::Select(t) => next.selected = if live { t } else { None },
+            Action::Inject(fault) if live => {
+                let mut faults = self.faults.clone();
+                faults.push(self.inject_at_us(), fault);
+                let mut n = self.rerun(self.params.clone(), self.seed, faults);
+                n.playing = false;
+                return Rc::new(n);
+            }
+            Action::InjectCompact(text) if live => {
+                let (plan, errors) = FaultPlan::parse_compact(&text);
+                next.notices.extend(errors);
+                if !plan.is_empty() {
+                    let mut faults = self.faults.clone();
+                    faults.0.extend(plan.0);
+                    let mut n = next.rerun(self.params.clone(), self.seed, faults);
+                    n.playing = self.playing;
+                    return Rc::new(n);
+                }
+            }
+            Action::Inject(_) | Action::InjectCompact(_) => next.notices.push(IMPORTED.into()),
+            Action::RemoveFault(i) if live && i < self.faults.0.len() => {
+                let mut faults = self.faults.clone();
+                faults.0.remove(i);
+                return Rc::new(self.rerun(self.params.clone(), self.seed, faults));
+            }
+            Action::ClearFaults if live => {
+                return Rc::new(self.rerun(self.params.clone(), self.seed, FaultPlan::new()))
+            }
+            Action::RemoveFault(_) | Action::ClearFaults => {}
+            Action::TogglePresenter => next.presenter = !self.presenter,
+            Action::ToggleHelp => next.help = !self.help,
+            Action::CloseOverlays => {
+                next.help = false;
+                next.selected = None;
+            }
+            Action::ToggleCompare => {
+                if self.compare.is_some() {
+                    next.compare = None;
+                } else if live {
+                    match mitigated(self.scenario, &self.params) {
+                        Some(p) => match run(self.scenario, &p, self.seed, &self.faults) {
+                            Ok(m) => next.compare = Some(m),
+                            Err(e) => next.notices.push(format!("Cannot compare: {e}.")),
+                        },
+                        None => next.notices.push(format!("{} has no mitigation to compare.", self.scenario.id())),
+                    }
+                }
+            }
+            Action::Chapter(i) => {
+                let Some(ch) = self.scenario.chapters().get(i) else { return self };
+                let mut params = self.scenario.default_params();
+                for (k, v) in ch.params {
+                    if let Err(e) = params.set(k, v) {
+                        next.notices.push(format!("Chapter {}: {e}", ch.title));
+                    }
+                }
+                let (faults, errors) = FaultPlan::parse_compact(ch.faults);
+                next.notices.extend(errors);
+                next.imported = None;
+                let mut n = next.rerun(params, self.scenario.canonical_seed(), faults);
+                n.cursor = n.model.anchor(ch.at);
+                n.chapter = Some(i);
+                n.playing = false;
+                return Rc::new(n);
+            }
+            Action::Import(name, text) => return Rc::new(self.import(name, &text)),
         }
         Rc::new(next)
     }
 }
 
+const IMPORTED: &str = "This is an imported recording: reset to the scenario (Reset parameters is disabled) or import \
+                        a trace this build re-runs, to change it.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::url;
+    use faultline_sim::EventKind;
+
+    fn state_from(pairs: &[(&str, &str)]) -> Rc<AppState> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Rc::new(AppState::new(url::parse(&pairs)))
+    }
 
     fn state() -> Rc<AppState> {
-        let s = url::parse(&[]);
-        Rc::new(AppState::new(s.scenario, s.params, s.seed, s.step, s.notices))
+        state_from(&[])
     }
 
     #[test]
@@ -213,7 +464,9 @@ mod tests {
         assert_eq!(s.cursor, 0);
         let s = s.reduce(Action::StepForward).reduce(Action::StepForward);
         assert_eq!(s.cursor, 2);
-        let s = s.reduce(Action::ToEnd);
+        let s = s.reduce(Action::StepBy(-5));
+        assert_eq!(s.cursor, 0);
+        let s = s.reduce(Action::StepBy(1_000_000));
         assert_eq!(s.cursor, s.steps());
         let s = s.reduce(Action::StepForward);
         assert_eq!(s.cursor, s.steps());
@@ -251,11 +504,15 @@ mod tests {
     fn a_bad_knob_value_is_a_notice_and_changes_nothing() {
         let s = state();
         let before = s.model.clone();
-        let s = s.reduce(Action::SetParam("ttl_ms", "0".into()));
+        let s = s.reduce(Action::SetParam("ttl_ms".into(), "0".into()));
         assert!(Rc::ptr_eq(&before, &s.model));
         assert_eq!(s.notices.len(), 1);
         assert!(s.notices[0].contains("`ttl_ms` = 0 is out of range"), "{:?}", s.notices);
-        let s = s.reduce(Action::SetParam("gc_client", "2".into())).reduce(Action::SetParam("clients", "1".into()));
+        let s = s.reduce(Action::SetParam("nope".into(), "1".into()));
+        assert!(s.notices[1].contains("unknown parameter `nope`"), "{:?}", s.notices);
+        let s = s
+            .reduce(Action::SetParam("gc_client".into(), "2".into()))
+            .reduce(Action::SetParam("clients".into(), "1".into()));
         assert!(s.notices.iter().any(|n| n.contains("Cannot run with that change")), "{:?}", s.notices);
         assert_eq!(s.params.int("clients"), 2);
         assert!(s.reduce(Action::DismissNotices).notices.is_empty());
@@ -264,7 +521,7 @@ mod tests {
     #[test]
     fn changing_a_parameter_reruns_and_keeps_the_cursor() {
         let s = state().reduce(Action::Seek(10));
-        let s2 = s.clone().reduce(Action::SetParam("fencing", "true".into()));
+        let s2 = s.clone().reduce(Action::SetParam("fencing".into(), "true".into()));
         assert!(!Rc::ptr_eq(&s.model, &s2.model));
         assert_ne!(s.model.trace.hash, s2.model.trace.hash);
         assert_eq!(s2.cursor, 10);
@@ -272,9 +529,8 @@ mod tests {
     }
 
     #[test]
-    fn conflicting_url_parameters_fall_back_to_defaults_with_a_notice() {
-        let s = url::parse(&[("gc_client".into(), "2".into()), ("clients".into(), "1".into())]);
-        let st = AppState::new(s.scenario, s.params, s.seed, Some(5000), s.notices);
+    fn conflicting_url_settings_fall_back_to_defaults_with_a_notice() {
+        let st = state_from(&[("gc_client", "2"), ("clients", "1"), ("step", "5000")]);
         assert_eq!(st.params, st.scenario.default_params());
         assert!(
             st.notices.iter().any(|n| n.contains("gc_client = 2 but there are only 1 clients")),
@@ -283,5 +539,78 @@ mod tests {
         );
         assert!(st.notices.iter().any(|n| n.contains("past the end")), "{:?}", st.notices);
         assert_eq!(st.cursor, st.steps());
+        let st = state_from(&[("faults", "crash:42@10")]);
+        assert!(st.faults.is_empty());
+        assert!(st.notices.iter().any(|n| n.contains("names node 42")), "{:?}", st.notices);
+    }
+
+    #[test]
+    fn an_injected_fault_changes_only_the_future() {
+        let s = state();
+        for cursor in [0, 5, s.steps() / 2, s.steps()] {
+            let at = s.clone().reduce(Action::Seek(cursor));
+            let forked = at.clone().reduce(Action::Inject(Fault::Crash { node: 3 }));
+            assert_eq!(forked.faults.entries().len(), 1);
+            assert_eq!(forked.cursor, cursor);
+            let past = |m: &Model| m.trace.events.iter().filter(|e| e.step < cursor).cloned().collect::<Vec<_>>();
+            assert_eq!(past(&forked.model), past(&at.model), "cursor {cursor}");
+            assert!(forked
+                .model
+                .trace
+                .events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Fault { .. }) && e.step >= cursor));
+            // Removing it gives back the original run.
+            let back = forked.reduce(Action::RemoveFault(0));
+            assert_eq!(back.model.trace.hash, s.model.trace.hash);
+        }
+    }
+
+    #[test]
+    fn chapters_set_parameters_and_place_the_cursor() {
+        let s = state();
+        for (i, ch) in s.scenario.chapters().iter().enumerate() {
+            let c = s.clone().reduce(Action::Chapter(i));
+            assert_eq!(c.chapter, Some(i));
+            assert_eq!(c.cursor, c.model.anchor(ch.at), "{}", ch.title);
+            assert!(c.notices.is_empty(), "{}: {:?}", ch.title, c.notices);
+        }
+        // Touching a knob leaves the chapter.
+        let c = s.reduce(Action::Chapter(1)).reduce(Action::SetParam("ttl_ms".into(), "700".into()));
+        assert_eq!(c.chapter, None);
+    }
+
+    #[test]
+    fn compare_runs_the_mitigation_the_other_way_in_sync() {
+        let s = state().reduce(Action::ToggleCompare);
+        let other = s.compare.clone().expect("redis-lock compares fencing");
+        assert!(other.trace.params["fencing"] == ParamValue::Bool(true));
+        let s = s.reduce(Action::Seek(20));
+        let t = s.model.time_at(20);
+        let c = s.compare_cursor();
+        assert!(c == 0 || other.step_us[c as usize - 1] <= t);
+        assert!(other.step_us.get(c as usize).is_none_or(|&u| u > t));
+        // Knob changes keep comparing.
+        let s = s.reduce(Action::SetParam("ttl_ms".into(), "700".into()));
+        assert!(s.compare.is_some());
+        assert!(s.reduce(Action::ToggleCompare).compare.is_none());
+    }
+
+    #[test]
+    fn imports_replace_the_run_only_when_valid() {
+        let s = state().reduce(Action::Seek(7));
+        let bad = s.clone().reduce(Action::Import("x.json".into(), "{oops".into()));
+        assert!(Rc::ptr_eq(&bad.model, &s.model));
+        assert_eq!(bad.cursor, 7);
+        assert!(bad.notices[0].starts_with("Could not import x.json: the file is not JSON"), "{:?}", bad.notices);
+
+        let fenced = state_from(&[("fencing", "true"), ("faults", "pause:1:1000@5")]);
+        let text = fenced.model.trace.report_json().to_string();
+        let imported = s.reduce(Action::Import("run.json".into(), text));
+        assert_eq!(imported.model.trace.hash, fenced.model.trace.hash);
+        assert!(imported.params.bool("fencing"));
+        assert_eq!(imported.faults, fenced.faults);
+        assert!(imported.imported.is_none(), "it re-ran to the same hash: a live run");
+        assert!(imported.model.views_at(3).is_some());
     }
 }

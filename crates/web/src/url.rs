@@ -1,23 +1,48 @@
-//! The URL holds what reproduces a run: `?scenario=redis-lock&seed=7&fencing=false&step=30`.
+//! The URL holds what reproduces the screen: scenario, seed, parameters, fault plan, step and view, e.g.
+//! `?scenario=redis-lock&seed=6&fencing=true&faults=crash:3@400001&step=30&view=compare`.
 //!
 //! Parsing is pure (decoded key/value pairs in, settings and notices out) so it is tested natively. Every bad
 //! value yields a visible notice naming the value and the fallback; nothing here can fail the page.
 
-use faultline_sim::{Params, Scenario};
+use faultline_sim::{FaultPlan, Params, Scenario};
 
 /// Keys the URL uses besides the scenario's parameters.
-pub const RESERVED: &[&str] = &["scenario", "seed", "step"];
+pub const RESERVED: &[&str] =
+    &["scenario", "seed", "step", "faults", "view", "presenter", "chapter", "embed", "controls", "autoplay", "origin"];
+
+/// How the page is embedded in another (a docs page's iframe).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embed {
+    /// `embed=1`: compact chrome for an iframe.
+    pub on: bool,
+    /// `controls=0` hides the playback controls.
+    pub controls: bool,
+    /// `autoplay=1` starts playing on load.
+    pub autoplay: bool,
+    /// `origin=…`: the host page origin allowed to drive this page by postMessage (`*` for any). Without it only
+    /// the page's own origin may.
+    pub origin: Option<String>,
+}
 
 pub struct UrlSettings {
     pub scenario: &'static dyn Scenario,
     pub seed: u64,
     pub params: Params,
+    pub faults: FaultPlan,
     pub step: Option<u32>,
+    pub compare: bool,
+    pub presenter: bool,
+    pub chapter: Option<usize>,
+    pub embed: Embed,
     pub notices: Vec<String>,
 }
 
 pub fn default_scenario() -> &'static dyn Scenario {
     faultline_scenarios::all()[0]
+}
+
+fn flag(v: Option<&str>) -> Option<bool> {
+    v.map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes"))
 }
 
 /// Read settings from decoded query pairs; later duplicates win.
@@ -51,6 +76,43 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
             None
         }
     });
+    let chapter = get("chapter").and_then(|raw| match raw.trim().parse::<usize>() {
+        Ok(c) if (1..=scenario.chapters().len()).contains(&c) => Some(c - 1),
+        _ => {
+            notices.push(format!(
+                "URL: chapter `{raw}` is not one of 1..={}; no chapter selected.",
+                scenario.chapters().len()
+            ));
+            None
+        }
+    });
+    let faults = match get("faults") {
+        None => FaultPlan::new(),
+        Some(raw) => {
+            let (plan, errors) = FaultPlan::parse_compact(raw);
+            notices.extend(errors.into_iter().map(|e| format!("URL: {e}; left out.")));
+            plan
+        }
+    };
+    let compare = match get("view") {
+        None | Some("") | Some("single") => false,
+        Some("compare") => {
+            if scenario.mitigation().is_none() {
+                notices.push(format!("URL: {} has nothing to compare; showing one run.", scenario.id()));
+            }
+            scenario.mitigation().is_some()
+        }
+        Some(other) => {
+            notices.push(format!("URL: view `{other}` is unknown (single, compare); showing one run."));
+            false
+        }
+    };
+    let embed = Embed {
+        on: flag(get("embed")).unwrap_or(false),
+        controls: flag(get("controls")).unwrap_or(true),
+        autoplay: flag(get("autoplay")).unwrap_or(false),
+        origin: get("origin").map(str::to_string).filter(|o| !o.is_empty()),
+    };
     let mut params = scenario.default_params();
     let mut seen = Vec::new();
     for (key, raw) in pairs.iter().rev() {
@@ -63,28 +125,91 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
             notices.push(format!("URL: {e}; {}.", fallback.unwrap_or_else(|| "ignored".into())));
         }
     }
-    notices.reverse();
-    UrlSettings { scenario, seed, params, step, notices }
+    UrlSettings {
+        scenario,
+        seed,
+        params,
+        faults,
+        step,
+        compare,
+        presenter: flag(get("presenter")).unwrap_or(false),
+        chapter,
+        embed,
+        notices,
+    }
 }
 
-/// The query string for these settings: scenario and seed always, parameters only when not default.
-pub fn query(scenario: &dyn Scenario, seed: u64, params: &Params, step: u32) -> String {
-    let mut q = format!("?scenario={}&seed={seed}", scenario.id());
-    for (spec, value) in params.non_default() {
+/// What the query string records: everything that shapes the screen.
+pub struct Shown<'a> {
+    pub scenario: &'a dyn Scenario,
+    pub seed: u64,
+    pub params: &'a Params,
+    pub faults: &'a FaultPlan,
+    pub step: u32,
+    pub compare: bool,
+    pub presenter: bool,
+    pub chapter: Option<usize>,
+    pub embed: &'a Embed,
+}
+
+/// The query string: scenario and seed always; parameters only when not default; the rest when set.
+pub fn query(s: &Shown<'_>) -> String {
+    let mut q = format!("?scenario={}&seed={}", s.scenario.id(), s.seed);
+    for (spec, value) in s.params.non_default() {
         q.push_str(&format!("&{}={value}", spec.key));
     }
-    if step > 0 {
-        q.push_str(&format!("&step={step}"));
+    if !s.faults.is_empty() {
+        q.push_str(&format!("&faults={}", s.faults.to_compact()));
+    }
+    if s.step > 0 {
+        q.push_str(&format!("&step={}", s.step));
+    }
+    if s.compare {
+        q.push_str("&view=compare");
+    }
+    if s.presenter {
+        q.push_str("&presenter=1");
+    }
+    if let Some(c) = s.chapter {
+        q.push_str(&format!("&chapter={}", c + 1));
+    }
+    if s.embed.on {
+        q.push_str("&embed=1");
+        if !s.embed.controls {
+            q.push_str("&controls=0");
+        }
+        if let Some(o) = &s.embed.origin {
+            q.push_str(&format!("&origin={}", encode(o)));
+        }
     }
     q
+}
+
+/// Percent-encode what a query value must not contain raw.
+fn encode(v: &str) -> String {
+    v.chars()
+        .map(|c| match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' | ':' | '/' | '*' => c.to_string(),
+            c => c.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faultline_sim::Fault;
 
     fn pairs(q: &[(&str, &str)]) -> Vec<(String, String)> {
         q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn from_query(q: &str) -> UrlSettings {
+        let back: Vec<(String, String)> = q[1..]
+            .split('&')
+            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.replace("%3F", "?"))))
+            .collect();
+        parse(&back)
     }
 
     #[test]
@@ -93,7 +218,8 @@ mod tests {
         assert_eq!(s.scenario.id(), "redis-lock");
         assert_eq!(s.seed, s.scenario.canonical_seed());
         assert!(s.notices.is_empty());
-        assert_eq!(s.step, None);
+        assert_eq!((s.step, s.compare, s.presenter, s.chapter), (None, false, false, None));
+        assert!(s.faults.is_empty());
     }
 
     #[test]
@@ -104,16 +230,57 @@ mod tests {
             ("fencing", "true"),
             ("ttl_ms", "900"),
             ("step", "12"),
+            ("faults", "crash:3@400001,pause:0:5000@9"),
+            ("view", "compare"),
+            ("presenter", "1"),
+            ("chapter", "2"),
         ]));
         assert!(s.notices.is_empty(), "{:?}", s.notices);
-        let q = query(s.scenario, s.seed, &s.params, 12);
-        assert_eq!(q, "?scenario=redis-lock&seed=7&ttl_ms=900&fencing=true&step=12");
-        let back: Vec<(String, String)> = q[1..]
-            .split('&')
-            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-            .collect();
-        let again = parse(&back);
-        assert_eq!((again.seed, again.params.clone(), again.step), (7, s.params, Some(12)));
+        let shown = Shown {
+            scenario: s.scenario,
+            seed: s.seed,
+            params: &s.params,
+            faults: &s.faults,
+            step: 12,
+            compare: s.compare,
+            presenter: s.presenter,
+            chapter: s.chapter,
+            embed: &s.embed,
+        };
+        let q = query(&shown);
+        assert_eq!(
+            q,
+            "?scenario=redis-lock&seed=7&ttl_ms=900&fencing=true&faults=crash:3@400001,pause:0:5000@9&step=12\
+             &view=compare&presenter=1&chapter=2"
+        );
+        let again = from_query(&q);
+        assert_eq!((again.seed, &again.params, again.step), (7, &s.params, Some(12)));
+        assert_eq!(again.faults.entries()[0].fault, Fault::Crash { node: 3 });
+        assert!(again.compare && again.presenter);
+        assert_eq!(again.chapter, Some(1));
+    }
+
+    #[test]
+    fn embed_flags_round_trip() {
+        let s =
+            parse(&pairs(&[("embed", "1"), ("controls", "0"), ("autoplay", "1"), ("origin", "https://docs.example")]));
+        assert_eq!(
+            s.embed,
+            Embed { on: true, controls: false, autoplay: true, origin: Some("https://docs.example".into()) }
+        );
+        let shown = Shown {
+            scenario: s.scenario,
+            seed: s.seed,
+            params: &s.params,
+            faults: &s.faults,
+            step: 0,
+            compare: false,
+            presenter: false,
+            chapter: None,
+            embed: &s.embed,
+        };
+        let q = query(&shown);
+        assert!(q.ends_with("&embed=1&controls=0&origin=https://docs.example"), "{q}");
     }
 
     #[test]
@@ -126,10 +293,14 @@ mod tests {
             ("fencing", "perhaps"),
             ("colour", "blue"),
             ("step", "x"),
+            ("faults", "crash:0@5,boom@1"),
+            ("view", "3d"),
+            ("chapter", "99"),
         ]));
         assert_eq!(s.scenario.id(), "redis-lock");
         assert_eq!(s.seed, s.scenario.canonical_seed());
         assert_eq!(s.params, s.scenario.default_params());
+        assert_eq!(s.faults.entries().len(), 1, "the good fault stays");
         let all = s.notices.join("\n");
         for needle in [
             "scenario `paxos` is unknown",
@@ -139,6 +310,9 @@ mod tests {
             "`fencing` must be true or false, not `perhaps`; using the default false",
             "unknown parameter `colour`",
             "step `x`",
+            "fault `boom@1`",
+            "view `3d` is unknown",
+            "chapter `99`",
         ] {
             assert!(all.contains(needle), "missing `{needle}` in:\n{all}");
         }

@@ -1,9 +1,11 @@
-//! The page: reads the URL once, keeps it in sync, drives playback and the keyboard.
+//! The page: reads the URL once, keeps it in sync, drives playback, the keyboard and the embedding API.
 
 use super::{
-    banner::Banner, controls::Controls, event_log::EventLog, narrative::Narrative, node_panels::NodePanels,
-    notices::Notices, params_panel::ParamsPanel, sequence::SequenceDiagram, ModelRef,
+    banner::Banner, chapters::Chapters, controls::Controls, event_log::EventLog, fault_bar::FaultBar, help::Help,
+    narrative::Narrative, node_panels::NodePanels, notices::Notices, params_panel::ParamsPanel,
+    sequence::SequenceDiagram, transfer::Transfer, ModelRef,
 };
+use crate::hooks::embed_api::use_embed_api;
 use crate::state::{Action, AppState, SPEEDS};
 use crate::url;
 use gloo::events::{EventListener, EventListenerOptions};
@@ -34,36 +36,67 @@ fn replace_url(query: &str) {
 }
 
 /// Whether a key press is ours, given what has the focus: text and number boxes, selects and the scrub bar
-/// keep their own keys; a focused button or checkbox keeps Space (it activates it) but not the other keys.
+/// keep their own keys; a focused button or checkbox keeps Space and Enter (they activate it).
 fn shortcut_applies(e: &web_sys::KeyboardEvent) -> bool {
     let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return true };
-    match el.tag_name().as_str() {
+    let activates = e.key() == " " || e.key() == "Enter";
+    match el.tag_name().to_ascii_uppercase().as_str() {
         "TEXTAREA" | "SELECT" => false,
-        "INPUT" => {
-            let kind = el.get_attribute("type").unwrap_or_default();
-            kind == "checkbox" && e.key() != " "
-        }
-        "BUTTON" => e.key() != " " && e.key() != "Enter",
-        _ => true,
+        "INPUT" => el.get_attribute("type").unwrap_or_default() == "checkbox" && !activates,
+        "BUTTON" => !activates,
+        _ => !(activates && el.get_attribute("role").as_deref() == Some("button")),
     }
+}
+
+fn key_action(e: &web_sys::KeyboardEvent, chapter: Option<usize>) -> Option<Action> {
+    Some(match (e.key().as_str(), e.shift_key()) {
+        (" ", _) => Action::TogglePlay,
+        ("ArrowRight", false) => Action::StepForward,
+        ("ArrowLeft", false) => Action::StepBack,
+        ("ArrowRight", true) => Action::NextNotable,
+        ("ArrowLeft", true) => Action::PrevNotable,
+        ("Home", _) | ("r", _) => Action::ToStart,
+        ("End", _) => Action::ToEnd,
+        ("?", _) => Action::ToggleHelp,
+        ("p", _) => Action::TogglePresenter,
+        ("c", _) => Action::ToggleCompare,
+        ("n", _) => Action::Chapter(chapter.map_or(0, |c| c + 1)),
+        ("b", _) => Action::Chapter(chapter.map_or(0, |c| c.saturating_sub(1))),
+        ("Escape", _) => Action::CloseOverlays,
+        (k, _) => {
+            let n = k.parse::<usize>().ok().filter(|n| (1..=SPEEDS.len()).contains(n))?;
+            Action::SetSpeed(n - 1)
+        }
+    })
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| {
-        let s = url::parse(&url_pairs());
-        AppState::new(s.scenario, s.params, s.seed, s.step, s.notices)
-    });
+    let state = use_reducer(|| AppState::new(url::parse(&url_pairs())));
     let dispatch = {
         let d = state.dispatcher();
         Callback::from(move |a: Action| d.dispatch(a))
     };
+    use_embed_api(&state);
 
     // Keep the URL in sync with what is on screen.
     {
-        let q = url::query(state.scenario, state.seed, &state.params, state.cursor);
-        use_effect_with(q, |q| {
-            replace_url(q);
+        let q = url::query(&url::Shown {
+            scenario: state.scenario,
+            seed: state.seed,
+            params: &state.params,
+            faults: &state.faults,
+            step: state.cursor,
+            compare: state.compare.is_some(),
+            presenter: state.presenter,
+            chapter: state.chapter,
+            embed: &state.embed,
+        });
+        let imported = state.imported.is_some();
+        use_effect_with(q, move |q| {
+            if !imported {
+                replace_url(q);
+            }
         });
     }
 
@@ -73,16 +106,18 @@ pub fn app() -> Html {
         use_effect_with((state.playing, state.speed), move |(playing, speed)| {
             let interval = playing.then(|| {
                 let ms = 1000 / SPEEDS[(*speed).min(SPEEDS.len() - 1)];
-                Interval::new(ms, move || d.dispatch(Action::Tick))
+                Interval::new(ms.max(1), move || d.dispatch(Action::Tick))
             });
             move || drop(interval)
         });
     }
 
-    // Keyboard: space play/pause, arrows step, shift+arrows jump to notable events, Home/End, 1..6 speed.
+    // Keyboard shortcuts (see the `?` overlay).
     {
         let d = state.dispatcher();
-        use_effect_with((), move |_| {
+        let chapter = state.chapter;
+        use_effect_with(chapter, move |chapter| {
+            let chapter = *chapter;
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
                 let opts = EventListenerOptions::enable_prevent_default();
                 EventListener::new_with_options(&doc, "keydown", opts, move |e| {
@@ -90,22 +125,7 @@ pub fn app() -> Html {
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || !shortcut_applies(e) {
                         return;
                     }
-                    let action = match (e.key().as_str(), e.shift_key()) {
-                        (" ", _) => Some(Action::TogglePlay),
-                        ("ArrowRight", false) => Some(Action::StepForward),
-                        ("ArrowLeft", false) => Some(Action::StepBack),
-                        ("ArrowRight", true) => Some(Action::NextNotable),
-                        ("ArrowLeft", true) => Some(Action::PrevNotable),
-                        ("Home", _) => Some(Action::ToStart),
-                        ("End", _) => Some(Action::ToEnd),
-                        (k, _) if k.len() == 1 => k
-                            .parse::<usize>()
-                            .ok()
-                            .filter(|n| (1..=SPEEDS.len()).contains(n))
-                            .map(|n| Action::SetSpeed(n - 1)),
-                        _ => None,
-                    };
-                    if let Some(a) = action {
+                    if let Some(a) = key_action(e, chapter) {
                         e.prevent_default();
                         d.dispatch(a);
                     }
@@ -117,35 +137,92 @@ pub fn app() -> Html {
 
     let model = ModelRef(state.model.clone());
     let scenario = state.scenario;
+    let embed = state.embed.on;
+    let seek = dispatch.reform(Action::Seek);
+    let select = dispatch.reform(|t| Action::Select(Some(t)));
+    let mitigation = scenario.mitigation();
+    let diagrams = match (&state.compare, mitigation) {
+        (Some(other), Some(key)) => {
+            let on = state.params.bool(key);
+            let other = ModelRef(other.clone());
+            let ccursor = state.compare_cursor();
+            html! {
+                <div class="compare" id="compare">
+                    <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
+                        on_select={select.clone()} selected={state.selected} title={format!("{key} = {on}")} />
+                    <Banner model={other.clone()} cursor={ccursor} on_seek={Callback::noop()} compact=true />
+                    <SequenceDiagram id="sequence-compare" model={other} cursor={ccursor} on_seek={Callback::noop()}
+                        title={format!("{key} = {} (same seed, same faults; synced by time)", !on)} />
+                </div>
+            }
+        }
+        _ => html! {
+            <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
+                on_select={(state.imported.is_none()).then_some(select.clone())} selected={state.selected} />
+        },
+    };
+    let toggles = html! {
+        <div class="toggles">
+            if let Some(key) = mitigation {
+                <button id="btn-compare" aria-pressed={state.compare.is_some().to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::ToggleCompare)}
+                    title="Compare with the fix off and on (c)">{format!("Compare {key} off / on")}</button>
+            }
+            <button id="btn-presenter" aria-pressed={state.presenter.to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::TogglePresenter)}
+                title="Presenter mode: large type, high contrast (p)">{"Presenter"}</button>
+            <button id="btn-help" onclick={dispatch.reform(|_: MouseEvent| Action::ToggleHelp)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">{"?"}</button>
+        </div>
+    };
     html! {
-        <div class="app">
-            <header class="top">
-                <h1><span class="brand">{"Faultline"}</span>{" · "}{scenario.title()}</h1>
-                <p class="summary">{scenario.summary()}</p>
-            </header>
+        <div class={classes!("app", state.presenter.then_some("presenter"), embed.then_some("embed"))}>
+            if !embed {
+                <header class="top">
+                    <div>
+                        <h1><span class="brand">{"Faultline"}</span>{" · "}{scenario.title()}</h1>
+                        <p class="summary">{scenario.summary()}</p>
+                    </div>
+                    {toggles}
+                </header>
+            }
             <Notices notices={state.notices.clone()} on_dismiss={dispatch.reform(|_| Action::DismissNotices)} />
-            <Controls
-                cursor={state.cursor}
-                steps={state.steps()}
-                playing={state.playing}
-                speed={state.speed}
-                time_us={state.model.time_at(state.cursor)}
-                seed={state.seed}
-                hash={state.model.trace.hash.clone()}
-                dispatch={dispatch.clone()}
-            />
-            <Banner model={model.clone()} cursor={state.cursor} on_seek={dispatch.reform(Action::Seek)} />
-            <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={dispatch.reform(Action::Seek)} />
-            <div class="columns">
-                <NodePanels model={model.clone()} cursor={state.cursor} />
-                <EventLog model={model.clone()} cursor={state.cursor} />
-                <ParamsPanel params={state.params.clone()} dispatch={dispatch.clone()} />
-            </div>
-            <Narrative sections={scenario.narrative()} />
-            <footer class="foot">
-                {"Same scenario + parameters + seed ⇒ the same trace, in this page and in "}
-                <code>{faultline_sim::repro_command(scenario.id(), state.seed, &state.params)}</code>
-            </footer>
+            if !embed {
+                <Chapters chapters={scenario.chapters()} current={state.chapter} dispatch={dispatch.clone()} />
+            }
+            if state.imported.is_some() {
+                <p class="imported">{format!("Showing the imported recording {}.", state.imported.clone().unwrap_or_default())}</p>
+            }
+            if state.embed.controls || !embed {
+                <Controls
+                    cursor={state.cursor}
+                    steps={state.steps()}
+                    playing={state.playing}
+                    speed={state.speed}
+                    time_us={state.model.time_at(state.cursor)}
+                    seed={state.seed}
+                    hash={state.model.trace.hash.clone()}
+                    compact={embed}
+                    dispatch={dispatch.clone()}
+                />
+            }
+            <Banner model={model.clone()} cursor={state.cursor} on_seek={seek.clone()} compact={embed} />
+            {diagrams}
+            if !embed {
+                <FaultBar selected={state.selected} faults={state.faults.clone()} trace={state.model.trace.clone()}
+                    at_us={state.inject_at_us()} cursor={state.cursor} dispatch={dispatch.clone()} />
+                <div class="columns">
+                    <NodePanels model={model.clone()} cursor={state.cursor} on_select={select.clone()} />
+                    <EventLog model={model.clone()} cursor={state.cursor} />
+                    <ParamsPanel params={state.params.clone()} disabled={state.imported.is_some()} dispatch={dispatch.clone()} />
+                </div>
+                <Transfer trace={state.model.trace.clone()} dispatch={dispatch.clone()} />
+                <Narrative sections={scenario.narrative()} />
+                <footer class="foot">
+                    {"Same scenario + parameters + seed + faults ⇒ the same trace, in this page and in "}
+                    <code>{faultline_sim::repro_command(scenario.id(), state.seed, &state.params, &state.faults)}</code>
+                </footer>
+            }
+            if state.help {
+                <Help on_close={dispatch.reform(|_| Action::ToggleHelp)} />
+            }
         </div>
     }
 }

@@ -10,13 +10,16 @@ pub struct Props {
     pub model: ModelRef,
     pub cursor: u32,
     pub on_seek: Callback<u32>,
+    /// Violations only, no observations (embedded pages, the compared run).
+    #[prop_or_default]
+    pub compact: bool,
 }
 
 #[function_component(Banner)]
 pub fn banner(p: &Props) -> Html {
     let visible: Vec<_> = p.model.breaches_before(p.cursor).collect();
     let violations: Vec<_> = visible.iter().filter(|b| b.severity == Severity::Violation).collect();
-    let observations: Vec<_> = visible.iter().filter(|b| b.severity == Severity::Observation).collect();
+    let observations: Vec<_> = visible.iter().filter(|b| b.severity == Severity::Observation && !p.compact).collect();
     let steps_buttons = |causes: &[u32]| {
         html! {
             <span class="causes">{"caused by steps "}
@@ -31,7 +34,7 @@ pub fn banner(p: &Props) -> Html {
     html! {
         <section class="banners" aria-live="polite">
             { for violations.iter().map(|b| html! {
-                <div class="banner violation" id="violation-banner" role="alert">
+                <div class={classes!("banner", "violation", (!p.compact).then_some("primary"))} id={(!p.compact).then_some("violation-banner")} role="alert">
                     <strong>{format!("✗ Invariant broken: {}", b.invariant)}</strong>
                     <span class="at">{format!(" at step {}", b.step)}</span>
                     <p>{&b.message}</p>
@@ -46,7 +49,7 @@ pub fn banner(p: &Props) -> Html {
                 </div>
             }) }
             { if at_end && violations.is_empty() {
-                html! { <div class="banner ok" id="ok-banner">{format!("✓ No invariant broke in this run ({} steps).", p.model.steps())}</div> }
+                html! { <div class="banner ok" id={(!p.compact).then_some("ok-banner")}>{format!("✓ No invariant broke in this run ({} steps).", p.model.steps())}</div> }
             } else { html! {} } }
         </section>
     }

@@ -14,6 +14,9 @@ pub struct Props {
     pub time_us: u64,
     pub seed: u64,
     pub hash: String,
+    /// Embedded: playback only, no seed box.
+    #[prop_or_default]
+    pub compact: bool,
     pub dispatch: Callback<Action>,
 }
 
@@ -93,17 +96,19 @@ pub fn controls(p: &Props) -> Html {
                 {format!("step {} / {}", p.cursor, p.steps)}<span class="time">{format!(" · t = {}", fmt_us(p.time_us as i64))}</span>
             </span>
             <label class="speed">{"speed "}
-                <select onchange={speed} aria-label="Playback speed (keys 1-6)">
+                <select onchange={speed} aria-label="Playback speed (keys 1-9)">
                     { for SPEEDS.iter().enumerate().map(|(i, s)| html! {
                         <option value={i.to_string()} selected={i == p.speed}>{format!("{s} steps/s")}</option>
                     }) }
                 </select>
             </label>
-            <label class="seed">{"seed "}
-                <input id="seed" type="number" min="0" value={p.seed.to_string()} onchange={seed_changed} aria-label="Seed" />
-            </label>
-            <button id="btn-random-seed" onclick={random_seed} title="Try another seed" aria-label="Random seed">{icon("dice")}</button>
-            <span class="hash" title="Trace hash: the same inputs give the same hash natively and here">{format!("#{}", p.hash)}</span>
+            if !p.compact {
+                <label class="seed">{"seed "}
+                    <input id="seed" type="number" min="0" value={p.seed.to_string()} onchange={seed_changed} aria-label="Seed" />
+                </label>
+                <button id="btn-random-seed" onclick={random_seed} title="Try another seed" aria-label="Random seed">{icon("dice")}</button>
+                <span class="hash" title="Trace hash: the same inputs give the same hash natively and here">{format!("#{}", p.hash)}</span>
+            }
         </section>
     }
 }

@@ -2,13 +2,17 @@
 
 pub mod app;
 pub mod banner;
+pub mod chapters;
 pub mod controls;
 pub mod event_log;
+pub mod fault_bar;
+pub mod help;
 pub mod narrative;
 pub mod node_panels;
 pub mod notices;
 pub mod params_panel;
 pub mod sequence;
+pub mod transfer;
 
 use crate::model::Model;
 use std::rc::Rc;

@@ -1,0 +1,39 @@
+//! The `?` overlay: every keyboard shortcut.
+
+use yew::prelude::*;
+
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Space", "play / pause"),
+    ("← / →", "step back / forward"),
+    ("Shift + ← / →", "previous / next fault or violation"),
+    ("Home / End", "start / end of the run"),
+    ("r", "reset to the start"),
+    ("1 … 9", "speed: 1, 2, 4 … 256 steps per second"),
+    ("p", "presenter mode (large type, high contrast)"),
+    ("c", "compare with the fix off and on, side by side"),
+    ("n / b", "next / previous chapter"),
+    ("Esc", "close this help and the fault menu"),
+    ("?", "this help"),
+];
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub on_close: Callback<()>,
+}
+
+#[function_component(Help)]
+pub fn help(p: &Props) -> Html {
+    let close = p.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title" id="help">
+            <div class="dialog">
+                <h2 id="help-title">{"Keyboard shortcuts"}</h2>
+                <table>
+                    { for SHORTCUTS.iter().map(|(k, what)| html! { <tr><th><kbd>{*k}</kbd></th><td>{*what}</td></tr> }) }
+                </table>
+                <p class="hint">{"Click a node's name or a message in flight to inject a fault. Click the diagram to move there."}</p>
+                <button onclick={close} autofocus=true>{"Close"}</button>
+            </div>
+        </div>
+    }
+}

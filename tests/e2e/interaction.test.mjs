@@ -1,0 +1,194 @@
+// Browser end-to-end tests of the interaction layer: fork by click, URL round trip with faults, keyboard and
+// help, chapters, compare, export/import, and the embedding API with its origin check.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { start, stop, open, counter, SHOTS } from './harness.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await stop(env); });
+
+const logText = (page) => page.locator('.log').textContent();
+
+test('fork by click: a fault injected at the cursor changes only the future', async () => {
+  const { page, errors } = await open(env, '?scenario=redis-lock&step=20');
+  const before = await counter(page);
+  const logBefore = await logText(page);
+  const hashBefore = await page.textContent('.hash');
+  await page.locator('text.lane-label', { hasText: 'redis' }).click();
+  await page.locator('#fault-bar button', { hasText: 'crash' }).first().click();
+  await page.waitForFunction((h) => document.querySelector('.hash').textContent !== h, hashBefore);
+  const after = await counter(page);
+  assert.equal(after.cursor, before.cursor, 'the cursor stays');
+  assert.equal(await logText(page), logBefore, 'every event already shown is unchanged');
+  assert.match(await page.textContent('#fault-list'), /redis crashes at/);
+  await page.keyboard.press('ArrowRight');
+  assert.match(await logText(page), /FAULT: redis crashes/);
+  assert.match(page.url(), /faults=crash:\d+@\d+/);
+  await page.screenshot({ path: join(SHOTS, 'fork-by-click.png') });
+
+  // The URL reproduces exactly this screen, faults included.
+  const again = await env.browser.newPage();
+  await again.goto(page.url());
+  await again.waitForSelector('#sequence');
+  assert.equal(await again.textContent('.hash'), await page.textContent('.hash'));
+  assert.equal(await again.textContent('#step-counter'), await page.textContent('#step-counter'));
+  await again.close();
+
+  // Removing the fault restores the original run.
+  await page.locator('#fault-list button').first().click();
+  await page.waitForFunction((h) => document.querySelector('.hash').textContent === h, hashBefore);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a message in flight can be dropped by clicking it', async () => {
+  const { page, errors } = await open(env, '?scenario=redis-lock&step=5');
+  const hit = page.locator('.msg.inflight .hit').first();
+  const id = await hit.evaluate((el) => el.parentElement.dataset.msg);
+  await hit.dispatchEvent('click');
+  assert.match(await page.textContent('#fault-bar'), new RegExp(`message #${id}`));
+  await page.locator('#fault-bar button', { hasText: 'drop it' }).click();
+  await page.waitForFunction((i) => document.querySelector('#fault-list')?.textContent.includes(`message #${i} is dropped`), id);
+  await page.keyboard.press('End');
+  assert.equal(await page.locator(`.msg.dropped[data-msg="${id}"]`).count(), 1, 'the arrow ends in a cross');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('keyboard: help overlay, presenter mode, reset and speed keys', async () => {
+  const { page, errors } = await open(env, '?scenario=redis-lock&step=10');
+  await page.keyboard.press('?');
+  await page.locator('#help').waitFor();
+  assert.match(await page.textContent('#help'), /Shift \+ ← \/ →/);
+  await page.screenshot({ path: join(SHOTS, 'help.png') });
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('#help').count(), 0);
+  await page.keyboard.press('p');
+  assert.ok(await page.locator('.app.presenter').count() === 1);
+  assert.match(page.url(), /presenter=1/);
+  await page.screenshot({ path: join(SHOTS, 'presenter.png') });
+  await page.keyboard.press('p');
+  await page.keyboard.press('9');
+  assert.equal(await page.inputValue('select[aria-label^="Playback speed"]'), '8');
+  await page.keyboard.press('r');
+  assert.equal((await counter(page)).cursor, 0);
+  // Every control has an accessible name.
+  const unnamed = await page.$$eval('button, input, select', (els) =>
+    els.filter((e) => !(e.getAttribute('aria-label') || e.textContent.trim() || e.labels?.length)).map((e) => e.outerHTML));
+  assert.deepEqual(unnamed, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('chapters set the scene and compare shows the fix side by side', async () => {
+  const { page, errors } = await open(env, '?scenario=redis-lock');
+  await page.locator('button.chapter', { hasText: 'Fencing fixes it' }).click();
+  await page.locator('#ok-banner').waitFor();
+  assert.ok(await page.isChecked('#param-fencing'));
+  assert.match(await page.textContent('#chapter-text'), /token/);
+  await page.click('#chapter-next');
+  await page.waitForFunction(() => document.querySelector('#chapter-text')?.textContent.includes('Unsafe release'));
+  assert.match(await page.textContent('.banners'), /release-own-lock-only/);
+  await page.click('#btn-compare');
+  await page.locator('#sequence-compare').waitFor();
+  assert.match(page.url(), /view=compare/);
+  await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('export the trace and the diagram; import the trace back; a bad file leaves the run untouched', async () => {
+  const { page, errors } = await open(env, '?scenario=redis-lock&fencing=true&step=30');
+  const hash = await page.textContent('.hash');
+  const grab = async (button) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    return { name: download.suggestedFilename(), text: await readFile(await download.path(), 'utf8') };
+  };
+  const json = await grab('#btn-export-json');
+  assert.match(json.name, /\.json$/);
+  assert.equal(JSON.parse(json.text).hash, hash.slice(1));
+  const svg = await grab('#btn-export-svg');
+  assert.match(svg.name, /\.svg$/);
+  assert.match(svg.text, /^<svg[^>]*><style>svg\.seq\{--bg:/);
+  const png = await grab('#btn-export-png');
+  assert.match(png.name, /\.png$/);
+
+  // Bad files: named, explained, and nothing changes.
+  const bad = [
+    ['broken.json', '{"version": 1, "events": [', /not JSON/],
+    ['future.json', json.text.replace('"version": 1', '"version": 99'), /version 99 is not supported/],
+    ['edited.json', json.text.replace(/"seed": \d+/, '"seed": 12345'), /hash does not match/],
+  ];
+  for (const [name, text, why] of bad) {
+    await page.setInputFiles('#import-file', { name, mimeType: 'application/json', buffer: Buffer.from(text) });
+    await page.waitForFunction((n) => document.querySelector('#notices')?.textContent.includes(n), name);
+    const notices = await page.textContent('#notices');
+    assert.match(notices, why);
+    assert.match(notices, /The current run is unchanged/);
+    assert.equal(await page.textContent('.hash'), hash);
+  }
+  await page.screenshot({ path: join(SHOTS, 'bad-import.png') });
+  await page.click('#notices .dismiss');
+
+  // Import the good one into a page showing something else: it becomes that run again.
+  await page.goto(env.base + '?scenario=redis-lock&seed=3');
+  await page.waitForSelector('#sequence');
+  await page.setInputFiles('#import-file', { name: json.name, mimeType: 'application/json', buffer: Buffer.from(json.text) });
+  await page.waitForFunction((h) => document.querySelector('.hash').textContent === h, hash);
+  assert.ok(await page.isChecked('#param-fencing'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('embedding: two frames side by side, driven through the postMessage API', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 1400, height: 1200 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(env.base + 'embed-example.html');
+  const events = (type, frame) => page.evaluate(([t, f]) => window.faultlineEvents.filter((e) => e.type === t && (!f || e.frame === f)), [type, frame]);
+  await page.waitForFunction(() => window.faultlineEvents.filter((e) => e.type === 'ready').length === 2, null, { timeout: 20000 });
+  await page.click('#api-seek');
+  await page.waitForFunction(() => window.faultlineEvents.some((e) => e.frame === 'left' && e.type === 'step' && e.step === 25));
+  // Seek to the end: the violation event arrives.
+  await page.evaluate(() => document.getElementById('left').contentWindow.postMessage({ faultline: 1, type: 'seek', step: 100000 }, location.origin));
+  await page.waitForFunction(() => window.faultlineEvents.some((e) => e.frame === 'left' && e.type === 'violation'));
+  const [v] = await events('violation', 'left');
+  assert.equal(v.invariant, 'no-lost-update');
+  // Commands that change the run report the new run; bad commands report an error.
+  await page.click('#api-fencing');
+  await page.waitForFunction(() => window.faultlineEvents.some((e) => e.frame === 'left' && e.type === 'run'));
+  await page.click('#api-crash');
+  await page.waitForFunction(() => window.faultlineEvents.filter((e) => e.frame === 'left' && e.type === 'run').length === 2);
+  await page.evaluate(() => document.getElementById('left').contentWindow.postMessage({ faultline: 1, type: 'dance' }, location.origin));
+  await page.waitForFunction(() => window.faultlineEvents.some((e) => e.type === 'error'));
+  assert.equal((await events('error'))[0].message, 'unknown command type `dance`');
+  // The right frame autoplays with fencing: no violation.
+  await page.waitForFunction(() => {
+    const s = window.faultlineEvents.filter((e) => e.frame === 'right' && e.type === 'step');
+    return s.length && s[s.length - 1].step === s[s.length - 1].steps;
+  }, null, { timeout: 30000 });
+  assert.equal((await events('violation', 'right')).length, 0);
+  // The frames were sized from their resize events.
+  const h = await page.$eval('#left', (f) => f.style.height);
+  assert.match(h, /^\d+px$/);
+  await page.screenshot({ path: join(SHOTS, 'embed-example.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('embedding: commands from another origin are ignored unless allowed', async () => {
+  for (const [query, moves] of [['?embed=1', false], ['?embed=1&origin=*', true]]) {
+    const page = await env.browser.newPage();
+    await page.setContent(`<iframe id="f" src="${env.base}${query}" width="900" height="500"></iframe>`);
+    const frame = await (await page.$('#f')).contentFrame();
+    await frame.waitForSelector('#sequence');
+    await page.evaluate(() => document.getElementById('f').contentWindow.postMessage({ faultline: 1, type: 'seek', step: 10 }, '*'));
+    await page.waitForTimeout(300);
+    const text = await frame.textContent('#step-counter');
+    assert.equal(/step 10 \//.test(text), moves, `${query}: ${text}`);
+    await page.close();
+  }
+});
