@@ -26,7 +26,7 @@ test('fork by click: a fault injected at the cursor changes only the future', as
   assert.match(await page.textContent('#fault-list'), /redis crashes at/);
   await page.keyboard.press('ArrowRight');
   assert.match(await logText(page), /FAULT: redis crashes/);
-  assert.match(page.url(), /faults=crash:\d+@\d+/);
+  await page.waitForFunction(() => /faults=crash:\d+@\d+/.test(location.search) && /step=21/.test(location.search));
   await page.screenshot({ path: join(SHOTS, 'fork-by-click.png') });
 
   // The URL reproduces exactly this screen, faults included.
@@ -68,7 +68,7 @@ test('keyboard: help overlay, presenter mode, reset and speed keys', async () =>
   assert.equal(await page.locator('#help').count(), 0);
   await page.keyboard.press('p');
   assert.ok(await page.locator('.app.presenter').count() === 1);
-  assert.match(page.url(), /presenter=1/);
+  await page.waitForFunction(() => /presenter=1/.test(location.search));
   await page.screenshot({ path: join(SHOTS, 'presenter.png') });
   await page.keyboard.press('p');
   await page.keyboard.press('9');
@@ -94,7 +94,7 @@ test('chapters set the scene and compare shows the fix side by side', async () =
   assert.match(await page.textContent('.banners'), /release-own-lock-only/);
   await page.click('#btn-compare');
   await page.locator('#sequence-compare').waitFor();
-  assert.match(page.url(), /view=compare/);
+  await page.waitForFunction(() => /view=compare/.test(location.search));
   await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

@@ -86,6 +86,7 @@ test('a knob change re-runs, and the URL reproduces exactly what was on screen',
   await page.waitForFunction((h) => document.querySelector('.hash').textContent !== h, before);
   await page.keyboard.press('End');
   const hash = await page.textContent('.hash');
+  await page.waitForFunction(() => /fencing=true/.test(location.search) && /step=\d+/.test(location.search));
   const url = page.url();
   assert.match(url, /fencing=true/);
   assert.match(url, /step=\d+/);

@@ -341,6 +341,34 @@ fn bench() -> Result {
         rows.push((e.file_name().to_string_lossy().into_owned(), raw, gz));
     }
 
+    step("browser (headless Chromium): seek and step on a long run");
+    ensure_tools(true)?;
+    const LONG_RUN: &str = "clients=8,rounds=300,run_ms=3600000";
+    let long_events = {
+        use faultline_sim::{FaultPlan, RunOptions, Scenario};
+        let s = &faultline_scenarios::redis_lock::RedisLock;
+        let mut p = s.default_params();
+        for kv in LONG_RUN.split(',') {
+            if let Some((k, v)) = kv.split_once('=') {
+                p.set(k, v).map_err(|e| e.to_string())?;
+            }
+        }
+        let t = s.run(&p, 1, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
+        (t.steps, t.events.len())
+    };
+    let query = format!("?scenario=redis-lock&seed=1&{}", LONG_RUN.replace(',', "&"));
+    let (browser, ok) = run_capture(
+        Command::new("node")
+            .arg("tests/e2e/bench.mjs")
+            .env("FAULTLINE_SITE", &site)
+            .env("FAULTLINE_BENCH_QUERY", &query)
+            .env("CHROMIUM", chromium()),
+    );
+    ok?;
+    let b: serde_json::Value =
+        serde_json::from_str(browser.lines().last().unwrap_or("")).map_err(|e| format!("browser bench: {e}"))?;
+    let ms = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+
     println!("\nFaultline benchmark (best of 5)");
     println!("kernel, 5-node message storm, {STEPS} steps:");
     println!("  native  {:>12.0} events/s", nr);
@@ -355,5 +383,23 @@ fn bench() -> Result {
         println!("  {:<44} {:>8} B raw  {:>8} B gzip", name, raw, gz);
     }
     println!("  {:<44} {:>8} B raw  {:>8} B gzip   (target <= 204800 B gzip)", "whole page", raw_total, gz_total);
+    println!(
+        "browser, redis-lock {LONG_RUN} seed 1: {} steps, {} events (loaded and checkpointed in {} ms):",
+        long_events.0, long_events.1, b["load_ms"]
+    );
+    println!(
+        "  seek to a random step   median {:>6.1} ms   p95 {:>6.1} ms   max {:>6.1} ms   (target <= 16 ms; {} seeks)",
+        ms(&b["seek_ms"]["median"]),
+        ms(&b["seek_ms"]["p95"]),
+        ms(&b["seek_ms"]["max"]),
+        b["seek_ms"]["n"]
+    );
+    println!(
+        "  script time per step    median {:>6.1} ms   p95 {:>6.1} ms   max {:>6.1} ms   (target p95 <= 8 ms; {} steps)",
+        ms(&b["frame_ms"]["median"]),
+        ms(&b["frame_ms"]["p95"]),
+        ms(&b["frame_ms"]["max"]),
+        b["frame_ms"]["n"]
+    );
     Ok(())
 }

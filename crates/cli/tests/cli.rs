@@ -109,11 +109,11 @@ fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
 
 #[test]
 fn run_takes_a_fault_plan_and_its_repro_names_it() {
-    let o = faultline(&["run", "redis-lock", "--seed", "6", "--set", "gc_pause_ms=0", "--faults", "crash:3@0"]);
+    let o = faultline(&["run", "redis-lock", "--seed", "6", "--set", "gc_pause_ms=0", "--faults", "crash:2@0"]);
     let out = stdout(&o);
     assert!(out.contains("FAULT: redis crashes"), "{out}");
     assert!(
-        out.contains("reproduce with: faultline run redis-lock --seed 6 --set gc_pause_ms=0 --faults crash:3@0"),
+        out.contains("reproduce with: faultline run redis-lock --seed 6 --set gc_pause_ms=0 --faults crash:2@0"),
         "{out}"
     );
 }

@@ -270,7 +270,13 @@ impl Trace {
 
     /// The label of message `id`, from its send event.
     pub fn message_label(&self, id: u64) -> Option<&str> {
-        self.events.iter().find_map(|e| match &e.kind {
+        self.message_label_before(self.events.len(), id)
+    }
+
+    /// The label of message `id`, searching back from event index `end` (a message is sent before it is
+    /// delivered, usually shortly before: this stays cheap in long traces).
+    fn message_label_before(&self, end: usize, id: u64) -> Option<&str> {
+        self.events[..end.min(self.events.len())].iter().rev().find_map(|e| match &e.kind {
             EventKind::Send { id: i, label, .. } if *i == id => Some(label.as_str()),
             _ => None,
         })
@@ -279,13 +285,15 @@ impl Trace {
     /// One line for a learner: what happened in this event (without its time).
     pub fn describe(&self, event: &Event) -> String {
         let n = |id: NodeId| self.node_name(id);
+        // Everything this event can refer to happened no later than its own step.
+        let end = self.events.partition_point(|e| e.step <= event.step);
         match &event.kind {
             EventKind::Start { node } => format!("{} starts", n(*node)),
             EventKind::Send { from, to, label, dup, .. } => {
                 format!("{} -> {}: {label}{}", n(*from), n(*to), if *dup { " (duplicate)" } else { "" })
             }
             EventKind::Deliver { from, to, id, waited_us } => {
-                let label = self.message_label(*id).unwrap_or("?");
+                let label = self.message_label_before(end, *id).unwrap_or("?");
                 let waited = if *waited_us > 0 {
                     format!(" (it waited {} for the paused receiver)", fmt_us(*waited_us as i64))
                 } else {
@@ -294,17 +302,15 @@ impl Trace {
                 format!("{} <- {}: {label}{waited}", n(*to), n(*from))
             }
             EventKind::Drop { from, to, id, reason } => {
-                let label = self.message_label(*id).unwrap_or("?");
+                let label = self.message_label_before(end, *id).unwrap_or("?");
                 format!("dropped {} -> {}: {label} ({})", n(*from), n(*to), reason.describe())
             }
             EventKind::Timer { node, label } => format!("{}: timer {label}", n(*node)),
             EventKind::Note { node, text, .. } => format!("{}: {text}", n(*node)),
             EventKind::SpanOpen { node, label, .. } => format!("{}: {label}", n(*node)),
             EventKind::SpanClose { node, key } => {
-                let label = self.events[..].iter().rev().find_map(|o| match &o.kind {
-                    EventKind::SpanOpen { node: on, key: ok, label, .. }
-                        if on == node && ok == key && o.step <= event.step =>
-                    {
+                let label = self.events[..end].iter().rev().find_map(|o| match &o.kind {
+                    EventKind::SpanOpen { node: on, key: ok, label, .. } if on == node && ok == key => {
                         Some(label.as_str())
                     }
                     _ => None,

@@ -29,6 +29,9 @@ fn url_pairs() -> Vec<(String, String)> {
     out
 }
 
+/// How long the screen must stay put before the URL is rewritten.
+const URL_DELAY_MS: u32 = 120;
+
 fn replace_url(query: &str) {
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(query));
@@ -92,11 +95,13 @@ pub fn app() -> Html {
             chapter: state.chapter,
             embed: &state.embed,
         });
-        let imported = state.imported.is_some();
-        use_effect_with(q, move |q| {
-            if !imported {
-                replace_url(q);
-            }
+        // Written a moment after the screen settles (not on every frame of playback or key repeat).
+        let quiet = state.imported.is_none() && !state.playing;
+        let pending = use_mut_ref(|| None::<gloo::timers::callback::Timeout>);
+        use_effect_with((q, quiet), move |(q, quiet)| {
+            let q = q.clone();
+            *pending.borrow_mut() =
+                quiet.then(|| gloo::timers::callback::Timeout::new(URL_DELAY_MS, move || replace_url(&q)));
         });
     }
 

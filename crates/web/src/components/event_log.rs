@@ -19,24 +19,15 @@ pub fn event_log(p: &Props) -> Html {
     let from = p.cursor.saturating_sub(LOG_STEPS);
     let range = p.model.events_between(from, p.cursor);
     let trace = &p.model.trace;
-    let list = use_node_ref();
-    {
-        // Keep the newest events in view.
-        let list = list.clone();
-        use_effect_with((p.cursor, p.model.clone()), move |_| {
-            if let Some(el) = list.cast::<web_sys::Element>() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
-    }
     html! {
         <section class="log" aria-label="Event log">
             <h2>{"Events"}</h2>
             if p.cursor == 0 {
                 <p class="hint">{"Press ▶ (or Space) to play, → to step."}</p>
             }
-            <ol ref={list}>
-                { for trace.events[range].iter().map(|e| {
+            // Newest first in the DOM, shown last: `column-reverse` keeps the newest in view without script.
+            <ol>
+                { for trace.events[range].iter().rev().map(|e| {
                     let current = e.step + 1 == p.cursor;
                     let kind = match &e.kind {
                         EventKind::Breach { severity: Severity::Violation, .. } => "breach",

@@ -16,7 +16,7 @@ use yew::prelude::*;
 /// Labels of arrows sent in the last few steps are written out; older ones keep a tooltip.
 const LABEL_RECENT_STEPS: u32 = 4;
 /// Extra pixels drawn beyond each side of the visible window.
-const OVERDRAW: f64 = 400.0;
+const OVERDRAW: f64 = 200.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -85,19 +85,29 @@ pub fn sequence_diagram(p: &Props) -> Html {
     // The visible window (scroll offset, width), to build only what can be seen.
     let window = use_state(|| (0.0f64, 1600.0f64));
 
-    // Keep the "now" line in view while stepping or playing.
+    // Measure the real window once on mount; scroll events keep it up to date.
+    {
+        let scroller = scroller.clone();
+        let window = window.clone();
+        use_effect_with((), move |_| {
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                window.set((el.scroll_left() as f64, el.client_width() as f64));
+            }
+        });
+    }
+    // Keep the "now" line in view while stepping or playing. The window is known from scroll events, so the
+    // common case reads nothing from the DOM (a read would force a layout on every step).
     {
         let scroller = scroller.clone();
         let window = window.clone();
         use_effect_with((cursor, p.model.clone()), move |_| {
-            if let Some(el) = scroller.cast::<web_sys::Element>() {
-                let (left, width) = (el.scroll_left() as f64, el.client_width() as f64);
-                if now_x < left + 40.0 || now_x > left + width - 60.0 {
-                    el.set_scroll_left((now_x - width * 0.6).max(0.0) as i32);
-                }
-                let w = (el.scroll_left() as f64, el.client_width() as f64);
-                if *window != w {
-                    window.set(w);
+            let (left, width) = *window;
+            if now_x < left + 40.0 || now_x > left + width - 60.0 {
+                if let Some(el) = scroller.cast::<web_sys::Element>() {
+                    // Write only; the scroll event that follows reports where the browser really put it.
+                    let target = (now_x - width * 0.6).max(0.0);
+                    el.set_scroll_left(target as i32);
+                    window.set((target, width));
                 }
             }
         });

@@ -32,13 +32,16 @@ pub fn origin_allowed(origin: &str, allowed: Option<&str>, own: &str) -> bool {
     }
 }
 
+/// The embedding page's window, if this page is in a frame.
+fn host() -> Option<web_sys::Window> {
+    let w = web_sys::window()?;
+    let parent = w.parent().ok()??;
+    (JsValue::from(parent.clone()) != JsValue::from(w)).then_some(parent)
+}
+
 /// Post an event to the embedding page, if there is one.
 fn post(event: Value, allowed: Option<&str>) {
-    let Some(w) = web_sys::window() else { return };
-    let Ok(Some(parent)) = w.parent() else { return };
-    if JsValue::from(parent.clone()) == JsValue::from(w.clone()) {
-        return; // not embedded
-    }
+    let Some(parent) = host() else { return };
     let mut event = event;
     event["faultline"] = json!(1);
     let target = match allowed {
@@ -169,6 +172,9 @@ pub fn use_embed_api(state: &UseReducerHandle<AppState>) {
     {
         let last = use_mut_ref(|| 0i32);
         use_effect(move || {
+            if host().is_none() {
+                return; // reading the height forces a layout: only when someone listens
+            }
             let height = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.document_element())

@@ -1,0 +1,65 @@
+// Browser half of `cargo xtask bench` (not a test): opens a long run in headless Chromium and measures
+// (1) seeking to random steps with the scrub bar and (2) stepping one step per frame, each from the input event
+// until the app has re-rendered. Prints one JSON line.
+import { start, stop } from './harness.mjs';
+
+const QUERY = process.env.FAULTLINE_BENCH_QUERY;
+const env = await start();
+try {
+  const page = await env.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const t0 = Date.now();
+  await page.goto(env.base + QUERY);
+  await page.waitForSelector('#sequence', { timeout: 180000 });
+  const loadMs = Date.now() - t0;
+  const r = await page.evaluate(async () => {
+    const macrotask = () => new Promise((ok) => {
+      const c = new MessageChannel();
+      c.port1.onmessage = () => ok();
+      c.port2.postMessage(0);
+    });
+    // Resolves once the app has re-rendered the step counter (MutationObserver callbacks run after the render).
+    const rendered = () => new Promise((ok) => {
+      const mo = new MutationObserver(() => { mo.disconnect(); ok(); });
+      mo.observe(document.querySelector('#step-counter'), { subtree: true, childList: true, characterData: true });
+    });
+    const counter = () => Number(document.querySelector('#step-counter').textContent.match(/step (\d+)/)[1]);
+    const scrub = document.querySelector('#scrub');
+    const steps = Number(scrub.max);
+    const seeks = [];
+    let x = 12345;
+    for (let i = 0; i < 60; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const target = x % steps;
+      const done = rendered();
+      const t = performance.now();
+      scrub.value = String(target);
+      scrub.dispatchEvent(new Event('input', { bubbles: true }));
+      await done;
+      seeks.push(performance.now() - t);
+      await macrotask();
+      if (counter() !== target) throw new Error(`seek to ${target} shows ${counter()}`);
+    }
+    scrub.value = String(Math.floor(steps / 2));
+    scrub.dispatchEvent(new Event('input', { bubbles: true }));
+    await macrotask();
+    const frames = [];
+    for (let i = 0; i < 400; i++) {
+      const done = rendered();
+      const t = performance.now();
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+      await done;
+      frames.push(performance.now() - t);
+      await macrotask();
+    }
+    return { steps, seeks, frames };
+  });
+  const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+  console.log(JSON.stringify({
+    load_ms: loadMs,
+    steps: r.steps,
+    seek_ms: { median: pct(r.seeks, 0.5), p95: pct(r.seeks, 0.95), max: Math.max(...r.seeks), n: r.seeks.length },
+    frame_ms: { median: pct(r.frames, 0.5), p95: pct(r.frames, 0.95), max: Math.max(...r.frames), n: r.frames.length },
+  }));
+} finally {
+  await stop(env);
+}
