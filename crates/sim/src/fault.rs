@@ -82,9 +82,27 @@ pub struct FaultEntry {
     pub fault: Fault,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// A run's fault plan. In JSON (traces, exports) it is its compact text form (see [`FaultPlan::to_compact`]):
+/// short, readable, and the same text the URL and the CLI's `--faults` take.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultPlan(pub Vec<FaultEntry>);
+
+impl Serialize for FaultPlan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_compact())
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let (plan, errors) = FaultPlan::parse_compact(&text);
+        match errors.into_iter().next() {
+            None => Ok(plan),
+            Some(e) => Err(serde::de::Error::custom(e)),
+        }
+    }
+}
 
 impl FaultPlan {
     pub fn new() -> Self {
@@ -105,17 +123,29 @@ impl FaultPlan {
     }
 }
 
-/// `1.5 ms`, `800 ms`, `2.25 s`: times for people, from microseconds.
+/// `1.5 ms`, `800 ms`, `2.25 s`: times for people, from microseconds (integer arithmetic only: no float
+/// formatting code in the browser bundle).
 pub fn fmt_us(us: i64) -> String {
     let abs = us.unsigned_abs();
     let sign = if us < 0 { "-" } else { "" };
     if abs >= 1_000_000 {
-        format!("{sign}{} s", trim_decimals(abs as f64 / 1e6, 3))
+        format!("{sign}{} s", decimal(abs / 1_000, 3))
     } else if abs >= 1_000 || abs == 0 {
-        format!("{sign}{} ms", trim_decimals(abs as f64 / 1e3, 3))
+        format!("{sign}{} ms", decimal(abs, 3))
     } else {
         format!("{sign}{abs} µs")
     }
+}
+
+/// `value / 10^places` written out, trailing zeros of the fraction dropped: `decimal(1500, 3)` is `1.5`.
+pub fn decimal(value: u64, places: u32) -> String {
+    let unit = 10u64.pow(places);
+    let (whole, frac) = (value / unit, value % unit);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{frac:0width$}", width = places as usize);
+    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 fn fmt_signed_us(us: i64) -> String {
@@ -124,12 +154,6 @@ fn fmt_signed_us(us: i64) -> String {
     } else {
         fmt_us(us)
     }
-}
-
-fn trim_decimals(x: f64, places: usize) -> String {
-    let s = format!("{x:.places$}");
-    let s = s.trim_end_matches('0');
-    s.trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -144,6 +168,10 @@ mod tests {
         assert_eq!(fmt_us(800_000), "800 ms");
         assert_eq!(fmt_us(2_250_000), "2.25 s");
         assert_eq!(fmt_us(-3_000), "-3 ms");
+        assert_eq!(fmt_us(17_039), "17.039 ms");
+        assert_eq!(fmt_us(1_000_999), "1 s");
+        assert_eq!(fmt_us(1_384_000), "1.384 s");
+        assert_eq!(decimal(1_050, 2), "10.5");
     }
 
     #[test]
@@ -152,7 +180,7 @@ mod tests {
         plan.push(30_000, Fault::Pause { node: 0, for_us: 800_000 })
             .push(5, Fault::Cut { from: 1, to: 2, both: false });
         let json = serde_json::to_string(&plan).unwrap();
-        assert!(json.contains(r#""kind":"pause""#), "{json}");
+        assert_eq!(json, r#""pause:0:800000@30000,cut:1>2@5""#);
         let back: FaultPlan = serde_json::from_str(&json).unwrap();
         assert_eq!(back, plan);
     }
@@ -172,6 +200,11 @@ mod tests {
 impl FaultPlan {
     pub fn to_compact(&self) -> String {
         self.0.iter().map(|e| format!("{}@{}", compact(&e.fault), e.at_us)).collect::<Vec<_>>().join(",")
+    }
+
+    /// One fault without a time, as the embedding API and a click give it: `crash:0`, `pause:1:500000`.
+    pub fn parse_fault(text: &str) -> Option<Fault> {
+        parse_entry(&format!("{}@0", text.trim())).map(|e| e.fault)
     }
 
     /// Parse the compact form. Entries that do not parse are left out and described, one message each.
@@ -284,5 +317,13 @@ mod compact_tests {
         assert_eq!(errors.len(), 5);
         assert!(errors[0].contains("`explode:1@2`"), "{errors:?}");
         assert_eq!(FaultPlan::parse_compact("").0, FaultPlan::new());
+    }
+
+    #[test]
+    fn a_single_fault_without_a_time() {
+        assert_eq!(FaultPlan::parse_fault("crash:2"), Some(Fault::Crash { node: 2 }));
+        assert_eq!(FaultPlan::parse_fault("delay:7:100"), Some(Fault::DelayMessage { id: 7, by_us: 100 }));
+        assert_eq!(FaultPlan::parse_fault("crash:2@5"), None);
+        assert_eq!(FaultPlan::parse_fault("nonsense"), None);
     }
 }

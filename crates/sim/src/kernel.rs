@@ -10,7 +10,7 @@ use crate::NodeId;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 use std::fmt::Debug;
 use thiserror::Error;
 
@@ -128,6 +128,12 @@ fn uniform(rng: &mut ChaCha8Rng, lo: u64, hi: u64) -> u64 {
     }
 }
 
+/// Remove and return the first element matching `f` (order of the rest is not kept).
+fn take<T>(v: &mut Vec<T>, f: impl Fn(&T) -> bool) -> Option<T> {
+    let i = v.iter().position(f)?;
+    Some(v.swap_remove(i))
+}
+
 /// A context for unit tests of a single handler: call it, then assert the exact effects.
 pub struct TestCtx<M, T> {
     pub me: NodeId,
@@ -186,8 +192,9 @@ pub struct Breach {
     pub steps: Vec<u32>,
 }
 
-/// A named predicate over the whole world, checked after every step. Each distinct breach (by name and message)
-/// is recorded once.
+/// A named predicate over the whole world, checked after every step. A check should report a breach in the step
+/// that causes it (so that it costs nothing afterwards); the kernel records each distinct breach (by name and
+/// message) once.
 pub struct Invariant<N> {
     pub name: &'static str,
     pub check: fn(&Snapshot<'_, N>, &mut Vec<Breach>),
@@ -247,7 +254,8 @@ struct Slot<M, T> {
     clock: Clock,
     rng: ChaCha8Rng,
     paused_until: u64,
-    live_timers: HashSet<TimerId>,
+    /// Timers set and not yet fired or cancelled (a node has few at a time).
+    live_timers: Vec<TimerId>,
     /// Items that reached a paused node, in arrival order; they run when it resumes.
     deferred: Vec<(u64, Item<M, T>)>,
     last_view: Option<(Condition, NodeView)>,
@@ -320,12 +328,14 @@ pub struct Sim<N: Node> {
     next_timer: TimerId,
     net: NetConfig,
     net_rng: ChaCha8Rng,
-    cut: BTreeSet<(NodeId, NodeId)>,
-    /// Messages a fault condemned or held back, by id.
-    doomed: BTreeSet<u64>,
-    delayed: std::collections::BTreeMap<u64, u64>,
+    /// Cut links (from, to); small lists, so plain vectors.
+    cut: Vec<(NodeId, NodeId)>,
+    /// Messages a fault condemned, and messages a fault holds back (id, delay).
+    doomed: Vec<u64>,
+    delayed: Vec<(u64, u64)>,
     invariants: Vec<Invariant<N>>,
-    reported: BTreeSet<(&'static str, String)>,
+    /// Breaches already recorded (invariants report each once; this guards against repeats).
+    reported: Vec<(&'static str, String)>,
     limits: Limits,
     record_views: bool,
     queue_overflow: bool,
@@ -377,7 +387,7 @@ impl<N: Node> Sim<N> {
                     clock: Clock::new(),
                     rng: stream(i as u64 + 1),
                     paused_until: 0,
-                    live_timers: HashSet::new(),
+                    live_timers: Vec::new(),
                     deferred: Vec::new(),
                     last_view: None,
                 })
@@ -393,11 +403,11 @@ impl<N: Node> Sim<N> {
             next_timer: 0,
             net: NetConfig::with_latency_us(net.latency_min_us, net.latency_max_us),
             net_rng: stream(0),
-            cut: BTreeSet::new(),
-            doomed: BTreeSet::new(),
+            cut: Vec::new(),
+            doomed: Vec::new(),
             delayed: Default::default(),
             invariants: Vec::new(),
-            reported: BTreeSet::new(),
+            reported: Vec::new(),
             limits,
             record_views: false,
             queue_overflow: false,
@@ -539,13 +549,13 @@ impl<N: Node> Sim<N> {
                 }
             },
             Item::Deliver { from, to, id, ref msg, arrived_at, fate } => {
-                if let Some(by) = self.delayed.remove(&id) {
+                if let Some(by) = take(&mut self.delayed, |&(i, _)| i == id).map(|(_, by)| by) {
                     // Held back by a Delay fault: it arrives later (and is not a step yet).
                     let (msg, at) = (msg.clone(), self.now.saturating_add(by));
                     self.enqueue(at, Item::Deliver { from, to, id, msg, arrived_at: at, fate });
                     return false;
                 }
-                let fate = fate.or_else(|| self.doomed.remove(&id).then_some(DropReason::Injected));
+                let fate = fate.or_else(|| take(&mut self.doomed, |&i| i == id).map(|_| DropReason::Injected));
                 let fate = fate.or_else(|| self.cut.contains(&(from, to)).then_some(DropReason::LinkCut));
                 let fate = fate.or((self.conditions[to as usize] == Condition::Down).then_some(DropReason::NodeDown));
                 if let Some(reason) = fate {
@@ -562,12 +572,12 @@ impl<N: Node> Sim<N> {
             }
             Item::Timer { node, id, ref timer } => {
                 if !self.slots[node as usize].live_timers.contains(&id) {
-                    return false;
+                    return false; // cancelled, or set before a crash
                 }
                 if self.conditions[node as usize] == Condition::Paused {
                     return self.defer(node, item);
                 }
-                self.slots[node as usize].live_timers.remove(&id);
+                take(&mut self.slots[node as usize].live_timers, |&t| t == id);
                 let timer = timer.clone();
                 self.record(EventKind::Timer { node, label: timer.describe() });
                 self.call(node, |n, ctx| n.on_timer(ctx, timer));
@@ -642,24 +652,16 @@ impl<N: Node> Sim<N> {
             Fault::ClockDrift { node, ppm } => self.slots[node as usize].clock.set_drift(now, ppm),
             Fault::ClockJump { node, by_us } => self.slots[node as usize].clock.jump(now, by_us),
             Fault::Cut { from, to, both } => {
-                self.cut.insert((from, to));
-                if both {
-                    self.cut.insert((to, from));
+                for link in [(from, to), (to, from)].into_iter().take(if both { 2 } else { 1 }) {
+                    if !self.cut.contains(&link) {
+                        self.cut.push(link);
+                    }
                 }
             }
-            Fault::Heal { from, to, both } => {
-                self.cut.remove(&(from, to));
-                if both {
-                    self.cut.remove(&(to, from));
-                }
-            }
+            Fault::Heal { from, to, both } => self.cut.retain(|&l| l != (from, to) && (!both || l != (to, from))),
             Fault::HealAll => self.cut.clear(),
-            Fault::DropMessage { id } => {
-                self.doomed.insert(id);
-            }
-            Fault::DelayMessage { id, by_us } => {
-                self.delayed.insert(id, by_us);
-            }
+            Fault::DropMessage { id } => self.doomed.push(id),
+            Fault::DelayMessage { id, by_us } => self.delayed.push((id, by_us)),
         }
     }
 
@@ -700,12 +702,12 @@ impl<N: Node> Sim<N> {
             }
             Effect::SetTimer { id, after_us, timer } => {
                 let slot = &mut self.slots[node as usize];
-                slot.live_timers.insert(id);
+                slot.live_timers.push(id);
                 let at = self.now.saturating_add(slot.clock.true_duration(after_us));
                 self.enqueue(at, Item::Timer { node, id, timer });
             }
             Effect::CancelTimer { id } => {
-                self.slots[node as usize].live_timers.remove(&id);
+                take(&mut self.slots[node as usize].live_timers, |&t| t == id);
             }
             Effect::Note { text, tone } => self.record(EventKind::Note { node, text, tone }),
             Effect::SpanOpen { key, label, tone } => {
@@ -755,14 +757,17 @@ impl<N: Node> Sim<N> {
                 Snapshot { nodes: &self.nodes, conditions: &self.conditions, step: self.step, now_us: self.now };
             (inv.check)(&snapshot, &mut breaches);
             for b in breaches.drain(..) {
-                if self.reported.insert((inv.name, b.message.clone())) {
+                let key = (inv.name, b.message);
+                if !self.reported.contains(&key) {
+                    let message = key.1.clone();
+                    self.reported.push(key);
                     self.events.push(Event {
                         step: self.step,
                         at_us: self.now,
                         kind: EventKind::Breach {
                             invariant: inv.name.to_string(),
                             severity: b.severity,
-                            message: b.message,
+                            message,
                             steps: b.steps,
                         },
                     });

@@ -89,11 +89,35 @@ impl ParamSpec {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// In JSON a parameter is a plain boolean or integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ParamValue {
     Bool(bool),
     Int(i64),
+}
+
+// Written by hand: the derived untagged form buffers its input and costs the browser bundle many kilobytes.
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ParamValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean or a whole number")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<ParamValue, E> {
+                Ok(ParamValue::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ParamValue, E> {
+                Ok(ParamValue::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ParamValue, E> {
+                i64::try_from(v).map(ParamValue::Int).map_err(|_| E::custom("number too large"))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl fmt::Display for ParamValue {
@@ -242,5 +266,15 @@ mod tests {
         let e = p.set_value("ttl_ms", ParamValue::Bool(true)).unwrap_err();
         assert!(matches!(e, ParamError::WrongType { .. }));
         assert_eq!(p, Params::defaults(SPECS));
+    }
+
+    #[test]
+    fn values_round_trip_through_json() {
+        for v in [ParamValue::Bool(true), ParamValue::Int(-5), ParamValue::Int(600_000)] {
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::from_str::<ParamValue>(&json).unwrap(), v);
+        }
+        assert!(serde_json::from_str::<ParamValue>("\"x\"").is_err());
+        assert!(serde_json::from_str::<ParamValue>("18446744073709551615").is_err());
     }
 }

@@ -327,22 +327,42 @@ impl Trace {
     }
 }
 
+/// A violation as the JSON report lists it.
+#[derive(Serialize)]
+pub struct ReportViolation<'a> {
+    pub invariant: &'a str,
+    pub step: u32,
+    pub at_us: u64,
+    pub message: &'a str,
+    pub steps: &'a [u32],
+}
+
+/// The JSON report of a run (`faultline run --format json`, the golden traces, the UI's download): the trace
+/// itself plus a `violations` array of `{invariant, step, at_us, message, steps}`.
+#[derive(Serialize)]
+pub struct Report<'a> {
+    #[serde(flatten)]
+    pub trace: &'a Trace,
+    pub violations: Vec<ReportViolation<'a>>,
+}
+
 impl Trace {
-    /// The JSON report of a run (`faultline run --format json`, the golden traces, the UI's download): the trace
-    /// itself plus a `violations` array of `{invariant, step, at_us, message, steps}`.
-    pub fn report_json(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        let violations: Vec<serde_json::Value> = self
+    pub fn report(&self) -> Report<'_> {
+        let violations = self
             .violations()
-            .map(|(e, invariant, message, steps)| {
-                serde_json::json!({
-                    "invariant": invariant, "step": e.step, "at_us": e.at_us, "message": message, "steps": steps,
-                })
+            .map(|(e, invariant, message, steps)| ReportViolation {
+                invariant,
+                step: e.step,
+                at_us: e.at_us,
+                message,
+                steps,
             })
             .collect();
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("violations".into(), serde_json::Value::Array(violations));
-        }
-        v
+        Report { trace: self, violations }
+    }
+
+    /// The report as a JSON value.
+    pub fn report_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.report()).unwrap_or(serde_json::Value::Null)
     }
 }

@@ -8,7 +8,6 @@
 
 use faultline_sim::{At, Checkpoint, Condition, EventKind, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Keep a checkpoint of the world every this many steps: seeking replays at most this many.
@@ -342,16 +341,16 @@ impl Model {
 
     fn collect(&mut self) {
         let trace = self.trace.clone();
-        let mut arrow_of: HashMap<u64, usize> = HashMap::new();
-        let mut open_span: HashMap<(NodeId, &str), usize> = HashMap::new();
-        let mut open_pause: HashMap<NodeId, usize> = HashMap::new();
-        let mut open_down: HashMap<NodeId, usize> = HashMap::new();
+        // Message ids count up from 0 in send order, so arrow i is message i; a map is not needed.
+        let n = trace.nodes.len();
+        let mut open_span: Vec<(NodeId, &str, usize)> = Vec::new();
+        let mut open_pause: Vec<Option<usize>> = vec![None; n];
+        let mut open_down: Vec<Option<usize>> = vec![None; n];
         let names = |id: NodeId| trace.node_name(id);
         for e in &trace.events {
             let x = self.x_of_step(e.step);
             match &e.kind {
                 EventKind::Send { from, to, id, label, arrives_at_us, dup } => {
-                    arrow_of.insert(*id, self.arrows.len());
                     self.arrows.push(Arrow {
                         id: *id,
                         from: *from,
@@ -375,7 +374,7 @@ impl Model {
                         _ => (Fate::Dropped, e.at_us),
                     };
                     let x2 = self.x_of_time(arrived);
-                    if let Some(a) = arrow_of.get(id).and_then(|&i| self.arrows.get_mut(i)) {
+                    if let Some(a) = self.arrows.get_mut(*id as usize).filter(|a| a.id == *id) {
                         a.end_step = Some(e.step);
                         a.fate = fate;
                         a.arrive_us = arrived;
@@ -383,7 +382,7 @@ impl Model {
                     }
                 }
                 EventKind::SpanOpen { node, key, label, tone } => {
-                    open_span.insert((*node, key.as_str()), self.bars.len());
+                    open_span.push((*node, key.as_str(), self.bars.len()));
                     self.bars.push(Bar {
                         node: *node,
                         kind: BarKind::Span,
@@ -396,7 +395,7 @@ impl Model {
                     });
                 }
                 EventKind::SpanClose { node, key } => {
-                    if let Some(i) = open_span.remove(&(*node, key.as_str())) {
+                    if let Some(i) = take_open(&mut open_span, |(n, k, _)| n == node && k == key) {
                         self.bars[i].end_step = Some(e.step);
                         self.bars[i].x2 = x;
                     }
@@ -405,10 +404,11 @@ impl Model {
                     self.notable.push(e.step);
                     match fault {
                         Fault::Pause { node, for_us } => {
-                            if open_pause.contains_key(node) {
+                            let Some(slot) = open_pause.get_mut(*node as usize) else { continue };
+                            if slot.is_some() {
                                 continue;
                             }
-                            open_pause.insert(*node, self.bars.len());
+                            *slot = Some(self.bars.len());
                             self.bars.push(Bar {
                                 node: *node,
                                 kind: BarKind::Pause,
@@ -422,14 +422,12 @@ impl Model {
                         }
                         Fault::Crash { node } => {
                             // A crashed process holds nothing any more: its spans end here.
-                            let keys: Vec<_> = open_span.keys().filter(|(n, _)| n == node).copied().collect();
-                            for k in keys {
-                                if let Some(i) = open_span.remove(&k) {
-                                    self.bars[i].end_step = Some(e.step);
-                                    self.bars[i].x2 = x;
-                                }
+                            while let Some(i) = take_open(&mut open_span, |(n, _, _)| n == node) {
+                                self.bars[i].end_step = Some(e.step);
+                                self.bars[i].x2 = x;
                             }
-                            open_down.entry(*node).or_insert_with(|| {
+                            if let Some(slot @ None) = open_down.get_mut(*node as usize) {
+                                *slot = Some(self.bars.len());
                                 self.bars.push(Bar {
                                     node: *node,
                                     kind: BarKind::Down,
@@ -440,9 +438,8 @@ impl Model {
                                     x1: x,
                                     x2: f64::NAN,
                                 });
-                                self.bars.len() - 1
-                            });
-                            if let Some(i) = open_pause.remove(node) {
+                            }
+                            if let Some(i) = open_pause.get_mut(*node as usize).and_then(Option::take) {
                                 self.bars[i].end_step = Some(e.step);
                                 self.bars[i].x2 = x;
                             }
@@ -461,13 +458,13 @@ impl Model {
                     }
                 }
                 EventKind::Resume { node } => {
-                    if let Some(i) = open_pause.remove(node) {
+                    if let Some(i) = open_pause.get_mut(*node as usize).and_then(Option::take) {
                         self.bars[i].end_step = Some(e.step);
                         self.bars[i].x2 = x;
                     }
                 }
                 EventKind::Start { node } => {
-                    if let Some(i) = open_down.remove(node) {
+                    if let Some(i) = open_down.get_mut(*node as usize).and_then(Option::take) {
                         self.bars[i].end_step = Some(e.step);
                         self.bars[i].x2 = x;
                     }
@@ -504,6 +501,12 @@ impl Model {
         }
         self.notable.dedup();
     }
+}
+
+/// Remove the first open span matching `f`, giving its bar's index.
+fn take_open(open: &mut Vec<(NodeId, &str, usize)>, f: impl Fn(&(NodeId, &str, usize)) -> bool) -> Option<usize> {
+    let i = open.iter().position(f)?;
+    Some(open.remove(i).2)
 }
 
 #[cfg(test)]

@@ -45,8 +45,6 @@ pub struct AppState {
     pub chapter: Option<usize>,
     pub selected: Option<Target>,
     pub embed: Embed,
-    /// The file name, when what is shown is an imported trace that could not be re-run.
-    pub imported: Option<String>,
 }
 
 impl PartialEq for AppState {
@@ -66,7 +64,6 @@ impl PartialEq for AppState {
             && self.chapter == other.chapter
             && self.selected == other.selected
             && self.embed == other.embed
-            && self.imported == other.imported
     }
 }
 
@@ -169,7 +166,6 @@ impl AppState {
             chapter,
             selected: None,
             embed,
-            imported: None,
         }
     }
 
@@ -207,7 +203,6 @@ impl AppState {
                 next.params = params;
                 next.seed = seed;
                 next.faults = faults;
-                next.imported = None;
                 next.selected = None;
             }
             Err(e) => next.notices.push(format!("Cannot run with that change: {e}. Kept the previous run.")),
@@ -225,49 +220,37 @@ impl AppState {
         }
     }
 
+    /// Import a trace file: it replaces the run only if its inputs re-run to its hash.
     fn import(&self, name: String, text: &str) -> Self {
         let mut next = self.clone();
-        let trace = match transfer::parse_trace(text) {
-            Ok(t) => t,
-            Err(e) => {
-                next.notices.push(format!("Could not import {name}: {e}. The current run is unchanged."));
-                return next;
+        let result = transfer::parse_header(text).and_then(|i| {
+            let model = run(i.scenario, &i.params, i.seed, &i.faults)?;
+            if model.trace.hash == i.hash {
+                Ok((i, model))
+            } else {
+                Err(format!(
+                    "its inputs re-run to hash {} here, not to its {}: it was edited, or made by another version of \
+                     Faultline",
+                    model.trace.hash, i.hash
+                ))
             }
-        };
-        // A trace of a known scenario whose inputs re-run to the same hash becomes a live run again.
-        if let Some(s) = faultline_scenarios::find(&trace.scenario) {
-            let mut p = s.default_params();
-            let ok = trace.params.iter().all(|(k, v)| p.set_value(k, *v).is_ok());
-            if ok {
-                if let Ok(model) = run(s, &p, trace.seed, &trace.faults) {
-                    if model.trace.hash == trace.hash {
-                        next.scenario = s;
-                        next.params = p;
-                        next.seed = trace.seed;
-                        next.faults = trace.faults.clone();
-                        next.model = model;
-                        next.compare = None;
-                        next.cursor = 0;
-                        next.playing = false;
-                        next.imported = None;
-                        next.chapter = None;
-                        next.notices
-                            .push(format!("Imported {name}: it re-runs to the same trace (hash {}).", trace.hash));
-                        return next;
-                    }
-                }
+        });
+        match result {
+            Ok((i, model)) => {
+                next.scenario = i.scenario;
+                next.params = i.params;
+                next.seed = i.seed;
+                next.faults = i.faults;
+                next.model = model;
+                next.compare = None;
+                next.cursor = 0;
+                next.playing = false;
+                next.chapter = None;
+                next.selected = None;
+                next.notices.push(format!("Imported {name}: it re-runs to the same trace (hash {}).", i.hash));
             }
+            Err(e) => next.notices.push(format!("Could not import {name}: {e}. The current run is unchanged.")),
         }
-        next.notices.push(format!(
-            "Imported {name} as a recording: this build does not re-run it to the same hash, so parameters and \
-             faults cannot be changed."
-        ));
-        next.model = Rc::new(Model::from_trace(Rc::new(trace)));
-        next.compare = None;
-        next.cursor = 0;
-        next.playing = false;
-        next.imported = Some(name);
-        next.chapter = None;
         next
     }
 }
@@ -291,7 +274,6 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let steps = self.steps();
         let mut next = (*self).clone();
-        let live = self.imported.is_none();
         match action {
             Action::StepForward => {
                 next.playing = false;
@@ -343,7 +325,7 @@ impl Reducible for AppState {
                 }
             }
             Action::SetSpeed(i) => next.speed = i.min(SPEEDS.len() - 1),
-            Action::SetParam(key, raw) if live => {
+            Action::SetParam(key, raw) => {
                 let mut params = self.params.clone();
                 match params.set(&key, &raw) {
                     Ok(()) => {
@@ -357,26 +339,23 @@ impl Reducible for AppState {
                     )),
                 }
             }
-            Action::SetSeed(seed) if live => {
-                return Rc::new(self.rerun(self.params.clone(), seed, self.faults.clone()))
-            }
-            Action::ResetParams if live => {
+            Action::SetSeed(seed) => return Rc::new(self.rerun(self.params.clone(), seed, self.faults.clone())),
+            Action::ResetParams => {
                 let mut n = self.rerun(self.scenario.default_params(), self.seed, FaultPlan::new());
                 n.chapter = None;
                 return Rc::new(n);
             }
-            Action::SetParam(..) | Action::SetSeed(_) | Action::ResetParams => next.notices.push(IMPORTED.into()),
             Action::DismissNotices => next.notices.clear(),
             Action::Notice(n) => next.notices.push(n),
-            Action::Select(t) => next.selected = if live { t } else { None },
-            Action::Inject(fault) if live => {
+            Action::Select(t) => next.selected = t,
+            Action::Inject(fault) => {
                 let mut faults = self.faults.clone();
                 faults.push(self.inject_at_us(), fault);
                 let mut n = self.rerun(self.params.clone(), self.seed, faults);
                 n.playing = false;
                 return Rc::new(n);
             }
-            Action::InjectCompact(text) if live => {
+            Action::InjectCompact(text) => {
                 let (plan, errors) = FaultPlan::parse_compact(&text);
                 next.notices.extend(errors);
                 if !plan.is_empty() {
@@ -387,16 +366,13 @@ impl Reducible for AppState {
                     return Rc::new(n);
                 }
             }
-            Action::Inject(_) | Action::InjectCompact(_) => next.notices.push(IMPORTED.into()),
-            Action::RemoveFault(i) if live && i < self.faults.0.len() => {
+            Action::RemoveFault(i) if i < self.faults.0.len() => {
                 let mut faults = self.faults.clone();
                 faults.0.remove(i);
                 return Rc::new(self.rerun(self.params.clone(), self.seed, faults));
             }
-            Action::ClearFaults if live => {
-                return Rc::new(self.rerun(self.params.clone(), self.seed, FaultPlan::new()))
-            }
-            Action::RemoveFault(_) | Action::ClearFaults => {}
+            Action::RemoveFault(_) => {}
+            Action::ClearFaults => return Rc::new(self.rerun(self.params.clone(), self.seed, FaultPlan::new())),
             Action::TogglePresenter => next.presenter = !self.presenter,
             Action::ToggleHelp => next.help = !self.help,
             Action::CloseOverlays => {
@@ -406,7 +382,7 @@ impl Reducible for AppState {
             Action::ToggleCompare => {
                 if self.compare.is_some() {
                     next.compare = None;
-                } else if live {
+                } else {
                     match mitigated(self.scenario, &self.params) {
                         Some(p) => match run(self.scenario, &p, self.seed, &self.faults) {
                             Ok(m) => next.compare = Some(m),
@@ -426,7 +402,6 @@ impl Reducible for AppState {
                 }
                 let (faults, errors) = FaultPlan::parse_compact(ch.faults);
                 next.notices.extend(errors);
-                next.imported = None;
                 let mut n = next.rerun(params, self.scenario.canonical_seed(), faults);
                 n.cursor = n.model.anchor(ch.at);
                 n.chapter = Some(i);
@@ -438,9 +413,6 @@ impl Reducible for AppState {
         Rc::new(next)
     }
 }
-
-const IMPORTED: &str = "This is an imported recording: reset to the scenario (Reset parameters is disabled) or import \
-                        a trace this build re-runs, to change it.";
 
 #[cfg(test)]
 mod tests {
@@ -605,12 +577,16 @@ mod tests {
         assert!(bad.notices[0].starts_with("Could not import x.json: the file is not JSON"), "{:?}", bad.notices);
 
         let fenced = state_from(&[("fencing", "true"), ("faults", "pause:1:1000@5")]);
-        let text = fenced.model.trace.report_json().to_string();
-        let imported = s.reduce(Action::Import("run.json".into(), text));
+        let text = serde_json::to_string(&fenced.model.trace.report()).unwrap();
+        let imported = s.clone().reduce(Action::Import("run.json".into(), text.clone()));
         assert_eq!(imported.model.trace.hash, fenced.model.trace.hash);
         assert!(imported.params.bool("fencing"));
         assert_eq!(imported.faults, fenced.faults);
-        assert!(imported.imported.is_none(), "it re-ran to the same hash: a live run");
         assert!(imported.model.views_at(3).is_some());
+
+        // Same inputs, but a hash that does not match: refused.
+        let forged = text.replacen(&fenced.model.trace.hash, "0123456789abcdef", 1);
+        let refused = s.reduce(Action::Import("forged.json".into(), forged));
+        assert!(refused.notices[0].contains("not to its 0123456789abcdef"), "{:?}", refused.notices);
     }
 }

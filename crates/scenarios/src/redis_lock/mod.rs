@@ -187,7 +187,8 @@ pub const OWN_LOCK_RELEASE: &str = "release-own-lock-only";
 
 fn no_lost_update(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
     let Some(st) = storage(s) else { return };
-    for l in &st.lost_updates {
+    // Each lost update is reported in the step that made it.
+    for l in st.lost_updates.iter().filter(|l| l.step == s.step) {
         out.push(Breach {
             severity: Severity::Violation,
             message: format!(
@@ -207,7 +208,9 @@ fn no_lost_update(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
 
 fn single_holder(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
     let holders: Vec<&Client> = clients(s).filter(|c| c.believes_it_holds()).collect();
-    if holders.len() > 1 {
+    // Reported when it begins: a client starts believing while another already does.
+    let begins = holders.iter().any(|c| c.belief.as_ref().is_some_and(|b| b.acquired_step == s.step));
+    if holders.len() > 1 && begins {
         let who: Vec<String> = holders.iter().map(|c| format!("client {} ({})", c.number, c.lock_value())).collect();
         out.push(Breach {
             severity: Severity::Observation,
@@ -223,7 +226,7 @@ fn single_holder(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
 
 fn own_lock_release(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
     let Some(r) = redis(s) else { return };
-    for d in &r.unsafe_deletes {
+    for d in r.unsafe_deletes.iter().filter(|d| d.step == s.step) {
         out.push(Breach {
             severity: Severity::Observation,
             message: format!(

@@ -7,7 +7,6 @@
 
 use super::msg::{Msg, Op, Timer};
 use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone};
-use std::collections::BTreeMap;
 
 type C<'a> = Ctx<'a, Msg, Timer>;
 
@@ -42,7 +41,7 @@ pub struct Storage {
     pub accepted: Vec<WriteRecord>,
     pub rejected: Vec<WriteRecord>,
     /// Ghost state for the checker: the version each client last read (and when).
-    pub last_read: BTreeMap<NodeId, (u64, u32)>,
+    pub last_read: Vec<Option<(u64, u32)>>,
     pub lost_updates: Vec<LostUpdate>,
     pub names: Vec<String>,
 }
@@ -56,7 +55,7 @@ impl Storage {
             highest_token: 0,
             accepted: Vec::new(),
             rejected: Vec::new(),
-            last_read: BTreeMap::new(),
+            last_read: Vec::new(),
             lost_updates: Vec::new(),
             names,
         }
@@ -99,7 +98,11 @@ impl Node for Storage {
             Msg::Read { token } => match self.fence(token) {
                 Err(highest) => self.reject(ctx, from, Op::Read, token, highest),
                 Ok(()) => {
-                    self.last_read.insert(from, (self.version, ctx.step()));
+                    let i = from as usize;
+                    if self.last_read.len() <= i {
+                        self.last_read.resize(i + 1, None);
+                    }
+                    self.last_read[i] = Some((self.version, ctx.step()));
                     ctx.send(from, Msg::ReadOk { value: self.value, version: self.version });
                 }
             },
@@ -109,7 +112,7 @@ impl Node for Storage {
                     self.reject(ctx, from, Op::Write, token, highest);
                 }
                 Ok(()) => {
-                    if let Some(&(based_on_version, read_step)) = self.last_read.get(&from) {
+                    if let Some(&Some((based_on_version, read_step))) = self.last_read.get(from as usize) {
                         if based_on_version != self.version {
                             let last = self.accepted.last();
                             self.lost_updates.push(LostUpdate {

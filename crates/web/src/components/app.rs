@@ -96,7 +96,7 @@ pub fn app() -> Html {
             embed: &state.embed,
         });
         // Written a moment after the screen settles (not on every frame of playback or key repeat).
-        let quiet = state.imported.is_none() && !state.playing;
+        let quiet = !state.playing;
         let pending = use_mut_ref(|| None::<gloo::timers::callback::Timeout>);
         use_effect_with((q, quiet), move |(q, quiet)| {
             let q = q.clone();
@@ -163,7 +163,7 @@ pub fn app() -> Html {
         }
         _ => html! {
             <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
-                on_select={(state.imported.is_none()).then_some(select.clone())} selected={state.selected} />
+                on_select={select.clone()} selected={state.selected} />
         },
     };
     let toggles = html! {
@@ -192,9 +192,6 @@ pub fn app() -> Html {
             if !embed {
                 <Chapters chapters={scenario.chapters()} current={state.chapter} dispatch={dispatch.clone()} />
             }
-            if state.imported.is_some() {
-                <p class="imported">{format!("Showing the imported recording {}.", state.imported.clone().unwrap_or_default())}</p>
-            }
             if state.embed.controls || !embed {
                 <Controls
                     cursor={state.cursor}
@@ -216,7 +213,7 @@ pub fn app() -> Html {
                 <div class="columns">
                     <NodePanels model={model.clone()} cursor={state.cursor} on_select={select.clone()} />
                     <EventLog model={model.clone()} cursor={state.cursor} />
-                    <ParamsPanel params={state.params.clone()} disabled={state.imported.is_some()} dispatch={dispatch.clone()} />
+                    <ParamsPanel params={state.params.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <Transfer trace={state.model.trace.clone()} dispatch={dispatch.clone()} />
                 <Narrative sections={scenario.narrative()} />

@@ -45,3 +45,25 @@ pub fn tone_class(t: faultline_sim::Tone) -> &'static str {
         Bad => "tone-bad",
     }
 }
+
+/// An SVG coordinate with one decimal, written with integer formatting only (float formatting would add
+/// kilobytes of code to the bundle for nothing).
+pub fn px(x: f64) -> String {
+    let t = (x * 10.0).round() as i64;
+    let (whole, tenth) = (t / 10, (t % 10).abs());
+    match (tenth, t < 0 && whole == 0) {
+        (0, _) => whole.to_string(),
+        (_, true) => format!("-0.{tenth}"),
+        _ => format!("{whole}.{tenth}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn px_writes_one_decimal() {
+        for (x, s) in [(0.0, "0"), (12.34, "12.3"), (12.36, "12.4"), (-0.5, "-0.5"), (-3.25, "-3.3"), (900.0, "900")] {
+            assert_eq!(super::px(x), s, "{x}");
+        }
+    }
+}

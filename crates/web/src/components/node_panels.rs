@@ -19,9 +19,6 @@ pub fn node_panels(p: &Props) -> Html {
     html! {
         <section class="panels" aria-label="Nodes">
             <h2>{"Nodes"}</h2>
-            if views.is_none() {
-                <p class="hint">{"This imported recording carries no node states."}</p>
-            }
             { for p.model.lanes.iter().map(|lane| {
                 let view = views.as_ref().and_then(|v| v.get(lane.node as usize)).cloned();
                 let started = p.cursor > lane.node;

@@ -9,9 +9,6 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub params: Params,
-    /// An imported recording cannot be re-run with other parameters.
-    #[prop_or_default]
-    pub disabled: bool,
     pub dispatch: Callback<Action>,
 }
 
@@ -31,14 +28,14 @@ pub fn params_panel(p: &Props) -> Html {
                             let on = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.checked()).unwrap_or(false);
                             Action::SetParam(key.to_string(), on.to_string())
                         });
-                        html! { <input id={id.clone()} type="checkbox" checked={on} disabled={p.disabled} {onchange} /> }
+                        html! { <input id={id.clone()} type="checkbox" checked={on} {onchange} /> }
                     }
                     (ParamKind::Int { min, max, .. }, v) => {
                         let onchange = p.dispatch.reform(move |e: Event| {
                             let raw = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default();
                             Action::SetParam(key.to_string(), raw)
                         });
-                        html! { <input id={id.clone()} type="number" min={min.to_string()} max={max.to_string()} value={v.to_string()} disabled={p.disabled} {onchange} /> }
+                        html! { <input id={id.clone()} type="number" min={min.to_string()} max={max.to_string()} value={v.to_string()} {onchange} /> }
                     }
                     _ => html! {},
                 };
@@ -53,7 +50,7 @@ pub fn params_panel(p: &Props) -> Html {
                 }
             }) }
             </form>
-            <button onclick={reset} class="reset" disabled={p.disabled}>{"Reset parameters and faults"}</button>
+            <button onclick={reset} class="reset">{"Reset parameters and faults"}</button>
         </section>
     }
 }

@@ -7,9 +7,10 @@
 //! Clicks: on the diagram, move the cursor there; on a lane's name, select that node; on a message in flight,
 //! select it — the fault bar then offers what can be injected into it.
 
-use super::{tone_class, ModelRef};
+use super::{px, tone_class, ModelRef};
 use crate::model::{BarKind, Fate, Model, LEFT, RIGHT, TOP};
 use crate::state::Target;
+use faultline_sim::fault::decimal;
 use faultline_sim::{Severity, Tone};
 use yew::prelude::*;
 
@@ -46,11 +47,11 @@ fn short(s: &str, n: usize) -> String {
 /// `0 ms`, `418 ms`, `1.25 s`: tick labels without false precision.
 fn tick_label(t_us: u64) -> String {
     if t_us >= 1_000_000 {
-        format!("{:.2} s", t_us as f64 / 1e6)
+        format!("{} s", decimal(t_us / 10_000, 2))
     } else if t_us >= 10_000 {
         format!("{} ms", t_us / 1_000)
     } else {
-        format!("{:.1} ms", t_us as f64 / 1e3)
+        format!("{} ms", decimal(t_us / 100, 1))
     }
 }
 
@@ -169,11 +170,11 @@ pub fn sequence_diagram(p: &Props) -> Html {
         let label = format!("{}: click to inject a fault", l.name);
         html! {
             <g class={classes!("lane", format!("role-{}", l.role), selected.then_some("selected"))}>
-                <text class="lane-label" x="8" y={(l.y + 4.0).to_string()} tabindex={p.on_select.is_some().then_some("0")}
+                <text class="lane-label" x="8" y={px(l.y + 4.0)} tabindex={p.on_select.is_some().then_some("0")}
                     role="button" aria-label={label} onclick={select(Target::Node(l.node))} onkeydown={select_key(Target::Node(l.node))}>
                     {&l.name}
                 </text>
-                <line x1={LEFT.to_string()} y1={l.y.to_string()} x2={(m.width - RIGHT).to_string()} y2={l.y.to_string()} />
+                <line x1={px(LEFT)} y1={px(l.y)} x2={px(m.width - RIGHT)} y2={px(l.y)} />
             </g>
         }
     });
@@ -188,25 +189,25 @@ pub fn sequence_diagram(p: &Props) -> Html {
                 // Scenario spans sit just above the lane; the label rides on the bar.
                 html! {
                     <g class={classes!("bar", "span", tone_class(b.tone))}>
-                        <rect x={b.x1.to_string()} y={(y - 17.0).to_string()} width={w.to_string()} height="9" rx="2">
+                        <rect x={px(b.x1)} y={px(y - 17.0)} width={px(w)} height="9" rx="2">
                             <title>{&b.label}</title>
                         </rect>
-                        <text class="bar-label" x={(b.x1 + 3.0).to_string()} y={(y - 21.0).to_string()}>{short(&b.label, ((w / 6.0) as usize).max(12))}</text>
+                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y - 21.0)}>{short(&b.label, ((w / 6.0) as usize).max(12))}</text>
                     </g>
                 }
             }
             BarKind::Pause => html! {
                 <g class="bar pause">
-                    <rect x={b.x1.to_string()} y={(y - 6.0).to_string()} width={w.to_string()} height="12">
+                    <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12">
                         <title>{"stop-the-world pause: the process handles nothing, its clock keeps running"}</title>
                     </rect>
-                    <text class="bar-label" x={(b.x1 + 3.0).to_string()} y={(y + 19.0).to_string()}>{if ended { "GC pause" } else { "GC pause…" }}</text>
+                    <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + 19.0)}>{if ended { "GC pause" } else { "GC pause…" }}</text>
                 </g>
             },
             BarKind::Down => html! {
                 <g class="bar down">
-                    <rect x={b.x1.to_string()} y={(y - 6.0).to_string()} width={w.to_string()} height="12"><title>{"down (crashed)"}</title></rect>
-                    <text class="bar-label" x={(b.x1 + 3.0).to_string()} y={(y + 19.0).to_string()}>{"down"}</text>
+                    <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12"><title>{"down (crashed)"}</title></rect>
+                    <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + 19.0)}>{"down"}</text>
                 </g>
             },
         }
@@ -236,20 +237,20 @@ pub fn sequence_diagram(p: &Props) -> Html {
         let title = format!("#{} {} → {}: {}", a.id, m.trace.node_name(a.from), m.trace.node_name(a.to), a.label);
         html! {
             <g class={class} data-msg={a.id.to_string()}>
-                <line x1={a.x1.to_string()} y1={a.y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} marker-end={marker}>
+                <line x1={px(a.x1)} y1={px(a.y1)} x2={px(x2)} y2={px(y2)} marker-end={marker}>
                     <title>{title.clone()}</title>
                 </line>
                 if !done && p.on_select.is_some() {
-                    <line class="hit" x1={a.x1.to_string()} y1={a.y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
+                    <line class="hit" x1={px(a.x1)} y1={px(a.y1)} x2={px(x2)} y2={px(y2)}
                         onclick={select(Target::Message(a.id))}>
                         <title>{format!("{title} — in flight: click to drop or delay it")}</title>
                     </line>
                 }
                 if dropped {
-                    <text class="drop-x" x={(x2 - 4.0).to_string()} y={(y2 + 4.0).to_string()}>{"✗"}</text>
+                    <text class="drop-x" x={px(x2 - 4.0)} y={px(y2 + 4.0)}>{"✗"}</text>
                 }
                 if recent {
-                    <text class="msg-label" x={(a.x1 + 4.0).to_string()} y={label_y.to_string()}>{short(&a.label, 34)}</text>
+                    <text class="msg-label" x={px(a.x1 + 4.0)} y={px(label_y)}>{short(&a.label, 34)}</text>
                 }
             </g>
         }
@@ -260,9 +261,9 @@ pub fn sequence_diagram(p: &Props) -> Html {
         let loud = matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor;
         html! {
             <g class={classes!("mark", tone_class(k.tone))}>
-                <circle cx={k.x.to_string()} cy={y.to_string()} r="4"><title>{&k.text}</title></circle>
+                <circle cx={px(k.x)} cy={px(y)} r="4"><title>{&k.text}</title></circle>
                 if loud {
-                    <text class="mark-label" x={(k.x + 6.0).to_string()} y={(y + 16.0).to_string()}>{short(&k.text, 44)}</text>
+                    <text class="mark-label" x={px(k.x + 6.0)} y={px(y + 16.0)}>{short(&k.text, 44)}</text>
                 }
             </g>
         }
@@ -278,20 +279,20 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     let cx = m.x_of_step(s);
                     html! {
                         <g class="cause">
-                            <line x1={cx.to_string()} y1={(TOP - 20.0).to_string()} x2={cx.to_string()} y2={bottom.to_string()} />
-                            <circle cx={cx.to_string()} cy={(TOP - 24.0).to_string()} r="8" />
-                            <text x={cx.to_string()} y={(TOP - 20.0).to_string()} text-anchor="middle">{i + 1}</text>
+                            <line x1={px(cx)} y1={px(TOP - 20.0)} x2={px(cx)} y2={px(bottom)} />
+                            <circle cx={px(cx)} cy={px(TOP - 24.0)} r="8" />
+                            <text x={px(cx)} y={px(TOP - 20.0)} text-anchor="middle">{i + 1}</text>
                         </g>
                     }
                 }) }
-                <line class="breach-rule" x1={x.to_string()} y1={(TOP - 20.0).to_string()} x2={x.to_string()} y2={bottom.to_string()} />
-                <text class="breach-label" x={(x + 6.0).to_string()} y={(m.height - 12.0).to_string()}>{format!("✗ {}", b.invariant)}</text>
+                <line class="breach-rule" x1={px(x)} y1={px(TOP - 20.0)} x2={px(x)} y2={px(bottom)} />
+                <text class="breach-label" x={px(x + 6.0)} y={px(m.height - 12.0)}>{format!("✗ {}", b.invariant)}</text>
             </g>
         }
     });
 
     let tick_marks = ticks(m, cursor, x0, x1, 90.0).into_iter().map(|(x, t)| {
-        html! { <g class="tick"><line x1={x.to_string()} y1="16" x2={x.to_string()} y2="22" /><text x={x.to_string()} y="12" text-anchor="middle">{t}</text></g> }
+        html! { <g class="tick"><line x1={px(x)} y1="16" x2={px(x)} y2="22" /><text x={px(x)} y="12" text-anchor="middle">{t}</text></g> }
     });
 
     html! {
@@ -300,8 +301,8 @@ pub fn sequence_diagram(p: &Props) -> Html {
                 <div class="diagram-title">{t}</div>
             }
             <div class="scroller" ref={scroller} {onscroll}>
-                <svg id={p.id.clone()} class="seq" xmlns="http://www.w3.org/2000/svg" width={m.width.to_string()} height={m.height.to_string()}
-                     viewBox={format!("0 0 {} {}", m.width, m.height)} role="img"
+                <svg id={p.id.clone()} class="seq" xmlns="http://www.w3.org/2000/svg" width={px(m.width)} height={px(m.height)}
+                     viewBox={format!("0 0 {} {}", px(m.width), px(m.height))} role="img"
                      aria-label={format!("Sequence diagram, step {} of {}", cursor, m.steps())} onclick={onclick}>
                     <defs>
                         <marker id={format!("{}-arrowhead", p.id)} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
@@ -318,7 +319,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     { for arrows }
                     { for marks }
                     { for violations }
-                    <line class="now" x1={now_x.to_string()} y1={(TOP - 28.0).to_string()} x2={now_x.to_string()} y2={m.height.to_string()} />
+                    <line class="now" x1={px(now_x)} y1={px(TOP - 28.0)} x2={px(now_x)} y2={px(m.height)} />
                 </svg>
             </div>
         </section>

@@ -1,6 +1,7 @@
 //! Export and import: copy the link, download the trace as JSON and the diagram as SVG or PNG, import a trace
 //! file (checked by `crate::transfer` before anything on screen changes).
 
+use super::px;
 use crate::state::Action;
 use crate::transfer::MAX_IMPORT_BYTES;
 use faultline_sim::Trace;
@@ -9,8 +10,6 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-/// The diagram's stylesheet, embedded into exported SVG so that the file looks like the page.
-const DIAGRAM_CSS: &str = include_str!("../../../../www/diagram.css");
 /// The colour variables the diagram uses; their current values (light or dark) are written into the export.
 const VARS: &[&str] = &[
     "--bg",
@@ -70,17 +69,40 @@ fn svg_markup(id: &str) -> Result<(String, f64, f64), JsValue> {
     let (x, w) = (scroller.scroll_left() as f64, (scroller.client_width() as f64).max(1.0));
     let h = svg.get_attribute("height").and_then(|h| h.parse::<f64>().ok()).unwrap_or(400.0);
     let clone: web_sys::Element = svg.clone_node_with_deep(true)?.dyn_into()?;
-    clone.set_attribute("viewBox", &format!("{x} 0 {w} {h}"))?;
-    clone.set_attribute("width", &w.to_string())?;
+    clone.set_attribute("viewBox", &format!("{} 0 {} {}", px(x), px(w), px(h)))?;
+    clone.set_attribute("width", &px(w))?;
     clone.set_attribute("xmlns", "http://www.w3.org/2000/svg")?;
     let root = doc.document_element().ok_or("no root")?;
     let computed = web_sys::window().ok_or("no window")?.get_computed_style(&root)?.ok_or("no style")?;
     let vars: String =
         VARS.iter().map(|v| format!("{v}:{};", computed.get_property_value(v).unwrap_or_default().trim())).collect();
     let markup = clone.outer_html();
+    let css = diagram_css(&doc);
     let cut = markup.find('>').ok_or("bad markup")? + 1;
-    let style = format!("<style>svg.seq{{{vars}}}\n{DIAGRAM_CSS}</style>");
+    let style = format!("<style>svg.seq{{{vars}}}\n{css}</style>");
     Ok((format!("{}{}{}", &markup[..cut], style, &markup[cut..]), w, h))
+}
+
+/// The rules of the page's diagram stylesheet (`www/diagram.css`), to embed into an exported SVG so that the
+/// file looks like the page.
+fn diagram_css(doc: &web_sys::Document) -> String {
+    let mut css = String::new();
+    let sheets = doc.style_sheets();
+    for i in 0..sheets.length() {
+        let Some(sheet) = sheets.item(i).and_then(|s| s.dyn_into::<web_sys::CssStyleSheet>().ok()) else { continue };
+        if !sheet.href().ok().flatten().is_some_and(|h| h.contains("diagram")) {
+            continue;
+        }
+        if let Ok(rules) = sheet.css_rules() {
+            for j in 0..rules.length() {
+                if let Some(rule) = rules.item(j) {
+                    css.push_str(&rule.css_text());
+                    css.push('\n');
+                }
+            }
+        }
+    }
+    css
 }
 
 fn save_png(id: &str, name: &str) -> Result<(), JsValue> {
@@ -134,7 +156,8 @@ pub fn transfer(p: &Props) -> Html {
     let base = format!("faultline-{}-seed{}", p.trace.scenario, p.trace.seed);
     let report = |d: &Callback<Action>, r: Result<(), JsValue>, what: &str| {
         if let Err(e) = r {
-            d.emit(Action::Notice(format!("Could not {what}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")))));
+            let why = e.as_string().unwrap_or_else(|| "the browser refused".into());
+            d.emit(Action::Notice(format!("Could not {what}: {why}.")));
         }
     };
     let copy_link = {
@@ -151,7 +174,7 @@ pub fn transfer(p: &Props) -> Html {
     let json = {
         let (d, trace, name) = (d.clone(), p.trace.clone(), format!("{base}.json"));
         Callback::from(move |_: MouseEvent| {
-            let text = serde_json::to_string_pretty(&trace.report_json()).unwrap_or_default();
+            let text = serde_json::to_string_pretty(&*trace).unwrap_or_default();
             report(&d, save_text(&text, "application/json", &name), "download the trace");
         })
     };
