@@ -43,3 +43,8 @@ fn redis_lock_canonical_without_fencing() {
 fn redis_lock_canonical_with_fencing() {
     check("redis-lock-canonical-fencing", "redis-lock", &[("fencing", "true")]);
 }
+
+#[test]
+fn raft_first_election() {
+    check("raft-first-election", "raft", &[("request_ms", "0"), ("run_ms", "1000")]);
+}

@@ -4,13 +4,14 @@
 //! its parameters (default, range and doc, defined once) and a narrative for learners. Scenarios know nothing of
 //! the browser: the web crate draws any of them through [`faultline_sim::Scenario`] and the trace.
 
+pub mod raft;
 pub mod redis_lock;
 
 use faultline_sim::Scenario;
 
 /// Every scenario, in the order `faultline list` and the UI show them.
 pub fn all() -> &'static [&'static dyn Scenario] {
-    static ALL: &[&dyn Scenario] = &[&redis_lock::RedisLock];
+    static ALL: &[&dyn Scenario] = &[&redis_lock::RedisLock, &raft::Raft];
     ALL
 }
 

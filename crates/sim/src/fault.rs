@@ -27,6 +27,8 @@ pub enum Fault {
     Heal { from: NodeId, to: NodeId, both: bool },
     /// Heal every cut link.
     HealAll,
+    /// The node's timeout fires now (e.g. a Raft follower starts an election); what that means is up to the node.
+    Timeout { node: NodeId },
     /// Message `id` (numbered in send order) is lost, if it is still in flight.
     DropMessage { id: u64 },
     /// Message `id` arrives `by_us` later, if it is still in flight.
@@ -41,7 +43,8 @@ impl Fault {
             | Fault::Restart { node }
             | Fault::Pause { node, .. }
             | Fault::ClockDrift { node, .. }
-            | Fault::ClockJump { node, .. } => vec![node],
+            | Fault::ClockJump { node, .. }
+            | Fault::Timeout { node } => vec![node],
             Fault::Cut { from, to, .. } | Fault::Heal { from, to, .. } => vec![from, to],
             Fault::HealAll | Fault::DropMessage { .. } | Fault::DelayMessage { .. } => vec![],
         }
@@ -69,6 +72,7 @@ impl Fault {
                 format!("link {} {} {} is healed", name(from), arrow(both), name(to))
             }
             Fault::HealAll => "all links are healed".to_string(),
+            Fault::Timeout { node } => format!("{}'s timeout fires now", name(node)),
             Fault::DropMessage { id } => format!("message #{id} is dropped"),
             Fault::DelayMessage { id, by_us } => format!("message #{id} is delayed by {}", fmt_us(by_us as i64)),
         }
@@ -197,6 +201,7 @@ mod tests {
 /// | `cut:A>B@T`, `cut:A=B@T` | cut the link A→B (one way) or both ways |
 /// | `heal:A>B@T`, `heal:A=B@T`, `healall@T` | heal it again |
 /// | `drop:ID@T`, `delay:ID:US@T` | drop or delay message ID if still in flight |
+/// | `timeout:N@T` | node N's timeout fires (a Raft election) |
 impl FaultPlan {
     pub fn to_compact(&self) -> String {
         self.0.iter().map(|e| format!("{}@{}", compact(&e.fault), e.at_us)).collect::<Vec<_>>().join(",")
@@ -239,6 +244,7 @@ fn compact(f: &Fault) -> String {
         Fault::Cut { from, to, both } => format!("cut:{}", link(from, to, both)),
         Fault::Heal { from, to, both } => format!("heal:{}", link(from, to, both)),
         Fault::HealAll => "healall".into(),
+        Fault::Timeout { node } => format!("timeout:{node}"),
         Fault::DropMessage { id } => format!("drop:{id}"),
         Fault::DelayMessage { id, by_us } => format!("delay:{id}:{by_us}"),
     }
@@ -274,6 +280,7 @@ fn parse_entry(entry: &str) -> Option<FaultEntry> {
             Fault::Heal { from, to, both }
         }
         ("healall", 0) => Fault::HealAll,
+        ("timeout", 1) => Fault::Timeout { node: node(0)? },
         ("drop", 1) => Fault::DropMessage { id: num(0)? },
         ("delay", 2) => Fault::DelayMessage { id: num(0)?, by_us: num(1)? },
         _ => return None,
@@ -297,13 +304,14 @@ mod compact_tests {
             .push(7, Fault::Cut { from: 1, to: 2, both: true })
             .push(8, Fault::Heal { from: 1, to: 2, both: true })
             .push(9, Fault::HealAll)
+            .push(9, Fault::Timeout { node: 4 })
             .push(10, Fault::DropMessage { id: 42 })
             .push(11, Fault::DelayMessage { id: 43, by_us: 5_000 });
         let text = plan.to_compact();
         assert_eq!(
             text,
             "crash:0@1,restart:0@2,pause:1:800000@3,drift:2:-150000@4,jump:2:-1000000@5,cut:0>3@6,cut:1=2@7,\
-             heal:1=2@8,healall@9,drop:42@10,delay:43:5000@11"
+             heal:1=2@8,healall@9,timeout:4@9,drop:42@10,delay:43:5000@11"
         );
         let (back, errors) = FaultPlan::parse_compact(&text);
         assert!(errors.is_empty(), "{errors:?}");

@@ -33,6 +33,8 @@ pub trait Node: Clone {
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>);
     fn on_msg(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, from: NodeId, msg: Self::Msg);
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, timer: Self::Timer);
+    /// A `Timeout` fault: the node's timeout fires now. Nodes without one ignore it.
+    fn on_force_timeout(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>) {}
     /// The node as it restarts after a crash: built only from what it stored durably.
     fn recover(&self) -> Self;
     /// What its panel shows, given the node's own clock reading.
@@ -660,6 +662,11 @@ impl<N: Node> Sim<N> {
             }
             Fault::Heal { from, to, both } => self.cut.retain(|&l| l != (from, to) && (!both || l != (to, from))),
             Fault::HealAll => self.cut.clear(),
+            Fault::Timeout { node } => {
+                if self.conditions[node as usize] == Condition::Up {
+                    self.call(node, |n, ctx| n.on_force_timeout(ctx));
+                }
+            }
             Fault::DropMessage { id } => self.doomed.push(id),
             Fault::DelayMessage { id, by_us } => self.delayed.push((id, by_us)),
         }

@@ -1,0 +1,52 @@
+//! The guided story of the Raft scenario, as data.
+
+use faultline_sim::{At, Chapter};
+
+pub static CHAPTERS: &[Chapter] = &[
+    Chapter {
+        title: "1. First election",
+        text: "Every server starts as a follower with a random election timeout. The first to time out becomes a \
+               candidate for term 1 and asks for votes; with a majority it becomes leader and starts sending \
+               heartbeats, which keep the others from timing out.",
+        params: &[("request_ms", "0"), ("run_ms", "1000")],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "2. The leader crashes",
+        text: "Server 5 won the first election; at 1 s it crashes. Its heartbeats stop, the followers time out one \
+               by one, and the first becomes a candidate in a higher term and wins. At 2 s server 5 restarts from \
+               its durable state, hears the new leader's higher term and follows. Click another server's name to \
+               crash it instead.",
+        params: &[("run_ms", "3000")],
+        faults: "crash:4@1000000,restart:4@2000000",
+        at: At::End,
+    },
+    Chapter {
+        title: "3. A split vote",
+        text: "With timeouts that are not random, every server times out at once, votes for itself, and no one gets a \
+               majority: the term climbs again and again with no leader. Randomized timeouts are the fix.",
+        params: &[("randomize_timeouts", "false"), ("run_ms", "3000")],
+        faults: "",
+        at: At::FirstBreach(Some(super::SPLIT_VOTES)),
+    },
+    Chapter {
+        title: "4. A minority leader",
+        text: "At 1 s the leader (server 5) and server 4 are cut off from servers 1 to 3. The stale leader keeps \
+               leading its minority and appending client commands, but commits nothing; the majority elects a new \
+               leader in a higher term and goes on committing.",
+        params: &[("run_ms", "3000")],
+        faults: "cut:4=0@1000000,cut:4=1@1000000,cut:4=2@1000000,cut:3=0@1000000,cut:3=1@1000000,cut:3=2@1000000",
+        at: At::End,
+    },
+    Chapter {
+        title: "5. Healing repairs the logs",
+        text: "The partition heals: the old leader sees the higher term, steps down, and the new leader repairs the \
+               followers' logs — walking back to where they match, then overwriting the entries that never \
+               committed.",
+        params: &[("run_ms", "4000")],
+        faults: "cut:4=0@1000000,cut:4=1@1000000,cut:4=2@1000000,cut:3=0@1000000,cut:3=1@1000000,cut:3=2@1000000,\
+                 healall@2500000",
+        at: At::End,
+    },
+];

@@ -1,0 +1,384 @@
+//! # Raft: leader election and log replication
+//!
+//! **The protocol** (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm", 2014, Figure 2).
+//! Servers are followers, candidates or leaders. A follower that hears nothing from a leader for an election
+//! timeout (drawn at random from a range) becomes a candidate: it starts a new term, votes for itself and asks
+//! the others for votes. A server grants one vote per term, and only to a candidate whose log is at least as
+//! up to date as its own. A candidate with votes from a majority becomes leader, appends a no-op of its term and
+//! sends AppendEntries: heartbeats, and the client commands it appends to its log. An entry is committed once a
+//! majority stores it — counted only for entries of the leader's own term — and then applied to the state
+//! machine (here a tiny key-value store). currentTerm, votedFor and the log are durable; everything else is lost
+//! in a crash and rebuilt.
+//!
+//! **The failures** it is built to survive, all available as faults: crashes and restarts, pauses, partitions
+//! (a minority leader cut off while the majority elects a new one, one-way links), loss and delay, a forced
+//! election timeout, and aligned timeouts that split the vote.
+//!
+//! **The broken variants**, each a parameter, each found by a seed sweep:
+//! - `persist_votes = false`: a restarted server forgets whom it voted for and votes again in the same term —
+//!   two leaders in one term (election safety).
+//! - `count_old_terms = true`: a leader commits an entry of an earlier term by counting replicas — the
+//!   paper's Figure 8: that "committed" entry can be overwritten by a later leader (state-machine safety,
+//!   leader completeness).
+//! - `randomize_timeouts = false`: every server times out together, every candidate votes for itself — split
+//!   votes again and again: terms climb with no leader (liveness, an observation).
+//!
+//! **The invariants** (checked after every step, each reported in the step that breaks it): election safety,
+//! log matching, leader completeness, state-machine safety.
+
+pub mod chapters;
+pub mod msg;
+pub mod server;
+
+use faultline_sim::{
+    Breach, Chapter, Fault, FaultPlan, Invariant, Limits, NetConfig, NodeInfo, ParamError, ParamSpec, Params, RunError,
+    RunOptions, Scenario, Section, Severity, Sim, Snapshot, Stepper,
+};
+use msg::name;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use server::{Config, Role, Server, MS};
+
+pub struct Raft;
+
+pub static PARAMS: &[ParamSpec] = &[
+    ParamSpec::int("servers", 5, 3, 7, "", "How many servers form the cluster."),
+    ParamSpec::int("election_min_ms", 150, 10, 10_000, "ms", "Shortest election timeout."),
+    ParamSpec::int(
+        "election_max_ms",
+        300,
+        10,
+        10_000,
+        "ms",
+        "Longest election timeout; each timeout is drawn between the two.",
+    ),
+    ParamSpec::int(
+        "heartbeat_ms",
+        50,
+        5,
+        5_000,
+        "ms",
+        "How often a leader sends AppendEntries (keep it well below the election timeout).",
+    ),
+    ParamSpec::int("latency_min_ms", 1, 0, 5_000, "ms", "Smallest one-way network latency."),
+    ParamSpec::int("latency_max_ms", 10, 0, 5_000, "ms", "Largest one-way network latency."),
+    ParamSpec::int("loss_pct", 0, 0, 50, "%", "Chance that any message is lost."),
+    ParamSpec::int("request_ms", 100, 0, 10_000, "ms", "A client hands the leader a command this often (0: never)."),
+    ParamSpec::bool("randomize_timeouts", true, "Draw election timeouts at random (false: all equal, votes split)."),
+    ParamSpec::bool(
+        "persist_votes",
+        true,
+        "votedFor survives a crash (false: a restarted server votes twice in a term).",
+    ),
+    ParamSpec::bool(
+        "count_old_terms",
+        false,
+        "Commit earlier-term entries by counting replicas (the paper's Figure 8 bug).",
+    ),
+    ParamSpec::int("max_batch", 16, 1, 64, "", "Most entries one AppendEntries carries."),
+    ParamSpec::bool(
+        "leader_noop",
+        true,
+        "A new leader appends a no-op of its term, committing earlier entries sooner.",
+    ),
+    ParamSpec::int(
+        "random_faults",
+        0,
+        0,
+        200,
+        "",
+        "Random faults drawn from the seed: crashes with restarts, partitions, pauses.",
+    ),
+    ParamSpec::int("run_ms", 5_000, 100, 600_000, "ms", "Time horizon of the run."),
+];
+
+pub const CANONICAL_SEED: u64 = 1;
+
+pub const ELECTION_SAFETY: &str = "election-safety";
+pub const LOG_MATCHING: &str = "log-matching";
+pub const LEADER_COMPLETENESS: &str = "leader-completeness";
+pub const STATE_MACHINE_SAFETY: &str = "state-machine-safety";
+pub const SPLIT_VOTES: &str = "no-leader";
+/// Terms that may pass with no leader before the liveness observation is raised.
+pub const LEADERLESS_TERMS: u64 = 6;
+
+fn servers<'a>(s: &'a Snapshot<'_, Server>) -> &'a [Server] {
+    s.nodes
+}
+
+fn election_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+    for a in servers(s) {
+        let Some(&(term, step)) = a.ghost.led.last().filter(|(_, st)| *st == s.step) else { continue };
+        for b in servers(s).iter().filter(|b| b.id != a.id) {
+            if let Some(&(_, other)) = b.ghost.led.iter().find(|(t, _)| *t == term) {
+                out.push(Breach {
+                    severity: Severity::Violation,
+                    message: format!(
+                        "{} and {} were both leaders of term {term}: at most one leader may be elected in a term.",
+                        name(b.id),
+                        name(a.id)
+                    ),
+                    steps: vec![other, step],
+                });
+            }
+        }
+    }
+}
+
+fn log_matching(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+    for a in servers(s).iter().filter(|a| a.ghost.log_changed_step == s.step) {
+        for b in servers(s).iter().filter(|b| b.id != a.id) {
+            let mut first_diff = None;
+            for (i, (x, y)) in a.log.iter().zip(&b.log).enumerate() {
+                if x != y && first_diff.is_none() {
+                    first_diff = Some(i + 1);
+                }
+                if let Some(d) = first_diff.filter(|_| x.term == y.term) {
+                    out.push(Breach {
+                        severity: Severity::Violation,
+                        message: format!(
+                            "{} and {} both hold an entry of term {} at index {}, but their logs differ at index {d}: \
+                             logs that agree on an entry must agree on everything before it.",
+                            name(a.id),
+                            name(b.id),
+                            x.term,
+                            i + 1
+                        ),
+                        steps: vec![a.ghost.log_changed_step, b.ghost.log_changed_step],
+                    });
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn leader_completeness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+    for l in servers(s) {
+        let Some(&(term, _)) = l.ghost.led.last().filter(|(_, st)| *st == s.step) else { continue };
+        for other in servers(s) {
+            // Leader completeness: an entry committed in a term is in the logs of the leaders of all later terms.
+            for &(index, entry_term, commit_term, step) in &other.ghost.committed {
+                if commit_term < term && l.term_at(index) != entry_term {
+                    out.push(Breach {
+                        severity: Severity::Violation,
+                        message: format!(
+                            "{} became leader of term {term} without entry {index} (term {entry_term}), which {} had \
+                             seen committed in term {commit_term}: a leader must hold every committed entry.",
+                            name(l.id),
+                            name(other.id)
+                        ),
+                        steps: vec![step, s.step],
+                    });
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn state_machine_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+    for a in servers(s) {
+        for &(index, step) in a.ghost.reapplied_differently.iter().filter(|(_, st)| *st == s.step) {
+            out.push(Breach {
+                severity: Severity::Violation,
+                message: format!("{} applied two different commands at index {index}.", name(a.id)),
+                steps: vec![step],
+            });
+        }
+        if a.ghost.applied_step != s.step {
+            continue;
+        }
+        for b in servers(s).iter().filter(|b| b.id != a.id) {
+            if let Some((i, (x, y))) =
+                a.ghost.applied.iter().zip(&b.ghost.applied).enumerate().find(|(_, (x, y))| x != y)
+            {
+                out.push(Breach {
+                    severity: Severity::Violation,
+                    message: format!(
+                        "{} applied {} (term {}) at index {}, but {} applied {} (term {}) there: a committed entry \
+                         was lost.",
+                        name(b.id),
+                        y.cmd.describe(),
+                        y.term,
+                        i + 1,
+                        name(a.id),
+                        x.cmd.describe(),
+                        x.term
+                    ),
+                    steps: vec![b.ghost.applied_step, a.ghost.applied_step],
+                });
+            }
+        }
+    }
+}
+
+fn liveness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+    let top = servers(s).iter().map(|x| x.term).max().unwrap_or(0);
+    let last_led = servers(s).iter().flat_map(|x| x.ghost.led.iter().map(|(t, _)| *t)).max().unwrap_or(0);
+    if top >= last_led + LEADERLESS_TERMS && servers(s).iter().all(|x| x.role != Role::Leader) {
+        out.push(Breach {
+            severity: Severity::Observation,
+            message: format!(
+                "terms {}..{top} passed without electing a leader: candidates keep splitting the vote.",
+                last_led + 1
+            ),
+            steps: vec![s.step],
+        });
+    }
+}
+
+pub fn invariants() -> [Invariant<Server>; 5] {
+    [
+        Invariant { name: ELECTION_SAFETY, check: election_safety },
+        Invariant { name: LOG_MATCHING, check: log_matching },
+        Invariant { name: LEADER_COMPLETENESS, check: leader_completeness },
+        Invariant { name: STATE_MACHINE_SAFETY, check: state_machine_safety },
+        Invariant { name: SPLIT_VOTES, check: liveness },
+    ]
+}
+
+fn validate(p: &Params) -> Result<(), ParamError> {
+    for (lo, hi) in [("election_min_ms", "election_max_ms"), ("latency_min_ms", "latency_max_ms")] {
+        if p.int(lo) > p.int(hi) {
+            return Err(ParamError::Conflict(format!("{lo} = {} is above {hi} = {}", p.int(lo), p.int(hi))));
+        }
+    }
+    Ok(())
+}
+
+/// Random faults drawn from the seed (a stream of their own): crashes with restarts, partitions that heal,
+/// pauses — within the first 80% of the run so that the cluster can recover.
+pub fn random_faults(p: &Params, seed: u64) -> FaultPlan {
+    let n = p.int("servers") as u32;
+    let count = p.int("random_faults") as usize;
+    let horizon = p.ms_as_us("run_ms");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(0xfa17);
+    let mut plan = FaultPlan::new();
+    for _ in 0..count {
+        let at = rng.random_range(horizon / 20..=horizon * 4 / 5);
+        let node = rng.random_range(0..n);
+        let dur = rng.random_range(20 * MS..=(horizon / 10).max(40 * MS));
+        match rng.random_range(0..4u32) {
+            0 | 1 => {
+                plan.push(at, Fault::Crash { node });
+                plan.push(at + dur, Fault::Restart { node });
+            }
+            2 => {
+                for other in (0..n).filter(|&o| o != node) {
+                    plan.push(at, Fault::Cut { from: node, to: other, both: true });
+                }
+                plan.push(at + dur, Fault::HealAll);
+            }
+            _ => {
+                plan.push(at, Fault::Pause { node, for_us: dur });
+            }
+        }
+    }
+    plan.0.sort_by_key(|e| e.at_us);
+    plan
+}
+
+pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Sim<Server>, RunError> {
+    validate(p)?;
+    let n = p.int("servers") as u32;
+    let cfg = Config {
+        servers: n,
+        election_min_us: p.ms_as_us("election_min_ms"),
+        election_max_us: p.ms_as_us("election_max_ms"),
+        heartbeat_us: p.ms_as_us("heartbeat_ms"),
+        request_us: p.ms_as_us("request_ms"),
+        randomize: p.bool("randomize_timeouts"),
+        persist_votes: p.bool("persist_votes"),
+        count_old_terms: p.bool("count_old_terms"),
+        max_batch: p.int("max_batch") as usize,
+        leader_noop: p.bool("leader_noop"),
+    };
+    let nodes = (0..n).map(|i| (NodeInfo { name: name(i), role: "server".into() }, Server::new(i, cfg))).collect();
+    let mut plan = random_faults(p, seed);
+    plan.0.extend(faults.entries().iter().cloned());
+    let net = NetConfig {
+        loss_ppm: p.int("loss_pct") as u32 * 10_000,
+        ..NetConfig::with_latency_us(p.ms_as_us("latency_min_ms"), p.ms_as_us("latency_max_ms"))
+    };
+    let limits = Limits { max_steps: opts.max_steps, max_queue: opts.max_queue, horizon_us: p.ms_as_us("run_ms") };
+    let mut sim = Sim::new(nodes, net, &plan, seed, limits)?.record_views(opts.record_views);
+    for inv in invariants() {
+        sim = sim.with_invariant(inv);
+    }
+    Ok(sim)
+}
+
+static NARRATIVE: &[Section] = &[
+    Section {
+        title: "The protocol",
+        body: "Servers are followers, candidates or leaders. A follower that hears no leader for an election \
+               timeout becomes a candidate: it starts a new term, votes for itself and asks for votes. Each server \
+               grants one vote per term, only to a candidate whose log is at least as up to date as its own. A \
+               majority makes a leader, which replicates client commands with AppendEntries; an entry of its term \
+               stored on a majority is committed and applied.",
+    },
+    Section {
+        title: "What to watch",
+        body: "The bars above each lane show its role: amber while a candidate, green while the leader. Crash the \
+               leader (click its name): the others stop hearing heartbeats, one times out first, and a new leader \
+               is elected in a higher term. Cut a minority off with its leader: it keeps its role but commits \
+               nothing, while the majority elects another; heal, and the stale leader steps down and its log is \
+               repaired.",
+    },
+    Section {
+        title: "Why it is safe",
+        body: "Two majorities always share a server, and a server votes once per term: so one leader per term. The \
+               up-to-date check on votes means a new leader holds every committed entry. Committing only entries \
+               of the leader's own term (earlier ones ride along) closes the gap of the paper's Figure 8.",
+    },
+    Section {
+        title: "Break it",
+        body: "persist_votes = false: a restarted server votes a second time in the same term — two leaders. \
+               count_old_terms = true: a leader commits an old entry by counting replicas, and a later leader \
+               overwrites it. randomize_timeouts = false: everyone times out together and the vote splits, term \
+               after term. Add random_faults to let a sweep find the interleavings.",
+    },
+    Section {
+        title: "Source",
+        body: "Diego Ongaro and John Ousterhout, \"In Search of an Understandable Consensus Algorithm\" (USENIX ATC \
+               2014), Figure 2 (the rules), §5.4 (safety) and Figure 8 (committing entries from earlier terms).",
+    },
+];
+
+impl Scenario for Raft {
+    fn id(&self) -> &'static str {
+        "raft"
+    }
+    fn title(&self) -> &'static str {
+        "Raft: leader election and log replication"
+    }
+    fn summary(&self) -> &'static str {
+        "terms, votes, split votes, partitions and log repair; broken variants elect two leaders or lose commits"
+    }
+    fn narrative(&self) -> &'static [Section] {
+        NARRATIVE
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn canonical_seed(&self) -> u64 {
+        CANONICAL_SEED
+    }
+    fn chapters(&self) -> &'static [Chapter] {
+        chapters::CHAPTERS
+    }
+    fn mitigation(&self) -> Option<&'static str> {
+        None
+    }
+    fn start(
+        &self,
+        params: &Params,
+        seed: u64,
+        faults: &FaultPlan,
+        opts: &RunOptions,
+    ) -> Result<Box<dyn Stepper>, RunError> {
+        Ok(Box::new(build(params, seed, faults, opts)?))
+    }
+}

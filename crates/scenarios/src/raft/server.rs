@@ -1,0 +1,644 @@
+//! A Raft server, after Figure 2 of the paper: persistent state (currentTerm, votedFor, log), volatile state
+//! (commitIndex, lastApplied, and on leaders nextIndex / matchIndex), and the rules for each role.
+//!
+//! Ghost state (what the invariants need to see, which a real server would not keep) is kept apart in
+//! [`Ghost`] and survives crashes, so the checks can compare across the whole run.
+
+use super::msg::{name, Cmd, Entry, Msg, Timer};
+use faultline_sim::fault::fmt_us;
+use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, US_PER_MS};
+
+type C<'a> = Ctx<'a, Msg, Timer>;
+
+/// Most entries a log may hold: a limit, reported as a note, never a hang.
+pub const MAX_LOG: usize = 10_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub servers: u32,
+    pub election_min_us: u64,
+    pub election_max_us: u64,
+    pub heartbeat_us: u64,
+    /// A client request reaches the leader this often (0: never).
+    pub request_us: u64,
+    /// Correct: election timeouts drawn at random from [min, max]. Broken: always `min` (split votes).
+    pub randomize: bool,
+    /// Correct: votedFor is durable. Broken: a restarted server forgets whom it voted for.
+    pub persist_votes: bool,
+    /// Broken (the paper's Figure 8): a leader commits entries of earlier terms by counting replicas.
+    pub count_old_terms: bool,
+    /// Most entries one AppendEntries carries.
+    pub max_batch: usize,
+    /// A new leader appends a no-op of its term (Raft §8), which commits earlier entries sooner.
+    pub leader_noop: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+/// What the checkers see. Never reset by a crash.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ghost {
+    /// (term, step) for every term this server led.
+    pub led: Vec<(u64, u32)>,
+    /// The step at which the log last changed.
+    pub log_changed_step: u32,
+    /// Every (term, command) this server applied, by index - 1; re-applying after a restart must agree.
+    pub applied: Vec<Entry>,
+    pub applied_step: u32,
+    /// Entries this server learned were committed: (index, entry term, term in which it was committed, step).
+    pub committed: Vec<(u64, u64, u64, u32)>,
+    /// A restarted server applied a different command at an index it had applied before: (index, step).
+    pub reapplied_differently: Vec<(u64, u32)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    pub id: NodeId,
+    pub cfg: Config,
+    // Persistent state.
+    pub term: u64,
+    pub voted_for: Option<NodeId>,
+    pub log: Vec<Entry>,
+    // Volatile state.
+    pub role: Role,
+    pub commit: u64,
+    pub applied: u64,
+    pub kv: [u32; 4],
+    pub votes: Vec<NodeId>,
+    pub leader: Option<NodeId>,
+    pub next_index: Vec<u64>,
+    pub match_index: Vec<u64>,
+    election_timer: Option<TimerId>,
+    heartbeat_timer: Option<TimerId>,
+    /// When the election timer fires, by this server's clock (for the draining arc).
+    pub election_deadline_us: Option<i64>,
+    pub election_timeout_us: u64,
+    requests: u32,
+    pub ghost: Ghost,
+}
+
+impl Server {
+    pub fn new(id: NodeId, cfg: Config) -> Self {
+        let n = cfg.servers as usize;
+        Server {
+            id,
+            cfg,
+            term: 0,
+            voted_for: None,
+            log: Vec::new(),
+            role: Role::Follower,
+            commit: 0,
+            applied: 0,
+            kv: [0; 4],
+            votes: Vec::new(),
+            leader: None,
+            next_index: vec![1; n],
+            match_index: vec![0; n],
+            election_timer: None,
+            heartbeat_timer: None,
+            election_deadline_us: None,
+            election_timeout_us: 0,
+            requests: 0,
+            ghost: Ghost::default(),
+        }
+    }
+
+    pub fn last_index(&self) -> u64 {
+        self.log.len() as u64
+    }
+
+    pub fn last_term(&self) -> u64 {
+        self.log.last().map_or(0, |e| e.term)
+    }
+
+    /// The term of the entry at `index` (1-based; 0 for index 0 or past the end).
+    pub fn term_at(&self, index: u64) -> u64 {
+        if index == 0 {
+            0
+        } else {
+            self.log.get(index as usize - 1).map_or(0, |e| e.term)
+        }
+    }
+
+    fn majority(&self) -> usize {
+        self.cfg.servers as usize / 2 + 1
+    }
+
+    fn others(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.cfg.servers).filter(move |&p| p != self.id)
+    }
+
+    fn reset_election_timer(&mut self, ctx: &mut C<'_>) {
+        if let Some(t) = self.election_timer.take() {
+            ctx.cancel_timer(t);
+        }
+        let timeout = if self.cfg.randomize {
+            ctx.random_between(self.cfg.election_min_us, self.cfg.election_max_us)
+        } else {
+            self.cfg.election_min_us
+        };
+        self.election_timeout_us = timeout;
+        self.election_deadline_us = Some(ctx.now_us() + timeout as i64);
+        self.election_timer = Some(ctx.set_timer(timeout, Timer::Election));
+    }
+
+    /// A higher term seen anywhere: adopt it and become a follower.
+    fn step_down(&mut self, ctx: &mut C<'_>, term: u64) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+        }
+        if self.role == Role::Leader {
+            if let Some(t) = self.heartbeat_timer.take() {
+                ctx.cancel_timer(t);
+            }
+            ctx.span_close("role");
+        } else if self.role == Role::Candidate {
+            ctx.span_close("role");
+        }
+        if self.role != Role::Follower {
+            ctx.note(format!("steps down to follower in term {}", self.term), Tone::Neutral);
+        }
+        self.role = Role::Follower;
+        self.votes.clear();
+        if self.election_timer.is_none() {
+            self.reset_election_timer(ctx);
+        }
+    }
+
+    fn start_election(&mut self, ctx: &mut C<'_>) {
+        if self.role == Role::Candidate {
+            ctx.span_close("role");
+        }
+        self.term += 1;
+        self.role = Role::Candidate;
+        self.voted_for = Some(self.id);
+        self.votes = vec![self.id];
+        self.leader = None;
+        ctx.span_open("role", format!("candidate, term {}", self.term), Tone::Warn);
+        self.reset_election_timer(ctx);
+        if self.votes.len() >= self.majority() {
+            self.become_leader(ctx);
+            return;
+        }
+        let (last_log_index, last_log_term) = (self.last_index(), self.last_term());
+        for p in self.others().collect::<Vec<_>>() {
+            ctx.send(p, Msg::RequestVote { term: self.term, last_log_index, last_log_term });
+        }
+    }
+
+    fn become_leader(&mut self, ctx: &mut C<'_>) {
+        ctx.span_close("role");
+        self.role = Role::Leader;
+        self.leader = Some(self.id);
+        self.ghost.led.push((self.term, ctx.step()));
+        if let Some(t) = self.election_timer.take() {
+            ctx.cancel_timer(t);
+        }
+        self.election_deadline_us = None;
+        ctx.span_open("role", format!("leader, term {}", self.term), Tone::Good);
+        ctx.note(format!("becomes leader of term {} with {} votes", self.term, self.votes.len()), Tone::Good);
+        let next = self.last_index() + 1;
+        self.next_index.iter_mut().for_each(|n| *n = next);
+        self.match_index.iter_mut().for_each(|m| *m = 0);
+        // A no-op of its own term lets it commit what earlier leaders left (Raft §8).
+        if self.cfg.leader_noop {
+            self.append(ctx, Cmd::Noop);
+        }
+        self.broadcast(ctx);
+        self.heartbeat_timer = Some(ctx.set_timer(self.cfg.heartbeat_us, Timer::Heartbeat));
+    }
+
+    fn append(&mut self, ctx: &mut C<'_>, cmd: Cmd) {
+        if self.log.len() >= MAX_LOG {
+            ctx.note(format!("log is full ({MAX_LOG} entries): request dropped"), Tone::Warn);
+            return;
+        }
+        self.log.push(Entry { term: self.term, cmd });
+        self.ghost.log_changed_step = ctx.step();
+        let me = self.id as usize;
+        self.match_index[me] = self.last_index();
+        self.advance_commit(ctx);
+    }
+
+    fn send_append(&mut self, ctx: &mut C<'_>, to: NodeId) {
+        let next = self.next_index[to as usize].max(1);
+        let prev = next - 1;
+        let entries: Vec<Entry> =
+            self.log.iter().skip(prev as usize).take(self.cfg.max_batch.max(1)).copied().collect();
+        ctx.send(
+            to,
+            Msg::AppendEntries {
+                term: self.term,
+                prev_log_index: prev,
+                prev_log_term: self.term_at(prev),
+                entries,
+                leader_commit: self.commit,
+            },
+        );
+    }
+
+    fn broadcast(&mut self, ctx: &mut C<'_>) {
+        for p in self.others().collect::<Vec<_>>() {
+            self.send_append(ctx, p);
+        }
+    }
+
+    /// Figure 2: the highest N replicated on a majority, with log[N].term == currentTerm, is committed.
+    /// The broken variant drops the term condition (Figure 8).
+    fn advance_commit(&mut self, ctx: &mut C<'_>) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let mut n = self.last_index();
+        while n > self.commit {
+            let replicas = self.match_index.iter().filter(|&&m| m >= n).count();
+            if replicas >= self.majority() && (self.cfg.count_old_terms || self.term_at(n) == self.term) {
+                self.set_commit(ctx, n);
+                break;
+            }
+            n -= 1;
+        }
+    }
+
+    fn set_commit(&mut self, ctx: &mut C<'_>, commit: u64) {
+        if commit <= self.commit {
+            return;
+        }
+        for i in self.commit + 1..=commit {
+            self.ghost.committed.push((i, self.term_at(i), self.term, ctx.step()));
+        }
+        self.commit = commit;
+        while self.applied < self.commit {
+            self.applied += 1;
+            let i = self.applied;
+            let e = self.log[i as usize - 1];
+            if let Cmd::Set { key, value } = e.cmd {
+                self.kv[key as usize % 4] = value;
+            }
+            match self.ghost.applied.get(i as usize - 1) {
+                Some(prev) if *prev != e => self.ghost.reapplied_differently.push((i, ctx.step())),
+                Some(_) => {}
+                None => self.ghost.applied.push(e),
+            }
+            self.ghost.applied_step = ctx.step();
+        }
+    }
+
+    fn on_request_vote(&mut self, ctx: &mut C<'_>, from: NodeId, term: u64, last_index: u64, last_term: u64) {
+        if term > self.term {
+            self.step_down(ctx, term);
+        }
+        let up_to_date =
+            last_term > self.last_term() || (last_term == self.last_term() && last_index >= self.last_index());
+        let granted = term == self.term && self.voted_for.is_none_or(|v| v == from) && up_to_date;
+        if granted {
+            self.voted_for = Some(from);
+            self.reset_election_timer(ctx);
+        }
+        ctx.send(from, Msg::Vote { term: self.term, granted });
+    }
+
+    fn on_vote(&mut self, ctx: &mut C<'_>, from: NodeId, term: u64, granted: bool) {
+        if term > self.term {
+            self.step_down(ctx, term);
+            return;
+        }
+        if self.role != Role::Candidate || term != self.term || !granted {
+            return;
+        }
+        if !self.votes.contains(&from) {
+            self.votes.push(from);
+        }
+        if self.votes.len() >= self.majority() {
+            self.become_leader(ctx);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append_entries(
+        &mut self,
+        ctx: &mut C<'_>,
+        from: NodeId,
+        term: u64,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    ) {
+        if term < self.term {
+            ctx.send(from, Msg::Appended { term: self.term, success: false, matched: 0 });
+            return;
+        }
+        if term > self.term || self.role != Role::Follower {
+            self.step_down(ctx, term);
+        }
+        self.leader = Some(from);
+        self.reset_election_timer(ctx);
+        if prev_index > self.last_index() || self.term_at(prev_index) != prev_term {
+            // Tell the leader where to retry from: our end of log, or the index that did not match.
+            let retry = prev_index.min(self.last_index() + 1).max(1);
+            ctx.send(from, Msg::Appended { term: self.term, success: false, matched: retry });
+            return;
+        }
+        let mut changed = false;
+        for (k, e) in entries.iter().enumerate() {
+            let index = prev_index + 1 + k as u64;
+            if index <= self.last_index() {
+                if self.term_at(index) == e.term {
+                    continue;
+                }
+                // A conflict: delete this entry and all that follow (Figure 2, AppendEntries step 3).
+                self.log.truncate(index as usize - 1);
+            }
+            if self.log.len() >= MAX_LOG {
+                break;
+            }
+            self.log.push(*e);
+            changed = true;
+        }
+        if changed {
+            self.ghost.log_changed_step = ctx.step();
+        }
+        let matched = prev_index + entries.len() as u64;
+        if leader_commit > self.commit {
+            self.set_commit(ctx, leader_commit.min(matched));
+        }
+        ctx.send(from, Msg::Appended { term: self.term, success: true, matched });
+    }
+
+    fn on_appended(&mut self, ctx: &mut C<'_>, from: NodeId, term: u64, success: bool, matched: u64) {
+        if term > self.term {
+            self.step_down(ctx, term);
+            return;
+        }
+        if self.role != Role::Leader || term != self.term {
+            return;
+        }
+        let f = from as usize;
+        if success {
+            self.match_index[f] = self.match_index[f].max(matched);
+            self.next_index[f] = self.match_index[f] + 1;
+            self.advance_commit(ctx);
+            if self.next_index[f] <= self.last_index() {
+                self.send_append(ctx, from);
+            }
+        } else {
+            self.next_index[f] = self.next_index[f].saturating_sub(1).min(matched).max(1);
+            self.send_append(ctx, from);
+        }
+    }
+}
+
+impl Node for Server {
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn on_start(&mut self, ctx: &mut C<'_>) {
+        self.reset_election_timer(ctx);
+        if self.cfg.request_us > 0 {
+            ctx.set_timer(self.cfg.request_us, Timer::ClientRequest);
+        }
+    }
+
+    fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
+        match msg {
+            Msg::RequestVote { term, last_log_index, last_log_term } => {
+                self.on_request_vote(ctx, from, term, last_log_index, last_log_term)
+            }
+            Msg::Vote { term, granted } => self.on_vote(ctx, from, term, granted),
+            Msg::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit } => {
+                self.on_append_entries(ctx, from, term, prev_log_index, prev_log_term, entries, leader_commit)
+            }
+            Msg::Appended { term, success, matched } => self.on_appended(ctx, from, term, success, matched),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut C<'_>, timer: Timer) {
+        match timer {
+            Timer::Election => {
+                self.election_timer = None;
+                if self.role != Role::Leader {
+                    self.start_election(ctx);
+                }
+            }
+            Timer::Heartbeat => {
+                if self.role == Role::Leader {
+                    self.broadcast(ctx);
+                    self.heartbeat_timer = Some(ctx.set_timer(self.cfg.heartbeat_us, Timer::Heartbeat));
+                }
+            }
+            Timer::ClientRequest => {
+                if self.role == Role::Leader {
+                    self.requests += 1;
+                    let key = ctx.random_between(0, 3) as u8;
+                    let value = self.id * 1_000_000 + self.requests;
+                    self.append(ctx, Cmd::Set { key, value });
+                    self.broadcast(ctx);
+                }
+                ctx.set_timer(self.cfg.request_us, Timer::ClientRequest);
+            }
+        }
+    }
+
+    fn on_force_timeout(&mut self, ctx: &mut C<'_>) {
+        if self.role != Role::Leader {
+            self.start_election(ctx);
+        }
+    }
+
+    fn recover(&self) -> Self {
+        // Only currentTerm, votedFor (unless the broken variant forgets it) and the log survive.
+        let mut s = Server::new(self.id, self.cfg);
+        s.term = self.term;
+        s.voted_for = if self.cfg.persist_votes { self.voted_for } else { None };
+        s.log = self.log.clone();
+        s.ghost = self.ghost.clone();
+        s
+    }
+
+    fn view(&self, now_local_us: i64) -> NodeView {
+        let (status, tone) = match self.role {
+            Role::Leader => (format!("leader, term {}", self.term), Tone::Good),
+            Role::Candidate => (format!("candidate, term {} ({} votes)", self.term, self.votes.len()), Tone::Warn),
+            Role::Follower => (format!("follower, term {}", self.term), Tone::Neutral),
+        };
+        let mut fields = vec![
+            ("voted for".to_string(), self.voted_for.map_or("nobody".into(), name)),
+            ("log".into(), format!("{} entries, last term {}", self.log.len(), self.last_term())),
+            ("commit index".into(), self.commit.to_string()),
+            ("state".into(), format!("a={} b={} c={} d={}", self.kv[0], self.kv[1], self.kv[2], self.kv[3])),
+        ];
+        if let Some(d) = self.election_deadline_us {
+            fields.push(("election timeout in".into(), fmt_us((d - now_local_us).max(0))));
+        }
+        if self.role == Role::Leader {
+            fields.push((
+                "match index".into(),
+                self.match_index.iter().map(u64::to_string).collect::<Vec<_>>().join(" "),
+            ));
+        }
+        NodeView { status, tone, fields }
+    }
+}
+
+/// `US_PER_MS` for the scenario's parameter conversions.
+pub const MS: u64 = US_PER_MS;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_sim::{Effect, TestCtx};
+
+    fn cfg() -> Config {
+        Config {
+            servers: 5,
+            election_min_us: 150_000,
+            election_max_us: 300_000,
+            heartbeat_us: 50_000,
+            request_us: 0,
+            randomize: true,
+            persist_votes: true,
+            count_old_terms: false,
+            max_batch: 16,
+            leader_noop: true,
+        }
+    }
+
+    fn sent(t: &TestCtx<Msg, Timer>) -> Vec<(NodeId, Msg)> {
+        t.sent().into_iter().map(|(to, m)| (to, m.clone())).collect()
+    }
+
+    #[test]
+    fn grants_a_vote_once_per_term_to_an_up_to_date_candidate() {
+        let mut s = Server::new(0, cfg());
+        let mut t = TestCtx::new(0, 0, 1);
+        s.on_msg(&mut t.ctx(), 2, Msg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0 });
+        assert_eq!(sent(&t), vec![(2, Msg::Vote { term: 1, granted: true })]);
+        assert_eq!((s.term, s.voted_for), (1, Some(2)));
+        t.effects.clear();
+        s.on_msg(&mut t.ctx(), 3, Msg::RequestVote { term: 1, last_log_index: 5, last_log_term: 1 });
+        assert_eq!(sent(&t), vec![(3, Msg::Vote { term: 1, granted: false })], "already voted in term 1");
+    }
+
+    #[test]
+    fn denies_a_vote_to_a_candidate_with_a_stale_log() {
+        let mut s = Server::new(0, cfg());
+        s.term = 3;
+        s.log = vec![Entry { term: 3, cmd: Cmd::Noop }];
+        let mut t = TestCtx::new(0, 0, 1);
+        s.on_msg(&mut t.ctx(), 1, Msg::RequestVote { term: 4, last_log_index: 9, last_log_term: 2 });
+        assert_eq!(sent(&t), vec![(1, Msg::Vote { term: 4, granted: false })]);
+        assert_eq!((s.term, s.voted_for), (4, None), "the term is adopted even when the vote is denied");
+    }
+
+    #[test]
+    fn rejects_a_stale_term() {
+        let mut s = Server::new(0, cfg());
+        s.term = 5;
+        let mut t = TestCtx::new(0, 0, 1);
+        s.on_msg(&mut t.ctx(), 1, Msg::RequestVote { term: 4, last_log_index: 0, last_log_term: 0 });
+        s.on_msg(
+            &mut t.ctx(),
+            2,
+            Msg::AppendEntries { term: 4, prev_log_index: 0, prev_log_term: 0, entries: vec![], leader_commit: 0 },
+        );
+        assert_eq!(
+            sent(&t),
+            vec![
+                (1, Msg::Vote { term: 5, granted: false }),
+                (2, Msg::Appended { term: 5, success: false, matched: 0 })
+            ]
+        );
+        assert_eq!(s.term, 5);
+    }
+
+    #[test]
+    fn a_leader_steps_down_on_a_higher_term() {
+        let mut s = Server::new(0, cfg());
+        let mut t = TestCtx::new(0, 0, 1);
+        s.on_timer(&mut t.ctx(), Timer::Election);
+        assert_eq!((s.role, s.term), (Role::Candidate, 1));
+        let asks = sent(&t);
+        assert_eq!(asks.len(), 4);
+        assert!(asks.iter().all(|(_, m)| *m == Msg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0 }));
+        s.on_msg(&mut t.ctx(), 1, Msg::Vote { term: 1, granted: true });
+        s.on_msg(&mut t.ctx(), 2, Msg::Vote { term: 1, granted: true });
+        assert_eq!(s.role, Role::Leader);
+        assert_eq!(s.log, vec![Entry { term: 1, cmd: Cmd::Noop }]);
+        t.effects.clear();
+        s.on_msg(&mut t.ctx(), 3, Msg::Appended { term: 2, success: false, matched: 0 });
+        assert_eq!((s.role, s.term, s.voted_for), (Role::Follower, 2, None));
+        assert!(t.effects.iter().any(|e| matches!(e, Effect::CancelTimer { .. })), "the heartbeat stops");
+    }
+
+    #[test]
+    fn the_leader_advances_its_commit_index_on_a_majority_of_its_own_term() {
+        let mut s = Server::new(0, cfg());
+        let mut t = TestCtx::new(0, 0, 1);
+        s.on_timer(&mut t.ctx(), Timer::Election);
+        for p in [1, 2] {
+            s.on_msg(&mut t.ctx(), p, Msg::Vote { term: 1, granted: true });
+        }
+        assert_eq!(s.commit, 0);
+        s.on_msg(&mut t.ctx(), 1, Msg::Appended { term: 1, success: true, matched: 1 });
+        assert_eq!(s.commit, 0, "two of five is no majority");
+        s.on_msg(&mut t.ctx(), 2, Msg::Appended { term: 1, success: true, matched: 1 });
+        assert_eq!(s.commit, 1, "three of five");
+        assert_eq!(s.ghost.applied, vec![Entry { term: 1, cmd: Cmd::Noop }]);
+    }
+
+    #[test]
+    fn an_entry_of_an_earlier_term_is_not_committed_by_counting_replicas() {
+        for (count_old_terms, expect) in [(false, 0), (true, 1)] {
+            let mut s = Server::new(0, Config { count_old_terms, ..cfg() });
+            s.term = 4;
+            s.role = Role::Leader;
+            s.log = vec![Entry { term: 2, cmd: Cmd::Set { key: 0, value: 7 } }, Entry { term: 4, cmd: Cmd::Noop }];
+            s.match_index = vec![2, 1, 1, 0, 0];
+            let mut t = TestCtx::new(0, 0, 1);
+            s.advance_commit(&mut t.ctx());
+            assert_eq!(s.commit, expect, "count_old_terms = {count_old_terms}");
+        }
+    }
+
+    #[test]
+    fn a_follower_repairs_a_conflicting_suffix() {
+        let mut s = Server::new(1, cfg());
+        s.term = 3;
+        s.log = vec![
+            Entry { term: 1, cmd: Cmd::Noop },
+            Entry { term: 2, cmd: Cmd::Noop },
+            Entry { term: 2, cmd: Cmd::Noop },
+        ];
+        let mut t = TestCtx::new(1, 0, 1);
+        let e = Entry { term: 3, cmd: Cmd::Set { key: 1, value: 9 } };
+        s.on_msg(
+            &mut t.ctx(),
+            0,
+            Msg::AppendEntries { term: 3, prev_log_index: 1, prev_log_term: 1, entries: vec![e], leader_commit: 2 },
+        );
+        assert_eq!(s.log, vec![Entry { term: 1, cmd: Cmd::Noop }, e]);
+        assert_eq!(s.commit, 2);
+        assert_eq!(s.kv[1], 9);
+        assert_eq!(sent(&t), vec![(0, Msg::Appended { term: 3, success: true, matched: 2 })]);
+    }
+
+    #[test]
+    fn a_restart_keeps_term_vote_and_log_unless_votes_are_forgotten() {
+        let mut s = Server::new(0, cfg());
+        s.term = 7;
+        s.voted_for = Some(3);
+        s.log = vec![Entry { term: 7, cmd: Cmd::Noop }];
+        s.commit = 1;
+        let r = s.recover();
+        assert_eq!((r.term, r.voted_for, r.log.len(), r.commit), (7, Some(3), 1, 0));
+        s.cfg.persist_votes = false;
+        assert_eq!(s.recover().voted_for, None);
+    }
+}
