@@ -320,7 +320,8 @@ fn bench() -> Result {
          function best(f) {{ let b = Infinity, n = 0; for (let i = 0; i < 5; i++) {{ const t = performance.now(); n = f(); b = Math.min(b, performance.now() - t); }} return [b / 1000, n]; }}
          const [storm_s, storm_steps] = best(() => p.storm(1, {STEPS}));
          const [ui_s, ui_steps] = best(() => p.ui_runs(100));
-         console.log(JSON.stringify({{ storm_s, storm_steps, ui_s, ui_steps }}));",
+         const [raft_s, raft_steps] = best(() => p.raft_runs(10));
+         console.log(JSON.stringify({{ storm_s, storm_steps, ui_s, ui_steps, raft_s, raft_steps }}));",
         probe = probe.display().to_string()
     );
     let (wasm, ok) = run_capture(Command::new("node").args(["-e", &script]));
@@ -330,6 +331,7 @@ fn bench() -> Result {
         |v: &serde_json::Value, n: &str, s: &str| v[n].as_f64().unwrap_or(0.0) / v[s].as_f64().unwrap_or(f64::NAN);
     let (nr, wr) = (rate(&native, "storm_steps", "storm_s"), rate(&wasm, "storm_steps", "storm_s"));
     let (nu, wu) = (rate(&native, "ui_steps", "ui_s"), rate(&wasm, "ui_steps", "ui_s"));
+    let (nraft, wraft) = (rate(&native, "raft_steps", "raft_s"), rate(&wasm, "raft_steps", "raft_s"));
 
     let site = root().join("target/site");
     build_site(&site)?;
@@ -386,6 +388,10 @@ fn bench() -> Result {
     println!("  native  {:>12.0} events/s   {:.3} ms per run", nu, native["ui_s"].as_f64().unwrap_or(0.0) * 10.0);
     println!("  wasm    {:>12.0} events/s   {:.3} ms per run", wu, wasm["ui_s"].as_f64().unwrap_or(0.0) * 10.0);
     println!("  wasm/native ratio  {:.2}", wu / nu);
+    println!("raft, 5 servers, a client request every 20 ms, 10 s of virtual time, 10 seeds:");
+    println!("  native  {:>12.0} events/s   {:.2} ms per run", nraft, native["raft_s"].as_f64().unwrap_or(0.0) * 100.0);
+    println!("  wasm    {:>12.0} events/s   {:.2} ms per run", wraft, wasm["raft_s"].as_f64().unwrap_or(0.0) * 100.0);
+    println!("  wasm/native ratio  {:.2}", wraft / nraft);
     println!("built site (trunk build --release):");
     for (name, raw, gz) in rows {
         println!("  {:<44} {:>8} B raw  {:>8} B gzip", name, raw, gz);

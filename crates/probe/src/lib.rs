@@ -48,3 +48,18 @@ pub fn ui_runs(runs: u32) -> u32 {
         .map(|t| t.steps)
         .sum()
 }
+
+/// Runs of a 5-server Raft cluster with client load (a request every 20 ms) for 10 s. Returns total steps.
+#[wasm_bindgen]
+pub fn raft_runs(runs: u32) -> u32 {
+    let s = &faultline_scenarios::raft::Raft;
+    let mut p = s.default_params();
+    let load = p.set("request_ms", "20").and_then(|_| p.set("run_ms", "10000"));
+    if load.is_err() {
+        return 0;
+    }
+    (0..runs)
+        .filter_map(|seed| s.run(&p, seed as u64, &FaultPlan::new(), &RunOptions::default()).ok())
+        .map(|t| t.steps)
+        .sum()
+}

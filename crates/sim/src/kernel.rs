@@ -51,6 +51,7 @@ pub enum Effect<M, T> {
     Note { text: String, tone: Tone },
     SpanOpen { key: &'static str, label: String, tone: Tone },
     SpanClose { key: &'static str },
+    Metric { name: &'static str, value: i64 },
 }
 
 /// A handler's window on the world: its own clock, its own RNG stream, and an outbox of effects.
@@ -115,6 +116,11 @@ impl<M, T> Ctx<'_, M, T> {
 
     pub fn span_close(&mut self, key: &'static str) {
         self.effects.push(Effect::SpanClose { key });
+    }
+
+    /// Record a number to chart over time (the views plot the largest value across nodes).
+    pub fn metric(&mut self, name: &'static str, value: i64) {
+        self.effects.push(Effect::Metric { name, value });
     }
 }
 
@@ -721,6 +727,7 @@ impl<N: Node> Sim<N> {
                 self.record(EventKind::SpanOpen { node, key: key.to_string(), label, tone })
             }
             Effect::SpanClose { key } => self.record(EventKind::SpanClose { node, key: key.to_string() }),
+            Effect::Metric { name, value } => self.record(EventKind::Metric { node, name: name.to_string(), value }),
         }
     }
 
@@ -750,7 +757,7 @@ impl<N: Node> Sim<N> {
     fn view_of(&self, i: usize) -> (Condition, NodeView) {
         let condition = self.conditions[i];
         let view = if condition == Condition::Down {
-            NodeView { status: "down (crashed)".into(), tone: Tone::Bad, fields: Vec::new() }
+            NodeView { status: "down (crashed)".into(), tone: Tone::Bad, ..NodeView::default() }
         } else {
             self.nodes[i].view(self.slots[i].clock.local_at(self.now))
         };

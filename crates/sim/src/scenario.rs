@@ -101,6 +101,11 @@ pub trait Scenario: Sync {
     fn mitigation(&self) -> Option<&'static str> {
         None
     }
+
+    /// Whether the nodes are peers best drawn as a ring (Raft servers) besides the sequence diagram.
+    fn ring(&self) -> bool {
+        false
+    }
 }
 
 impl Trace {

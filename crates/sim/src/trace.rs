@@ -37,6 +37,22 @@ pub struct NodeView {
     pub status: String,
     pub tone: Tone,
     pub fields: Vec<(String, String)>,
+    /// A short label for compact views (a ring of servers): `T3`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub badge: String,
+    /// A row of cells a compact view draws, each coloured by its value (a Raft log: each entry's term).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<u64>,
+    /// How many of the cells are marked (a Raft commit index).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub marked: u64,
+    /// A running timer: (time left, full length) in µs, drawn as a draining arc.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer: Option<(u64, u64)>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// Whether the process is running, stopped in a pause, or down.
@@ -151,6 +167,12 @@ pub enum EventKind {
     /// A paused node runs again.
     Resume {
         node: NodeId,
+    },
+    /// A number a scenario charts over time (`term`, `committed`), as of this node.
+    Metric {
+        node: NodeId,
+        name: String,
+        value: i64,
     },
     /// An invariant broke, or an observation worth a learner's attention; `steps` are the steps that caused it.
     Breach {
@@ -319,6 +341,7 @@ impl Trace {
             }
             EventKind::Fault { fault } => format!("FAULT: {}", fault.describe(&n)),
             EventKind::Resume { node } => format!("{} resumes after its pause", n(*node)),
+            EventKind::Metric { node, name, value } => format!("{}: {name} = {value}", n(*node)),
             EventKind::Breach { invariant, severity, message, .. } => match severity {
                 Severity::Violation => format!("VIOLATION of {invariant}: {message}"),
                 Severity::Observation => format!("observation ({invariant}): {message}"),

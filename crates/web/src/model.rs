@@ -91,6 +91,15 @@ pub struct Mark {
     pub tone: Tone,
 }
 
+/// A charted number over the run: (step, time, value) whenever it changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(u32, u64, i64)>,
+    /// The latest value per node, to take the maximum across nodes.
+    per_node: Vec<i64>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BreachInfo {
     pub step: u32,
@@ -118,6 +127,8 @@ pub struct Model {
     pub recorded_views: Vec<Vec<(u32, Condition, NodeView)>>,
     /// Steps worth jumping to: faults and breaches.
     pub notable: Vec<u32>,
+    /// Numbers the scenario charts, each as the largest value across nodes whenever it changes.
+    pub series: Vec<Series>,
     /// World states every [`CHECKPOINT_EVERY`] steps (none for an imported trace).
     checkpoints: Vec<Checkpoint>,
     /// The run last replayed for the panels, to step forward from it when the cursor moves on.
@@ -184,6 +195,7 @@ impl Model {
             breaches: Vec::new(),
             recorded_views: vec![Vec::new(); trace.nodes.len()],
             notable: Vec::new(),
+            series: Vec::new(),
             checkpoints: Vec::new(),
             replay: RefCell::new(None),
             last_views: RefCell::new(None),
@@ -484,6 +496,24 @@ impl Model {
                         message: message.clone(),
                         causes: steps.clone(),
                     });
+                }
+                EventKind::Metric { node, name, value } => {
+                    let i = match self.series.iter().position(|s| &s.name == name) {
+                        Some(i) => i,
+                        None => {
+                            self.series.push(Series { name: name.clone(), points: Vec::new(), per_node: vec![0; n] });
+                            self.series.len() - 1
+                        }
+                    };
+                    let s = &mut self.series[i];
+                    if let Some(v) = s.per_node.get_mut(*node as usize) {
+                        *v = *value;
+                    }
+                    // "leader" is who leads now; other series chart the largest value across nodes.
+                    let v = if name == "leader" { *value } else { s.per_node.iter().copied().max().unwrap_or(0) };
+                    if s.points.last().is_none_or(|p| p.2 != v) {
+                        s.points.push((e.step, e.at_us, v));
+                    }
                 }
                 EventKind::Timer { .. } => {}
             }

@@ -22,6 +22,8 @@ pub const CLICK_DELAY_US: u64 = 100_000;
 pub enum Target {
     Node(NodeId),
     Message(u64),
+    /// The link between two nodes (either direction).
+    Link(NodeId, NodeId),
 }
 
 #[derive(Clone)]
@@ -104,6 +106,8 @@ pub enum Action {
     Chapter(usize),
     /// A trace file was read: (file name, contents).
     Import(String, String),
+    /// Show another scenario, with its defaults.
+    SetScenario(String),
 }
 
 /// Run the scenario for the browser, with checkpoints for the panels.
@@ -409,6 +413,19 @@ impl Reducible for AppState {
                 return Rc::new(n);
             }
             Action::Import(name, text) => return Rc::new(self.import(name, &text)),
+            Action::SetScenario(id) => match faultline_scenarios::find(&id) {
+                Some(s) if s.id() != self.scenario.id() => {
+                    let settings = crate::url::parse(&[("scenario".to_string(), s.id().to_string())]);
+                    let mut n = AppState::new(settings);
+                    n.presenter = self.presenter;
+                    n.embed = self.embed.clone();
+                    n.speed = self.speed;
+                    n.playing = false;
+                    return Rc::new(n);
+                }
+                Some(_) => {}
+                None => next.notices.push(format!("unknown scenario `{id}`; known: {}", faultline_scenarios::ids())),
+            },
         }
         Rc::new(next)
     }
@@ -566,6 +583,17 @@ mod tests {
         let s = s.reduce(Action::SetParam("ttl_ms".into(), "700".into()));
         assert!(s.compare.is_some());
         assert!(s.reduce(Action::ToggleCompare).compare.is_none());
+    }
+
+    #[test]
+    fn switching_scenarios_starts_from_their_defaults() {
+        let s = state().reduce(Action::Seek(9)).reduce(Action::SetScenario("raft".into()));
+        assert_eq!(s.scenario.id(), "raft");
+        assert_eq!((s.cursor, s.seed), (0, s.scenario.canonical_seed()));
+        assert_eq!(s.params, s.scenario.default_params());
+        let s = s.reduce(Action::SetScenario("paxos".into()));
+        assert_eq!(s.scenario.id(), "raft");
+        assert!(s.notices[0].contains("unknown scenario `paxos`"));
     }
 
     #[test]

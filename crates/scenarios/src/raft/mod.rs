@@ -372,6 +372,9 @@ impl Scenario for Raft {
     fn mitigation(&self) -> Option<&'static str> {
         None
     }
+    fn ring(&self) -> bool {
+        true
+    }
     fn start(
         &self,
         params: &Params,

@@ -152,6 +152,7 @@ impl Server {
         if term > self.term {
             self.term = term;
             self.voted_for = None;
+            ctx.metric("term", term as i64);
         }
         if self.role == Role::Leader {
             if let Some(t) = self.heartbeat_timer.take() {
@@ -176,6 +177,7 @@ impl Server {
             ctx.span_close("role");
         }
         self.term += 1;
+        ctx.metric("term", self.term as i64);
         self.role = Role::Candidate;
         self.voted_for = Some(self.id);
         self.votes = vec![self.id];
@@ -202,6 +204,7 @@ impl Server {
         }
         self.election_deadline_us = None;
         ctx.span_open("role", format!("leader, term {}", self.term), Tone::Good);
+        ctx.metric("leader", self.id as i64 + 1);
         ctx.note(format!("becomes leader of term {} with {} votes", self.term, self.votes.len()), Tone::Good);
         let next = self.last_index() + 1;
         self.next_index.iter_mut().for_each(|n| *n = next);
@@ -274,6 +277,7 @@ impl Server {
             self.ghost.committed.push((i, self.term_at(i), self.term, ctx.step()));
         }
         self.commit = commit;
+        ctx.metric("committed", commit as i64);
         while self.applied < self.commit {
             self.applied += 1;
             let i = self.applied;
@@ -483,7 +487,22 @@ impl Node for Server {
                 self.match_index.iter().map(u64::to_string).collect::<Vec<_>>().join(" "),
             ));
         }
-        NodeView { status, tone, fields }
+        let badge = match self.role {
+            Role::Leader => format!("L{}", self.term),
+            Role::Candidate => format!("C{}", self.term),
+            Role::Follower => format!("F{}", self.term),
+        };
+        let timer =
+            self.election_deadline_us.map(|d| ((d - now_local_us).max(0) as u64, self.election_timeout_us.max(1)));
+        NodeView {
+            status,
+            tone,
+            fields,
+            badge,
+            cells: self.log.iter().map(|e| e.term).collect(),
+            marked: self.commit,
+            timer,
+        }
     }
 }
 

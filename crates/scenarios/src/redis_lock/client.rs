@@ -233,7 +233,7 @@ impl Node for Client {
             "writes accepted / rejected".into(),
             format!("{} / {}", self.writes_accepted, self.writes_rejected),
         ));
-        NodeView { status: status.to_string(), tone, fields }
+        NodeView { status: status.to_string(), tone, fields, ..NodeView::default() }
     }
 }
 

@@ -184,7 +184,7 @@ impl Node for Redis {
         if self.fencing {
             fields.push(("last fencing token".into(), self.last_token.to_string()));
         }
-        NodeView { status, tone, fields }
+        NodeView { status, tone, fields, ..NodeView::default() }
     }
 }
 

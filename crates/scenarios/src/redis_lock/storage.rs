@@ -161,7 +161,7 @@ impl Node for Storage {
         } else {
             (format!("{} update(s) lost", self.lost_updates.len()), Tone::Bad)
         };
-        NodeView { status, tone, fields }
+        NodeView { status, tone, fields, ..NodeView::default() }
     }
 }
 

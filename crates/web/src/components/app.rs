@@ -1,8 +1,8 @@
 //! The page: reads the URL once, keeps it in sync, drives playback, the keyboard and the embedding API.
 
 use super::{
-    banner::Banner, chapters::Chapters, controls::Controls, event_log::EventLog, fault_bar::FaultBar, help::Help,
-    narrative::Narrative, node_panels::NodePanels, notices::Notices, params_panel::ParamsPanel,
+    banner::Banner, chapters::Chapters, chart::Chart, controls::Controls, event_log::EventLog, fault_bar::FaultBar,
+    help::Help, narrative::Narrative, node_panels::NodePanels, notices::Notices, params_panel::ParamsPanel, ring::Ring,
     sequence::SequenceDiagram, transfer::Transfer, ModelRef,
 };
 use crate::hooks::embed_api::use_embed_api;
@@ -166,8 +166,17 @@ pub fn app() -> Html {
                 on_select={select.clone()} selected={state.selected} />
         },
     };
+    let pick = dispatch.reform(|e: Event| {
+        let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+        Action::SetScenario(id)
+    });
     let toggles = html! {
         <div class="toggles">
+            <select id="scenario-select" aria-label="Scenario" onchange={pick}>
+                { for faultline_scenarios::all().iter().map(|s| html! {
+                    <option value={s.id()} selected={s.id() == scenario.id()}>{s.id()}</option>
+                }) }
+            </select>
             if let Some(key) = mitigation {
                 <button id="btn-compare" aria-pressed={state.compare.is_some().to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::ToggleCompare)}
                     title="Compare with the fix off and on (c)">{format!("Compare {key} off / on")}</button>
@@ -206,6 +215,12 @@ pub fn app() -> Html {
                 />
             }
             <Banner model={model.clone()} cursor={state.cursor} on_seek={seek.clone()} compact={embed} />
+            if scenario.ring() {
+                <div class="ringrow">
+                    <Ring model={model.clone()} cursor={state.cursor} on_select={select.clone()} selected={state.selected} />
+                    <Chart model={model.clone()} cursor={state.cursor} />
+                </div>
+            }
             {diagrams}
             if !embed {
                 <FaultBar selected={state.selected} faults={state.faults.clone()} trace={state.model.trace.clone()}

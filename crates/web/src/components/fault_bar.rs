@@ -40,6 +40,7 @@ pub fn fault_bar(p: &Props) -> Html {
                 { inject(format!("clock +{}", fmt_us(CLICK_JUMP_US)), Fault::ClockJump { node: n, by_us: CLICK_JUMP_US }) }
                 { inject(format!("clock −{}", fmt_us(CLICK_JUMP_US)), Fault::ClockJump { node: n, by_us: -CLICK_JUMP_US }) }
                 { inject(format!("clock {:+}% fast", CLICK_DRIFT_PPM / 10_000), Fault::ClockDrift { node: n, ppm: CLICK_DRIFT_PPM }) }
+                { inject("time out now".into(), Fault::Timeout { node: n }) }
                 <span class="sep">{"cut link to"}</span>
                 { for (0..node_count).filter(|&o| o != n).map(|o| html! {
                     <span class="pair">
@@ -48,6 +49,15 @@ pub fn fault_bar(p: &Props) -> Html {
                     </span>
                 }) }
                 { inject("heal all links".into(), Fault::HealAll) }
+            </>
+        },
+        Some(Target::Link(a, b)) => html! {
+            <>
+                <strong>{format!("link {} ↔ {}: ", name(a), name(b))}</strong>
+                { inject("cut both ways".into(), Fault::Cut { from: a, to: b, both: true }) }
+                { inject(format!("cut {} → {}", name(a), name(b)), Fault::Cut { from: a, to: b, both: false }) }
+                { inject(format!("cut {} → {}", name(b), name(a)), Fault::Cut { from: b, to: a, both: false }) }
+                { inject("heal".into(), Fault::Heal { from: a, to: b, both: true }) }
             </>
         },
         Some(Target::Message(id)) => html! {

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod banner;
 pub mod chapters;
+pub mod chart;
 pub mod controls;
 pub mod event_log;
 pub mod fault_bar;
@@ -11,6 +12,7 @@ pub mod narrative;
 pub mod node_panels;
 pub mod notices;
 pub mod params_panel;
+pub mod ring;
 pub mod sequence;
 pub mod transfer;
 

@@ -1,0 +1,168 @@
+//! A ring of peers (Raft servers): coloured by role with term and vote, the election timer as a draining arc,
+//! messages in flight as dots on the chords, each log as a row of cells coloured by term with the committed
+//! ones outlined, and cut links dashed. Click a server to inject a fault into it, a chord to cut or heal that
+//! link.
+
+use super::{px, tone_class, ModelRef};
+use crate::state::Target;
+use faultline_sim::{Condition, EventKind, Fault, NodeId};
+use yew::prelude::*;
+
+const SIZE: f64 = 400.0;
+const R: f64 = 140.0;
+const NODE_R: f64 = 27.0;
+/// Log cells shown per server (the most recent).
+const CELLS: usize = 12;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: ModelRef,
+    pub cursor: u32,
+    pub on_select: Callback<Target>,
+    pub selected: Option<Target>,
+}
+
+fn hue(term: u64) -> String {
+    format!("hsl({}, 65%, 55%)", (term * 67) % 360)
+}
+
+/// Links cut once `cursor` steps have run, from the fault events so far.
+fn cut_links(p: &Props) -> Vec<(NodeId, NodeId)> {
+    let mut cut: Vec<(NodeId, NodeId)> = Vec::new();
+    let t = &p.model.trace;
+    for e in &t.events[p.model.events_between(0, p.cursor)] {
+        if let EventKind::Fault { fault } = &e.kind {
+            match *fault {
+                Fault::Cut { from, to, both } => {
+                    cut.push((from, to));
+                    if both {
+                        cut.push((to, from));
+                    }
+                }
+                Fault::Heal { from, to, both } => cut.retain(|&l| l != (from, to) && (!both || l != (to, from))),
+                Fault::HealAll => cut.clear(),
+                _ => {}
+            }
+        }
+    }
+    cut
+}
+
+#[function_component(Ring)]
+pub fn ring(p: &Props) -> Html {
+    let m = &p.model;
+    let n = m.lanes.len().max(1);
+    let pos = |i: NodeId| {
+        let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
+        (SIZE / 2.0 + R * a.cos(), SIZE / 2.0 + R * a.sin())
+    };
+    let views = m.views_at(p.cursor);
+    let cut = cut_links(p);
+    let now = m.time_at(p.cursor);
+
+    let chords = (0..n as NodeId).flat_map(|a| ((a + 1)..n as NodeId).map(move |b| (a, b))).map(|(a, b)| {
+        let ((x1, y1), (x2, y2)) = (pos(a), pos(b));
+        let state = match (cut.contains(&(a, b)), cut.contains(&(b, a))) {
+            (true, true) => "cut",
+            (true, false) | (false, true) => "half-cut",
+            _ => "",
+        };
+        let selected = p.selected == Some(Target::Link(a, b));
+        let onclick = p.on_select.reform(move |_: MouseEvent| Target::Link(a, b));
+        html! {
+            <g class={classes!("chord", state, selected.then_some("selected"))}>
+                <line x1={px(x1)} y1={px(y1)} x2={px(x2)} y2={px(y2)} />
+                <line class="hit" x1={px(x1)} y1={px(y1)} x2={px(x2)} y2={px(y2)} {onclick}>
+                    <title>{format!("link {} ↔ {}: click to cut or heal it", m.trace.node_name(a), m.trace.node_name(b))}</title>
+                </line>
+            </g>
+        }
+    });
+
+    let dots = m.arrows.iter().filter(|a| a.send_step < p.cursor && a.end_step.is_none_or(|e| e >= p.cursor)).map(|a| {
+        let f = if a.arrive_us > a.send_us {
+            (now.saturating_sub(a.send_us) as f64 / (a.arrive_us - a.send_us) as f64).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let ((x1, y1), (x2, y2)) = (pos(a.from), pos(a.to));
+        html! { <circle class="dot" cx={px(x1 + (x2 - x1) * f)} cy={px(y1 + (y2 - y1) * f)} r="4"><title>{&a.label}</title></circle> }
+    });
+
+    let servers = m.lanes.iter().map(|l| {
+        let (cx, cy) = pos(l.node);
+        let view = views.as_ref().and_then(|v| v.get(l.node as usize)).filter(|_| p.cursor > l.node);
+        let (cond, v) = match view {
+            Some((c, v)) => (*c, Some(v)),
+            None => (Condition::Up, None),
+        };
+        let tone = v.map_or(faultline_sim::Tone::Neutral, |v| v.tone);
+        let badge = v.map_or(String::new(), |v| v.badge.clone());
+        let node = l.node;
+        let onclick = p.on_select.reform(move |_: MouseEvent| Target::Node(node));
+        let arc = v.and_then(|v| v.timer).filter(|_| cond == Condition::Up).map(|(left, total)| {
+            let frac = (left as f64 / total as f64).clamp(0.0, 1.0);
+            let r = NODE_R + 6.0;
+            let a1 = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * frac.min(0.9999);
+            let large = if frac > 0.5 { 1 } else { 0 };
+            let d = format!(
+                "M{} {} A{} {} 0 {large} 1 {} {}",
+                px(cx),
+                px(cy - r),
+                px(r),
+                px(r),
+                px(cx + r * a1.cos()),
+                px(cy + r * a1.sin())
+            );
+            html! { <path class="timer" d={d}><title>{"election timer"}</title></path> }
+        });
+        let cells = v.map(|v| {
+            let start = v.cells.len().saturating_sub(CELLS);
+            let w = 8.0;
+            let x0 = cx - (CELLS as f64 * w) / 2.0;
+            html! {
+                <g class="cells">
+                    { for v.cells[start..].iter().enumerate().map(|(k, term)| {
+                        let index = (start + k + 1) as u64;
+                        let committed = index <= v.marked;
+                        html! {
+                            <rect x={px(x0 + k as f64 * w)} y={px(cy + NODE_R + 22.0)} width={px(w - 1.0)} height="10"
+                                fill={hue(*term)} class={classes!((!committed).then_some("uncommitted"))}>
+                                <title>{format!("entry {index}, term {term}{}", if committed { ", committed" } else { "" })}</title>
+                            </rect>
+                        }
+                    }) }
+                </g>
+            }
+        });
+        let selected = p.selected == Some(Target::Node(l.node));
+        let cond_class = match cond {
+            Condition::Up => None,
+            Condition::Paused => Some("paused"),
+            Condition::Down => Some("down"),
+        };
+        html! {
+            <g class={classes!("server", tone_class(tone), cond_class, selected.then_some("selected"))} {onclick}
+               role="button" aria-label={format!("{}: click to inject a fault", l.name)}>
+                {for arc}
+                <circle cx={px(cx)} cy={px(cy)} r={px(NODE_R)} />
+                <text class="badge" x={px(cx)} y={px(cy + 5.0)} text-anchor="middle">{badge}</text>
+                <text class="name" x={px(cx)} y={px(cy + NODE_R + 15.0)} text-anchor="middle">{&l.name}</text>
+                {for cells}
+            </g>
+        }
+    });
+
+    html! {
+        <section class="ring" aria-label="Servers">
+            <svg id="ring" viewBox={format!("0 0 {} {}", px(SIZE), px(SIZE + 30.0))} role="img"
+                 aria-label={format!("Ring of servers at step {}", p.cursor)}>
+                { for chords }
+                { for dots }
+                { for servers }
+            </svg>
+            <p class="legend">{"F/C/L = follower / candidate / leader, with its term · the arc is the election timer · \
+                cells are log entries coloured by term, pale while uncommitted · click a server or a link"}</p>
+        </section>
+    }
+}
