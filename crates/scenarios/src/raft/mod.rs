@@ -128,26 +128,28 @@ fn election_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
 fn log_matching(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
     for a in servers(s).iter().filter(|a| a.ghost.log_changed_step == s.step) {
         for b in servers(s).iter().filter(|b| b.id != a.id) {
-            let mut first_diff = None;
-            for (i, (x, y)) in a.log.iter().zip(&b.log).enumerate() {
-                if x != y && first_diff.is_none() {
-                    first_diff = Some(i + 1);
-                }
-                if let Some(d) = first_diff.filter(|_| x.term == y.term) {
-                    out.push(Breach {
-                        severity: Severity::Violation,
-                        message: format!(
-                            "{} and {} both hold an entry of term {} at index {}, but their logs differ at index {d}: \
-                             logs that agree on an entry must agree on everything before it.",
-                            name(a.id),
-                            name(b.id),
-                            x.term,
-                            i + 1
-                        ),
-                        steps: vec![a.ghost.log_changed_step, b.ghost.log_changed_step],
-                    });
-                    break;
-                }
+            // The highest index at which both logs hold an entry of the same term...
+            let common = a.log.len().min(b.log.len());
+            let Some(j) = (0..common).rev().find(|&i| a.log[i].term == b.log[i].term) else { continue };
+            // ...must have identical logs up to it. Prefix hashes compare in O(1); a mismatch is confirmed
+            // entry by entry before it is reported.
+            if a.ghost.prefix.get(j) == b.ghost.prefix.get(j) {
+                continue;
+            }
+            if let Some(d) = (0..=j).find(|&i| a.log[i] != b.log[i]) {
+                out.push(Breach {
+                    severity: Severity::Violation,
+                    message: format!(
+                        "{} and {} both hold an entry of term {} at index {}, but their logs differ at index {}: \
+                         logs that agree on an entry must agree on everything before it.",
+                        name(a.id),
+                        name(b.id),
+                        a.log[j].term,
+                        j + 1,
+                        d + 1
+                    ),
+                    steps: vec![a.ghost.log_changed_step, b.ghost.log_changed_step],
+                });
             }
         }
     }
@@ -189,10 +191,12 @@ fn state_machine_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
         if a.ghost.applied_step != s.step {
             continue;
         }
+        // Compare only what was applied in this step with what the others applied at those indices.
+        let from = a.ghost.applied_from.max(1) as usize - 1;
         for b in servers(s).iter().filter(|b| b.id != a.id) {
-            if let Some((i, (x, y))) =
-                a.ghost.applied.iter().zip(&b.ghost.applied).enumerate().find(|(_, (x, y))| x != y)
-            {
+            let end = a.ghost.applied.len().min(b.ghost.applied.len());
+            if let Some(i) = (from..end).find(|&i| a.ghost.applied[i] != b.ghost.applied[i]) {
+                let (x, y) = (a.ghost.applied[i], b.ghost.applied[i]);
                 out.push(Breach {
                     severity: Severity::Violation,
                     message: format!(

@@ -50,6 +50,11 @@ pub struct Ghost {
     /// Every (term, command) this server applied, by index - 1; re-applying after a restart must agree.
     pub applied: Vec<Entry>,
     pub applied_step: u32,
+    /// The first index applied in `applied_step` (the checker compares only what is new).
+    pub applied_from: u64,
+    /// `prefix[i]`: a hash of log entries 1..=i+1, kept in step with the log, so that two logs' prefixes compare
+    /// in O(1) (the log-matching check would otherwise be quadratic over a run).
+    pub prefix: Vec<u64>,
     /// Entries this server learned were committed: (index, entry term, term in which it was committed, step).
     pub committed: Vec<(u64, u64, u64, u32)>,
     /// A restarted server applied a different command at an index it had applied before: (index, step).
@@ -222,11 +227,27 @@ impl Server {
             ctx.note(format!("log is full ({MAX_LOG} entries): request dropped"), Tone::Warn);
             return;
         }
-        self.log.push(Entry { term: self.term, cmd });
+        self.log_push(Entry { term: self.term, cmd });
         self.ghost.log_changed_step = ctx.step();
         let me = self.id as usize;
         self.match_index[me] = self.last_index();
         self.advance_commit(ctx);
+    }
+
+    fn log_push(&mut self, e: Entry) {
+        let prev = self.ghost.prefix.last().copied().unwrap_or(0xcbf2_9ce4_8422_2325);
+        let cmd = match e.cmd {
+            Cmd::Noop => 0,
+            Cmd::Set { key, value } => (key as u64) << 32 | value as u64 | 1 << 40,
+        };
+        let h = (prev ^ e.term.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ cmd).wrapping_mul(0x0000_0100_0000_01b3);
+        self.ghost.prefix.push(h.rotate_left(29));
+        self.log.push(e);
+    }
+
+    fn log_truncate(&mut self, len: usize) {
+        self.log.truncate(len);
+        self.ghost.prefix.truncate(len);
     }
 
     fn send_append(&mut self, ctx: &mut C<'_>, to: NodeId) {
@@ -276,6 +297,7 @@ impl Server {
         for i in self.commit + 1..=commit {
             self.ghost.committed.push((i, self.term_at(i), self.term, ctx.step()));
         }
+        self.ghost.applied_from = self.applied + 1;
         self.commit = commit;
         ctx.metric("committed", commit as i64);
         while self.applied < self.commit {
@@ -358,12 +380,12 @@ impl Server {
                     continue;
                 }
                 // A conflict: delete this entry and all that follow (Figure 2, AppendEntries step 3).
-                self.log.truncate(index as usize - 1);
+                self.log_truncate(index as usize - 1);
             }
             if self.log.len() >= MAX_LOG {
                 break;
             }
-            self.log.push(*e);
+            self.log_push(*e);
             changed = true;
         }
         if changed {
