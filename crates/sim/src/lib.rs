@@ -35,8 +35,8 @@ pub use kernel::{
 pub use net::NetConfig;
 pub use params::{ParamError, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{
-    record, repro_command, sweep, At, Chapter, Checkpoint, Recording, RunError, RunOptions, Scenario, Section,
-    SweepSummary,
+    record, repro_command, sweep, At, Chapter, Checkpoint, Recording, RunError, RunOptions, Scenario, ScenarioInfo,
+    Section, SweepSummary,
 };
 pub use trace::{
     Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange,

@@ -61,17 +61,30 @@ pub enum RunError {
     Sim(#[from] SimError),
 }
 
-pub trait Scenario: Sync {
+/// What a scenario is, as data: everything but how it runs.
+#[derive(Clone, Copy, Debug)]
+pub struct ScenarioInfo {
     /// The id used by the CLI and the URL: `redis-lock`.
-    fn id(&self) -> &'static str;
-    fn title(&self) -> &'static str;
+    pub id: &'static str,
+    pub title: &'static str,
     /// One line for `faultline list`.
-    fn summary(&self) -> &'static str;
+    pub summary: &'static str,
     /// What to watch for, why it fails, why the fix works, and where it comes from.
-    fn narrative(&self) -> &'static [Section];
-    fn params(&self) -> &'static [ParamSpec];
+    pub narrative: &'static [Section],
+    pub params: &'static [ParamSpec],
     /// A seed whose run with default parameters shows the scenario's point.
-    fn canonical_seed(&self) -> u64;
+    pub canonical_seed: u64,
+    /// A guided story through the scenario (may be empty).
+    pub chapters: &'static [Chapter],
+    /// The boolean parameter that turns the fix on, for side-by-side comparison (e.g. `fencing`).
+    pub mitigation: Option<&'static str>,
+    /// Whether the nodes are peers best drawn as a ring (Raft servers) besides the sequence diagram.
+    pub ring: bool,
+}
+
+pub trait Scenario: Sync {
+    fn info(&self) -> &'static ScenarioInfo;
+
     /// Set up a run without running it: the UI steps it, keeps checkpoints and inspects node states.
     fn start(
         &self,
@@ -88,23 +101,35 @@ pub trait Scenario: Sync {
         Ok(Trace::from_run(self.id(), seed, params, faults, sim.finish_boxed()))
     }
 
+    fn id(&self) -> &'static str {
+        self.info().id
+    }
+    fn title(&self) -> &'static str {
+        self.info().title
+    }
+    fn summary(&self) -> &'static str {
+        self.info().summary
+    }
+    fn narrative(&self) -> &'static [Section] {
+        self.info().narrative
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        self.info().params
+    }
+    fn canonical_seed(&self) -> u64 {
+        self.info().canonical_seed
+    }
+    fn chapters(&self) -> &'static [Chapter] {
+        self.info().chapters
+    }
+    fn mitigation(&self) -> Option<&'static str> {
+        self.info().mitigation
+    }
+    fn ring(&self) -> bool {
+        self.info().ring
+    }
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
-    }
-
-    /// A guided story through the scenario (may be empty).
-    fn chapters(&self) -> &'static [Chapter] {
-        &[]
-    }
-
-    /// The boolean parameter that turns the fix on, for side-by-side comparison (e.g. `fencing`).
-    fn mitigation(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// Whether the nodes are peers best drawn as a ring (Raft servers) besides the sequence diagram.
-    fn ring(&self) -> bool {
-        false
     }
 }
 

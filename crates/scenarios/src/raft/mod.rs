@@ -31,8 +31,8 @@ pub mod msg;
 pub mod server;
 
 use faultline_sim::{
-    Breach, Chapter, Fault, FaultPlan, Invariant, Limits, NetConfig, NodeInfo, ParamError, ParamSpec, Params, RunError,
-    RunOptions, Scenario, Section, Severity, Sim, Snapshot, Stepper,
+    Breach, Fault, FaultPlan, Invariant, Limits, NetConfig, NodeInfo, ParamError, ParamSpec, Params, RunError,
+    RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
 };
 use msg::name;
 use rand::{RngExt, SeedableRng};
@@ -351,33 +351,21 @@ static NARRATIVE: &[Section] = &[
     },
 ];
 
+static INFO: ScenarioInfo = ScenarioInfo {
+    id: "raft",
+    title: "Raft: leader election and log replication",
+    summary: "terms, votes, split votes, partitions and log repair; broken variants elect two leaders or lose commits",
+    narrative: NARRATIVE,
+    params: PARAMS,
+    canonical_seed: CANONICAL_SEED,
+    chapters: chapters::CHAPTERS,
+    mitigation: None,
+    ring: true,
+};
+
 impl Scenario for Raft {
-    fn id(&self) -> &'static str {
-        "raft"
-    }
-    fn title(&self) -> &'static str {
-        "Raft: leader election and log replication"
-    }
-    fn summary(&self) -> &'static str {
-        "terms, votes, split votes, partitions and log repair; broken variants elect two leaders or lose commits"
-    }
-    fn narrative(&self) -> &'static [Section] {
-        NARRATIVE
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn canonical_seed(&self) -> u64 {
-        CANONICAL_SEED
-    }
-    fn chapters(&self) -> &'static [Chapter] {
-        chapters::CHAPTERS
-    }
-    fn mitigation(&self) -> Option<&'static str> {
-        None
-    }
-    fn ring(&self) -> bool {
-        true
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
     fn start(
         &self,

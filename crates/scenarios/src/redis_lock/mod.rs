@@ -33,8 +33,8 @@ pub mod storage;
 
 use client::{Client, ClientConfig};
 use faultline_sim::{
-    Breach, Chapter, Ctx, Fault, FaultPlan, Invariant, Limits, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
-    ParamSpec, Params, RunError, RunOptions, Scenario, Section, Severity, Sim, Snapshot, Stepper,
+    Breach, Ctx, Fault, FaultPlan, Invariant, Limits, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
+    ParamSpec, Params, RunError, RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
 };
 use msg::{Msg, Timer};
 use redis::Redis;
@@ -376,30 +376,21 @@ static NARRATIVE: &[Section] = &[
     },
 ];
 
+static INFO: ScenarioInfo = ScenarioInfo {
+    id: "redis-lock",
+    title: "Redis lock: GC pause, lost update, fencing tokens",
+    summary: "a client paused past its lock's TTL writes after another took the lock; fencing tokens reject it",
+    narrative: NARRATIVE,
+    params: PARAMS,
+    canonical_seed: CANONICAL_SEED,
+    chapters: chapters::CHAPTERS,
+    mitigation: Some("fencing"),
+    ring: false,
+};
+
 impl Scenario for RedisLock {
-    fn id(&self) -> &'static str {
-        "redis-lock"
-    }
-    fn title(&self) -> &'static str {
-        "Redis lock: GC pause, lost update, fencing tokens"
-    }
-    fn summary(&self) -> &'static str {
-        "a client paused past its lock's TTL writes after another took the lock; fencing tokens reject it"
-    }
-    fn narrative(&self) -> &'static [Section] {
-        NARRATIVE
-    }
-    fn params(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn canonical_seed(&self) -> u64 {
-        CANONICAL_SEED
-    }
-    fn chapters(&self) -> &'static [Chapter] {
-        chapters::CHAPTERS
-    }
-    fn mitigation(&self) -> Option<&'static str> {
-        Some("fencing")
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
     }
     fn start(
         &self,
