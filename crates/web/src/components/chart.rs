@@ -1,12 +1,11 @@
-//! Numbers a scenario charts over time (Raft: the term, who leads, entries committed), drawn as step lines
-//! up to the cursor, one small chart each.
+//! Numbers a scenario charts over time (Raft: the term, who leads, entries committed), drawn with plotters on
+//! a canvas as step lines up to the cursor, one small chart each.
 
-use super::{px, ModelRef};
+use super::ModelRef;
+use crate::model::Series;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
 use yew::prelude::*;
-
-const W: f64 = 560.0;
-const H: f64 = 64.0;
-const PAD: f64 = 6.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -14,43 +13,74 @@ pub struct Props {
     pub cursor: u32,
 }
 
+/// Draw one series up to `now_us` on a canvas. Errors (a canvas the browser will not draw on) leave it blank.
+fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, cursor: u32, end_us: u64, now_us: u64, colour: RGBColor) {
+    let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+    let root = backend.into_drawing_area();
+    let _ = root.fill(&TRANSPARENT);
+    let max = s.points.iter().map(|p| p.2).max().unwrap_or(1).max(1);
+    let end_s = end_us.max(1) as f64 / 1e6;
+    let chart = ChartBuilder::on(&root)
+        .margin(4)
+        .x_label_area_size(16)
+        .y_label_area_size(28)
+        .build_cartesian_2d(0f64..end_s, 0i64..max + 1);
+    let Ok(mut chart) = chart else { return };
+    let _ = chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(5)
+        .y_labels(3)
+        .label_style(("sans-serif", 10).into_font().color(&RGBColor(120, 130, 150)))
+        .draw();
+    let mut pts: Vec<(f64, i64)> = Vec::new();
+    for &(step, t, v) in &s.points {
+        if step >= cursor {
+            break;
+        }
+        let x = t as f64 / 1e6;
+        if let Some(&(_, last)) = pts.last() {
+            pts.push((x, last));
+        }
+        pts.push((x, v));
+    }
+    if let Some(&(_, last)) = pts.last() {
+        pts.push((now_us as f64 / 1e6, last));
+    }
+    let _ = chart.draw_series(LineSeries::new(pts, colour.stroke_width(2)));
+    let _ = chart
+        .draw_series(LineSeries::new(vec![(now_us as f64 / 1e6, 0), (now_us as f64 / 1e6, max + 1)], colour.mix(0.4)));
+    let _ = root.present();
+}
+
 #[function_component(Chart)]
 pub fn chart(p: &Props) -> Html {
     let m = &p.model;
+    let refs: Vec<NodeRef> =
+        use_memo(m.series.len(), |n| (0..*n).map(|_| NodeRef::default()).collect::<Vec<_>>()).to_vec();
+    {
+        let refs = refs.clone();
+        let model = p.model.clone();
+        use_effect_with((p.cursor, p.model.clone()), move |(cursor, _)| {
+            let now = model.time_at(*cursor);
+            for (s, r) in model.series.iter().zip(&refs) {
+                if let Some(c) = r.cast::<web_sys::HtmlCanvasElement>() {
+                    draw(c, s, *cursor, model.trace.end_us, now, RGBColor(47, 111, 219));
+                }
+            }
+        });
+    }
     if m.series.is_empty() {
         return html! {};
     }
-    let end = m.trace.end_us.max(1) as f64;
-    let now = m.time_at(p.cursor) as f64;
-    let x = |t: f64| PAD + (W - 2.0 * PAD) * t / end;
     html! {
         <section class="charts" aria-label="Charts">
-            { for m.series.iter().map(|s| {
-                let shown: Vec<_> = s.points.iter().filter(|(st, _, _)| *st < p.cursor).collect();
-                let max = s.points.iter().map(|pt| pt.2).max().unwrap_or(1).max(1) as f64;
-                let y = |v: i64| H - PAD - (H - 2.0 * PAD) * v as f64 / max;
-                let mut d = String::new();
-                let mut last: Option<(f64, f64)> = None;
-                for &&(_, t, v) in &shown {
-                    let (xx, yy) = (x(t as f64), y(v));
-                    match last {
-                        None => d.push_str(&format!("M{} {}", px(xx), px(yy))),
-                        Some((_, ly)) => d.push_str(&format!(" L{} {} L{} {}", px(xx), px(ly), px(xx), px(yy))),
-                    }
-                    last = Some((xx, yy));
-                }
-                if let Some((_, ly)) = last {
-                    d.push_str(&format!(" L{} {}", px(x(now)), px(ly)));
-                }
-                let current = shown.last().map(|pt| pt.2.to_string()).unwrap_or_else(|| "—".into());
+            { for m.series.iter().zip(&refs).map(|(s, r)| {
+                let current = s.points.iter().take_while(|pt| pt.0 < p.cursor).last().map(|pt| pt.2.to_string()).unwrap_or_else(|| "—".into());
                 html! {
                     <figure class="chart">
-                        <figcaption>{format!("{}: {current}", s.name)}<span class="max">{format!(" (max {})", max as i64)}</span></figcaption>
-                        <svg viewBox={format!("0 0 {} {}", px(W), px(H))} role="img" aria-label={format!("{} over time", s.name)}>
-                            <line class="axis" x1={px(PAD)} y1={px(H - PAD)} x2={px(W - PAD)} y2={px(H - PAD)} />
-                            <path class="series" d={d} />
-                            <line class="now" x1={px(x(now))} y1="0" x2={px(x(now))} y2={px(H)} />
-                        </svg>
+                        <figcaption>{format!("{}: {current}", s.name)}</figcaption>
+                        <canvas ref={r.clone()} width="560" height="90" role="img" aria-label={format!("{} over time", s.name)} />
                     </figure>
                 }
             }) }
