@@ -509,8 +509,9 @@ impl Model {
                     if let Some(v) = s.per_node.get_mut(*node as usize) {
                         *v = *value;
                     }
-                    // "leader" is who leads now; other series chart the largest value across nodes.
-                    let v = if name == "leader" { *value } else { s.per_node.iter().copied().max().unwrap_or(0) };
+                    // "leader" and durations are the latest value; other series chart the largest across nodes.
+                    let latest = name == "leader" || name.starts_with("ms ");
+                    let v = if latest { *value } else { s.per_node.iter().copied().max().unwrap_or(0) };
                     if s.points.last().is_none_or(|p| p.2 != v) {
                         s.points.push((e.step, e.at_us, v));
                     }

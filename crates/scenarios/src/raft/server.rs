@@ -84,6 +84,8 @@ pub struct Server {
     pub election_deadline_us: Option<i64>,
     pub election_timeout_us: u64,
     requests: u32,
+    /// When this server last heard from a leader (or started), by its own clock: an election's duration.
+    pub last_leader_us: i64,
     pub ghost: Ghost,
 }
 
@@ -109,6 +111,7 @@ impl Server {
             election_deadline_us: None,
             election_timeout_us: 0,
             requests: 0,
+            last_leader_us: 0,
             ghost: Ghost::default(),
         }
     }
@@ -210,7 +213,18 @@ impl Server {
         self.election_deadline_us = None;
         ctx.span_open("role", format!("leader, term {}", self.term), Tone::Good);
         ctx.metric("leader", self.id as i64 + 1);
-        ctx.note(format!("becomes leader of term {} with {} votes", self.term, self.votes.len()), Tone::Good);
+        let leaderless = (ctx.now_us() - self.last_leader_us).max(0);
+        ctx.note(
+            format!(
+                "becomes leader of term {} with {} votes, {} after it last heard a leader",
+                self.term,
+                self.votes.len(),
+                fmt_us(leaderless)
+            ),
+            Tone::Good,
+        );
+        ctx.metric("ms without a leader", leaderless / 1_000);
+        self.last_leader_us = ctx.now_us();
         let next = self.last_index() + 1;
         self.next_index.iter_mut().for_each(|n| *n = next);
         self.match_index.iter_mut().for_each(|m| *m = 0);
@@ -365,6 +379,7 @@ impl Server {
             self.step_down(ctx, term);
         }
         self.leader = Some(from);
+        self.last_leader_us = ctx.now_us();
         self.reset_election_timer(ctx);
         if prev_index > self.last_index() || self.term_at(prev_index) != prev_term {
             // Tell the leader where to retry from: our end of log, or the index that did not match.
@@ -426,6 +441,7 @@ impl Node for Server {
     type Timer = Timer;
 
     fn on_start(&mut self, ctx: &mut C<'_>) {
+        self.last_leader_us = ctx.now_us();
         self.reset_election_timer(ctx);
         if self.cfg.request_us > 0 {
             ctx.set_timer(self.cfg.request_us, Timer::ClientRequest);
