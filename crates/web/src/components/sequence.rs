@@ -96,20 +96,24 @@ pub fn sequence_diagram(p: &Props) -> Html {
             }
         });
     }
-    // Keep the "now" line in view while stepping or playing. The window is known from scroll events, so the
-    // common case reads nothing from the DOM (a read would force a layout on every step).
+    // Keep the "now" line in view while stepping or playing. Where the view must scroll, this render already
+    // draws the new window; the scroll itself is written at the next animation frame, so that no layout is
+    // forced in the middle of a step (the browser lays out once, before it paints).
+    let (left, width) = *window;
+    let target_left =
+        if now_x < left + 40.0 || now_x > left + width - 60.0 { (now_x - width * 0.6).max(0.0) } else { left };
+    let frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     {
         let scroller = scroller.clone();
         let window = window.clone();
         use_effect_with((cursor, p.model.clone()), move |_| {
-            let (left, width) = *window;
-            if now_x < left + 40.0 || now_x > left + width - 60.0 {
-                if let Some(el) = scroller.cast::<web_sys::Element>() {
-                    // Write only; the scroll event that follows reports where the browser really put it.
-                    let target = (now_x - width * 0.6).max(0.0);
-                    el.set_scroll_left(target as i32);
-                    window.set((target, width));
-                }
+            if target_left != left {
+                window.set((target_left, width));
+                *frame.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| {
+                    if let Some(el) = scroller.cast::<web_sys::Element>() {
+                        el.set_scroll_left(target_left as i32);
+                    }
+                }));
             }
         });
     }
@@ -121,7 +125,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
             }
         })
     };
-    let (x0, x1) = (window.0 - OVERDRAW, window.0 + window.1 + OVERDRAW);
+    let (x0, x1) = (target_left - OVERDRAW, target_left + width + OVERDRAW);
 
     let onclick = {
         let on_seek = p.on_seek.clone();
