@@ -17,7 +17,7 @@ test('fork by click: a fault injected at the cursor changes only the future', as
   const before = await counter(page);
   const logBefore = await logText(page);
   const hashBefore = await page.textContent('.hash');
-  await page.locator('text.lane-label', { hasText: 'redis' }).click();
+  await page.locator('button.lane-name', { hasText: 'redis' }).first().click();
   await page.locator('#fault-bar button', { hasText: 'crash' }).first().click();
   await page.waitForFunction((h) => document.querySelector('.hash').textContent !== h, hashBefore);
   const after = await counter(page);

@@ -304,6 +304,20 @@ pub fn sequence_diagram(p: &Props) -> Html {
             if let Some(t) = &p.title {
                 <div class="diagram-title">{t}</div>
             }
+            <div class="lanes-wrap">
+            // Lane names stay put while the diagram scrolls under them (the SVG keeps its own for export).
+            <div class="lane-names">
+                { for m.lanes.iter().map(|l| {
+                    let selected = p.selected == Some(Target::Node(l.node));
+                    match select(Target::Node(l.node)) {
+                        Some(onclick) => html! {
+                            <button class={classes!("lane-name", selected.then_some("selected"))} style={format!("top: {}px", px(l.y - 11.0))}
+                                {onclick} aria-label={format!("{}: inject a fault", l.name)}>{&l.name}</button>
+                        },
+                        None => html! { <span class="lane-name" style={format!("top: {}px", px(l.y - 11.0))}>{&l.name}</span> },
+                    }
+                }) }
+            </div>
             <div class="scroller" ref={scroller} {onscroll}>
                 <svg id={p.id.clone()} class="seq" xmlns="http://www.w3.org/2000/svg" width={px(m.width)} height={px(m.height)}
                      viewBox={format!("0 0 {} {}", px(m.width), px(m.height))} role="img"
@@ -325,6 +339,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     { for violations }
                     <line class="now" x1={px(now_x)} y1={px(TOP - 28.0)} x2={px(now_x)} y2={px(m.height)} />
                 </svg>
+            </div>
             </div>
         </section>
     }
