@@ -441,6 +441,11 @@ impl<N: Node> Sim<N> {
         self
     }
 
+    pub fn with_invariants(mut self, invariants: impl IntoIterator<Item = Invariant<N>>) -> Self {
+        self.invariants.extend(invariants);
+        self
+    }
+
     /// Record every node's panel whenever it changes (for the UI; sweeps leave it off).
     pub fn record_views(mut self, on: bool) -> Self {
         self.record_views = on;

@@ -53,6 +53,13 @@ impl Default for RunOptions {
     }
 }
 
+impl RunOptions {
+    /// The kernel limits for a run with this time horizon.
+    pub fn limits(&self, horizon_us: u64) -> Limits {
+        Limits { max_steps: self.max_steps, max_queue: self.max_queue, horizon_us }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum RunError {
     #[error(transparent)]

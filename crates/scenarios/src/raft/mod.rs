@@ -31,8 +31,8 @@ pub mod msg;
 pub mod server;
 
 use faultline_sim::{
-    Breach, Fault, FaultPlan, Invariant, Limits, NetConfig, NodeInfo, ParamError, ParamSpec, Params, RunError,
-    RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
+    Breach, Fault, FaultPlan, Invariant, NetConfig, NodeInfo, ParamError, ParamSpec, Params, RunError, RunOptions,
+    Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
 };
 use msg::name;
 use rand::{RngExt, SeedableRng};
@@ -306,12 +306,8 @@ pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Re
         loss_ppm: p.int("loss_pct") as u32 * 10_000,
         ..NetConfig::with_latency_us(p.ms_as_us("latency_min_ms"), p.ms_as_us("latency_max_ms"))
     };
-    let limits = Limits { max_steps: opts.max_steps, max_queue: opts.max_queue, horizon_us: p.ms_as_us("run_ms") };
-    let mut sim = Sim::new(nodes, net, &plan, seed, limits)?.record_views(opts.record_views);
-    for inv in invariants() {
-        sim = sim.with_invariant(inv);
-    }
-    Ok(sim)
+    let sim = Sim::new(nodes, net, &plan, seed, opts.limits(p.ms_as_us("run_ms")))?;
+    Ok(sim.record_views(opts.record_views).with_invariants(invariants()))
 }
 
 static NARRATIVE: &[Section] = &[

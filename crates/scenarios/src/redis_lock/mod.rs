@@ -33,8 +33,8 @@ pub mod storage;
 
 use client::{Client, ClientConfig};
 use faultline_sim::{
-    Breach, Ctx, Fault, FaultPlan, Invariant, Limits, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
-    ParamSpec, Params, RunError, RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
+    Breach, Ctx, Fault, FaultPlan, Invariant, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError, ParamSpec,
+    Params, RunError, RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
 };
 use msg::{Msg, Timer};
 use redis::Redis;
@@ -326,12 +326,8 @@ pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Re
     plan.0.extend(faults.entries().iter().cloned());
 
     let net = NetConfig::with_latency_us(p.ms_as_us("latency_min_ms"), p.ms_as_us("latency_max_ms"));
-    let limits = Limits { max_steps: opts.max_steps, max_queue: opts.max_queue, horizon_us: p.ms_as_us("run_ms") };
-    let mut sim = Sim::new(nodes, net, &plan, seed, limits)?.record_views(opts.record_views);
-    for inv in invariants() {
-        sim = sim.with_invariant(inv);
-    }
-    Ok(sim)
+    let sim = Sim::new(nodes, net, &plan, seed, opts.limits(p.ms_as_us("run_ms")))?;
+    Ok(sim.record_views(opts.record_views).with_invariants(invariants()))
 }
 
 static NARRATIVE: &[Section] = &[
