@@ -406,7 +406,8 @@ impl Server {
         if changed {
             self.ghost.log_changed_step = ctx.step();
         }
-        let matched = prev_index + entries.len() as u64;
+        // What now matches the leader's log (less, if the log limit cut the append short).
+        let matched = (prev_index + entries.len() as u64).min(self.last_index());
         if leader_commit > self.commit {
             self.set_commit(ctx, leader_commit.min(matched));
         }
@@ -684,6 +685,32 @@ mod tests {
         assert_eq!(s.commit, 2);
         assert_eq!(s.kv[1], 9);
         assert_eq!(sent(&t), vec![(0, Msg::Appended { term: 3, success: true, matched: 2 })]);
+    }
+
+    #[test]
+    fn a_full_log_takes_no_more_entries_and_commits_only_what_it_holds() {
+        let mut s = Server::new(1, cfg());
+        s.term = 1;
+        for _ in 0..MAX_LOG - 1 {
+            s.log_push(Entry { term: 1, cmd: Cmd::Noop });
+        }
+        let mut t = TestCtx::new(1, 0, 1);
+        let more = vec![Entry { term: 1, cmd: Cmd::Noop }; 3];
+        let prev = (MAX_LOG - 1) as u64;
+        s.on_msg(
+            &mut t.ctx(),
+            0,
+            Msg::AppendEntries {
+                term: 1,
+                prev_log_index: prev,
+                prev_log_term: 1,
+                entries: more,
+                leader_commit: prev + 3,
+            },
+        );
+        assert_eq!(s.log.len(), MAX_LOG);
+        assert_eq!(s.commit, MAX_LOG as u64, "commits what it holds, not what it was sent");
+        assert!(t.sent().contains(&(0, &Msg::Appended { term: 1, success: true, matched: MAX_LOG as u64 })));
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub fn banner(p: &Props) -> Html {
     let at_end = p.cursor >= p.model.steps() && p.model.steps() > 0;
     html! {
         <section class="banners" aria-live="polite">
+            if let Some(limit) = p.model.trace.outcome.limit_message().filter(|_| at_end) {
+                <div class="banner observation" id="limit-banner">{format!("⚠ {limit}.")}</div>
+            }
             { for violations.iter().map(|b| html! {
                 <div class={classes!("banner", "violation", (!p.compact).then_some("primary"))} id={(!p.compact).then_some("violation-banner")} role="alert">
                     <strong>{format!("✗ Invariant broken: {}", b.invariant)}</strong>
