@@ -30,6 +30,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, cursor: u32, end_us: u64
         .configure_mesh()
         .disable_mesh()
         .x_labels(5)
+        .x_label_formatter(&|x| format!("{x:.1} s"))
         .y_labels(3)
         .label_style(("sans-serif", 10).into_font().color(&RGBColor(120, 130, 150)))
         .draw();

@@ -47,7 +47,7 @@ fn short(s: &str, n: usize) -> String {
 /// `0 ms`, `418 ms`, `1.25 s`: tick labels without false precision.
 fn tick_label(t_us: u64) -> String {
     if t_us >= 1_000_000 {
-        format!("{} s", decimal(t_us / 10_000, 2))
+        format!("{} s", decimal(t_us / 1_000, 3))
     } else if t_us >= 10_000 {
         format!("{} ms", t_us / 1_000)
     } else {
