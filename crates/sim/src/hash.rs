@@ -1,33 +1,241 @@
-//! A stable hash: FNV-1a (64 bit) over the canonical JSON of a value. JSON pins the byte layout (no `usize`
-//! widths, no enum discriminant encodings), so native and wasm builds hash the same trace to the same string.
+//! A stable hash of any serializable value: FNV-1a (64 bit) over a compact binary encoding of its serde data
+//! model — integers as 8 little-endian bytes, strings and sequences prefixed by their length, enum variants by
+//! index. The encoding names no `usize` width and no platform detail, so native and wasm builds hash the same
+//! trace to the same string; and it skips the text formatting a JSON encoding would cost (most of a run's time
+//! in wasm).
 
-use serde::Serialize;
-use std::io;
+use serde::ser::{self, Serialize};
+use std::fmt;
 
-struct Fnv64(u64);
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+/// Marks the start and the end of a sequence or map whose length is not known up front.
+const OPEN: u64 = u64::MAX;
+const CLOSE: u64 = u64::MAX - 1;
 
-impl io::Write for Fnv64 {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        for b in buf {
-            self.0 ^= *b as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+struct Hasher(u64);
+
+impl Hasher {
+    fn bytes(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(FNV_PRIME);
         }
-        Ok(buf.len())
+        self.0 = h;
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+    fn word(&mut self, w: u64) {
+        self.bytes(&w.to_le_bytes());
+    }
+}
+
+/// Hashing cannot fail; the error type exists because serde asks for one.
+#[derive(Debug)]
+pub struct Never;
+
+impl fmt::Display for Never {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("hashing failed")
+    }
+}
+
+impl std::error::Error for Never {}
+
+impl ser::Error for Never {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Never
     }
 }
 
 /// 16 lowercase hex digits.
-pub fn hash_json<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut h = Fnv64(0xcbf2_9ce4_8422_2325);
-    // Serializing plain data into an infallible writer cannot fail; if it ever did, the hash still differs.
-    if serde_json::to_writer(&mut h, value).is_err() {
+pub fn hash_value<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut h = Hasher(FNV_OFFSET);
+    if value.serialize(&mut h).is_err() {
         h.0 = !h.0;
     }
     format!("{:016x}", h.0)
+}
+
+impl ser::Serializer for &mut Hasher {
+    type Ok = ();
+    type Error = Never;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Self;
+    type SerializeMap = Self;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Self;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Never> {
+        self.bytes(&[v as u8]);
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Never> {
+        self.serialize_i64(v as i64)
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Never> {
+        self.serialize_i64(v as i64)
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Never> {
+        self.serialize_i64(v as i64)
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Never> {
+        self.word(v as u64);
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Never> {
+        self.serialize_u64(v as u64)
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Never> {
+        self.serialize_u64(v as u64)
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Never> {
+        self.serialize_u64(v as u64)
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Never> {
+        self.word(v);
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Never> {
+        self.serialize_f64(v as f64)
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Never> {
+        self.word(v.to_bits());
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Never> {
+        self.word(v as u64);
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Never> {
+        self.serialize_bytes(v.as_bytes())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Never> {
+        self.word(v.len() as u64);
+        self.bytes(v);
+        Ok(())
+    }
+    fn serialize_none(self) -> Result<(), Never> {
+        self.bytes(&[0]);
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Never> {
+        self.bytes(&[1]);
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Never> {
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Never> {
+        Ok(())
+    }
+    fn serialize_unit_variant(self, _: &'static str, index: u32, _: &'static str) -> Result<(), Never> {
+        self.word(index as u64);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), Never> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        index: u32,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Never> {
+        self.word(index as u64);
+        value.serialize(self)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self, Never> {
+        self.word(len.map_or(OPEN, |n| n as u64));
+        Ok(self)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self, Never> {
+        Ok(self)
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, Never> {
+        Ok(self)
+    }
+    fn serialize_tuple_variant(self, _: &'static str, index: u32, _: &'static str, _: usize) -> Result<Self, Never> {
+        self.word(index as u64);
+        Ok(self)
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Self, Never> {
+        self.word(len.map_or(OPEN, |n| n as u64));
+        Ok(self)
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Never> {
+        Ok(self)
+    }
+    fn serialize_struct_variant(self, _: &'static str, index: u32, _: &'static str, _: usize) -> Result<Self, Never> {
+        self.word(index as u64);
+        Ok(self)
+    }
+}
+
+macro_rules! compound {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for &mut Hasher {
+            type Ok = ();
+            type Error = Never;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Never> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+impl ser::SerializeMap for &mut Hasher {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Never> {
+        key.serialize(&mut **self)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Never> {
+        // Closes a map of unknown length (a flattened struct); harmless after one of known length.
+        self.word(CLOSE);
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for &mut Hasher {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Never> {
+        // Field names matter: a skipped optional field must not look like the next one.
+        key.serialize(&mut **self)?;
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Never> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for &mut Hasher {
+    type Ok = ();
+    type Error = Never;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Never> {
+        key.serialize(&mut **self)?;
+        value.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Never> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -36,16 +244,25 @@ mod tests {
 
     #[test]
     fn fnv_matches_reference_vector() {
-        // FNV-1a 64 of the bytes `"a"` (JSON of the string a) — computed independently.
-        let mut h = Fnv64(0xcbf2_9ce4_8422_2325);
-        io::Write::write(&mut h, b"a").unwrap();
+        // FNV-1a 64 of the single byte "a".
+        let mut h = Hasher(FNV_OFFSET);
+        h.bytes(b"a");
         assert_eq!(h.0, 0xaf63_dc4c_8601_ec8c);
     }
 
     #[test]
     fn different_values_hash_differently() {
-        assert_ne!(hash_json(&[1, 2, 3]), hash_json(&[1, 2, 4]));
-        assert_eq!(hash_json(&[1, 2, 3]), hash_json(&vec![1, 2, 3]));
-        assert_eq!(hash_json("x").len(), 16);
+        assert_ne!(hash_value(&[1u32, 2, 3]), hash_value(&[1u32, 2, 4]));
+        assert_eq!(hash_value(&[1u32, 2, 3][..]), hash_value(&vec![1u32, 2, 3]));
+        assert_ne!(hash_value(&("ab", "c")), hash_value(&("a", "bc")), "lengths separate strings");
+        assert_ne!(hash_value(&Some(0u8)), hash_value(&None::<u8>));
+        assert_eq!(hash_value("x").len(), 16);
+    }
+
+    #[test]
+    fn integer_widths_do_not_matter() {
+        // usize is 4 bytes in wasm32 and 8 natively: both hash as 8.
+        assert_eq!(hash_value(&7usize), hash_value(&7u64));
+        assert_eq!(hash_value(&7u32), hash_value(&7u64));
     }
 }

@@ -258,7 +258,7 @@ struct Hashed<'a> {
 impl Trace {
     /// The stable hash of this trace's inputs, events and outcome (16 hex digits).
     pub fn compute_hash(&self) -> String {
-        crate::hash::hash_json(&Hashed {
+        crate::hash::hash_value(&Hashed {
             version: self.version,
             scenario: &self.scenario,
             seed: self.seed,
