@@ -110,3 +110,21 @@ fn crashing_the_leader_elects_a_new_one_in_a_higher_term() {
     assert_ne!(last.0, 4);
     assert!(term(&last.1) > term(&elected[0].1), "{elected:?}");
 }
+
+/// A span that closes keeps its own label, even when the next span of the same key opens in the same step:
+/// with equal timeouts every server stops being the candidate of term 1 as it becomes candidate of term 2.
+#[test]
+fn a_closed_span_names_what_ended_not_what_began() {
+    let p = params(&[("randomize_timeouts", "false"), ("run_ms", "1000")]);
+    let t = raft::Raft.run(&p, 1, &FaultPlan::new(), &RunOptions::default()).unwrap();
+    let lines: Vec<String> = t.events.iter().map(|e| t.describe(e)).collect();
+    let first_close = lines.iter().find(|l| l.contains("no longer candidate")).expect("a candidacy ends");
+    assert_eq!(first_close, "server 1: no longer candidate, term 1");
+    // Every "no longer X" names a span that was opened before it, never one opened later in its step.
+    for (i, e) in t.events.iter().enumerate() {
+        if let faultline::sim::EventKind::SpanClose { .. } = e.kind {
+            let what = lines[i].split(": no longer ").nth(1).unwrap_or_default();
+            assert!(lines[..i].iter().any(|l| l.ends_with(what)), "{}", lines[i]);
+        }
+    }
+}

@@ -33,7 +33,7 @@ pub use kernel::{
     TimerId,
 };
 pub use net::NetConfig;
-pub use params::{ParamError, ParamKind, ParamSpec, ParamValue, Params};
+pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{
     record, repro_command, sweep, At, Chapter, Checkpoint, Recording, RunError, RunOptions, Scenario, ScenarioInfo,
     Section, SweepSummary,

@@ -8,8 +8,20 @@ use thiserror::Error;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamKind {
-    Int { default: i64, min: i64, max: i64, unit: &'static str },
-    Bool { default: bool },
+    Int {
+        default: i64,
+        min: i64,
+        max: i64,
+        unit: &'static str,
+    },
+    Bool {
+        default: bool,
+    },
+    /// One of a few named options (`persistence = none | aof-everysec | aof-always`).
+    Choice {
+        default: &'static str,
+        options: &'static [&'static str],
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +48,21 @@ impl ParamSpec {
         ParamSpec { key, doc, kind: ParamKind::Bool { default } }
     }
 
+    /// A choice among `options`; `default` must be one of them (the scenario tests check it).
+    pub const fn choice(
+        key: &'static str,
+        default: &'static str,
+        options: &'static [&'static str],
+        doc: &'static str,
+    ) -> Self {
+        ParamSpec { key, doc, kind: ParamKind::Choice { default, options } }
+    }
+
     pub fn default_value(&self) -> ParamValue {
         match self.kind {
             ParamKind::Int { default, .. } => ParamValue::Int(default),
             ParamKind::Bool { default } => ParamValue::Bool(default),
+            ParamKind::Choice { default, .. } => ParamValue::Choice(default),
         }
     }
 
@@ -49,6 +72,7 @@ impl ParamSpec {
             ParamKind::Int { min, max, unit: "", .. } => format!("{min}..={max}"),
             ParamKind::Int { min, max, unit, .. } => format!("{min}..={max} {unit}"),
             ParamKind::Bool { .. } => "true|false".to_string(),
+            ParamKind::Choice { options, .. } => options.join("|"),
         }
     }
 
@@ -73,6 +97,11 @@ impl ParamSpec {
                 "false" | "0" | "off" | "no" => Ok(ParamValue::Bool(false)),
                 _ => Err(ParamError::NotABool { key: self.key.to_string(), raw: raw.to_string() }),
             },
+            ParamKind::Choice { options, .. } => {
+                options.iter().find(|o| o.eq_ignore_ascii_case(raw)).map(|o| ParamValue::Choice(o)).ok_or_else(|| {
+                    ParamError::NotAChoice { key: self.key.to_string(), raw: raw.to_string(), range: self.range_text() }
+                })
+            }
         }
     }
 
@@ -84,36 +113,57 @@ impl ParamSpec {
                 Err(ParamError::OutOfRange { key: self.key.to_string(), value: v, range: self.range_text() })
             }
             (ParamKind::Bool { .. }, ParamValue::Bool(_)) => Ok(()),
+            (ParamKind::Choice { options, .. }, ParamValue::Choice(c)) if options.contains(&c) => Ok(()),
+            (ParamKind::Choice { .. }, ParamValue::Choice(c)) => {
+                Err(ParamError::NotAChoice { key: self.key.to_string(), raw: c.to_string(), range: self.range_text() })
+            }
             (_, v) => Err(ParamError::WrongType { key: self.key.to_string(), raw: v.to_string() }),
         }
     }
 }
 
-/// In JSON a parameter is a plain boolean or integer.
+/// In JSON a parameter is a plain boolean, integer or (for a choice) string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ParamValue {
     Bool(bool),
     Int(i64),
+    /// One of the spec's options (the spec's own `&'static str`, so values stay `Copy`).
+    Choice(&'static str),
+}
+
+/// A parameter value as read from a file, before it is checked against its spec: a choice arrives as text.
+/// [`Params::set_input`] turns it into a [`ParamValue`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamInput {
+    Bool(bool),
+    Int(i64),
+    Text(String),
 }
 
 // Written by hand: the derived untagged form buffers its input and costs the browser bundle many kilobytes.
-impl<'de> Deserialize<'de> for ParamValue {
+impl<'de> Deserialize<'de> for ParamInput {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl serde::de::Visitor<'_> for V {
-            type Value = ParamValue;
+            type Value = ParamInput;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a boolean or a whole number")
+                f.write_str("a boolean, a whole number or a short text")
             }
-            fn visit_bool<E>(self, v: bool) -> Result<ParamValue, E> {
-                Ok(ParamValue::Bool(v))
+            fn visit_bool<E>(self, v: bool) -> Result<ParamInput, E> {
+                Ok(ParamInput::Bool(v))
             }
-            fn visit_i64<E>(self, v: i64) -> Result<ParamValue, E> {
-                Ok(ParamValue::Int(v))
+            fn visit_i64<E>(self, v: i64) -> Result<ParamInput, E> {
+                Ok(ParamInput::Int(v))
             }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ParamValue, E> {
-                i64::try_from(v).map(ParamValue::Int).map_err(|_| E::custom("number too large"))
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ParamInput, E> {
+                i64::try_from(v).map(ParamInput::Int).map_err(|_| E::custom("number too large"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ParamInput, E> {
+                if v.len() > 64 {
+                    return Err(E::custom("text value longer than 64 characters"));
+                }
+                Ok(ParamInput::Text(v.to_string()))
             }
         }
         d.deserialize_any(V)
@@ -125,6 +175,7 @@ impl fmt::Display for ParamValue {
         match self {
             ParamValue::Int(v) => write!(f, "{v}"),
             ParamValue::Bool(v) => write!(f, "{v}"),
+            ParamValue::Choice(v) => f.write_str(v),
         }
     }
 }
@@ -137,6 +188,8 @@ pub enum ParamError {
     NotANumber { key: String, raw: String, range: String },
     #[error("`{key}` must be true or false, not `{raw}`")]
     NotABool { key: String, raw: String },
+    #[error("`{key}` must be one of {range}, not `{raw}`")]
+    NotAChoice { key: String, raw: String, range: String },
     #[error("`{key}` = {value} is out of range {range}")]
     OutOfRange { key: String, value: i64, range: String },
     #[error("`{key}` has the wrong type of value `{raw}`")]
@@ -187,6 +240,21 @@ impl Params {
         Ok(())
     }
 
+    /// Set `key` from a value read from a file (a choice arrives as text). On error nothing changes.
+    pub fn set_input(&mut self, key: &str, input: ParamInput) -> Result<(), ParamError> {
+        match input {
+            ParamInput::Bool(v) => self.set_value(key, ParamValue::Bool(v)),
+            ParamInput::Int(v) => self.set_value(key, ParamValue::Int(v)),
+            ParamInput::Text(raw) => {
+                let i = self.index(key)?;
+                match self.specs[i].kind {
+                    ParamKind::Choice { .. } => self.set(key, &raw),
+                    _ => Err(ParamError::WrongType { key: key.to_string(), raw }),
+                }
+            }
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<ParamValue> {
         self.index(key).ok().map(|i| self.values[i])
     }
@@ -214,6 +282,17 @@ impl Params {
         }
     }
 
+    /// The option chosen for `key` (the empty string for an unknown key, like [`Params::int`]).
+    pub fn choice(&self, key: &str) -> &'static str {
+        match self.get(key) {
+            Some(ParamValue::Choice(v)) => v,
+            _ => {
+                debug_assert!(false, "no choice parameter `{key}`");
+                ""
+            }
+        }
+    }
+
     /// `int(key)` as a non-negative count of microseconds, for `*_ms` parameters.
     pub fn ms_as_us(&self, key: &str) -> u64 {
         self.int(key).max(0) as u64 * crate::US_PER_MS
@@ -237,8 +316,11 @@ impl Params {
 mod tests {
     use super::*;
 
-    static SPECS: &[ParamSpec] =
-        &[ParamSpec::int("ttl_ms", 500, 10, 60_000, "ms", "lock lease"), ParamSpec::bool("fencing", false, "tokens")];
+    static SPECS: &[ParamSpec] = &[
+        ParamSpec::int("ttl_ms", 500, 10, 60_000, "ms", "lock lease"),
+        ParamSpec::bool("fencing", false, "tokens"),
+        ParamSpec::choice("persistence", "none", &["none", "aof-always"], "what survives"),
+    ];
 
     #[test]
     fn defaults_and_sets() {
@@ -261,20 +343,42 @@ mod tests {
         assert_eq!(e.to_string(), "`ttl_ms` = 5 is out of range 10..=60000 ms");
         let e = p.set("fencing", "maybe").unwrap_err();
         assert_eq!(e.to_string(), "`fencing` must be true or false, not `maybe`");
+        let e = p.set("persistence", "rdb").unwrap_err();
+        assert_eq!(e.to_string(), "`persistence` must be one of none|aof-always, not `rdb`");
         let e = p.set("nope", "1").unwrap_err();
-        assert_eq!(e.to_string(), "unknown parameter `nope`; known: ttl_ms, fencing");
+        assert_eq!(e.to_string(), "unknown parameter `nope`; known: ttl_ms, fencing, persistence");
         let e = p.set_value("ttl_ms", ParamValue::Bool(true)).unwrap_err();
         assert!(matches!(e, ParamError::WrongType { .. }));
         assert_eq!(p, Params::defaults(SPECS));
     }
 
     #[test]
+    fn choices_parse_display_and_check() {
+        let mut p = Params::defaults(SPECS);
+        assert_eq!(p.choice("persistence"), "none");
+        p.set("persistence", "AOF-Always").unwrap();
+        assert_eq!(p.choice("persistence"), "aof-always");
+        assert_eq!(p.get("persistence").unwrap().to_string(), "aof-always");
+        assert_eq!(SPECS[2].range_text(), "none|aof-always");
+        assert!(p.set_value("persistence", ParamValue::Choice("sometimes")).is_err());
+        assert_eq!(p.choice("persistence"), "aof-always");
+    }
+
+    #[test]
     fn values_round_trip_through_json() {
-        for v in [ParamValue::Bool(true), ParamValue::Int(-5), ParamValue::Int(600_000)] {
+        let mut p = Params::defaults(SPECS);
+        for (key, v) in [
+            ("fencing", ParamValue::Bool(true)),
+            ("ttl_ms", ParamValue::Int(600)),
+            ("persistence", ParamValue::Choice("aof-always")),
+        ] {
             let json = serde_json::to_string(&v).unwrap();
-            assert_eq!(serde_json::from_str::<ParamValue>(&json).unwrap(), v);
+            p.set_input(key, serde_json::from_str::<ParamInput>(&json).unwrap()).unwrap();
+            assert_eq!(p.get(key), Some(v));
         }
-        assert!(serde_json::from_str::<ParamValue>("\"x\"").is_err());
-        assert!(serde_json::from_str::<ParamValue>("18446744073709551615").is_err());
+        assert!(p.set_input("ttl_ms", ParamInput::Text("x".into())).is_err());
+        assert!(p.set_input("persistence", ParamInput::Text("x".into())).is_err());
+        assert!(serde_json::from_str::<ParamInput>("18446744073709551615").is_err());
+        assert!(serde_json::from_str::<ParamInput>(&format!("\"{}\"", "x".repeat(65))).is_err());
     }
 }

@@ -220,8 +220,9 @@ impl Outcome {
     }
 }
 
-/// A whole run: its inputs, every event, how it ended, and a stable hash of all of that.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A whole run: its inputs, every event, how it ended, and a stable hash of all of that. It is written, never
+/// read back whole: an import reads only its inputs (see the web crate's `transfer`) and re-runs them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Trace {
     pub version: u32,
     pub scenario: String,
@@ -331,7 +332,11 @@ impl Trace {
             EventKind::Note { node, text, .. } => format!("{}: {text}", n(*node)),
             EventKind::SpanOpen { node, label, .. } => format!("{}: {label}", n(*node)),
             EventKind::SpanClose { node, key } => {
-                let label = self.events[..end].iter().rev().find_map(|o| match &o.kind {
+                // Search back from this very event: a span of the same key may open later in the same step, and
+                // a closed span keeps its own label.
+                let start = self.events.partition_point(|e| e.step < event.step);
+                let at = self.events[start..end].iter().position(|e| std::ptr::eq(e, event)).map_or(end, |i| start + i);
+                let label = self.events[..at].iter().rev().find_map(|o| match &o.kind {
                     EventKind::SpanOpen { node: on, key: ok, label, .. } if on == node && ok == key => {
                         Some(label.as_str())
                     }

@@ -5,7 +5,7 @@
 //! Only the header (inputs and hash) is parsed; the events are skipped, not deserialized: the re-run rebuilds
 //! them, and the browser bundle stays free of the code that would read them.
 
-use faultline_sim::{FaultPlan, ParamValue, Params, Scenario, TRACE_VERSION};
+use faultline_sim::{FaultPlan, ParamInput, Params, Scenario, TRACE_VERSION};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ struct Header {
     version: Option<u64>,
     scenario: Option<String>,
     seed: Option<u64>,
-    params: Option<BTreeMap<String, ParamValue>>,
+    params: Option<BTreeMap<String, ParamInput>>,
     faults: Option<FaultPlan>,
     hash: Option<String>,
 }
@@ -54,7 +54,7 @@ pub fn parse_header(text: &str) -> Result<Imported, String> {
         .ok_or_else(|| format!("scenario `{id}` is unknown to this build (known: {})", faultline_scenarios::ids()))?;
     let mut params = scenario.default_params();
     for (k, v) in h.params.ok_or_else(|| missing("params"))? {
-        params.set_value(&k, v).map_err(|e| format!("its parameters do not fit this build: {e}"))?;
+        params.set_input(&k, v).map_err(|e| format!("its parameters do not fit this build: {e}"))?;
     }
     Ok(Imported {
         scenario,

@@ -155,11 +155,17 @@ fn log_matching(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
     }
 }
 
+/// Leader completeness: an entry committed in a term is in the logs of the leaders of all later terms. Checked
+/// both ways round: when a leader is elected (against every commit recorded before), and when a commit is recorded
+/// (against every leader of a later term, as its log was when it was elected: a stale leader may record a commit
+/// after a newer leader was elected without the entry).
 fn leader_completeness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+    // The term of entry `index` in a log given as its entries' terms (0: no such entry).
+    let term_in = |log: &[u64], index: u64| (index as usize).checked_sub(1).and_then(|i| log.get(i)).copied();
+    // A leader elected in this step must hold every entry committed in an earlier term.
     for l in servers(s) {
         let Some(&(term, _)) = l.ghost.led.last().filter(|(_, st)| *st == s.step) else { continue };
         for other in servers(s) {
-            // Leader completeness: an entry committed in a term is in the logs of the leaders of all later terms.
             for &(index, entry_term, commit_term, step) in &other.ghost.committed {
                 if commit_term < term && l.term_at(index) != entry_term {
                     out.push(Breach {
@@ -173,6 +179,34 @@ fn leader_completeness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
                         steps: vec![step, s.step],
                     });
                     return;
+                }
+            }
+        }
+    }
+    // A commit recorded in this step must be in the log of every leader of a later term, as it was elected: a
+    // stale leader may record a commit after a newer leader was elected without the entry.
+    for other in servers(s) {
+        if other.ghost.committed.last().is_none_or(|c| c.3 != s.step) {
+            continue;
+        }
+        for &(index, entry_term, commit_term, step) in other.ghost.committed.iter().rev().take_while(|c| c.3 == s.step)
+        {
+            for l in servers(s) {
+                for (&(term, elected_step), log) in l.ghost.led.iter().zip(&l.ghost.led_logs) {
+                    if term > commit_term && term_in(log, index) != Some(entry_term) {
+                        out.push(Breach {
+                            severity: Severity::Violation,
+                            message: format!(
+                                "{} recorded entry {index} (term {entry_term}) as committed in term {commit_term}, \
+                                 but {} had already become leader of term {term} without it: a leader must hold every \
+                                 committed entry.",
+                                name(other.id),
+                                name(l.id)
+                            ),
+                            steps: vec![elected_step, step],
+                        });
+                        return;
+                    }
                 }
             }
         }
@@ -371,5 +405,71 @@ impl Scenario for Raft {
         opts: &RunOptions,
     ) -> Result<Box<dyn Stepper>, RunError> {
         Ok(Box::new(build(params, seed, faults, opts)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_sim::{Condition, NodeId};
+    use msg::{Cmd, Entry};
+
+    fn server(id: NodeId) -> Server {
+        Server::new(
+            id,
+            Config {
+                servers: 3,
+                election_min_us: 150_000,
+                election_max_us: 300_000,
+                heartbeat_us: 50_000,
+                request_us: 0,
+                randomize: true,
+                persist_votes: true,
+                count_old_terms: false,
+                max_batch: 16,
+                leader_noop: true,
+            },
+        )
+    }
+
+    fn check(nodes: &[Server], step: u32) -> Vec<Breach> {
+        let conditions = vec![Condition::Up; nodes.len()];
+        let mut out = Vec::new();
+        leader_completeness(&Snapshot { nodes, conditions: &conditions, step, now_us: 0 }, &mut out);
+        out
+    }
+
+    /// Server 1 led term 1 and is cut off; server 2 is elected in term 2 with an empty log. Then server 1,
+    /// still believing it leads term 1, records entry 1 as committed: the check must catch it at that step.
+    #[test]
+    fn a_stale_leader_recording_a_commit_after_a_newer_election_is_caught() {
+        let mut stale = server(0);
+        stale.ghost.led.push((1, 3));
+        stale.ghost.led_logs.push(vec![]);
+        stale.log = vec![Entry { term: 1, cmd: Cmd::Noop }];
+        let mut newer = server(1);
+        newer.ghost.led.push((2, 10));
+        newer.ghost.led_logs.push(vec![]);
+        assert!(check(&[stale.clone(), newer.clone()], 11).is_empty(), "nothing committed yet");
+        stale.ghost.committed.push((1, 1, 1, 12));
+        let b = check(&[stale.clone(), newer.clone()], 12);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].steps, vec![10, 12]);
+        assert!(b[0].message.starts_with("server 1 recorded entry 1 (term 1) as committed in term 1, but server 2"));
+        // Had the newer leader been elected with the entry, nothing is wrong.
+        newer.ghost.led_logs[0] = vec![1];
+        assert!(check(&[stale, newer], 12).is_empty());
+    }
+
+    #[test]
+    fn a_leader_elected_without_an_earlier_commit_is_caught() {
+        let mut old = server(0);
+        old.ghost.committed.push((1, 1, 1, 5));
+        let mut newer = server(1);
+        newer.ghost.led.push((2, 9));
+        newer.ghost.led_logs.push(vec![]);
+        let b = check(&[old, newer], 9);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert!(b[0].message.starts_with("server 2 became leader of term 2 without entry 1"), "{}", b[0].message);
     }
 }

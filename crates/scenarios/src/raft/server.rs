@@ -45,6 +45,9 @@ pub enum Role {
 pub struct Ghost {
     /// (term, step) for every term this server led.
     pub led: Vec<(u64, u32)>,
+    /// The terms of its log's entries when it was elected, one list per entry of `led`: leader completeness
+    /// compares later commits against the log a leader was elected with.
+    pub led_logs: Vec<Vec<u64>>,
     /// The step at which the log last changed.
     pub log_changed_step: u32,
     /// Every (term, command) this server applied, by index - 1; re-applying after a restart must agree.
@@ -207,6 +210,7 @@ impl Server {
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.ghost.led.push((self.term, ctx.step()));
+        self.ghost.led_logs.push(self.log.iter().map(|e| e.term).collect());
         if let Some(t) = self.election_timer.take() {
             ctx.cancel_timer(t);
         }

@@ -1,4 +1,5 @@
-//! The scenario's knobs, from its parameter specs: a number box or a checkbox each, with its doc and range.
+//! The scenario's knobs, from its parameter specs: a number box, a checkbox or a list of options each, with its
+//! doc and range.
 //! A change re-runs the scenario; a bad value becomes a notice and changes nothing.
 
 use crate::state::Action;
@@ -36,6 +37,18 @@ pub fn params_panel(p: &Props) -> Html {
                             Action::SetParam(key.to_string(), raw)
                         });
                         html! { <input id={id.clone()} type="number" min={min.to_string()} max={max.to_string()} value={v.to_string()} {onchange} /> }
+                    }
+                    (ParamKind::Choice { options, .. }, v) => {
+                        let onchange = p.dispatch.reform(move |e: Event| {
+                            let raw = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default();
+                            Action::SetParam(key.to_string(), raw)
+                        });
+                        let chosen = v.to_string();
+                        html! {
+                            <select id={id.clone()} {onchange}>
+                                { for options.iter().map(|o| html! { <option value={*o} selected={*o == chosen}>{*o}</option> }) }
+                            </select>
+                        }
                     }
                     _ => html! {},
                 };
