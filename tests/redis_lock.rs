@@ -1,10 +1,14 @@
 //! Seed sweeps over the Redis-lock scenario: the broken variant fails, the fixed one holds.
 //! Every failure message carries the exact command that reproduces it.
 
-use faultline::scenarios::redis_lock::{self, NO_LOST_UPDATE, OWN_LOCK_RELEASE, SINGLE_HOLDER};
-use faultline::sim::{sweep, FaultPlan, Params, RunOptions, Scenario, Severity, SweepSummary};
+use faultline::scenarios::redis_lock::client::Phase;
+use faultline::scenarios::redis_lock::{self, LockNode, NO_LOST_UPDATE, OWN_LOCK_RELEASE, SINGLE_HOLDER};
+use faultline::sim::{sweep, EventKind, Fault, FaultPlan, Params, RunOptions, Scenario, Severity, SweepSummary, Trace};
 
 const SEEDS: u64 = 1_000;
+/// Sweeps with random faults (crashes and restarts of any node, pauses, clock drift and jumps, partitions,
+/// message delays) run this many seeds: about a second each.
+const FAULTY_SEEDS: u64 = 10_000;
 
 fn params(sets: &[(&str, &str)]) -> Params {
     let mut p = redis_lock::RedisLock.default_params();
@@ -15,7 +19,50 @@ fn params(sets: &[(&str, &str)]) -> Params {
 }
 
 fn sweep_with(sets: &[(&str, &str)]) -> SweepSummary {
-    sweep(&redis_lock::RedisLock, &params(sets), SEEDS, |_| {}).expect("valid sweep")
+    sweep_n(sets, SEEDS)
+}
+
+fn sweep_n(sets: &[(&str, &str)], seeds: u64) -> SweepSummary {
+    sweep(&redis_lock::RedisLock, &params(sets), seeds, |_| {}).expect("valid sweep")
+}
+
+fn run(sets: &[(&str, &str)], seed: u64, faults: &str) -> Trace {
+    let (plan, errors) = FaultPlan::parse_compact(faults);
+    assert!(errors.is_empty(), "{errors:?}");
+    redis_lock::RedisLock.run(&params(sets), seed, &plan, &RunOptions::default()).expect("valid run")
+}
+
+/// The nodes as the run left them.
+fn final_nodes(sets: &[(&str, &str)], seed: u64, faults: &str) -> Vec<LockNode> {
+    let (plan, _) = FaultPlan::parse_compact(faults);
+    let mut sim = redis_lock::build(&params(sets), seed, &plan, &RunOptions::default()).expect("valid run");
+    while sim.step() {}
+    sim.nodes().to_vec()
+}
+
+fn notes(t: &Trace) -> Vec<&str> {
+    t.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Note { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The id and time of the first message from `from` whose label starts with `label`.
+fn first_send(t: &Trace, from: u32, label: &str) -> (u64, u64) {
+    t.events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Send { from: f, id, label: l, .. } if *f == from && l.starts_with(label) => Some((*id, e.at_us)),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no message `{label}` from node {from}"))
+}
+
+fn observations<'a>(t: &'a Trace, name: &str) -> Vec<&'a str> {
+    t.breaches(Severity::Observation).filter(|(_, inv, _, _)| *inv == name).map(|(_, _, m, _)| m).collect()
 }
 
 #[test]
@@ -34,6 +81,7 @@ fn with_fencing_no_seed_breaks_an_invariant() {
         vec![("fencing", "true")],
         vec![("fencing", "true"), ("safe_release", "false"), ("clients", "3"), ("work_ms", "600")],
         vec![("fencing", "true"), ("clients", "4"), ("rounds", "3"), ("redis_drift_ppm", "100000")],
+        vec![("fencing", "true"), ("persistence", "aof-everysec"), ("clients", "3"), ("rounds", "2")],
     ] {
         let r = sweep_with(&sets);
         assert!(
@@ -56,11 +104,14 @@ fn the_canonical_seed_reproduces_the_stale_write() {
     let (event, invariant, message, steps) = v[0];
     assert_eq!(invariant, NO_LOST_UPDATE);
     assert!(message.starts_with("Client 1 wrote counter = 1"), "client 1 is the stale writer: {message}");
+    assert!(!message.contains("fencing token"), "no fencing, no token to blame: {message}");
     assert!(message.contains("client 2 had written"), "{message}");
     assert_eq!(steps.len(), 3);
     assert!(steps.iter().all(|&s| s <= event.step), "causes precede the breach");
-    // The pause struck client 1 while it believed it held the lock.
-    assert!(t.breaches(Severity::Observation).any(|(_, inv, _, _)| inv == SINGLE_HOLDER));
+    // The pause struck client 1 while it believed it held the lock, and its lease expired under it.
+    let two = observations(&t, SINGLE_HOLDER);
+    assert_eq!(two.len(), 1);
+    assert!(two[0].contains("client 1's lease (c1-") && two[0].contains("expired by Redis's clock"), "{}", two[0]);
 }
 
 #[test]
@@ -117,4 +168,186 @@ fn same_inputs_same_trace_across_runs() {
     assert_eq!(a.events, b.events);
     let c = s.run(&p, 100, &FaultPlan::new(), &RunOptions::default()).unwrap();
     assert_ne!(a.hash, c.hash);
+}
+
+// ---- Random faults: the proof that the fix holds beyond the story's one pause ----
+
+#[test]
+fn fencing_with_a_token_source_that_never_goes_back_holds_under_random_faults() {
+    for sets in [
+        &[("fencing", "true"), ("persistence", "aof-always"), ("random_faults", "20")][..],
+        &[
+            ("fencing", "true"),
+            ("persistence", "aof-always"),
+            ("random_faults", "40"),
+            ("clients", "3"),
+            ("rounds", "3"),
+        ],
+    ] {
+        let r = sweep_n(sets, FAULTY_SEEDS);
+        assert!(
+            r.violations.is_empty(),
+            "{sets:?} broke {:?}: {}; reproduce with: {}",
+            r.violations,
+            r.first_failure.clone().unwrap_or_default(),
+            r.reproduce().unwrap_or_default()
+        );
+        // The faults did bite: the lock alone failed often; fencing made it harmless.
+        let two = r.observations.get(SINGLE_HOLDER).copied().unwrap_or(0);
+        assert!(two > FAULTY_SEEDS / 10, "{sets:?}: only {two} runs with two holders: {r:?}");
+        println!("{sets:?}: 0 violations in {FAULTY_SEEDS} runs; two holders in {two}");
+    }
+}
+
+#[test]
+fn fencing_with_a_token_counter_that_a_restart_loses_is_broken_by_a_sweep_that_says_why() {
+    for persistence in ["none", "aof-everysec"] {
+        let r = sweep_n(&[("fencing", "true"), ("persistence", persistence), ("random_faults", "20")], FAULTY_SEEDS);
+        let lost = r.violations.get(NO_LOST_UPDATE).copied().unwrap_or(0);
+        assert!(lost > 0, "{persistence}: no lost update in {FAULTY_SEEDS} seeds: {r:?}");
+        let why = r.first_failure.clone().unwrap_or_default();
+        assert!(why.contains("Redis handed it out twice"), "{why}");
+        assert!(why.contains(&format!("persistence = {persistence}")), "{why}");
+        println!("persistence={persistence}: {lost} of {FAULTY_SEEDS} runs lose an update: {why}");
+        println!("reproduce with: {}", r.reproduce().unwrap_or_default());
+    }
+}
+
+#[test]
+fn without_fencing_random_faults_lose_updates() {
+    let r = sweep_n(&[("random_faults", "20")], FAULTY_SEEDS);
+    let lost = r.violations.get(NO_LOST_UPDATE).copied().unwrap_or(0);
+    assert!(lost > 0, "{r:?}");
+    println!(
+        "no fencing: {lost} of {FAULTY_SEEDS} runs lose an update; reproduce with: {}",
+        r.reproduce().unwrap_or_default()
+    );
+}
+
+#[test]
+fn random_faults_come_from_the_seed_and_cover_every_kind() {
+    let p = params(&[("random_faults", "200"), ("clients", "3")]);
+    let a = redis_lock::random_faults(&p, 5);
+    assert_eq!(a, redis_lock::random_faults(&p, 5));
+    assert_ne!(a, redis_lock::random_faults(&p, 6));
+    let kinds: std::collections::BTreeSet<&str> = a
+        .entries()
+        .iter()
+        .map(|e| match e.fault {
+            Fault::Crash { .. } => "crash",
+            Fault::Restart { .. } => "restart",
+            Fault::Pause { .. } => "pause",
+            Fault::ClockDrift { .. } => "drift",
+            Fault::ClockJump { .. } => "jump",
+            Fault::Cut { .. } => "cut",
+            Fault::HealAll => "healall",
+            Fault::DelayMessage { .. } => "delay",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["crash", "cut", "delay", "drift", "healall", "jump", "pause", "restart"]
+    );
+    // Every node is struck, Redis and the storage included.
+    for node in 0..5 {
+        assert!(a.entries().iter().any(|e| e.fault.nodes().contains(&node)), "node {node}");
+    }
+    assert!(redis_lock::random_faults(&params(&[]), 5).is_empty(), "off by default");
+}
+
+// ---- The commands, each pinned to its corrected outcome ----
+
+/// `faultline run redis-lock --seed 2 --set fencing=true --faults crash:2@100000,restart:2@110000`: Redis loses
+/// power while client 1 (token 1) is paused. The trace says what survived; without persistence the counter goes
+/// back, token 1 is handed out twice, and the lost update names that cause. With aof-always fencing holds.
+#[test]
+fn a_redis_restart_says_what_survived_and_fencing_needs_a_counter_that_never_goes_back() {
+    const CRASH: &str = "crash:2@100000,restart:2@110000";
+    for persistence in ["none", "aof-everysec"] {
+        let t = run(&[("fencing", "true"), ("persistence", persistence)], 2, CRASH);
+        let restart = notes(&t).into_iter().find(|n| n.starts_with("restarted")).expect("a restart note");
+        assert!(restart.contains("key lock (c1-") && restart.contains("is gone"), "{restart}");
+        assert!(restart.contains("the token counter went back from 1 to 0"), "{restart}");
+        let v: Vec<_> = t.violations().collect();
+        assert_eq!(v.len(), 1, "{persistence}");
+        assert!(v[0].2.contains("Both held fencing token 1: Redis handed it out twice"), "{}", v[0].2);
+        let two = observations(&t, SINGLE_HOLDER);
+        assert!(two[0].contains("Redis restarted and lost client 1's key"), "{}", two[0]);
+    }
+    let t = run(&[("fencing", "true"), ("persistence", "aof-always")], 2, CRASH);
+    let restart = notes(&t).into_iter().find(|n| n.starts_with("restarted")).expect("a restart note");
+    assert!(restart.starts_with("restarted from its AOF (appendfsync always): key lock = c1-"), "{restart}");
+    assert!(restart.ends_with("is back; the token counter is 1"), "{restart}");
+    assert_eq!(t.violations().count(), 0);
+    assert!(notes(&t).contains(&"rejected write from client 1: token 1 < 2"), "{:?}", notes(&t));
+    // The kernel no longer claims a durable state Redis may not have: the scenario says what came back.
+    assert!(t.events.iter().any(|e| t.describe(e) == "FAULT: redis restarts"));
+    // The original command, seed 6: the restart is told the same way, and any lost update names its cause.
+    let t = run(&[("fencing", "true")], 6, CRASH);
+    assert!(notes(&t).iter().any(|n| n.starts_with("restarted with nothing on disk (persistence none)")));
+    for (_, _, message, _) in t.violations() {
+        assert!(message.contains("handed it out twice"), "{message}");
+    }
+}
+
+/// A compare-and-delete sent just before client 1 crashed is held back and arrives after the restarted client 1
+/// took the lock again. Its value is that of the earlier incarnation, so it deletes nothing (once values were
+/// `c1:1` in every incarnation, and it deleted the new lock). A plain DEL would, and the observation says so.
+#[test]
+fn a_delayed_release_from_before_a_restart_cannot_delete_the_new_incarnations_lock() {
+    let sets = [("gc_pause_ms", "0")];
+    let (id, at) = first_send(&run(&sets, 2, ""), 0, "DEL lock if it is");
+    let faults = format!("delay:{id}:460000@0,crash:0@{},restart:0@{}", at + 1_000, at + 8_000);
+    let t = run(&sets, 2, &faults);
+    assert_eq!(t.violations().count(), 0, "{:?}", t.violations().collect::<Vec<_>>());
+    assert!(observations(&t, OWN_LOCK_RELEASE).is_empty());
+    let kept = notes(&t).into_iter().find(|n| n.contains("not deleted")).expect("the late release arrives");
+    assert!(kept.starts_with("lock is c1-") && kept.contains(", not c1-"), "the new incarnation's lock stays: {kept}");
+
+    let (id, at) = first_send(&run(&[("gc_pause_ms", "0"), ("safe_release", "false")], 2, ""), 0, "DEL lock");
+    let faults = format!("delay:{id}:460000@0,crash:0@{},restart:0@{}", at + 1_000, at + 8_000);
+    let t = run(&[("gc_pause_ms", "0"), ("safe_release", "false")], 2, &faults);
+    let flagged = observations(&t, OWN_LOCK_RELEASE);
+    assert!(flagged.iter().any(|m| m.contains("with a release from another incarnation")), "{flagged:?}");
+}
+
+/// The `(integer) 1` answering client 1's release is held back past a crash and restart of client 1. It reaches
+/// the new incarnation while that one holds the lock: it is ignored, the round goes on, and nobody believes in a
+/// lock at the end (once the new incarnation took it as its own release, skipped its write and believed forever).
+#[test]
+fn a_late_reply_meant_for_an_earlier_incarnation_is_ignored() {
+    let sets = [("gc_pause_ms", "0")];
+    let base = run(&sets, 2, "");
+    let (release_id, at) = first_send(&base, 0, "DEL lock if it is");
+    let (reply_id, _) = base
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Send { from: 2, to: 0, id, label, .. } if *id > release_id && label.starts_with("(integer)") => {
+                Some((*id, e.at_us))
+            }
+            _ => None,
+        })
+        .expect("redis answers the release");
+    let faults = format!("delay:{reply_id}:480000@0,crash:0@{},restart:0@{}", at + 1_000, at + 8_000);
+    let t = run(&sets, 2, &faults);
+    assert!(notes(&t).contains(&"a late reply to a request I no longer wait for: ignored"), "{:?}", notes(&t));
+    assert_eq!(t.violations().count(), 0);
+    for node in final_nodes(&sets, 2, &faults) {
+        if let LockNode::Client(c) = node {
+            assert_eq!(c.phase, Phase::Done, "client {} finished its round", c.number);
+            assert!(!c.believes_it_holds(), "client {} believes in a lock at the end", c.number);
+        }
+    }
+    // The original commands (seed 6): no lost update, and no client left believing.
+    for delay in ["460000", "480000"] {
+        let faults = format!("delay:10:{delay}@0,crash:0@133000,restart:0@140000");
+        assert_eq!(run(&sets, 6, &faults).violations().count(), 0, "{faults}");
+        for node in final_nodes(&sets, 6, &faults) {
+            if let LockNode::Client(c) = node {
+                assert!(!c.believes_it_holds(), "{faults}: client {} believes at the end", c.number);
+            }
+        }
+    }
 }

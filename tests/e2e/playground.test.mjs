@@ -47,6 +47,33 @@ test('fencing on: playing to the end raises no violation, and the stale write is
   await page.close();
 });
 
+test('a Redis restart without persistence breaks fencing; aof-always holds; the choice knob round-trips through the URL', async () => {
+  const { page, errors } = await open(env, '?scenario=redis-lock&fencing=true&faults=crash:2@100000,restart:2@110000');
+  await page.keyboard.press('End');
+  const banner = page.locator('#violation-banner');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /Both held fencing token 1: Redis handed it out twice/);
+  assert.match(await page.textContent('.log'), /restarted with nothing on disk \(persistence none\)/);
+  await page.screenshot({ path: join(SHOTS, 'redis-lock-restart-none.png'), fullPage: true });
+  const before = await page.textContent('.hash');
+  await page.selectOption('#param-persistence', 'aof-always');
+  await page.waitForFunction((h) => document.querySelector('.hash').textContent !== h, before);
+  await page.waitForFunction(() => /persistence=aof-always/.test(location.search));
+  await page.keyboard.press('End');
+  await page.locator('#ok-banner').waitFor();
+  assert.match(await page.textContent('.log'), /key lock = c1-[0-9a-f]{8} is back; the token counter is 1/);
+  assert.match(await page.textContent('.log'), /rejected write from client 1: token 1 < 2/);
+  await page.screenshot({ path: join(SHOTS, 'redis-lock-restart-aof-always.png'), fullPage: true });
+  const again = await env.browser.newPage();
+  await again.goto(page.url());
+  await again.waitForSelector('#sequence');
+  assert.equal(await again.inputValue('#param-persistence'), 'aof-always');
+  assert.equal(await again.textContent('.hash'), await page.textContent('.hash'));
+  await again.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('bad URL values show a message naming them, and the defaults run', async () => {
   const { page, errors } = await open(env, '?scenario=nope&seed=abc&ttl_ms=5&fencing=maybe&bogus=1');
   const notices = await page.locator('#notices').textContent();

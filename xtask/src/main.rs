@@ -192,7 +192,13 @@ fn write_native_hashes(path: &Path) -> Result {
     let settings: &[(&str, &[&str])] = &[
         (
             "redis-lock",
-            &["", "fencing=true", "clients=4,rounds=3,safe_release=false", "redis_drift_ppm=150000,work_ms=450"],
+            &[
+                "",
+                "fencing=true",
+                "clients=4,rounds=3,safe_release=false",
+                "redis_drift_ppm=150000,work_ms=450",
+                "fencing=true,persistence=aof-everysec,random_faults=20",
+            ],
         ),
         ("raft", &["", "random_faults=20", "servers=3,random_faults=40,persist_votes=false", "loss_pct=10,servers=7"]),
     ];

@@ -98,11 +98,14 @@ fn execute(cmd: Command) -> Result<(), String> {
         }
         Command::Params { scenario: id } => {
             let s = scenario(&id)?;
+            // Columns as wide as their widest entry.
+            let width = |f: &dyn Fn(&faultline_sim::ParamSpec) -> String| s.params().iter().map(|p| f(p).len()).max();
+            let kw = width(&|p| p.key.to_string()).unwrap_or(0);
+            let dw = width(&|p| p.default_value().to_string()).unwrap_or(0);
+            let rw = width(&|p| p.range_text()).unwrap_or(0);
             for spec in s.params() {
-                w(
-                    &mut out,
-                    format!("{:<16} {:<7} {:<22} {}", spec.key, spec.default_value(), spec.range_text(), spec.doc),
-                )?;
+                let (key, default, range) = (spec.key, spec.default_value().to_string(), spec.range_text());
+                w(&mut out, format!("{key:<kw$} {default:<dw$} {range:<rw$} {}", spec.doc))?;
             }
         }
         Command::Run { scenario: id, seed, sets, faults, format } => {
@@ -205,6 +208,7 @@ impl SweepFormat for SweepSummary {
             "observations": self.observations,
             "limits_hit": self.limits_hit,
             "first_failing_seed": self.first_failing_seed,
+            "first_failure": self.first_failure,
             "reproduce": self.reproduce(),
         })
     }
@@ -225,8 +229,9 @@ impl SweepFormat for SweepSummary {
         }
         if let Some(cmd) = self.reproduce() {
             s.push_str(&format!(
-                "first failing seed: {}\nreproduce with: {cmd}\n",
-                self.first_failing_seed.unwrap_or(0)
+                "first failing seed: {}\n  {}\nreproduce with: {cmd}\n",
+                self.first_failing_seed.unwrap_or(0),
+                self.first_failure.as_deref().unwrap_or("")
             ));
         }
         s

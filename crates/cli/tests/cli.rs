@@ -29,27 +29,28 @@ fn list_names_each_scenario_on_one_line() {
 
 #[test]
 fn run_text_is_a_timeline_with_a_summary_naming_the_breach() {
-    let o = faultline(&["run", "redis-lock", "--seed", "6"]);
+    let o = faultline(&["run", "redis-lock", "--seed", "2"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("client 1 is paused (stop-the-world GC)"), "{out}");
     assert!(out.contains("VIOLATION no-lost-update at step"), "{out}");
-    assert!(out.contains("reproduce with: faultline run redis-lock --seed 6"), "{out}");
+    assert!(out.contains("reproduce with: faultline run redis-lock --seed 2"), "{out}");
 }
 
 #[test]
 fn run_json_has_the_documented_fields() {
-    let v = json(&faultline(&["run", "redis-lock", "--seed", "6", "--format", "json"]));
+    let v = json(&faultline(&["run", "redis-lock", "--seed", "2", "--format", "json"]));
     assert_eq!(v["scenario"], "redis-lock");
-    assert_eq!(v["seed"], 6);
+    assert_eq!(v["seed"], 2);
     assert_eq!(v["params"]["fencing"], false);
+    assert_eq!(v["params"]["persistence"], "none", "a choice is a plain string");
     assert!(v["events"].as_array().is_some_and(|e| e.len() > 20));
     let violations = v["violations"].as_array().unwrap();
     assert_eq!(violations[0]["invariant"], "no-lost-update");
     assert!(violations[0]["step"].is_u64());
     assert_eq!(v["hash"].as_str().map(str::len), Some(16));
 
-    let fenced = json(&faultline(&["run", "redis-lock", "--seed", "6", "--set", "fencing=true", "--format", "json"]));
+    let fenced = json(&faultline(&["run", "redis-lock", "--seed", "2", "--set", "fencing=true", "--format", "json"]));
     assert_eq!(fenced["violations"].as_array().map(Vec::len), Some(0));
     assert_ne!(fenced["hash"], v["hash"]);
 }
@@ -68,6 +69,7 @@ fn sweep_counts_breaches_and_prints_the_repro() {
     assert!(v["violations"]["no-lost-update"].as_u64().is_some_and(|n| n > 0));
     let seed = v["first_failing_seed"].as_u64().expect("a failing seed");
     assert_eq!(v["reproduce"], format!("faultline run redis-lock --seed {seed}"));
+    assert!(v["first_failure"].as_str().is_some_and(|m| m.starts_with("no-lost-update: ")), "{v}");
 
     let o = faultline(&["sweep", "redis-lock", "--seeds", "200", "--set", "fencing=true"]);
     let out = stdout(&o);
@@ -89,6 +91,10 @@ fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
         (&["run", "redis-lock", "--set", "ttl_ms=1"], "`ttl_ms` = 1 is out of range 10..=60000 ms"),
         (&["run", "redis-lock", "--set", "fencing=maybe"], "`fencing` must be true or false, not `maybe`"),
         (&["run", "redis-lock", "--set", "fencing"], "--set takes KEY=VALUE, not `fencing`"),
+        (
+            &["run", "redis-lock", "--set", "persistence=rdb"],
+            "`persistence` must be one of none|aof-everysec|aof-always, not `rdb`",
+        ),
         (&["run", "redis-lock", "--set", "gc_client=5"], "gc_client = 5 but there are only 2 clients"),
         (&["sweep", "redis-lock", "--seeds", "0"], "--seeds must be in 1..=1000000, not 0"),
         (&["sweep", "nope", "--seeds", "3"], "unknown scenario `nope`"),

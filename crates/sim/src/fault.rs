@@ -55,7 +55,7 @@ impl Fault {
         let arrow = |both: bool| if both { "<->" } else { "->" };
         match *self {
             Fault::Crash { node } => format!("{} crashes", name(node)),
-            Fault::Restart { node } => format!("{} restarts from its durable state", name(node)),
+            Fault::Restart { node } => format!("{} restarts", name(node)),
             Fault::Pause { node, for_us } => {
                 format!("{} is paused (stop-the-world GC) for {}", name(node), fmt_us(for_us as i64))
             }

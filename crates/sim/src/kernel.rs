@@ -19,7 +19,7 @@ pub const MAX_NODES: usize = 64;
 
 pub type TimerId = u64;
 
-/// A short label for a message or a timer, as the trace and the diagrams show it (`SET lock c1:1 NX PX 500`).
+/// A short label for a message or a timer, as the trace and the diagrams show it (`SET lock c1-5e2a91f0 NX PX 500`).
 pub trait Describe {
     fn describe(&self) -> String;
 }

@@ -188,6 +188,8 @@ pub struct SweepSummary {
     /// Runs cut off by a step or queue limit.
     pub limits_hit: u64,
     pub first_failing_seed: Option<u64>,
+    /// The first violation of the first failing run, in the words of its invariant: says why it failed.
+    pub first_failure: Option<String>,
 }
 
 impl SweepSummary {
@@ -213,6 +215,7 @@ pub fn sweep(
         observations: Default::default(),
         limits_hit: 0,
         first_failing_seed: None,
+        first_failure: None,
     };
     for seed in 0..seeds {
         let t = s.run(params, seed, &FaultPlan::new(), &RunOptions::default())?;
@@ -226,8 +229,11 @@ pub fn sweep(
         if t.outcome.limit_message().is_some() {
             r.limits_hit += 1;
         }
-        if r.first_failing_seed.is_none() && t.violations().next().is_some() {
-            r.first_failing_seed = Some(seed);
+        if r.first_failing_seed.is_none() {
+            if let Some((_, invariant, message, _)) = t.violations().next() {
+                r.first_failing_seed = Some(seed);
+                r.first_failure = Some(format!("{invariant}: {message}"));
+            }
         }
         progress(seed);
     }

@@ -60,7 +60,7 @@ pub struct Arrow {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BarKind {
-    /// A scenario's span (`believes it holds the lock`, `lock = c1:1`).
+    /// A scenario's span (`believes it holds the lock`, `lock = c1-5e2a91f0`).
     Span,
     /// A stop-the-world pause.
     Pause,

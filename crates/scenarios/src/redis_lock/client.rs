@@ -1,11 +1,20 @@
 //! A client of the lock: acquire with `SET NX PX`, read-modify-write the counter on the storage service, release.
 //!
+//! Each round it draws a new lock value from its own random stream (`c1-3f9a02c4`): unique across clients,
+//! rounds and restarts, as the Redis documentation asks, so that the safe release can never delete a lock that
+//! a later round — or a later incarnation of the same client — took. It waits for one reply at a time, matches it
+//! to the request it sent and ignores any other (a late reply to an earlier request), and gives up on a request
+//! after `reply_timeout_ms`.
+//!
 //! The client believes it holds the lock from the moment Redis answers OK until it releases it (or the storage
-//! tells it, by rejecting its token, that it lost it). It never learns of its own pauses: that is the point.
+//! tells it, by rejecting its token, that it lost it). It counts the lease from when it *sent* the SET, not from
+//! when the OK arrived: the key may have been set at any moment in between, so only the send time is a safe
+//! lower bound (the Redis documentation and Redlock count validity the same way). It never learns of its own
+//! pauses: that is the point.
 
-use super::msg::{Msg, Timer};
+use super::msg::{Msg, Op, Req, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
+use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer>;
 
@@ -18,6 +27,7 @@ pub struct ClientConfig {
     pub work_ms: u64,
     pub retry_ms: u64,
     pub start_jitter_ms: u64,
+    pub reply_timeout_ms: u64,
     pub rounds: u32,
     pub safe_release: bool,
 }
@@ -28,7 +38,7 @@ pub enum Phase {
     Waiting,
     /// `SET NX PX` sent, waiting for the answer.
     Acquiring,
-    /// The lock was taken; waiting before the next try.
+    /// The lock was taken (or Redis did not answer); waiting before the next try.
     BackingOff,
     /// Holds the lock (it believes): reading the counter.
     Reading,
@@ -46,12 +56,22 @@ pub enum Phase {
 /// The lease a client believes it holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Belief {
-    /// Its own clock's reading when the lease ends (acquire time + TTL): the client could check it, but a pause
-    /// may strike between any check and the write.
+    /// Its own clock's reading when the lease ends: the time it *sent* the SET plus the TTL. The client could
+    /// check it, but a pause may strike between any check and the write.
     pub until_local_us: i64,
     pub token: Option<u64>,
     /// The step at which Redis's OK arrived, for invariants that point at causes.
     pub acquired_step: u32,
+}
+
+/// The one request a client waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub req: Req,
+    /// Its reply timeout, cancelled when the reply comes.
+    pub timer: TimerId,
+    /// The client's clock when it sent the request.
+    pub sent_local_us: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +82,13 @@ pub struct Client {
     pub phase: Phase,
     pub round: u32,
     pub attempts: u32,
+    /// This process's identity, drawn when it starts: a restarted client is a new incarnation.
+    pub incarnation: u32,
+    /// Requests this incarnation has sent.
+    pub requests: u32,
+    pub pending: Option<Pending>,
+    /// The value it stores in the key this round (empty before the first round).
+    pub value: String,
     pub belief: Option<Belief>,
     pub read: Option<(i64, u64)>,
     pub writes_accepted: u32,
@@ -76,6 +103,10 @@ impl Client {
             phase: Phase::Waiting,
             round: 0,
             attempts: 0,
+            incarnation: 0,
+            requests: 0,
+            pending: None,
+            value: String::new(),
             belief: None,
             read: None,
             writes_accepted: 0,
@@ -83,33 +114,51 @@ impl Client {
         }
     }
 
-    /// The unique value this client stores in the key for this round (`c1:1`), so that a safe release can tell
-    /// its own lock from someone else's.
-    pub fn lock_value(&self) -> String {
-        format!("c{}:{}", self.number, self.round + 1)
+    /// The value this client stores in the key this round, so that a safe release can tell its own lock from
+    /// anyone else's.
+    pub fn lock_value(&self) -> &str {
+        &self.value
     }
 
     pub fn believes_it_holds(&self) -> bool {
         self.belief.is_some()
     }
 
+    /// Send a request and wait for its reply (or the timeout).
+    fn request(&mut self, ctx: &mut C<'_>, to: NodeId, msg: impl FnOnce(Req) -> Msg) {
+        self.requests += 1;
+        let req = (u64::from(self.incarnation) << 32) | u64::from(self.requests);
+        let timer = ctx.set_timer(self.cfg.reply_timeout_ms * US_PER_MS, Timer::ReplyTimeout);
+        self.pending = Some(Pending { req, timer, sent_local_us: ctx.now_us() });
+        ctx.send(to, msg(req));
+    }
+
     fn try_acquire(&mut self, ctx: &mut C<'_>) {
         self.attempts += 1;
         self.phase = Phase::Acquiring;
-        ctx.send(self.cfg.redis, Msg::Set { value: self.lock_value(), px_ms: self.cfg.ttl_ms });
+        let (value, px_ms) = (self.value.clone(), self.cfg.ttl_ms);
+        self.request(ctx, self.cfg.redis, |req| Msg::Set { value, px_ms, req });
     }
 
     /// Exponential backoff (doubling up to 4×) with jitter, all drawn from this client's stream.
-    fn backoff_us(&self, ctx: &mut C<'_>) -> u64 {
+    fn back_off(&mut self, ctx: &mut C<'_>) {
+        self.phase = Phase::BackingOff;
         let base = self.cfg.retry_ms * US_PER_MS;
         let factor = 1u64 << self.attempts.saturating_sub(1).min(2);
-        base * factor + ctx.random_between(0, base / 2)
+        let wait = base * factor + ctx.random_between(0, base / 2);
+        ctx.set_timer(wait, Timer::Retry);
     }
 
     fn stop_believing(&mut self, ctx: &mut C<'_>) {
         if self.belief.take().is_some() {
             ctx.span_close("lock");
         }
+    }
+
+    fn release(&mut self, ctx: &mut C<'_>) {
+        self.phase = Phase::Releasing;
+        let value = self.cfg.safe_release.then(|| self.value.clone());
+        self.request(ctx, self.cfg.redis, |req| Msg::Release { value, req });
     }
 
     fn finish_round(&mut self, ctx: &mut C<'_>) {
@@ -124,36 +173,13 @@ impl Client {
             self.phase = Phase::Done;
         }
     }
-}
 
-impl Node for Client {
-    type Msg = Msg;
-    type Timer = Timer;
-
-    fn on_start(&mut self, ctx: &mut C<'_>) {
-        let delay = ctx.random_between(0, self.cfg.start_jitter_ms * US_PER_MS);
-        ctx.set_timer(delay, Timer::Begin);
-    }
-
-    fn on_timer(&mut self, ctx: &mut C<'_>, timer: Timer) {
-        match timer {
-            Timer::Begin | Timer::Retry => self.try_acquire(ctx),
-            Timer::WorkDone => {
-                if let (Some(b), Some((value, _))) = (&self.belief, self.read) {
-                    self.phase = Phase::Writing;
-                    let token = b.token;
-                    ctx.send(self.cfg.storage, Msg::Write { token, value: value + 1 });
-                }
-            }
-            Timer::Expire { .. } => {}
-        }
-    }
-
-    fn on_msg(&mut self, ctx: &mut C<'_>, _from: NodeId, msg: Msg) {
+    /// Handle the reply to the pending request.
+    fn on_reply(&mut self, ctx: &mut C<'_>, msg: Msg, pending: Pending) {
         match msg {
-            Msg::SetOk { token } => {
+            Msg::SetOk { token, .. } => {
                 self.belief = Some(Belief {
-                    until_local_us: ctx.now_us() + (self.cfg.ttl_ms * US_PER_MS) as i64,
+                    until_local_us: pending.sent_local_us + (self.cfg.ttl_ms * US_PER_MS) as i64,
                     token,
                     acquired_step: ctx.step(),
                 });
@@ -163,29 +189,23 @@ impl Node for Client {
                 };
                 ctx.span_open("lock", label, Tone::Info);
                 self.phase = Phase::Reading;
-                ctx.send(self.cfg.storage, Msg::Read { token });
+                self.request(ctx, self.cfg.storage, |req| Msg::Read { token, req });
             }
-            Msg::SetNil => {
-                self.phase = Phase::BackingOff;
-                let wait = self.backoff_us(ctx);
-                ctx.set_timer(wait, Timer::Retry);
-            }
-            Msg::ReadOk { value, version } => {
-                if self.belief.is_some() {
-                    self.read = Some((value, version));
-                    self.phase = Phase::Working;
-                    ctx.set_timer(self.cfg.work_ms * US_PER_MS, Timer::WorkDone);
-                }
+            Msg::SetNil { .. } => self.back_off(ctx),
+            Msg::ReadOk { value, version, .. } => {
+                self.read = Some((value, version));
+                self.phase = Phase::Working;
+                ctx.set_timer(self.cfg.work_ms * US_PER_MS, Timer::WorkDone);
             }
             Msg::WriteOk { .. } => {
                 self.writes_accepted += 1;
                 self.stop_believing(ctx);
-                self.phase = Phase::Releasing;
-                let value = self.cfg.safe_release.then(|| self.lock_value());
-                ctx.send(self.cfg.redis, Msg::Release { value });
+                self.release(ctx);
             }
-            Msg::Rejected { .. } => {
-                self.writes_rejected += 1;
+            Msg::Rejected { op, .. } => {
+                if op == Op::Write {
+                    self.writes_rejected += 1;
+                }
                 self.stop_believing(ctx);
                 ctx.note("my token is stale: someone else holds the lock now; I give up this round", Tone::Warn);
                 self.finish_round(ctx);
@@ -194,9 +214,73 @@ impl Node for Client {
             Msg::Set { .. } | Msg::Release { .. } | Msg::Read { .. } | Msg::Write { .. } => {}
         }
     }
+}
+
+impl Node for Client {
+    type Msg = Msg;
+    type Timer = Timer;
+
+    fn on_start(&mut self, ctx: &mut C<'_>) {
+        self.incarnation = ctx.random_between(1, u64::from(u32::MAX)) as u32;
+        let delay = ctx.random_between(0, self.cfg.start_jitter_ms * US_PER_MS);
+        ctx.set_timer(delay, Timer::Begin);
+    }
+
+    fn on_timer(&mut self, ctx: &mut C<'_>, timer: Timer) {
+        match timer {
+            Timer::Begin => {
+                self.value = format!("c{}-{:08x}", self.number, ctx.random_between(0, u64::from(u32::MAX)));
+                self.try_acquire(ctx);
+            }
+            Timer::Retry => self.try_acquire(ctx),
+            Timer::WorkDone => {
+                if let (Phase::Working, Some(b), Some((value, _))) = (self.phase, &self.belief, self.read) {
+                    self.phase = Phase::Writing;
+                    let token = b.token;
+                    self.request(ctx, self.cfg.storage, |req| Msg::Write { token, value: value + 1, req });
+                }
+            }
+            Timer::ReplyTimeout => {
+                self.pending = None;
+                let waited = fmt_us((self.cfg.reply_timeout_ms * US_PER_MS) as i64);
+                match self.phase {
+                    Phase::Acquiring => {
+                        ctx.note(format!("no answer from Redis in {waited}: I back off and try again"), Tone::Warn);
+                        self.back_off(ctx);
+                    }
+                    Phase::Reading | Phase::Writing => {
+                        let text = format!("no answer from the storage in {waited}: I give up this round and release");
+                        ctx.note(text, Tone::Warn);
+                        self.stop_believing(ctx);
+                        self.release(ctx);
+                    }
+                    _ => {
+                        let text = format!("no answer to my release in {waited}: the lock will expire by its TTL");
+                        ctx.note(text, Tone::Warn);
+                        self.finish_round(ctx);
+                    }
+                }
+            }
+            Timer::Expire { .. } | Timer::Fsync => {}
+        }
+    }
+
+    fn on_msg(&mut self, ctx: &mut C<'_>, _from: NodeId, msg: Msg) {
+        let Some(req) = msg.reply_to() else { return };
+        match self.pending.take() {
+            Some(p) if p.req == req => {
+                ctx.cancel_timer(p.timer);
+                self.on_reply(ctx, msg, p);
+            }
+            other => {
+                self.pending = other;
+                ctx.note("a late reply to a request I no longer wait for: ignored", Tone::Neutral);
+            }
+        }
+    }
 
     fn recover(&self) -> Self {
-        // A client keeps nothing across a crash: it starts over, holding nothing.
+        // A client keeps nothing across a crash: it starts over as a new incarnation, holding nothing.
         Client::new(self.number, self.cfg.clone())
     }
 
@@ -204,7 +288,7 @@ impl Node for Client {
         let (status, tone) = match self.phase {
             Phase::Waiting => ("waiting to start", Tone::Neutral),
             Phase::Acquiring => ("asking Redis for the lock", Tone::Neutral),
-            Phase::BackingOff => ("lock taken: backing off", Tone::Neutral),
+            Phase::BackingOff => ("no lock: backing off", Tone::Neutral),
             Phase::Reading => ("holds the lock: reading", Tone::Info),
             Phase::Working => ("holds the lock: working", Tone::Info),
             Phase::Writing => ("holds the lock: writing", Tone::Info),
@@ -216,15 +300,17 @@ impl Node for Client {
             "believes it holds the lock".to_string(),
             if self.believes_it_holds() { "yes" } else { "no" }.to_string(),
         )];
+        if !self.value.is_empty() {
+            fields.push(("lock value (this round)".into(), self.value.clone()));
+        }
         if let Some(b) = &self.belief {
-            fields.push(("lock value".into(), self.lock_value()));
             if let Some(t) = b.token {
                 fields.push(("fencing token".into(), t.to_string()));
             }
             let left = b.until_local_us - now_local_us;
             let ttl =
                 if left >= 0 { fmt_us(left) } else { format!("expired {} ago — it does not know", fmt_us(-left)) };
-            fields.push(("TTL left (its own clock)".into(), ttl));
+            fields.push(("TTL left (from its SET, its own clock)".into(), ttl));
         }
         if let Some((value, version)) = self.read {
             fields.push(("counter it read".into(), format!("{value} (v{version})")));
@@ -252,49 +338,103 @@ mod tests {
                 work_ms: 100,
                 retry_ms: 50,
                 start_jitter_ms: 0,
+                reply_timeout_ms: 1_000,
                 rounds: 1,
                 safe_release,
             },
         )
     }
 
-    #[test]
-    fn begins_with_set_nx_px_and_a_unique_value() {
-        let mut c = client(true);
-        let mut t = TestCtx::new(0, 0, 1);
-        c.on_timer(&mut t.ctx(), Timer::Begin);
-        assert_eq!(t.take(), vec![Effect::Send { to: 2, msg: Msg::Set { value: "c1:1".into(), px_ms: 500 } }]);
-        assert_eq!(c.phase, Phase::Acquiring);
+    /// A client that has started (incarnation 7) and begun its first round with value `c1-v`.
+    fn started(safe_release: bool) -> Client {
+        let mut c = client(safe_release);
+        c.incarnation = 7;
+        c.value = "c1-v".into();
+        c
     }
 
+    const REQ1: Req = 7 << 32 | 1;
+
     #[test]
-    fn on_ok_it_believes_and_reads_with_its_token() {
+    fn begins_with_set_nx_px_a_fresh_random_value_and_a_reply_timeout() {
         let mut c = client(true);
-        let mut t = TestCtx::new(0, 7_000, 1);
-        t.step = 12;
-        c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: Some(34) });
+        let mut t = TestCtx::new(0, 0, 1);
+        c.on_start(&mut t.ctx());
+        let inc = c.incarnation;
+        assert_ne!(inc, 0, "an incarnation is drawn at start");
+        t.effects.clear();
+        c.on_timer(&mut t.ctx(), Timer::Begin);
+        let req = u64::from(inc) << 32 | 1;
+        let value = c.value.clone();
+        assert!(value.starts_with("c1-") && value.len() == 11, "{value}");
         assert_eq!(
             t.take(),
             vec![
+                Effect::SetTimer { id: 1, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::Send { to: 2, msg: Msg::Set { value: value.clone(), px_ms: 500, req } },
+            ]
+        );
+        assert_eq!(c.phase, Phase::Acquiring);
+        // The next round takes a new value; a restarted client is a new incarnation with new values.
+        c.on_timer(&mut t.ctx(), Timer::Begin);
+        assert_ne!(c.value, value);
+        let mut again = c.recover();
+        again.on_start(&mut t.ctx());
+        assert_ne!(again.incarnation, inc);
+    }
+
+    #[test]
+    fn on_ok_it_believes_from_when_it_sent_the_set_and_reads_with_its_token() {
+        let mut c = started(true);
+        let mut t = TestCtx::new(0, 2_000, 1);
+        c.on_timer(&mut t.ctx(), Timer::Retry);
+        t.effects.clear();
+        t.now_us = 7_000;
+        t.step = 12;
+        c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: Some(34), req: REQ1 });
+        assert_eq!(
+            t.take(),
+            vec![
+                Effect::CancelTimer { id: 0 },
                 Effect::SpanOpen {
                     key: "lock",
                     label: "believes it holds the lock (token 34)".into(),
                     tone: Tone::Info
                 },
-                Effect::Send { to: 3, msg: Msg::Read { token: Some(34) } },
+                Effect::SetTimer { id: 1, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::Send { to: 3, msg: Msg::Read { token: Some(34), req: REQ1 + 1 } },
             ]
         );
-        assert_eq!(c.belief, Some(Belief { until_local_us: 507_000, token: Some(34), acquired_step: 12 }));
+        // Sent at 2 ms: the lease it can count on ends at 502 ms, not 507 ms.
+        assert_eq!(c.belief, Some(Belief { until_local_us: 502_000, token: Some(34), acquired_step: 12 }));
+    }
+
+    #[test]
+    fn a_reply_to_another_request_is_ignored() {
+        let mut c = started(true);
+        let mut t = TestCtx::new(0, 0, 1);
+        c.on_timer(&mut t.ctx(), Timer::Retry);
+        t.effects.clear();
+        // A late "(integer) 1" meant for an earlier incarnation, and an OK to an earlier SET of this one.
+        for stale in [Msg::Released { deleted: true, req: 3 << 32 | 9 }, Msg::SetOk { token: None, req: REQ1 - 1 }] {
+            c.on_msg(&mut t.ctx(), 2, stale);
+        }
+        assert_eq!(t.effects.len(), 2);
+        assert!(t.effects.iter().all(|e| matches!(e, Effect::Note { tone: Tone::Neutral, .. })), "{:?}", t.effects);
+        assert_eq!(c.phase, Phase::Acquiring);
+        assert!(c.pending.as_ref().is_some_and(|p| p.req == REQ1), "still waiting for its own reply");
+        assert!(!c.believes_it_holds());
     }
 
     #[test]
     fn refused_set_backs_off_exponentially_with_jitter() {
-        let mut c = client(true);
+        let mut c = started(true);
         let mut waits = Vec::new();
         for _ in 0..5 {
             let mut t = TestCtx::new(0, 0, 9);
             c.on_timer(&mut t.ctx(), Timer::Retry);
-            c.on_msg(&mut t.ctx(), 2, Msg::SetNil);
+            let req = c.pending.as_ref().map(|p| p.req).unwrap_or_default();
+            c.on_msg(&mut t.ctx(), 2, Msg::SetNil { req });
             match t.effects.last() {
                 Some(Effect::SetTimer { after_us, timer: Timer::Retry, .. }) => waits.push(*after_us),
                 other => panic!("expected a retry timer, got {other:?}"),
@@ -308,40 +448,76 @@ mod tests {
 
     #[test]
     fn after_work_it_writes_read_value_plus_one_with_its_token_even_if_its_lease_is_long_gone() {
-        let mut c = client(true);
+        let mut c = started(true);
         let mut t = TestCtx::new(0, 0, 1);
-        c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: Some(3) });
-        c.on_msg(&mut t.ctx(), 3, Msg::ReadOk { value: 41, version: 41 });
+        c.on_timer(&mut t.ctx(), Timer::Retry);
+        c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: Some(3), req: REQ1 });
+        c.on_msg(&mut t.ctx(), 3, Msg::ReadOk { value: 41, version: 41, req: REQ1 + 1 });
         t.effects.clear();
         t.now_us = 10_000_000; // long after the TTL: the client does not look
         c.on_timer(&mut t.ctx(), Timer::WorkDone);
-        assert_eq!(t.take(), vec![Effect::Send { to: 3, msg: Msg::Write { token: Some(3), value: 42 } }]);
+        assert_eq!(
+            t.take(),
+            vec![
+                Effect::SetTimer { id: 3, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::Send { to: 3, msg: Msg::Write { token: Some(3), value: 42, req: REQ1 + 2 } },
+            ]
+        );
     }
 
     #[test]
     fn release_is_compare_and_delete_when_safe_and_plain_del_when_not() {
-        for (safe, expect) in [(true, Some("c1:1".to_string())), (false, None)] {
-            let mut c = client(safe);
+        for (safe, expect) in [(true, Some("c1-v".to_string())), (false, None)] {
+            let mut c = started(safe);
+            c.phase = Phase::Writing;
+            c.belief = Some(Belief { until_local_us: 0, token: None, acquired_step: 0 });
+            c.requests = 1;
+            c.pending = Some(Pending { req: REQ1, timer: 4, sent_local_us: 0 });
             let mut t = TestCtx::new(0, 0, 1);
-            c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: None });
-            t.effects.clear();
-            c.on_msg(&mut t.ctx(), 3, Msg::WriteOk { version: 1 });
+            c.on_msg(&mut t.ctx(), 3, Msg::WriteOk { version: 1, req: REQ1 });
             assert_eq!(
                 t.take(),
-                vec![Effect::SpanClose { key: "lock" }, Effect::Send { to: 2, msg: Msg::Release { value: expect } }]
+                vec![
+                    Effect::CancelTimer { id: 4 },
+                    Effect::SpanClose { key: "lock" },
+                    Effect::SetTimer { id: 0, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                    Effect::Send { to: 2, msg: Msg::Release { value: expect, req: REQ1 + 1 } },
+                ]
             );
         }
     }
 
     #[test]
     fn a_rejected_token_ends_the_belief_without_releasing() {
-        let mut c = client(false);
+        let mut c = started(false);
+        c.phase = Phase::Writing;
+        c.belief = Some(Belief { until_local_us: 0, token: Some(1), acquired_step: 0 });
+        c.pending = Some(Pending { req: REQ1, timer: 4, sent_local_us: 0 });
         let mut t = TestCtx::new(0, 0, 1);
-        c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: Some(1) });
-        t.effects.clear();
-        c.on_msg(&mut t.ctx(), 3, Msg::Rejected { op: super::super::msg::Op::Write, token: 1, highest: 2 });
+        c.on_msg(&mut t.ctx(), 3, Msg::Rejected { op: Op::Write, token: 1, highest: 2, req: REQ1 });
         assert!(!c.believes_it_holds());
         assert_eq!(c.phase, Phase::Done);
         assert!(t.sent().is_empty(), "it must not DEL a lock that is someone else's");
+    }
+
+    #[test]
+    fn no_reply_from_the_storage_gives_up_the_round_and_releases() {
+        let mut c = started(true);
+        c.phase = Phase::Writing;
+        c.belief = Some(Belief { until_local_us: 0, token: None, acquired_step: 0 });
+        c.requests = 1;
+        let mut t = TestCtx::new(0, 0, 1);
+        c.on_timer(&mut t.ctx(), Timer::ReplyTimeout);
+        let e = t.take();
+        assert!(matches!(&e[0], Effect::Note { tone: Tone::Warn, .. }), "{e:?}");
+        assert_eq!(
+            e[1..],
+            [
+                Effect::SpanClose { key: "lock" },
+                Effect::SetTimer { id: 0, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::Send { to: 2, msg: Msg::Release { value: Some("c1-v".into()), req: REQ1 + 1 } },
+            ]
+        );
+        assert!(!c.believes_it_holds());
     }
 }

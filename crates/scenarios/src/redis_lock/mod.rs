@@ -1,11 +1,11 @@
 //! # Redis lock: a GC pause, a lost update, and fencing tokens
 //!
 //! **The protocol.** Clients share a counter in a storage service. To update it safely each client first takes a
-//! lock in Redis with `SET lock <unique value> NX PX <ttl_ms>`: the key is set only if it does not exist, and
-//! Redis deletes it by itself `ttl_ms` later, so that a crashed client cannot hold the lock forever. The holder
-//! reads the counter, spends `work_ms` computing, writes the counter back plus one, and releases the lock —
-//! safely with a script that deletes the key only if it still holds the holder's own value, or unsafely with a
-//! plain `DEL`.
+//! lock in Redis with `SET lock <value> NX PX <ttl_ms>`: the key is set only if it does not exist, and Redis
+//! deletes it by itself `ttl_ms` later, so that a crashed client cannot hold the lock forever. The value is random
+//! and unique across clients, rounds and restarts, as the Redis documentation asks. The holder reads the counter,
+//! spends `work_ms` computing, writes the counter back plus one, and releases the lock — safely with a script
+//! that deletes the key only if it still holds the holder's own value, or unsafely with a plain `DEL`.
 //!
 //! **The failure.** The lock is a lease: it ends by timeout, whatever the holder is doing. Client 1 takes the
 //! lock and is then stopped by a garbage-collection pause longer than the TTL. Redis expires the key; client 2
@@ -14,16 +14,32 @@
 //! the write), and writes a value computed from what it read before the pause. Client 2's update is lost.
 //! With a plain `DEL`, client 1 then also deletes the lock that now belongs to client 2.
 //!
-//! **The fix.** Fencing tokens: with every successful acquire Redis also hands out a number that grows by one
-//! each time. Clients send it with every request to the storage, and the storage rejects any request whose
-//! token is lower than the highest it has seen. Client 1's token is older than client 2's, so its late write
-//! is refused and the counter stays right — even though for a while two clients believed they held the lock
-//! (shown as an observation, not a violation: the lock alone cannot prevent that; fencing makes it harmless).
-//! Reads carry the token too: in a read-modify-write, a newer holder's read must also shut out an older
-//! holder's write.
+//! **The fix.** Fencing tokens: every acquire also yields a number that grows by one each time. Clients send it
+//! with every request to the storage, and the storage rejects any request whose token is lower than the highest
+//! it has seen. Client 1's token is older than client 2's, so its late write is refused and the counter stays
+//! right — even though for a while two clients believed they held the lock (shown as an observation, not a
+//! violation: the lock alone cannot prevent that; fencing makes it harmless). Reads carry the token too: in a
+//! read-modify-write, a newer holder's read must also shut out an older holder's write.
+//!
+//! **Fencing tokens are not a Redis feature.** `SET … NX PX` returns only `OK`. Here the SET runs in a script
+//! that also `INCR`s a counter key and returns it: the token. That is the simplification a reader should notice,
+//! because it makes the token only as durable as Redis's persistence (`persistence = none | aof-everysec |
+//! aof-always`, see [`redis`]). A Redis that restarts without the counter on disk hands out the same token
+//! again, the storage cannot tell the two holders apart, and fencing fails. Kleppmann's argument is exactly that
+//! the token source must never go backwards — in practice a consensus-backed counter (ZooKeeper's zxid, etcd's
+//! revision); here, a Redis that fsyncs before it answers (`aof-always`) stands in for one.
+//!
+//! **Under faults.** `random_faults = N` draws crashes and restarts of any node, pauses, clock drift and jumps,
+//! partitions and message delays from the seed. Clients wait for one reply at a time, ignore late replies to
+//! earlier requests, and give up on a request after `reply_timeout_ms`; a restarted client is a new incarnation
+//! with new lock values. With a token source that never goes back, fencing holds under all of them.
+//!
+//! **Simplified here:** one Redis node (no replication or failover); a crash is the machine's, so an fsync is
+//! what survives; the storage is a database that keeps everything it accepted.
 //!
 //! **Source.** Martin Kleppmann, "How to do distributed locking" (2016), whose diagram this scenario animates;
-//! the Redis documentation of `SET … NX PX` and of the compare-and-delete release script.
+//! the Redis documentation of `SET … NX PX`, of the compare-and-delete release script, and of persistence
+//! (`appendfsync always | everysec`).
 
 pub mod chapters;
 pub mod client;
@@ -34,10 +50,12 @@ pub mod storage;
 use client::{Client, ClientConfig};
 use faultline_sim::{
     Breach, Ctx, Fault, FaultPlan, Invariant, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError, ParamSpec,
-    Params, RunError, RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
+    Params, RunError, RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper, US_PER_MS,
 };
 use msg::{Msg, Timer};
-use redis::Redis;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use redis::{LeaseEnd, Persistence, Redis};
 use storage::Storage;
 
 /// The scenario's entry in the registry.
@@ -81,7 +99,17 @@ pub static PARAMS: &[ParamSpec] = &[
         "ms",
         "Largest one-way network latency; each message draws from the seed.",
     ),
-    ParamSpec::bool("fencing", false, "Redis hands out fencing tokens and the storage rejects stale ones."),
+    ParamSpec::bool(
+        "fencing",
+        false,
+        "Each SET also INCRs a counter and returns it as a fencing token; the storage rejects stale tokens.",
+    ),
+    ParamSpec::choice(
+        "persistence",
+        "none",
+        Persistence::OPTIONS,
+        "What Redis keeps across a restart: nothing, the AOF fsynced every second, or fsynced before each reply.",
+    ),
     ParamSpec::bool("safe_release", true, "Release with compare-and-delete (true) or a plain DEL (false)."),
     ParamSpec::int(
         "retry_ms",
@@ -99,6 +127,14 @@ pub static PARAMS: &[ParamSpec] = &[
         "ms",
         "Each client starts at a random time up to this (drawn from the seed).",
     ),
+    ParamSpec::int(
+        "reply_timeout_ms",
+        1_000,
+        10,
+        60_000,
+        "ms",
+        "How long a client waits for a reply before it gives up on that request.",
+    ),
     ParamSpec::int("rounds", 1, 1, 1_000, "", "How many read-modify-write rounds each client performs."),
     ParamSpec::int(
         "redis_drift_ppm",
@@ -109,10 +145,18 @@ pub static PARAMS: &[ParamSpec] = &[
         "Redis's clock rate error: positive runs fast and expires keys early.",
     ),
     ParamSpec::int("run_ms", 10_000, 100, 3_600_000, "ms", "Time horizon of the run."),
+    ParamSpec::int(
+        "random_faults",
+        0,
+        0,
+        200,
+        "",
+        "Faults drawn from the seed: crashes and restarts, pauses, clock drift and jumps, partitions, delays.",
+    ),
 ];
 
 /// Seed whose default run shows the canonical failure (client 1 paused while holding the lock).
-pub const CANONICAL_SEED: u64 = 6;
+pub const CANONICAL_SEED: u64 = 2;
 
 /// The node kinds of this scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,55 +233,105 @@ fn no_lost_update(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
     let Some(st) = storage(s) else { return };
     // Each lost update is reported in the step that made it.
     for l in st.lost_updates.iter().filter(|l| l.step == s.step) {
+        let mut message = format!(
+            "{} wrote counter = {} computed from version {} (read at step {}), but {} had written a newer version at \
+             step {}: that update is lost.",
+            cap(st.names.get(l.writer as usize)),
+            l.value,
+            l.based_on_version,
+            l.read_step,
+            st.names.get(l.overwritten as usize).map_or("another client", String::as_str),
+            l.overwritten_step,
+        );
+        if let (Some(t), true) = (l.token, l.token == l.overwritten_token) {
+            let persistence = redis(s).map_or("?", |r| r.persistence.name());
+            message.push_str(&format!(
+                " Both held fencing token {t}: Redis handed it out twice, because its token counter went back when it \
+                 restarted without it on disk (persistence = {persistence}). A fencing token must come from a source \
+                 that never goes back."
+            ));
+        }
         out.push(Breach {
             severity: Severity::Violation,
-            message: format!(
-                "{} wrote counter = {} computed from version {} (read at step {}), but {} had written a newer \
-                 version at step {}: that update is lost.",
-                cap(st.names.get(l.writer as usize)),
-                l.value,
-                l.based_on_version,
-                l.read_step,
-                st.names.get(l.overwritten as usize).map_or("another client", String::as_str),
-                l.overwritten_step,
-            ),
+            message,
             steps: vec![l.read_step, l.overwritten_step, l.step],
         });
+    }
+}
+
+/// Why `earlier` still believes it holds the lock that `later` just took, from how Redis saw its lease end.
+fn why_two_holders(s: &Snapshot<'_, LockNode>, earlier: &Client, later: &Client) -> String {
+    let who = format!("client {}", earlier.number);
+    let value = earlier.lock_value();
+    if value == later.lock_value() {
+        return format!("{who} and client {} use the same lock value {value}", later.number);
+    }
+    let Some(r) = redis(s) else { return format!("{who}'s lease ran out while it was not looking") };
+    let name = |id: NodeId| r.names.get(id as usize).map_or("?", String::as_str);
+    match r.ghost.ended.iter().rev().find(|(v, _, _)| v == value).map(|(_, how, _)| how) {
+        Some(LeaseEnd::Expired) => {
+            format!("{who}'s lease ({value}) expired by Redis's clock while {who} was not looking")
+        }
+        Some(LeaseEnd::LostInRestart) => format!(
+            "Redis restarted and lost {who}'s key {value} (persistence = {}), while {who} still believed",
+            r.persistence.name()
+        ),
+        Some(LeaseEnd::Released { by }) => format!("a release from {} deleted {who}'s lock {value}", name(*by)),
+        None => format!("{who}'s lease ({value}) ended without Redis ever seeing it"),
     }
 }
 
 fn single_holder(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
     let holders: Vec<&Client> = clients(s).filter(|c| c.believes_it_holds()).collect();
     // Reported when it begins: a client starts believing while another already does.
-    let begins = holders.iter().any(|c| c.belief.as_ref().is_some_and(|b| b.acquired_step == s.step));
-    if holders.len() > 1 && begins {
-        let who: Vec<String> = holders.iter().map(|c| format!("client {} ({})", c.number, c.lock_value())).collect();
-        out.push(Breach {
-            severity: Severity::Observation,
-            message: format!(
-                "{} {} believe they hold the lock: the lease ran out while its holder was not looking.",
-                who.join(" and "),
-                if who.len() == 2 { "both" } else { "all" }
-            ),
-            steps: holders.iter().filter_map(|c| c.belief.as_ref().map(|b| b.acquired_step)).collect(),
-        });
+    let Some(later) = holders.iter().find(|c| c.belief.as_ref().is_some_and(|b| b.acquired_step == s.step)) else {
+        return;
+    };
+    if holders.len() < 2 {
+        return;
     }
+    let who: Vec<String> = holders.iter().map(|c| format!("client {} ({})", c.number, c.lock_value())).collect();
+    let causes: Vec<String> =
+        holders.iter().filter(|c| c.number != later.number).map(|c| why_two_holders(s, c, later)).collect();
+    out.push(Breach {
+        severity: Severity::Observation,
+        message: format!(
+            "{} {} believe they hold the lock: {}.",
+            who.join(" and "),
+            if who.len() == 2 { "both" } else { "all" },
+            causes.join("; ")
+        ),
+        steps: holders.iter().filter_map(|c| c.belief.as_ref().map(|b| b.acquired_step)).collect(),
+    });
 }
 
 fn own_lock_release(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
     let Some(r) = redis(s) else { return };
-    for d in r.unsafe_deletes.iter().filter(|d| d.step == s.step) {
-        out.push(Breach {
-            severity: Severity::Observation,
-            message: format!(
-                "{} released with a plain DEL and deleted {}'s lock {}: anyone may now take it while {} still works.",
-                cap(r.names.get(d.by as usize)),
-                r.names.get(d.owner as usize).map_or("?", String::as_str),
-                d.value,
-                r.names.get(d.owner as usize).map_or("?", String::as_str),
-            ),
-            steps: vec![d.set_step, d.step],
-        });
+    let name = |id: NodeId| r.names.get(id as usize).map_or("?", String::as_str);
+    for d in r.ghost.foreign_releases.iter().filter(|d| d.step == s.step) {
+        let (by, owner) = (name(d.by), name(d.owner));
+        let message = if d.other_incarnation {
+            format!(
+                "{} deleted its lock {} with a release from another incarnation (it restarted in between): the lock \
+                 it deleted is not the one that release was meant for.",
+                cap(Some(&by.to_string())),
+                d.value
+            )
+        } else if d.plain {
+            format!(
+                "{} released with a plain DEL and deleted {owner}'s lock {}: anyone may now take it while {owner} still \
+                 works.",
+                cap(Some(&by.to_string())),
+                d.value
+            )
+        } else {
+            format!(
+                "{}'s compare-and-delete deleted {owner}'s lock {}: the two used the same lock value.",
+                cap(Some(&by.to_string())),
+                d.value
+            )
+        };
+        out.push(Breach { severity: Severity::Observation, message, steps: vec![d.set_step, d.step] });
     }
 }
 
@@ -278,6 +372,59 @@ fn validate(p: &Params) -> Result<(), ParamError> {
     Ok(())
 }
 
+/// Random faults drawn from the seed (a stream of their own), within the stretch of time the clients are busy
+/// (about `clients × rounds × (ttl + work + retry)`, at most the run): crashes of any node with a restart,
+/// pauses, clock drift and jumps, partitions that heal, and delays of single messages.
+pub fn random_faults(p: &Params, seed: u64) -> FaultPlan {
+    let mut plan = FaultPlan::new();
+    let count = p.int("random_faults") as usize;
+    if count == 0 {
+        return plan;
+    }
+    let clients = p.int("clients") as u64;
+    let nodes = clients as u32 + 2;
+    let ttl_us = p.ms_as_us("ttl_ms").max(US_PER_MS);
+    let busy_us = clients * p.int("rounds") as u64 * (ttl_us + p.ms_as_us("work_ms") + p.ms_as_us("retry_ms"));
+    let window_us = (busy_us + 500 * US_PER_MS).min(p.ms_as_us("run_ms"));
+    // Roughly how many messages the clients exchange: delays pick among them.
+    let messages = clients * p.int("rounds") as u64 * 8;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(0xfa17);
+    for _ in 0..count {
+        let at = rng.random_range(0..=window_us);
+        let node = rng.random_range(0..nodes);
+        let dur = rng.random_range(20 * US_PER_MS..=2 * ttl_us.max(20 * US_PER_MS));
+        match rng.random_range(0..7u32) {
+            0 | 1 => {
+                plan.push(at, Fault::Crash { node });
+                plan.push(at + dur, Fault::Restart { node });
+            }
+            2 => {
+                plan.push(at, Fault::Pause { node, for_us: dur });
+            }
+            3 => {
+                let ppm = rng.random_range(10_000..=200_000i64) * if rng.random_bool(0.5) { 1 } else { -1 };
+                plan.push(at, Fault::ClockDrift { node, ppm });
+            }
+            4 => {
+                let by_us = rng.random_range(US_PER_MS..=ttl_us) as i64 * if rng.random_bool(0.5) { 1 } else { -1 };
+                plan.push(at, Fault::ClockJump { node, by_us });
+            }
+            5 => {
+                for other in (0..nodes).filter(|&o| o != node) {
+                    plan.push(at, Fault::Cut { from: node, to: other, both: true });
+                }
+                plan.push(at + dur, Fault::HealAll);
+            }
+            _ => {
+                plan.push(at, Fault::DelayMessage { id: rng.random_range(0..messages.max(1)), by_us: dur });
+            }
+        }
+    }
+    plan.0.sort_by_key(|e| e.at_us);
+    plan
+}
+
 /// Build the simulation for these inputs (also used by tests that want to inspect node states).
 pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Sim<LockNode>, RunError> {
     validate(p)?;
@@ -293,6 +440,7 @@ pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Re
         work_ms: p.int("work_ms") as u64,
         retry_ms: p.int("retry_ms") as u64,
         start_jitter_ms: p.int("start_jitter_ms") as u64,
+        reply_timeout_ms: p.int("reply_timeout_ms") as u64,
         rounds: p.int("rounds") as u32,
         safe_release: p.bool("safe_release"),
     };
@@ -305,7 +453,7 @@ pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Re
         .collect();
     nodes.push((
         NodeInfo { name: "redis".into(), role: "redis".into() },
-        LockNode::Redis(Redis::new(fencing, names.clone())),
+        LockNode::Redis(Redis::new(fencing, Persistence::from_choice(p.choice("persistence")), names.clone())),
     ));
     nodes.push((
         NodeInfo { name: "storage".into(), role: "storage".into() },
@@ -323,6 +471,7 @@ pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Re
             Fault::Pause { node: p.int("gc_client") as u32 - 1, for_us: p.ms_as_us("gc_pause_ms") },
         );
     }
+    plan.0.extend(random_faults(p, seed).0);
     plan.0.extend(faults.entries().iter().cloned());
 
     let net = NetConfig::with_latency_us(p.ms_as_us("latency_min_ms"), p.ms_as_us("latency_max_ms"));
@@ -357,7 +506,25 @@ static NARRATIVE: &[Section] = &[
                it with every read and write, and the storage rejects any request whose token is lower than the \
                highest it has seen. Client 1's token is older than client 2's, so its late write is refused and the \
                counter stays right. Two clients still believed they held the lock for a while — the lock alone \
-               cannot prevent that — but the storage no longer depends on it.",
+               cannot prevent that — but the storage no longer depends on it. Redis has no fencing tokens of its \
+               own (SET NX PX answers just OK): here the SET runs in a script that also INCRs a counter and returns \
+               it.",
+    },
+    Section {
+        title: "When Redis restarts",
+        body: "A token is only as good as the counter behind it. The persistence knob says what Redis keeps when its \
+               machine loses power: nothing (none), its append-only file as of the last once-a-second fsync \
+               (aof-everysec), or everything it acknowledged (aof-always). Lose the counter and Redis hands out a \
+               token it gave before: two holders share it, and the storage accepts both writes. Fencing needs a \
+               token source that never goes back — Kleppmann suggests a consensus system's counter.",
+    },
+    Section {
+        title: "Under faults",
+        body: "Crash, restart, pause, cut or delay anything by clicking its name, or set random_faults. Each round's \
+               lock value is random, so a release from before a restart cannot delete a newer lock; clients ignore \
+               late replies to requests they no longer wait for, give up on a request after reply_timeout_ms, and \
+               count their lease from when they sent the SET. Simplified: one Redis node, and a crash is the \
+               machine's.",
     },
     Section {
         title: "Unsafe release",
@@ -368,7 +535,8 @@ static NARRATIVE: &[Section] = &[
     Section {
         title: "Source",
         body: "Martin Kleppmann, \"How to do distributed locking\" (2016), whose diagram this scenario animates; the \
-               Redis documentation of SET with NX and PX and of the compare-and-delete release script.",
+               Redis documentation of SET with NX and PX, of the compare-and-delete release script, and of \
+               persistence (appendfsync always and everysec).",
     },
 ];
 

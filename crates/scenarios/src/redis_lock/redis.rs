@@ -1,72 +1,280 @@
-//! The Redis server: one key, `lock`, set with `SET NX PX` and expired by Redis's own clock.
+//! The Redis server: one key, `lock`, set with `SET NX PX` and expired by Redis's own clock; with fencing, a
+//! second key, the token counter, bumped by an `INCR` in the same script as the SET.
 //!
 //! It expires keys both actively (a timer at the TTL) and lazily (on any access after the expiry time), as real
-//! Redis does. With fencing, every successful SET also hands out the next value of a counter: the fencing token.
+//! Redis does.
+//!
+//! **What survives a restart** is the `persistence` parameter, after the Redis persistence documentation:
+//! - `none`: nothing is on disk; a restarted Redis is empty: no key, and a token counter back at 0. (Redis's
+//!   default RDB snapshots, minutes apart, lose as much within these short runs.)
+//! - `aof-everysec`: every write is appended to the AOF and fsynced once a second; a crash of the machine loses
+//!   the writes since the last fsync — the lock key, a release, or the last tokens handed out.
+//! - `aof-always`: the AOF is fsynced before each reply; a restart loses nothing that was acknowledged.
+//!
+//! A crash here is the machine's (power lost), the case that decides what durability is worth. A key loaded from
+//! disk keeps its absolute expiry time (Redis stores `PEXPIREAT`), so a key whose time has passed is gone.
 
-use super::msg::{Msg, Timer};
+use super::msg::{incarnation_of, Msg, Req, Timer};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer>;
 
+const FSYNC_EVERY_US: i64 = 1_000_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Persistence {
+    None,
+    AofEverysec,
+    AofAlways,
+}
+
+impl Persistence {
+    /// The parameter's options, in the order the UI lists them.
+    pub const OPTIONS: &'static [&'static str] = &["none", "aof-everysec", "aof-always"];
+
+    pub fn from_choice(choice: &str) -> Self {
+        match choice {
+            "aof-always" => Persistence::AofAlways,
+            "aof-everysec" => Persistence::AofEverysec,
+            _ => Persistence::None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Persistence::None => "none",
+            Persistence::AofEverysec => "aof-everysec",
+            Persistence::AofAlways => "aof-always",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
     pub value: String,
+    /// Ghost: who set it, and which incarnation of that client (Redis itself knows only the value).
     pub owner: NodeId,
+    pub owner_incarnation: u32,
     /// Redis's own clock reading at which the key expires.
     pub expires_at_local_us: i64,
     pub set_step: u32,
-    /// The active-expiry timer, cancelled when the key is deleted first.
-    pub expiry_timer: TimerId,
+    /// The active-expiry timer, cancelled when the key is deleted first (none for a lease read from disk until
+    /// Redis starts).
+    pub expiry_timer: Option<TimerId>,
+}
+
+/// The keyspace as far as it matters here: the lock key and the token counter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keyspace {
+    pub lock: Option<Lease>,
+    /// The last fencing token handed out (the counter key).
+    pub last_token: u64,
+}
+
+/// How a lease ended, for the checker to name the cause of two clients holding the lock at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeaseEnd {
+    /// Its TTL ran out by Redis's clock.
+    Expired,
+    /// A release from `by` deleted it.
+    Released { by: NodeId },
+    /// Redis restarted without it on disk.
+    LostInRestart,
 }
 
 /// Ghost state: what a checker needs to know, which real Redis does not keep.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UnsafeDelete {
+pub struct RedisGhost {
+    /// (value, how it ended, step), for every lease that ended.
+    pub ended: Vec<(String, LeaseEnd, u32)>,
+    /// Releases that deleted a lock the releaser had not set in its current incarnation.
+    pub foreign_releases: Vec<ForeignRelease>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForeignRelease {
     pub by: NodeId,
+    /// The release was a plain `DEL` (not compare-and-delete).
+    pub plain: bool,
     pub owner: NodeId,
+    /// The owner is the releaser itself, in an earlier or later incarnation.
+    pub other_incarnation: bool,
     pub value: String,
     pub set_step: u32,
     pub step: u32,
 }
 
+/// What the last restart found on disk compared with what was in memory, told at start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Restarted {
+    pub lost_lock: Option<String>,
+    pub tokens_before: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Redis {
     pub fencing: bool,
-    pub lock: Option<Lease>,
-    /// The last fencing token handed out.
-    pub last_token: u64,
-    pub unsafe_deletes: Vec<UnsafeDelete>,
+    pub persistence: Persistence,
+    /// In memory.
+    pub mem: Keyspace,
+    /// On disk (the fsynced AOF): all that a restart gets back.
+    pub disk: Keyspace,
+    /// Redis's clock at the last fsync (everysec), for the restart note.
+    pub synced_at_local_us: Option<i64>,
+    /// An fsync timer is pending (everysec): writes since the last fsync are not on disk yet.
+    pub fsync_pending: bool,
+    pub restarted: Option<Restarted>,
+    pub ghost: RedisGhost,
     /// Node names for notes (`client 2`).
     pub names: Vec<String>,
 }
 
 impl Redis {
-    pub fn new(fencing: bool, names: Vec<String>) -> Self {
-        Redis { fencing, lock: None, last_token: 0, unsafe_deletes: Vec::new(), names }
+    pub fn new(fencing: bool, persistence: Persistence, names: Vec<String>) -> Self {
+        Redis {
+            fencing,
+            persistence,
+            mem: Keyspace::default(),
+            disk: Keyspace::default(),
+            synced_at_local_us: None,
+            fsync_pending: false,
+            restarted: None,
+            ghost: RedisGhost::default(),
+            names,
+        }
     }
 
     fn name(&self, id: NodeId) -> &str {
         self.names.get(id as usize).map(String::as_str).unwrap_or("?")
     }
 
-    /// Lazy expiry: on every access, a key whose time has come (by Redis's clock) is gone.
-    fn expire_if_due(&mut self, ctx: &mut C<'_>) {
-        if let Some(lease) = &self.lock {
-            if ctx.now_us() >= lease.expires_at_local_us {
-                let text = format!("key lock ({}) expired: its TTL ran out by Redis's clock", lease.value);
-                self.lock = None;
-                ctx.note(text, Tone::Warn);
-                ctx.span_close("lease");
+    /// A write to the keyspace: persist it as the persistence mode says.
+    fn wrote(&mut self, ctx: &mut C<'_>) {
+        match self.persistence {
+            Persistence::None => {}
+            // Fsynced before the reply goes out.
+            Persistence::AofAlways => self.disk = self.mem.clone(),
+            Persistence::AofEverysec => {
+                if !self.fsync_pending {
+                    self.fsync_pending = true;
+                    let after = FSYNC_EVERY_US - ctx.now_us().rem_euclid(FSYNC_EVERY_US);
+                    ctx.set_timer(after as u64, Timer::Fsync);
+                }
             }
         }
     }
 
-    fn delete(&mut self, ctx: &mut C<'_>) {
-        if let Some(lease) = self.lock.take() {
-            ctx.cancel_timer(lease.expiry_timer);
+    fn end_lease(&mut self, ctx: &mut C<'_>, how: LeaseEnd) {
+        if let Some(lease) = self.mem.lock.take() {
+            if let Some(t) = lease.expiry_timer {
+                ctx.cancel_timer(t);
+            }
             ctx.span_close("lease");
+            self.ghost.ended.push((lease.value, how, ctx.step()));
+            self.wrote(ctx);
         }
+    }
+
+    /// Lazy expiry: on every access, a key whose time has come (by Redis's clock) is gone.
+    fn expire_if_due(&mut self, ctx: &mut C<'_>) {
+        if let Some(lease) = &self.mem.lock {
+            if ctx.now_us() >= lease.expires_at_local_us {
+                let text = format!("key lock ({}) expired: its TTL ran out by Redis's clock", lease.value);
+                ctx.note(text, Tone::Warn);
+                self.end_lease(ctx, LeaseEnd::Expired);
+            }
+        }
+    }
+
+    fn release(&mut self, ctx: &mut C<'_>, from: NodeId, value: Option<String>, req: Req) -> bool {
+        let Some(l) = self.mem.lock.clone() else { return false };
+        match &value {
+            // The safe release script: `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1])`.
+            Some(v) if *v != l.value => {
+                ctx.note(format!("lock is {} now, not {v}: not deleted", l.value), Tone::Good);
+                return false;
+            }
+            _ => {}
+        }
+        let other_incarnation = l.owner == from && l.owner_incarnation != incarnation_of(req);
+        if l.owner != from || other_incarnation {
+            let text = if other_incarnation {
+                format!("a release from another incarnation of {} removed its lock {}", self.name(from), l.value)
+            } else {
+                format!(
+                    "{} from {} removed {}'s lock {}",
+                    release_kind(&value),
+                    self.name(from),
+                    self.name(l.owner),
+                    l.value
+                )
+            };
+            ctx.note(text, Tone::Bad);
+            self.ghost.foreign_releases.push(ForeignRelease {
+                by: from,
+                plain: value.is_none(),
+                owner: l.owner,
+                other_incarnation,
+                value: l.value,
+                set_step: l.set_step,
+                step: ctx.step(),
+            });
+        }
+        self.end_lease(ctx, LeaseEnd::Released { by: from });
+        true
+    }
+
+    /// Arm the active-expiry timer of the current lease for the time left by Redis's clock.
+    fn arm_expiry(&mut self, ctx: &mut C<'_>) {
+        if let Some(l) = &mut self.mem.lock {
+            let left = (l.expires_at_local_us - ctx.now_us()).max(0) as u64;
+            l.expiry_timer = Some(ctx.set_timer(left, Timer::Expire { value: l.value.clone() }));
+        }
+    }
+
+    /// After a restart: say exactly what came back from disk and what was lost.
+    fn tell_restart(&mut self, ctx: &mut C<'_>, r: Restarted) {
+        let mode = match self.persistence {
+            Persistence::None => "with nothing on disk (persistence none)".to_string(),
+            Persistence::AofAlways => "from its AOF (appendfsync always)".to_string(),
+            Persistence::AofEverysec => match self.synced_at_local_us {
+                Some(at) => format!("from its AOF (appendfsync everysec, last fsync at {})", fmt_us(at)),
+                None => "from its AOF (appendfsync everysec, never fsynced)".to_string(),
+            },
+        };
+        let mut parts = Vec::new();
+        match (&self.mem.lock, &r.lost_lock) {
+            (Some(l), _) => parts.push(format!("key lock = {} is back", l.value)),
+            (None, Some(v)) => parts.push(format!("key lock ({v}) is gone")),
+            (None, None) => parts.push("no key lock".to_string()),
+        }
+        let went_back = self.fencing && self.mem.last_token < r.tokens_before;
+        if self.fencing {
+            if went_back {
+                parts.push(format!(
+                    "the token counter went back from {} to {}: the next SET hands out token {} again",
+                    r.tokens_before,
+                    self.mem.last_token,
+                    self.mem.last_token + 1
+                ));
+            } else {
+                parts.push(format!("the token counter is {}", self.mem.last_token));
+            }
+        }
+        let tone = if went_back || r.lost_lock.is_some() { Tone::Bad } else { Tone::Good };
+        ctx.note(format!("restarted {mode}: {}", parts.join("; ")), tone);
+        if let Some(v) = r.lost_lock {
+            self.ghost.ended.push((v, LeaseEnd::LostInRestart, ctx.step()));
+        }
+    }
+}
+
+fn release_kind(value: &Option<String>) -> &'static str {
+    if value.is_some() {
+        "compare-and-delete"
+    } else {
+        "plain DEL"
     }
 }
 
@@ -74,101 +282,97 @@ impl Node for Redis {
     type Msg = Msg;
     type Timer = Timer;
 
-    fn on_start(&mut self, _ctx: &mut C<'_>) {}
+    fn on_start(&mut self, ctx: &mut C<'_>) {
+        if let Some(r) = self.restarted.take() {
+            self.tell_restart(ctx, r);
+            if let Some(l) = &self.mem.lock {
+                ctx.span_open("lease", format!("lock = {} ({}), from disk", l.value, self.name(l.owner)), Tone::Info);
+                self.arm_expiry(ctx);
+                self.expire_if_due(ctx);
+            }
+        }
+    }
 
     fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
         self.expire_if_due(ctx);
         match msg {
-            Msg::Set { value, px_ms } => {
-                if self.lock.is_some() {
-                    ctx.send(from, Msg::SetNil);
+            Msg::Set { value, px_ms, req } => {
+                if self.mem.lock.is_some() {
+                    ctx.send(from, Msg::SetNil { req });
                     return;
                 }
                 let token = self.fencing.then(|| {
-                    self.last_token += 1;
-                    self.last_token
+                    self.mem.last_token += 1;
+                    self.mem.last_token
                 });
                 let px_us = px_ms * US_PER_MS;
                 ctx.span_open("lease", format!("lock = {value} ({})", self.name(from)), Tone::Info);
-                let expiry_timer = ctx.set_timer(px_us, Timer::Expire { value: value.clone() });
-                self.lock = Some(Lease {
+                self.mem.lock = Some(Lease {
                     value,
                     owner: from,
+                    owner_incarnation: incarnation_of(req),
                     expires_at_local_us: ctx.now_us() + px_us as i64,
                     set_step: ctx.step(),
-                    expiry_timer,
+                    expiry_timer: None,
                 });
-                ctx.send(from, Msg::SetOk { token });
+                self.arm_expiry(ctx);
+                self.wrote(ctx);
+                ctx.send(from, Msg::SetOk { token, req });
             }
-            Msg::Release { value: Some(value) } => {
-                // The safe release script: `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1])`.
-                let mine = self.lock.as_ref().is_some_and(|l| l.value == value);
-                if mine {
-                    self.delete(ctx);
-                } else if let Some(l) = &self.lock {
-                    let text = format!("lock is {} now, not {value}: not deleted", l.value);
-                    ctx.note(text, Tone::Good);
-                }
-                ctx.send(from, Msg::Released { deleted: mine });
-            }
-            Msg::Release { value: None } => {
-                // A plain DEL: deletes the key whoever holds it.
-                let deleted = match self.lock.clone() {
-                    Some(l) => {
-                        if l.owner != from {
-                            let text = format!(
-                                "plain DEL from {} removed {}'s lock {}",
-                                self.name(from),
-                                self.name(l.owner),
-                                l.value
-                            );
-                            ctx.note(text, Tone::Bad);
-                            self.unsafe_deletes.push(UnsafeDelete {
-                                by: from,
-                                owner: l.owner,
-                                value: l.value,
-                                set_step: l.set_step,
-                                step: ctx.step(),
-                            });
-                        }
-                        self.delete(ctx);
-                        true
-                    }
-                    None => false,
-                };
-                ctx.send(from, Msg::Released { deleted });
+            Msg::Release { value, req } => {
+                let deleted = self.release(ctx, from, value, req);
+                ctx.send(from, Msg::Released { deleted, req });
             }
             _ => {}
         }
     }
 
     fn on_timer(&mut self, ctx: &mut C<'_>, timer: Timer) {
-        if let Timer::Expire { value } = timer {
-            let Some(lease) = &self.lock else { return };
-            if lease.value != value {
-                return;
-            }
-            let left = lease.expires_at_local_us - ctx.now_us();
-            if left > 0 {
-                // Redis's clock was set back: the key lives on until its clock reaches the expiry time.
-                let id = ctx.set_timer(left as u64, Timer::Expire { value });
-                if let Some(l) = &mut self.lock {
-                    l.expiry_timer = id;
+        match timer {
+            Timer::Expire { value } => {
+                let Some(lease) = &self.mem.lock else { return };
+                if lease.value != value {
+                    return;
                 }
-            } else {
-                self.expire_if_due(ctx);
+                if lease.expires_at_local_us > ctx.now_us() {
+                    // Redis's clock was set back: the key lives on until its clock reaches the expiry time.
+                    self.arm_expiry(ctx);
+                } else {
+                    self.expire_if_due(ctx);
+                }
             }
+            Timer::Fsync => {
+                self.fsync_pending = false;
+                self.disk = self.mem.clone();
+                self.synced_at_local_us = Some(ctx.now_us());
+            }
+            _ => {}
         }
     }
 
     fn recover(&self) -> Self {
-        // Without persistence a restarted Redis is empty, and its token counter starts over.
-        Redis::new(self.fencing, self.names.clone())
+        // The machine restarts: memory is gone; what the AOF holds on disk comes back (nothing without one).
+        let mut r = Redis::new(self.fencing, self.persistence, self.names.clone());
+        r.ghost = self.ghost.clone();
+        if self.persistence != Persistence::None {
+            r.disk = self.disk.clone();
+            r.mem = self.disk.clone();
+            r.synced_at_local_us = self.synced_at_local_us;
+        }
+        if let Some(l) = &mut r.mem.lock {
+            l.expiry_timer = None;
+        }
+        let lost_lock = match (&self.mem.lock, &r.mem.lock) {
+            (Some(l), back) if back.as_ref().is_none_or(|b| b.value != l.value) => Some(l.value.clone()),
+            _ => None,
+        };
+        r.restarted = Some(Restarted { lost_lock, tokens_before: self.mem.last_token });
+        r
     }
 
     fn view(&self, now_local_us: i64) -> NodeView {
         let mut fields = Vec::new();
-        let (status, tone) = match &self.lock {
+        let (status, tone) = match &self.mem.lock {
             Some(l) => {
                 fields.push(("key lock".to_string(), l.value.clone()));
                 let left = l.expires_at_local_us - now_local_us;
@@ -182,8 +386,20 @@ impl Node for Redis {
             }
         };
         if self.fencing {
-            fields.push(("last fencing token".into(), self.last_token.to_string()));
+            fields.push(("token counter (INCR)".into(), self.mem.last_token.to_string()));
         }
+        let disk = match self.persistence {
+            Persistence::None => "nothing (persistence none)".to_string(),
+            _ => {
+                let lock = self.disk.lock.as_ref().map_or("no key", |l| l.value.as_str()).to_string();
+                if self.fencing {
+                    format!("{lock}, counter {}", self.disk.last_token)
+                } else {
+                    lock
+                }
+            }
+        };
+        fields.push(("on disk (survives a restart)".into(), disk));
         NodeView { status, tone, fields, ..NodeView::default() }
     }
 }
@@ -193,69 +409,143 @@ mod tests {
     use super::*;
     use faultline_sim::{Effect, TestCtx};
 
-    fn redis(fencing: bool) -> Redis {
-        Redis::new(fencing, vec!["client 1".into(), "client 2".into(), "redis".into()])
+    fn redis(fencing: bool, persistence: Persistence) -> Redis {
+        Redis::new(fencing, persistence, vec!["client 1".into(), "client 2".into(), "redis".into()])
+    }
+
+    fn set(value: &str, req: Req) -> Msg {
+        Msg::Set { value: value.into(), px_ms: 500, req }
     }
 
     #[test]
     fn set_nx_px_grants_a_free_lock_with_the_next_token() {
-        let mut r = redis(true);
+        let mut r = redis(true, Persistence::None);
         let mut t = TestCtx::new(2, 1_000, 1);
-        r.on_msg(&mut t.ctx(), 0, Msg::Set { value: "c1:1".into(), px_ms: 500 });
+        r.on_msg(&mut t.ctx(), 0, set("c1-a", 5 << 32 | 1));
         assert_eq!(
             t.take(),
             vec![
-                Effect::SpanOpen { key: "lease", label: "lock = c1:1 (client 1)".into(), tone: Tone::Info },
-                Effect::SetTimer { id: 0, after_us: 500_000, timer: Timer::Expire { value: "c1:1".into() } },
-                Effect::Send { to: 0, msg: Msg::SetOk { token: Some(1) } },
+                Effect::SpanOpen { key: "lease", label: "lock = c1-a (client 1)".into(), tone: Tone::Info },
+                Effect::SetTimer { id: 0, after_us: 500_000, timer: Timer::Expire { value: "c1-a".into() } },
+                Effect::Send { to: 0, msg: Msg::SetOk { token: Some(1), req: 5 << 32 | 1 } },
             ]
         );
-        r.on_msg(&mut t.ctx(), 1, Msg::Set { value: "c2:1".into(), px_ms: 500 });
-        assert_eq!(t.take(), vec![Effect::Send { to: 1, msg: Msg::SetNil }]);
+        r.on_msg(&mut t.ctx(), 1, set("c2-b", 6 << 32 | 1));
+        assert_eq!(t.take(), vec![Effect::Send { to: 1, msg: Msg::SetNil { req: 6 << 32 | 1 } }]);
     }
 
     #[test]
     fn expired_key_is_free_for_the_next_client_by_redis_clock() {
-        let mut r = redis(true);
+        let mut r = redis(true, Persistence::None);
         let mut t = TestCtx::new(2, 0, 1);
-        r.on_msg(&mut t.ctx(), 0, Msg::Set { value: "c1:1".into(), px_ms: 500 });
+        r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
         t.effects.clear();
         t.now_us = 500_000; // lazily expired on access, even before the timer fires
-        r.on_msg(&mut t.ctx(), 1, Msg::Set { value: "c2:1".into(), px_ms: 500 });
-        assert!(t.effects.contains(&Effect::Send { to: 1, msg: Msg::SetOk { token: Some(2) } }), "{:?}", t.effects);
-        assert_eq!(r.lock.as_ref().map(|l| l.owner), Some(1));
+        r.on_msg(&mut t.ctx(), 1, set("c2-b", 2));
+        assert!(
+            t.effects.contains(&Effect::Send { to: 1, msg: Msg::SetOk { token: Some(2), req: 2 } }),
+            "{:?}",
+            t.effects
+        );
+        assert_eq!(r.mem.lock.as_ref().map(|l| l.owner), Some(1));
+        assert_eq!(r.ghost.ended, vec![("c1-a".to_string(), LeaseEnd::Expired, 0)]);
     }
 
     #[test]
     fn safe_release_keeps_someone_elses_lock_plain_del_removes_it() {
-        let mut r = redis(false);
+        let mut r = redis(false, Persistence::None);
         let mut t = TestCtx::new(2, 0, 1);
-        r.on_msg(&mut t.ctx(), 1, Msg::Set { value: "c2:1".into(), px_ms: 500 });
+        r.on_msg(&mut t.ctx(), 1, set("c2-b", 2 << 32 | 1));
         t.effects.clear();
-        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: Some("c1:1".into()) });
-        assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: false })]);
-        assert!(r.lock.is_some());
+        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: Some("c1-a".into()), req: 1 << 32 | 2 });
+        assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: false, req: 1 << 32 | 2 })]);
+        assert!(r.mem.lock.is_some());
         t.effects.clear();
-        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: None });
+        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: None, req: 1 << 32 | 3 });
         assert!(t.effects.contains(&Effect::CancelTimer { id: 0 }), "the expiry timer of the deleted key goes too");
-        assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: true })]);
-        assert!(r.lock.is_none());
-        assert_eq!(r.unsafe_deletes.len(), 1);
-        assert_eq!((r.unsafe_deletes[0].by, r.unsafe_deletes[0].owner), (0, 1));
+        assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: true, req: 1 << 32 | 3 })]);
+        assert!(r.mem.lock.is_none());
+        assert_eq!(r.ghost.foreign_releases.len(), 1);
+        let f = &r.ghost.foreign_releases[0];
+        assert_eq!((f.by, f.owner, f.plain, f.other_incarnation), (0, 1, true, false));
+    }
+
+    #[test]
+    fn a_release_from_another_incarnation_of_the_owner_is_flagged() {
+        let mut r = redis(false, Persistence::None);
+        let mut t = TestCtx::new(2, 0, 1);
+        r.on_msg(&mut t.ctx(), 0, set("c1-a", 9 << 32 | 1));
+        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: None, req: 4 << 32 | 7 });
+        let f = &r.ghost.foreign_releases[0];
+        assert_eq!((f.by, f.owner, f.other_incarnation), (0, 0, true));
     }
 
     #[test]
     fn expiry_timer_rearms_when_the_clock_was_set_back() {
-        let mut r = redis(false);
+        let mut r = redis(false, Persistence::None);
         let mut t = TestCtx::new(2, 0, 1);
-        r.on_msg(&mut t.ctx(), 0, Msg::Set { value: "c1:1".into(), px_ms: 500 });
+        r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
         t.effects.clear();
         t.now_us = 300_000; // the timer fired, but the clock reads only 300 ms
-        r.on_timer(&mut t.ctx(), Timer::Expire { value: "c1:1".into() });
+        r.on_timer(&mut t.ctx(), Timer::Expire { value: "c1-a".into() });
         assert_eq!(
             t.take(),
-            vec![Effect::SetTimer { id: 1, after_us: 200_000, timer: Timer::Expire { value: "c1:1".into() } }]
+            vec![Effect::SetTimer { id: 1, after_us: 200_000, timer: Timer::Expire { value: "c1-a".into() } }]
         );
-        assert!(r.lock.is_some());
+        assert!(r.mem.lock.is_some());
+    }
+
+    /// The first lesson, as a handler-level specification: what a restart keeps, per persistence mode.
+    #[test]
+    fn a_restart_keeps_exactly_what_was_on_disk() {
+        for (mode, lock_back, counter_back) in [
+            (Persistence::None, false, 0),
+            (Persistence::AofEverysec, false, 0), // set 200 ms ago, before any fsync
+            (Persistence::AofAlways, true, 1),
+        ] {
+            let mut r = redis(true, mode);
+            let mut t = TestCtx::new(2, 0, 1);
+            r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
+            let writes = t.take();
+            let fsync_timer = writes.iter().any(|e| matches!(e, Effect::SetTimer { timer: Timer::Fsync, .. }));
+            assert_eq!(fsync_timer, mode == Persistence::AofEverysec, "{mode:?}");
+            // Power lost at 200 ms; back at 300 ms.
+            let mut back = r.recover();
+            t.now_us = 300_000;
+            back.on_start(&mut t.ctx());
+            assert_eq!(back.mem.lock.is_some(), lock_back, "{mode:?}");
+            assert_eq!(back.mem.last_token, counter_back, "{mode:?}");
+            let note = t.effects.iter().find_map(|e| match e {
+                Effect::Note { text, .. } => Some(text.clone()),
+                _ => None,
+            });
+            let note = note.unwrap_or_default();
+            if counter_back == 0 {
+                assert!(note.contains("the token counter went back from 1 to 0"), "{mode:?}: {note}");
+                assert!(note.contains("key lock (c1-a) is gone"), "{mode:?}: {note}");
+                assert_eq!(back.ghost.ended.last().map(|e| &e.1), Some(&LeaseEnd::LostInRestart));
+            } else {
+                assert!(note.contains("key lock = c1-a is back; the token counter is 1"), "{note}");
+                // Its expiry is re-armed for the 200 ms left by Redis's clock.
+                assert!(t.effects.contains(&Effect::SetTimer {
+                    id: 1,
+                    after_us: 200_000,
+                    timer: Timer::Expire { value: "c1-a".into() }
+                }));
+            }
+        }
+    }
+
+    #[test]
+    fn everysec_puts_writes_on_disk_at_the_next_whole_second() {
+        let mut r = redis(true, Persistence::AofEverysec);
+        let mut t = TestCtx::new(2, 1_250_000, 1);
+        r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
+        assert!(t.effects.contains(&Effect::SetTimer { id: 1, after_us: 750_000, timer: Timer::Fsync }));
+        assert_eq!(r.disk, Keyspace::default());
+        t.now_us = 2_000_000;
+        r.on_timer(&mut t.ctx(), Timer::Fsync);
+        assert_eq!(r.disk.last_token, 1);
+        assert_eq!(r.disk.lock.as_ref().map(|l| l.value.as_str()), Some("c1-a"));
     }
 }
