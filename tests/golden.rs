@@ -2,15 +2,35 @@
 //! After an intended change, regenerate with `UPDATE_GOLDEN=1 cargo test --test golden` and review the diff.
 
 use faultline::scenarios;
-use faultline::sim::{FaultPlan, RunOptions};
+use faultline::sim::{FaultPlan, RunOptions, SampleRole};
 use std::path::PathBuf;
 
-fn check(name: &str, scenario: &str, sets: &[(&str, &str)]) {
+/// Every golden sample of every scenario in the registry, pinned: `tests/golden/{scenario}-{sample}.json`.
+#[test]
+fn every_golden_sample_matches_its_pinned_trace() {
+    let mut pinned = 0;
+    for s in scenarios::all() {
+        for sample in s.info().samples.iter().filter(|x| x.role == SampleRole::Golden) {
+            check(&format!("{}-{}", s.id(), sample.name), s.id(), sample.sets);
+            pinned += 1;
+        }
+    }
+    assert!(pinned >= scenarios::all().len(), "each scenario pins at least one golden trace");
+    // No file lingers for a sample that is no longer declared.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().trim_end_matches(".json").to_string();
+        let declared = scenarios::all().iter().any(|s| {
+            s.info().samples.iter().any(|x| x.role == SampleRole::Golden && format!("{}-{}", s.id(), x.name) == name)
+        });
+        assert!(declared, "tests/golden/{name}.json belongs to no declared golden sample");
+    }
+}
+
+fn check(name: &str, scenario: &str, sets: &str) {
     let s = scenarios::find(scenario).expect("scenario exists");
     let mut p = s.default_params();
-    for (k, v) in sets {
-        p.set(k, v).unwrap();
-    }
+    p.apply(sets).unwrap_or_else(|e| panic!("{name}: {e}"));
     let trace = s.run(&p, s.canonical_seed(), &FaultPlan::new(), &RunOptions::default()).unwrap();
     let json = serde_json::to_string_pretty(&trace.report_json()).unwrap() + "\n";
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.json"));
@@ -32,19 +52,4 @@ fn check(name: &str, scenario: &str, sets: &[(&str, &str)]) {
     let pinned: serde_json::Value = serde_json::from_str(&golden).unwrap();
     assert_eq!(pinned["hash"], trace.hash.as_str());
     assert_eq!(trace.compute_hash(), trace.hash, "the hash covers the trace as stored");
-}
-
-#[test]
-fn redis_lock_canonical_without_fencing() {
-    check("redis-lock-canonical", "redis-lock", &[]);
-}
-
-#[test]
-fn redis_lock_canonical_with_fencing() {
-    check("redis-lock-canonical-fencing", "redis-lock", &[("fencing", "true")]);
-}
-
-#[test]
-fn raft_first_election() {
-    check("raft-first-election", "raft", &[("request_ms", "0"), ("run_ms", "1000")]);
 }

@@ -2,8 +2,10 @@
 //! Every failure message carries the exact command that reproduces it.
 
 use faultline::scenarios::redis_lock::client::Phase;
-use faultline::scenarios::redis_lock::{self, LockNode, NO_LOST_UPDATE, OWN_LOCK_RELEASE, SINGLE_HOLDER};
-use faultline::sim::{sweep, EventKind, Fault, FaultPlan, Params, RunOptions, Scenario, Severity, SweepSummary, Trace};
+use faultline::scenarios::redis_lock::{self, LockNode, LockParams, NO_LOST_UPDATE, OWN_LOCK_RELEASE, SINGLE_HOLDER};
+use faultline::sim::{
+    sweep, EventKind, Fault, FaultPlan, Model, Params, RunOptions, Scenario, Severity, SweepSummary, Trace,
+};
 
 const SEEDS: u64 = 1_000;
 /// Sweeps with random faults (crashes and restarts of any node, pauses, clock drift and jumps, partitions,
@@ -35,7 +37,7 @@ fn run(sets: &[(&str, &str)], seed: u64, faults: &str) -> Trace {
 /// The nodes as the run left them.
 fn final_nodes(sets: &[(&str, &str)], seed: u64, faults: &str) -> Vec<LockNode> {
     let (plan, _) = FaultPlan::parse_compact(faults);
-    let mut sim = redis_lock::build(&params(sets), seed, &plan, &RunOptions::default()).expect("valid run");
+    let mut sim = redis_lock::RedisLock.sim(&params(sets), seed, &plan, &RunOptions::default()).expect("valid run");
     while sim.step() {}
     sim.nodes().to_vec()
 }
@@ -226,7 +228,7 @@ fn without_fencing_random_faults_lose_updates() {
 
 #[test]
 fn random_faults_come_from_the_seed_and_cover_every_kind() {
-    let p = params(&[("random_faults", "200"), ("clients", "3")]);
+    let p = LockParams::from(&params(&[("random_faults", "200"), ("clients", "3")]));
     let a = redis_lock::random_faults(&p, 5);
     assert_eq!(a, redis_lock::random_faults(&p, 5));
     assert_ne!(a, redis_lock::random_faults(&p, 6));
@@ -253,7 +255,7 @@ fn random_faults_come_from_the_seed_and_cover_every_kind() {
     for node in 0..5 {
         assert!(a.entries().iter().any(|e| e.fault.nodes().contains(&node)), "node {node}");
     }
-    assert!(redis_lock::random_faults(&params(&[]), 5).is_empty(), "off by default");
+    assert!(redis_lock::random_faults(&LockParams::from(&params(&[])), 5).is_empty(), "off by default");
 }
 
 // ---- The commands, each pinned to its corrected outcome ----

@@ -10,18 +10,15 @@ const require = createRequire(import.meta.url);
 const probe = require(process.env.FAULTLINE_PROBE_JS);
 const root = new URL('../../', import.meta.url);
 
-function setsOf(params, defaults) {
-  return Object.entries(params)
-    .filter(([k, v]) => defaults[k] !== v)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
-test('the canonical golden traces hash the same in wasm as natively', () => {
-  const plain = JSON.parse(readFileSync(new URL('tests/golden/redis-lock-canonical.json', root)));
-  const fenced = JSON.parse(readFileSync(new URL('tests/golden/redis-lock-canonical-fencing.json', root)));
-  assert.equal(probe.run_hash('redis-lock', String(plain.seed), ''), plain.hash);
-  assert.equal(probe.run_hash('redis-lock', String(fenced.seed), setsOf(fenced.params, plain.params)), fenced.hash);
+test('every golden trace in the registry hashes the same in wasm as natively', () => {
+  const samples = probe.golden_samples().split('\n').filter(Boolean);
+  assert.ok(samples.length >= 2, `expected golden samples, got ${samples.length}`);
+  for (const line of samples) {
+    const [scenario, name, seed, sets = ''] = line.split(' ');
+    const golden = JSON.parse(readFileSync(new URL(`tests/golden/${scenario}-${name}.json`, root)));
+    assert.equal(String(golden.seed), seed, `${scenario}-${name}: the canonical seed`);
+    assert.equal(probe.run_hash(scenario, seed, sets), golden.hash, `${scenario}-${name}`);
+  }
 });
 
 test('many seeds and settings hash the same in wasm as natively', () => {

@@ -186,34 +186,19 @@ fn build_probe() -> Result<PathBuf> {
     Ok(out.join("faultline_probe.js"))
 }
 
-/// Native hashes for many seeds and settings, for the wasm determinism test to compare against.
+/// Native hashes for every checked sample of every scenario in the registry, 30 seeds each, for the wasm
+/// determinism test to compare against.
 fn write_native_hashes(path: &Path) -> Result {
-    use faultline_sim::{FaultPlan, RunOptions};
-    let settings: &[(&str, &[&str])] = &[
-        (
-            "redis-lock",
-            &[
-                "",
-                "fencing=true",
-                "clients=4,rounds=3,safe_release=false",
-                "redis_drift_ppm=150000,work_ms=450",
-                "fencing=true,persistence=aof-everysec,random_faults=20",
-            ],
-        ),
-        ("raft", &["", "random_faults=20", "servers=3,random_faults=40,persist_votes=false", "loss_pct=10,servers=7"]),
-    ];
+    use faultline_sim::{FaultPlan, RunOptions, SampleRole};
     let mut cases = Vec::new();
-    for (id, sets_list) in settings {
-        let s = faultline_scenarios::find(id).ok_or_else(|| format!("no scenario {id}"))?;
-        for sets in *sets_list {
+    for s in faultline_scenarios::all() {
+        for sample in s.info().samples.iter().filter(|x| x.role != SampleRole::LongRun) {
             let mut p = s.default_params();
-            for kv in sets.split(',').filter(|kv| !kv.is_empty()) {
-                let (k, v) = kv.split_once('=').ok_or_else(|| format!("bad setting {kv}"))?;
-                p.set(k, v).map_err(|e| e.to_string())?;
-            }
+            p.apply(sample.sets).map_err(|e| format!("{} sample {}: {e}", s.id(), sample.name))?;
             for seed in 0..30u64 {
                 let t = s.run(&p, seed, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
-                cases.push(serde_json::json!({ "scenario": s.id(), "seed": seed, "sets": sets, "hash": t.hash }));
+                cases
+                    .push(serde_json::json!({ "scenario": s.id(), "seed": seed, "sets": sample.sets, "hash": t.hash }));
             }
         }
     }
@@ -312,32 +297,28 @@ fn bench() -> Result {
     ensure_tools(false)?;
     let probe = build_probe()?;
     const STEPS: u32 = 300_000;
+    /// Seeds of each scenario's benchmark sample per timing.
+    const RUNS: u32 = 20;
     step("native");
     let (native, ok) = run_capture(
         Command::new(cargo())
             .args(["run", "--quiet", "--release", "-p", "faultline-probe", "--bin", "bench-native", "--"])
-            .arg(STEPS.to_string()),
+            .args([STEPS.to_string(), RUNS.to_string()]),
     );
     ok?;
     let native: serde_json::Value = serde_json::from_str(native.trim()).map_err(|e| format!("bench-native: {e}"))?;
     step("wasm (Node)");
-    let script = format!(
-        "const p = require({probe:?}); const {{ performance }} = require('perf_hooks');
-         function best(f) {{ let b = Infinity, n = 0; for (let i = 0; i < 5; i++) {{ const t = performance.now(); n = f(); b = Math.min(b, performance.now() - t); }} return [b / 1000, n]; }}
-         const [storm_s, storm_steps] = best(() => p.storm(1, {STEPS}));
-         const [ui_s, ui_steps] = best(() => p.ui_runs(100));
-         const [raft_s, raft_steps] = best(() => p.raft_runs(10));
-         console.log(JSON.stringify({{ storm_s, storm_steps, ui_s, ui_steps, raft_s, raft_steps }}));",
-        probe = probe.display().to_string()
+    let (wasm, ok) = run_capture(
+        Command::new("node")
+            .arg(root().join("xtask/bench-wasm.cjs"))
+            .arg(&probe)
+            .args([STEPS.to_string(), RUNS.to_string()]),
     );
-    let (wasm, ok) = run_capture(Command::new("node").args(["-e", &script]));
     ok?;
     let wasm: serde_json::Value = serde_json::from_str(wasm.trim()).map_err(|e| format!("wasm bench: {e}"))?;
     let rate =
         |v: &serde_json::Value, n: &str, s: &str| v[n].as_f64().unwrap_or(0.0) / v[s].as_f64().unwrap_or(f64::NAN);
     let (nr, wr) = (rate(&native, "storm_steps", "storm_s"), rate(&wasm, "storm_steps", "storm_s"));
-    let (nu, wu) = (rate(&native, "ui_steps", "ui_s"), rate(&wasm, "ui_steps", "ui_s"));
-    let (nraft, wraft) = (rate(&native, "raft_steps", "raft_s"), rate(&wasm, "raft_steps", "raft_s"));
 
     let site = root().join("target/site");
     build_site(&site)?;
@@ -359,20 +340,19 @@ fn bench() -> Result {
 
     step("browser (headless Chromium): seek and step on a long run");
     ensure_tools(true)?;
-    const LONG_RUN: &str = "clients=8,rounds=300,run_ms=3600000";
-    let long_events = {
-        use faultline_sim::{FaultPlan, RunOptions, Scenario};
-        let s = &faultline_scenarios::redis_lock::RedisLock;
+    // The first scenario that declares a long run.
+    let (long_id, long_sets, long_events) = {
+        use faultline_sim::{FaultPlan, RunOptions, SampleRole};
+        let (s, sample) = faultline_scenarios::all()
+            .iter()
+            .find_map(|s| s.info().samples.iter().find(|x| x.role == SampleRole::LongRun).map(|x| (*s, x)))
+            .ok_or("no scenario declares a long run for the browser benchmark")?;
         let mut p = s.default_params();
-        for kv in LONG_RUN.split(',') {
-            if let Some((k, v)) = kv.split_once('=') {
-                p.set(k, v).map_err(|e| e.to_string())?;
-            }
-        }
+        p.apply(sample.sets).map_err(|e| e.to_string())?;
         let t = s.run(&p, 1, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
-        (t.steps, t.events.len())
+        (s.id(), sample.sets, (t.steps, t.events.len()))
     };
-    let query = format!("?scenario=redis-lock&seed=1&{}", LONG_RUN.replace(',', "&"));
+    let query = format!("?scenario={long_id}&seed=1&{}", long_sets.replace(',', "&"));
     let (browser, ok) = run_capture(
         Command::new("node")
             .arg("tests/e2e/bench.mjs")
@@ -390,14 +370,18 @@ fn bench() -> Result {
     println!("  native  {:>12.0} events/s", nr);
     println!("  wasm    {:>12.0} events/s   (Node {})", wr, output("node", &["--version"]).unwrap_or_default().trim());
     println!("  wasm/native ratio  {:.2}   (target >= 0.8)", wr / nr);
-    println!("redis-lock runs as the browser does them (views recorded), 100 seeds:");
-    println!("  native  {:>12.0} events/s   {:.3} ms per run", nu, native["ui_s"].as_f64().unwrap_or(0.0) * 10.0);
-    println!("  wasm    {:>12.0} events/s   {:.3} ms per run", wu, wasm["ui_s"].as_f64().unwrap_or(0.0) * 10.0);
-    println!("  wasm/native ratio  {:.2}", wu / nu);
-    println!("raft, 5 servers, a client request every 20 ms, 10 s of virtual time, 10 seeds:");
-    println!("  native  {:>12.0} events/s   {:.2} ms per run", nraft, native["raft_s"].as_f64().unwrap_or(0.0) * 100.0);
-    println!("  wasm    {:>12.0} events/s   {:.2} ms per run", wraft, wasm["raft_s"].as_f64().unwrap_or(0.0) * 100.0);
-    println!("  wasm/native ratio  {:.2}", wraft / nraft);
+    for s in faultline_scenarios::all() {
+        let id = s.id();
+        let bench = s.info().samples.iter().find(|x| x.role == faultline_sim::SampleRole::Bench);
+        let (name, sets) = bench.map_or(("?", ""), |x| (x.name, x.sets));
+        let (n, w) = (&native["scenarios"][id], &wasm["scenarios"][id]);
+        let (nrate, wrate) = (rate(n, "steps", "s"), rate(w, "steps", "s"));
+        let per_run = |v: &serde_json::Value| v["s"].as_f64().unwrap_or(f64::NAN) * 1e3 / f64::from(RUNS);
+        println!("{id}, sample `{name}` ({sets}), as the browser runs it (views recorded), {RUNS} seeds:");
+        println!("  native  {nrate:>12.0} events/s   {:.3} ms per run", per_run(n));
+        println!("  wasm    {wrate:>12.0} events/s   {:.3} ms per run", per_run(w));
+        println!("  wasm/native ratio  {:.2}", wrate / nrate);
+    }
     println!("built site (trunk build --release):");
     for (name, raw, gz) in rows {
         println!("  {:<44} {:>8} B raw  {:>8} B gzip", name, raw, gz);
@@ -407,7 +391,7 @@ fn bench() -> Result {
         "the playground page (all but the example)", raw_total, gz_total
     );
     println!(
-        "browser, redis-lock {LONG_RUN} seed 1: {} steps, {} events (loaded and checkpointed in {} ms):",
+        "browser, {long_id} {long_sets} seed 1: {} steps, {} events (loaded and checkpointed in {} ms):",
         long_events.0, long_events.1, b["load_ms"]
     );
     println!(

@@ -32,7 +32,7 @@ fn run_text_is_a_timeline_with_a_summary_naming_the_breach() {
     let o = faultline(&["run", "redis-lock", "--seed", "2"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("client 1 is paused (stop-the-world GC)"), "{out}");
+    assert!(out.contains("client 1 is paused (stop-the-world) for 800 ms"), "{out}");
     assert!(out.contains("VIOLATION no-lost-update at step"), "{out}");
     assert!(out.contains("reproduce with: faultline run redis-lock --seed 2"), "{out}");
 }

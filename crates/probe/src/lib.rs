@@ -1,10 +1,11 @@
 //! # faultline-probe: one set of workloads, two targets
 //!
 //! Exported to wasm with `wasm-bindgen --target nodejs` and called from Node by the determinism test
-//! (`tests/wasm/determinism.test.mjs`) and the benchmark (`cargo xtask bench`); the same functions run natively
-//! in `bench-native` and in the xtask. Same inputs must give the same trace hash on both targets.
+//! (`tests/wasm/determinism.test.mjs`) and the benchmark (`cargo xtask bench`, `xtask/bench-wasm.cjs`); the same
+//! functions run natively in `bench-native` and in the xtask. Same inputs must give the same trace hash on both
+//! targets. Every workload comes from the scenario registry and each scenario's declared samples.
 
-use faultline_sim::{FaultPlan, RunOptions, Scenario};
+use faultline_sim::{FaultPlan, RunOptions, SampleRole, Scenario};
 use wasm_bindgen::prelude::*;
 
 /// The trace hash of one run, or `error: …`. `sets` is `key=value` pairs separated by commas (may be empty).
@@ -16,16 +17,35 @@ pub fn run_hash(scenario: &str, seed: &str, sets: &str) -> String {
     }
 }
 
+fn find(scenario: &str) -> Result<&'static dyn Scenario, String> {
+    faultline_scenarios::find(scenario).ok_or_else(|| format!("unknown scenario {scenario}"))
+}
+
 fn run(scenario: &str, seed: &str, sets: &str) -> Result<String, String> {
-    let s = faultline_scenarios::find(scenario).ok_or_else(|| format!("unknown scenario {scenario}"))?;
+    let s = find(scenario)?;
     let seed: u64 = seed.parse().map_err(|_| format!("bad seed {seed}"))?;
     let mut p = s.default_params();
-    for kv in sets.split(',').filter(|kv| !kv.is_empty()) {
-        let (k, v) = kv.split_once('=').ok_or_else(|| format!("bad setting {kv}"))?;
-        p.set(k, v).map_err(|e| e.to_string())?;
-    }
+    p.apply(sets).map_err(|e| e.to_string())?;
     let t = s.run(&p, seed, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
     Ok(t.hash)
+}
+
+/// Every golden sample in the registry, one per line: `scenario sample canonical-seed sets`.
+#[wasm_bindgen]
+pub fn golden_samples() -> String {
+    let mut out = String::new();
+    for s in faultline_scenarios::all() {
+        for x in s.info().samples.iter().filter(|x| x.role == SampleRole::Golden) {
+            out.push_str(&format!("{} {} {} {}\n", s.id(), x.name, s.canonical_seed(), x.sets));
+        }
+    }
+    out
+}
+
+/// The scenarios' ids, separated by commas.
+#[wasm_bindgen]
+pub fn scenario_ids() -> String {
+    faultline_scenarios::ids().replace(' ', "")
 }
 
 /// The kernel benchmark's workload: a 5-node message storm. Returns the number of kernel steps run.
@@ -38,28 +58,22 @@ pub fn storm(seed: u32, steps: u32) -> u32 {
 pub const STORM_NODES: u32 = 5;
 pub const STORM_TOKENS: u32 = 8;
 
-/// Runs of the canonical Redis-lock scenario with views recorded, as the browser does. Returns total steps.
-#[wasm_bindgen]
-pub fn ui_runs(runs: u32) -> u32 {
-    let s = &faultline_scenarios::redis_lock::RedisLock;
-    let opts = RunOptions { record_views: true, ..RunOptions::default() };
-    (0..runs)
-        .filter_map(|seed| s.run(&s.default_params(), seed as u64, &FaultPlan::new(), &opts).ok())
-        .map(|t| t.steps)
-        .sum()
+/// The scenario's benchmark sample, with the settings it names (`load: request_ms=20,run_ms=10000`).
+pub fn bench_sample(scenario: &str) -> Option<(&'static dyn Scenario, &'static str, &'static str)> {
+    let s = faultline_scenarios::find(scenario)?;
+    let x = s.info().samples.iter().find(|x| x.role == SampleRole::Bench)?;
+    Some((s, x.name, x.sets))
 }
 
-/// Runs of a 5-server Raft cluster with client load (a request every 20 ms) for 10 s. Returns total steps.
+/// Runs of the scenario's benchmark sample for seeds `0..runs`, views recorded as the browser does. Returns the
+/// total number of steps (0 for an unknown scenario).
 #[wasm_bindgen]
-pub fn raft_runs(runs: u32) -> u32 {
-    let s = &faultline_scenarios::raft::Raft;
+pub fn bench_runs(scenario: &str, runs: u32) -> u32 {
+    let Some((s, _, sets)) = bench_sample(scenario) else { return 0 };
     let mut p = s.default_params();
-    let load = p.set("request_ms", "20").and_then(|_| p.set("run_ms", "10000"));
-    if load.is_err() {
+    if p.apply(sets).is_err() {
         return 0;
     }
-    (0..runs)
-        .filter_map(|seed| s.run(&p, seed as u64, &FaultPlan::new(), &RunOptions::default()).ok())
-        .map(|t| t.steps)
-        .sum()
+    let opts = RunOptions { record_views: true, ..RunOptions::default() };
+    (0..runs).filter_map(|seed| s.run(&p, seed as u64, &FaultPlan::new(), &opts).ok()).map(|t| t.steps).sum()
 }

@@ -4,14 +4,23 @@
 //! its parameters (default, range and doc, defined once) and a narrative for learners. Scenarios know nothing of
 //! the browser: the web crate draws any of them through [`faultline_sim::Scenario`] and the trace.
 
+#[cfg(feature = "raft")]
 pub mod raft;
+#[cfg(feature = "redis-lock")]
 pub mod redis_lock;
 
 use faultline_sim::Scenario;
 
-/// Every scenario, in the order `faultline list` and the UI show them.
+/// The registry: every scenario built in, in the order `faultline list` and the UI show them. This is the one
+/// list: the CLI, the browser, the golden traces, the wasm determinism check, the probe and the bench iterate
+/// over it. Each scenario is a cargo feature (all on by default), so a build can hold one scenario or all.
 pub fn all() -> &'static [&'static dyn Scenario] {
-    static ALL: &[&dyn Scenario] = &[&redis_lock::RedisLock, &raft::Raft];
+    static ALL: &[&dyn Scenario] = &[
+        #[cfg(feature = "redis-lock")]
+        &redis_lock::RedisLock,
+        #[cfg(feature = "raft")]
+        &raft::Raft,
+    ];
     ALL
 }
 

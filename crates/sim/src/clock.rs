@@ -2,8 +2,8 @@
 //! slow by some parts per million) and jump (an NTP step, an operator fixing the date).
 //!
 //! Timers are measured by the node's oscillator: a drifting clock stretches or shrinks them, a jump does not
-//! move them (as with a monotonic clock). Reads of "now" see both drift and jumps (as with the wall clock that
-//! Redis compares its expiry times against).
+//! move them (as with a monotonic clock). Reads of "now" see both drift and jumps (as with the wall clock a
+//! server compares its key expiry times against).
 
 use serde::{Deserialize, Serialize};
 

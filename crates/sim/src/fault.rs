@@ -14,7 +14,7 @@ pub enum Fault {
     Crash { node: NodeId },
     /// The process starts again from its durable state.
     Restart { node: NodeId },
-    /// A stop-the-world pause (GC, VM migration, swapping): the node handles nothing for `for_us`; messages and
+    /// A stop-the-world pause (garbage collection, VM migration, swapping): the node handles nothing for `for_us`; messages and
     /// timers wait for it while true time runs on.
     Pause { node: NodeId, for_us: u64 },
     /// From now on the node's clock runs `ppm` parts per million fast (positive) or slow (negative).
@@ -27,7 +27,7 @@ pub enum Fault {
     Heal { from: NodeId, to: NodeId, both: bool },
     /// Heal every cut link.
     HealAll,
-    /// The node's timeout fires now (e.g. a Raft follower starts an election); what that means is up to the node.
+    /// The node's timeout fires now (an election timeout, say); what that means is up to the node.
     Timeout { node: NodeId },
     /// Message `id` (numbered in send order) is lost, if it is still in flight.
     DropMessage { id: u64 },
@@ -57,7 +57,7 @@ impl Fault {
             Fault::Crash { node } => format!("{} crashes", name(node)),
             Fault::Restart { node } => format!("{} restarts", name(node)),
             Fault::Pause { node, for_us } => {
-                format!("{} is paused (stop-the-world GC) for {}", name(node), fmt_us(for_us as i64))
+                format!("{} is paused (stop-the-world) for {}", name(node), fmt_us(for_us as i64))
             }
             Fault::ClockDrift { node, ppm } => {
                 format!("{}'s clock now drifts {ppm:+} ppm", name(node))

@@ -7,13 +7,14 @@
 //!
 //! Design notes, with the public codebases they follow:
 //! - Nodes are sans-IO: handlers get a [`Ctx`] (node-local time, the node's RNG stream, effects out) and never
-//!   touch a real clock, a global RNG or I/O (stateright's `Actor`/`Out`, openraft's engine).
+//!   touch a real clock, a global RNG or I/O (stateright's `Actor`/`Out`; an engine that takes events in and
+//!   hands commands out).
 //! - Virtual time is an integer count of microseconds that jumps to the next event; ties are broken by
 //!   insertion order, never by hash order.
 //! - One portable PRNG ([`rand_chacha::ChaCha8Rng`]) seeded from the run's seed; every node and the network get
 //!   their own stream, so adding a message on one node does not reshuffle the draws of another (madsim's
 //!   `GlobalRng`, turmoil's per-host RNGs).
-//! - Faults are data: crash/restart, GC pause, clock drift and jumps, partitions (one-way too), loss,
+//! - Faults are data: crash/restart, stop-the-world pause, clock drift and jumps, partitions (one-way too), loss,
 //!   duplication, delay — all part of the run's inputs, so a seed or a URL reproduces them.
 
 pub mod bench;
@@ -33,13 +34,14 @@ pub use kernel::{
     TimerId,
 };
 pub use net::NetConfig;
+pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{
-    record, repro_command, sweep, At, Chapter, Checkpoint, Recording, RunError, RunOptions, Scenario, ScenarioInfo,
-    Section, SweepSummary,
+    record, repro_command, sweep, Aggregate, At, Broken, Chapter, Checkpoint, Model, Recording, RunError, RunOptions,
+    Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup, SweepSummary, View,
 };
 pub use trace::{
-    Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange,
+    Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange, Widget,
     TRACE_VERSION,
 };
 

@@ -194,6 +194,8 @@ pub enum ParamError {
     OutOfRange { key: String, value: i64, range: String },
     #[error("`{key}` has the wrong type of value `{raw}`")]
     WrongType { key: String, raw: String },
+    #[error("a setting is KEY=VALUE, not `{raw}`")]
+    NotASetting { raw: String },
     #[error("{0}")]
     Conflict(String),
 }
@@ -282,6 +284,18 @@ impl Params {
         }
     }
 
+    /// Apply settings given as `key=value` pairs separated by commas (`fencing=true,clients=3`; empty: none), as
+    /// samples, chapters-in-code, the probe and the xtask write them. On error nothing changes.
+    pub fn apply(&mut self, sets: &str) -> Result<(), ParamError> {
+        let mut next = self.clone();
+        for kv in sets.split(',').map(str::trim).filter(|kv| !kv.is_empty()) {
+            let (k, v) = kv.split_once('=').ok_or_else(|| ParamError::NotASetting { raw: kv.to_string() })?;
+            next.set(k.trim(), v)?;
+        }
+        *self = next;
+        Ok(())
+    }
+
     /// The option chosen for `key` (the empty string for an unknown key, like [`Params::int`]).
     pub fn choice(&self, key: &str) -> &'static str {
         match self.get(key) {
@@ -310,6 +324,85 @@ impl Params {
     pub fn to_map(&self) -> BTreeMap<String, ParamValue> {
         self.iter().map(|(s, v)| (s.key.to_string(), v)).collect()
     }
+}
+
+/// A typed field of a scenario's parameter struct, read from its [`ParamValue`] (see [`crate::params!`]).
+pub trait FromParam: Sized {
+    fn from_param(value: ParamValue) -> Self;
+}
+
+macro_rules! from_int {
+    ($($t:ty),*) => {$(
+        impl FromParam for $t {
+            /// Ranges are checked before a run, so the cast cannot truncate a value a spec allows.
+            fn from_param(value: ParamValue) -> Self {
+                match value {
+                    ParamValue::Int(v) => v.clamp(<$t>::MIN as i64, <$t>::MAX.min(i64::MAX as $t) as i64) as $t,
+                    _ => 0,
+                }
+            }
+        }
+    )*};
+}
+from_int!(i64, u64, u32, usize);
+
+impl FromParam for bool {
+    fn from_param(value: ParamValue) -> Self {
+        matches!(value, ParamValue::Bool(true))
+    }
+}
+
+impl FromParam for &'static str {
+    fn from_param(value: ParamValue) -> Self {
+        match value {
+            ParamValue::Choice(c) => c,
+            _ => "",
+        }
+    }
+}
+
+/// Declare a scenario's parameters once: the spec list that the URL, the UI, the CLI `--set` and the docs read,
+/// and the typed struct the scenario's code reads (so a misspelt key is a compile error, not a silent 0).
+///
+/// ```
+/// faultline_sim::params! {
+///     /// The knobs of a lock.
+///     pub struct LockParams in LOCK_PARAMS {
+///         clients: u32 = int(2, 1, 8, "", "How many clients compete for the lock."),
+///         fencing: bool = bool(false, "The storage rejects stale tokens."),
+///         persistence: &'static str = choice("none", &["none", "aof-always"], "What survives a restart."),
+///     }
+/// }
+/// let p = LockParams::from(&faultline_sim::Params::defaults(LOCK_PARAMS));
+/// assert_eq!((p.clients, p.fencing, p.persistence), (2, false, "none"));
+/// ```
+#[macro_export]
+macro_rules! params {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident in $specs:ident {
+            $( $field:ident : $ty:ty = $kind:ident ( $($arg:expr),* $(,)? ) ),* $(,)?
+        }
+    ) => {
+        /// The parameter specs, in the order the UI lists them.
+        $vis static $specs: &[$crate::ParamSpec] = &[ $( $crate::ParamSpec::$kind(stringify!($field), $($arg),*) ),* ];
+
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        $vis struct $name {
+            $( pub $field: $ty, )*
+        }
+
+        impl From<&$crate::Params> for $name {
+            fn from(p: &$crate::Params) -> Self {
+                $name {
+                    $( $field: <$ty as $crate::FromParam>::from_param(
+                        p.get(stringify!($field)).unwrap_or($crate::ParamValue::Bool(false)),
+                    ), )*
+                }
+            }
+        }
+    };
 }
 
 #[cfg(test)]
@@ -350,6 +443,16 @@ mod tests {
         let e = p.set_value("ttl_ms", ParamValue::Bool(true)).unwrap_err();
         assert!(matches!(e, ParamError::WrongType { .. }));
         assert_eq!(p, Params::defaults(SPECS));
+    }
+
+    #[test]
+    fn settings_apply_all_or_nothing() {
+        let mut p = Params::defaults(SPECS);
+        p.apply("ttl_ms=900, fencing=on,").unwrap();
+        assert_eq!((p.int("ttl_ms"), p.bool("fencing")), (900, true));
+        assert_eq!(p.apply("ttl_ms=1000,fencing").unwrap_err().to_string(), "a setting is KEY=VALUE, not `fencing`");
+        assert!(p.apply("ttl_ms=1000,nope=1").is_err());
+        assert_eq!(p.int("ttl_ms"), 900, "nothing changed");
     }
 
     #[test]

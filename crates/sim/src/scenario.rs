@@ -2,9 +2,10 @@
 //! run from (parameters, seed, fault plan) to a trace.
 
 use crate::fault::FaultPlan;
-use crate::kernel::{Limits, RunOutput, SimError, Stepper};
+use crate::kernel::{Invariant, Limits, Node, RunOutput, Sim, SimError, Stepper};
+use crate::net::NetConfig;
 use crate::params::{ParamError, ParamSpec, Params};
-use crate::trace::{Trace, TRACE_VERSION};
+use crate::trace::{NodeInfo, Trace, TRACE_VERSION};
 use thiserror::Error;
 
 /// A titled part of a scenario's narrative for learners.
@@ -68,10 +69,89 @@ pub enum RunError {
     Sim(#[from] SimError),
 }
 
-/// What a scenario is, as data: everything but how it runs.
+/// How a chart combines the values its nodes report for one metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    /// The value most recently reported by any node (who leads now; a duration just measured).
+    Latest,
+    /// The largest latest value across nodes (the highest term; the most entries committed).
+    Max,
+    /// The sum of the nodes' latest values (clients waiting; requests in flight).
+    Sum,
+}
+
+/// A number a scenario charts over time: the metric its nodes report with `ctx.metric(name, value)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeriesSpec {
+    pub metric: &'static str,
+    /// The chart's title for a learner.
+    pub label: &'static str,
+    pub aggregate: Aggregate,
+}
+
+/// A view a scenario declares besides the sequence diagram, which every scenario gets. The web crate draws each
+/// kind with one generic widget; nothing in it knows a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The nodes as a ring of peers: each node's badge, cell row and countdown (from its [`crate::NodeView`]
+    /// widgets), messages in flight on the chords, cut links dashed. `legend` says what the badges mean.
+    Ring { legend: &'static str },
+    /// One chart per series, over time.
+    Charts(&'static [SeriesSpec]),
+}
+
+/// What a declared sample run is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SampleRole {
+    /// Pinned as a golden trace (canonical seed), and checked for the same hash in wasm (many seeds).
+    Golden,
+    /// Checked for the same hash in wasm (many seeds).
+    Check,
+    /// The benchmark's workload for this scenario, as the browser runs it; checked in wasm too.
+    Bench,
+    /// A long run the browser benchmark seeks and steps through (too long for the checks).
+    LongRun,
+}
+
+/// A run worth naming: parameters over the defaults (`key=value,key=value`) and what it is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// Names the golden file `tests/golden/{scenario}-{name}.json`.
+    pub name: &'static str,
+    pub sets: &'static str,
+    pub role: SampleRole,
+}
+
+impl Sample {
+    pub const fn golden(name: &'static str, sets: &'static str) -> Self {
+        Sample { name, sets, role: SampleRole::Golden }
+    }
+    pub const fn check(name: &'static str, sets: &'static str) -> Self {
+        Sample { name, sets, role: SampleRole::Check }
+    }
+    pub const fn bench(name: &'static str, sets: &'static str) -> Self {
+        Sample { name, sets, role: SampleRole::Bench }
+    }
+    pub const fn long_run(name: &'static str, sets: &'static str) -> Self {
+        Sample { name, sets, role: SampleRole::LongRun }
+    }
+}
+
+/// A broken variant the scenario teaches: with these settings, a sweep over seeds `0..seeds` must find a breach
+/// of one of `invariants` (a violation, or an observation for liveness).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Broken {
+    pub sets: &'static str,
+    pub invariants: &'static [&'static str],
+    pub seeds: u64,
+}
+
+/// What a scenario is, as data: everything but how it runs. Build it from [`ScenarioInfo::DEFAULT`] with struct
+/// update syntax, so that a field added later touches no scenario:
+/// `static INFO: ScenarioInfo = ScenarioInfo { id: "two-phase-commit", title: "…", ..ScenarioInfo::DEFAULT };`
 #[derive(Clone, Copy, Debug)]
 pub struct ScenarioInfo {
-    /// The id used by the CLI and the URL: `redis-lock`.
+    /// The id used by the CLI and the URL: `two-phase-commit`.
     pub id: &'static str,
     pub title: &'static str,
     /// One line for `faultline list`.
@@ -85,8 +165,97 @@ pub struct ScenarioInfo {
     pub chapters: &'static [Chapter],
     /// The boolean parameter that turns the fix on, for side-by-side comparison (e.g. `fencing`).
     pub mitigation: Option<&'static str>,
-    /// Whether the nodes are peers best drawn as a ring (Raft servers) besides the sequence diagram.
-    pub ring: bool,
+    /// What the diagram calls a stop-the-world pause of this scenario's nodes (a lock client's pause is its
+    /// garbage collector's; the default is `paused`).
+    pub pause_label: &'static str,
+    /// Views besides the sequence diagram.
+    pub views: &'static [View],
+    /// Named runs: golden traces, wasm determinism cases, the benchmark's workloads.
+    pub samples: &'static [Sample],
+    /// Broken variants, each of which a sweep must catch.
+    pub broken: &'static [Broken],
+}
+
+impl ScenarioInfo {
+    /// Every field's default: start a scenario's info from this.
+    pub const DEFAULT: ScenarioInfo = ScenarioInfo {
+        id: "",
+        title: "",
+        summary: "",
+        narrative: &[],
+        params: &[],
+        canonical_seed: 0,
+        chapters: &[],
+        mitigation: None,
+        pause_label: "paused",
+        views: &[],
+        samples: &[Sample::golden("canonical", "")],
+        broken: &[],
+    };
+}
+
+/// What a scenario's run starts from: its nodes, the network, the faults its own parameters imply (a pause, a
+/// drifting clock, faults drawn from the seed) and the time horizon.
+pub struct Setup<N> {
+    pub nodes: Vec<(NodeInfo, N)>,
+    pub net: NetConfig,
+    pub faults: FaultPlan,
+    pub horizon_us: u64,
+}
+
+/// What a scenario author implements: the node type, how to build the nodes from typed parameters, and the
+/// invariants. A blanket impl makes every `Model` a [`Scenario`] (run, step, sweep, record, the CLI and the
+/// browser come for free), after stateright's `Model` for `ActorModel`.
+pub trait Model: Sync + 'static {
+    /// The node state machine; an enum over the scenario's node kinds.
+    type Node: Node + 'static;
+    /// The typed parameters, built once per run from [`Params`] (declare both with [`crate::params!`]).
+    type Params: for<'a> From<&'a Params>;
+
+    fn info(&self) -> &'static ScenarioInfo;
+
+    /// Checks between parameters that no single range can express (`latency_min_ms <= latency_max_ms`).
+    fn validate(&self, _p: &Self::Params) -> Result<(), ParamError> {
+        Ok(())
+    }
+
+    fn setup(&self, p: &Self::Params, seed: u64) -> Setup<Self::Node>;
+
+    /// The named predicates checked after every step.
+    fn invariants(&self) -> Vec<Invariant<Self::Node>>;
+
+    /// The simulation for these inputs, ready to step: for tests that inspect node states.
+    fn sim(
+        &self,
+        params: &Params,
+        seed: u64,
+        faults: &FaultPlan,
+        opts: &RunOptions,
+    ) -> Result<Sim<Self::Node>, RunError> {
+        let p = Self::Params::from(params);
+        self.validate(&p)?;
+        let mut setup = self.setup(&p, seed);
+        // The parameters' own faults come first, then the plan's (an entry at the same time strikes after them).
+        setup.faults.0.extend(faults.entries().iter().cloned());
+        let sim = Sim::new(setup.nodes, setup.net, &setup.faults, seed, opts.limits(setup.horizon_us))?;
+        Ok(sim.record_views(opts.record_views).with_invariants(self.invariants()))
+    }
+}
+
+impl<M: Model> Scenario for M {
+    fn info(&self) -> &'static ScenarioInfo {
+        Model::info(self)
+    }
+
+    fn start(
+        &self,
+        params: &Params,
+        seed: u64,
+        faults: &FaultPlan,
+        opts: &RunOptions,
+    ) -> Result<Box<dyn Stepper>, RunError> {
+        Ok(Box::new(self.sim(params, seed, faults, opts)?))
+    }
 }
 
 pub trait Scenario: Sync {
@@ -132,8 +301,8 @@ pub trait Scenario: Sync {
     fn mitigation(&self) -> Option<&'static str> {
         self.info().mitigation
     }
-    fn ring(&self) -> bool {
-        self.info().ring
+    fn views(&self) -> &'static [View] {
+        self.info().views
     }
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
@@ -162,7 +331,7 @@ impl Trace {
     }
 }
 
-/// The exact command that reproduces a run: `faultline run redis-lock --seed 7 --set fencing=true`.
+/// The exact command that reproduces a run: `faultline run ID --seed 7 --set KEY=VALUE`.
 /// Only parameters that differ from their defaults are named; a fault plan comes in its compact form.
 pub fn repro_command(scenario: &str, seed: u64, params: &Params, faults: &FaultPlan) -> String {
     let mut cmd = format!("faultline run {scenario} --seed {seed}");

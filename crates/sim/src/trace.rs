@@ -25,34 +25,45 @@ pub enum Tone {
 /// A node as the views draw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeInfo {
-    /// `client 1`, `redis`, `storage`.
+    /// `client 1`, `storage`.
     pub name: String,
-    /// The node's kind in its scenario, for grouping and styling: `client`, `redis`, `storage`.
+    /// The node's kind in its scenario, for grouping and styling: `client`, `storage`.
     pub role: String,
 }
 
-/// What a node shows on its panel at some step: a short status and labelled fields, chosen by its scenario.
+/// What a node shows on its panel at some step: a short status and labelled fields, chosen by its scenario, and
+/// widgets that compact views (a ring of peers) draw.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeView {
     pub status: String,
     pub tone: Tone,
     pub fields: Vec<(String, String)>,
-    /// A short label for compact views (a ring of servers): `T3`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub badge: String,
-    /// A row of cells a compact view draws, each coloured by its value (a Raft log: each entry's term).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cells: Vec<u64>,
-    /// How many of the cells are marked (a Raft commit index).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub marked: u64,
-    /// A running timer: (time left, full length) in µs, drawn as a draining arc.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timer: Option<(u64, u64)>,
+    pub widgets: Vec<Widget>,
 }
 
-fn is_zero(v: &u64) -> bool {
-    *v == 0
+/// A generic piece of a node's picture. The web crate draws each kind the same way for every scenario; the
+/// scenario's view code chooses what goes in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Widget {
+    /// A short label in the node's symbol (`L3`).
+    Badge(String),
+    /// A row of cells, each coloured by its value, the first `marked` of them outlined (a log: each entry's term,
+    /// the committed ones marked). `cell` and `value` name them in tooltips: "entry 4, term 2, committed".
+    Cells { values: Vec<u64>, marked: u64, cell: String, value: String, marked_as: String },
+    /// A running timer: time left of its full length, in µs, drawn as a draining arc; `label` names it.
+    Countdown { left_us: u64, total_us: u64, label: String },
+    /// A level against a maximum (a queue's length), drawn as a filling bar.
+    Gauge { value: u64, max: u64, label: String },
+}
+
+impl NodeView {
+    pub fn badge(&self) -> Option<&str> {
+        self.widgets.iter().find_map(|w| match w {
+            Widget::Badge(b) => Some(b.as_str()),
+            _ => None,
+        })
+    }
 }
 
 /// Whether the process is running, stopped in a pause, or down.

@@ -4,9 +4,11 @@
 //! `cursor`?". Lanes are horizontal (one per node), time runs left to right as in Kleppmann's diagrams. The
 //! horizontal axis is *compressed* time: every step gets at least [`MIN_GAP`] pixels so that bursts of
 //! messages stay readable, and the rest of the width is shared in proportion to elapsed time so that long
-//! stretches (a TTL, a GC pause) still look long.
+//! stretches (a TTL, a long pause) still look long.
 
-use faultline_sim::{At, Checkpoint, Condition, EventKind, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace};
+use faultline_sim::{
+    Aggregate, At, Checkpoint, Condition, EventKind, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace, View,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -91,12 +93,14 @@ pub struct Mark {
     pub tone: Tone,
 }
 
-/// A charted number over the run: (step, time, value) whenever it changes.
+/// A charted number over the run, as its scenario declared it: (step, time, value) whenever it changes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
-    pub name: String,
+    pub metric: &'static str,
+    pub label: &'static str,
+    aggregate: Aggregate,
     pub points: Vec<(u32, u64, i64)>,
-    /// The latest value per node, to take the maximum across nodes.
+    /// The latest value per node, to combine across nodes.
     per_node: Vec<i64>,
 }
 
@@ -127,8 +131,10 @@ pub struct Model {
     pub recorded_views: Vec<Vec<(u32, Condition, NodeView)>>,
     /// Steps worth jumping to: faults and breaches.
     pub notable: Vec<u32>,
-    /// Numbers the scenario charts, each as the largest value across nodes whenever it changes.
+    /// Numbers the scenario charts (its declared series, in order), whenever they change.
     pub series: Vec<Series>,
+    /// What the diagram calls a pause of this scenario's nodes.
+    pub pause_label: &'static str,
     /// World states every [`CHECKPOINT_EVERY`] steps (none for an imported trace).
     checkpoints: Vec<Checkpoint>,
     /// The run last replayed for the panels, to step forward from it when the cursor moves on.
@@ -196,6 +202,7 @@ impl Model {
             recorded_views: vec![Vec::new(); trace.nodes.len()],
             notable: Vec::new(),
             series: Vec::new(),
+            pause_label: "paused",
             checkpoints: Vec::new(),
             replay: RefCell::new(None),
             last_views: RefCell::new(None),
@@ -353,6 +360,20 @@ impl Model {
 
     fn collect(&mut self) {
         let trace = self.trace.clone();
+        // What the scenario declared to be drawn: its pause label and its charts.
+        let info = faultline_scenarios::find(&trace.scenario).map(|s| s.info());
+        self.pause_label = info.map_or("paused", |i| i.pause_label);
+        for view in info.map_or(&[][..], |i| i.views) {
+            if let View::Charts(specs) = view {
+                self.series.extend(specs.iter().map(|s| Series {
+                    metric: s.metric,
+                    label: s.label,
+                    aggregate: s.aggregate,
+                    points: Vec::new(),
+                    per_node: vec![0; trace.nodes.len()],
+                }));
+            }
+        }
         // Message ids count up from 0 in send order, so arrow i is message i; a map is not needed.
         let n = trace.nodes.len();
         let mut open_span: Vec<(NodeId, &str, usize)> = Vec::new();
@@ -424,7 +445,7 @@ impl Model {
                             self.bars.push(Bar {
                                 node: *node,
                                 kind: BarKind::Pause,
-                                label: "GC pause".into(),
+                                label: self.pause_label.into(),
                                 tone: Tone::Warn,
                                 start_step: e.step,
                                 end_step: None,
@@ -498,20 +519,16 @@ impl Model {
                     });
                 }
                 EventKind::Metric { node, name, value } => {
-                    let i = match self.series.iter().position(|s| &s.name == name) {
-                        Some(i) => i,
-                        None => {
-                            self.series.push(Series { name: name.clone(), points: Vec::new(), per_node: vec![0; n] });
-                            self.series.len() - 1
-                        }
-                    };
-                    let s = &mut self.series[i];
+                    // Only declared series are charted.
+                    let Some(s) = self.series.iter_mut().find(|s| s.metric == name) else { continue };
                     if let Some(v) = s.per_node.get_mut(*node as usize) {
                         *v = *value;
                     }
-                    // "leader" and durations are the latest value; other series chart the largest across nodes.
-                    let latest = name == "leader" || name.starts_with("ms ");
-                    let v = if latest { *value } else { s.per_node.iter().copied().max().unwrap_or(0) };
+                    let v = match s.aggregate {
+                        Aggregate::Latest => *value,
+                        Aggregate::Max => s.per_node.iter().copied().max().unwrap_or(0),
+                        Aggregate::Sum => s.per_node.iter().sum(),
+                    };
                     if s.points.last().is_none_or(|p| p.2 != v) {
                         s.points.push((e.step, e.at_us, v));
                     }

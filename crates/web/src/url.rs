@@ -1,5 +1,5 @@
 //! The URL holds what reproduces the screen: scenario, seed, parameters, fault plan, step and view, e.g.
-//! `?scenario=redis-lock&seed=6&fencing=true&faults=crash:3@400001&step=30&view=compare`.
+//! `?scenario=ID&seed=6&KEY=VALUE&faults=crash:3@400001&step=30&view=compare`.
 //!
 //! Parsing is pure (decoded key/value pairs in, settings and notices out) so it is tested natively. Every bad
 //! value yields a visible notice naming the value and the fallback; nothing here can fail the page.

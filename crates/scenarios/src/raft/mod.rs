@@ -31,8 +31,8 @@ pub mod msg;
 pub mod server;
 
 use faultline_sim::{
-    Breach, Fault, FaultPlan, Invariant, NetConfig, NodeInfo, ParamError, ParamSpec, Params, RunError, RunOptions,
-    Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper,
+    Aggregate, Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeInfo, ParamError, Sample,
+    ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View,
 };
 use msg::name;
 use rand::{RngExt, SeedableRng};
@@ -41,56 +41,26 @@ use server::{Config, Role, Server, MS};
 
 pub struct Raft;
 
-pub static PARAMS: &[ParamSpec] = &[
-    ParamSpec::int("servers", 5, 3, 7, "", "How many servers form the cluster."),
-    ParamSpec::int("election_min_ms", 150, 10, 10_000, "ms", "Shortest election timeout."),
-    ParamSpec::int(
-        "election_max_ms",
-        300,
-        10,
-        10_000,
-        "ms",
-        "Longest election timeout; each timeout is drawn between the two.",
-    ),
-    ParamSpec::int(
-        "heartbeat_ms",
-        50,
-        5,
-        5_000,
-        "ms",
-        "How often a leader sends AppendEntries (keep it well below the election timeout).",
-    ),
-    ParamSpec::int("latency_min_ms", 1, 0, 5_000, "ms", "Smallest one-way network latency."),
-    ParamSpec::int("latency_max_ms", 10, 0, 5_000, "ms", "Largest one-way network latency."),
-    ParamSpec::int("loss_pct", 0, 0, 50, "%", "Chance that any message is lost."),
-    ParamSpec::int("request_ms", 100, 0, 10_000, "ms", "A client hands the leader a command this often (0: never)."),
-    ParamSpec::bool("randomize_timeouts", true, "Draw election timeouts at random (false: all equal, votes split)."),
-    ParamSpec::bool(
-        "persist_votes",
-        true,
-        "votedFor survives a crash (false: a restarted server votes twice in a term).",
-    ),
-    ParamSpec::bool(
-        "count_old_terms",
-        false,
-        "Commit earlier-term entries by counting replicas (the paper's Figure 8 bug).",
-    ),
-    ParamSpec::int("max_batch", 16, 1, 64, "", "Most entries one AppendEntries carries."),
-    ParamSpec::bool(
-        "leader_noop",
-        true,
-        "A new leader appends a no-op of its term, committing earlier entries sooner.",
-    ),
-    ParamSpec::int(
-        "random_faults",
-        0,
-        0,
-        200,
-        "",
-        "Random faults drawn from the seed: crashes with restarts, partitions, pauses.",
-    ),
-    ParamSpec::int("run_ms", 5_000, 100, 600_000, "ms", "Time horizon of the run."),
-];
+faultline_sim::params! {
+    /// Every knob of the scenario, typed: the URL, the UI, the CLI `--set` and the docs read [`PARAMS`].
+    pub struct RaftParams in PARAMS {
+        servers: u32 = int(5, 3, 7, "", "How many servers form the cluster."),
+        election_min_ms: u64 = int(150, 10, 10_000, "ms", "Shortest election timeout."),
+        election_max_ms: u64 = int(300, 10, 10_000, "ms", "Longest election timeout; each timeout is drawn between the two."),
+        heartbeat_ms: u64 = int(50, 5, 5_000, "ms", "How often a leader sends AppendEntries (keep it well below the election timeout)."),
+        latency_min_ms: u64 = int(1, 0, 5_000, "ms", "Smallest one-way network latency."),
+        latency_max_ms: u64 = int(10, 0, 5_000, "ms", "Largest one-way network latency."),
+        loss_pct: u32 = int(0, 0, 50, "%", "Chance that any message is lost."),
+        request_ms: u64 = int(100, 0, 10_000, "ms", "A client hands the leader a command this often (0: never)."),
+        randomize_timeouts: bool = bool(true, "Draw election timeouts at random (false: all equal, votes split)."),
+        persist_votes: bool = bool(true, "votedFor survives a crash (false: a restarted server votes twice in a term)."),
+        count_old_terms: bool = bool(false, "Commit earlier-term entries by counting replicas (the paper's Figure 8 bug)."),
+        max_batch: usize = int(16, 1, 64, "", "Most entries one AppendEntries carries."),
+        leader_noop: bool = bool(true, "A new leader appends a no-op of its term, committing earlier entries sooner."),
+        random_faults: u32 = int(0, 0, 200, "", "Random faults drawn from the seed: crashes with restarts, partitions, pauses."),
+        run_ms: u64 = int(5_000, 100, 600_000, "ms", "Time horizon of the run."),
+    }
+}
 
 pub const CANONICAL_SEED: u64 = 1;
 
@@ -276,21 +246,12 @@ pub fn invariants() -> [Invariant<Server>; 5] {
     ]
 }
 
-fn validate(p: &Params) -> Result<(), ParamError> {
-    for (lo, hi) in [("election_min_ms", "election_max_ms"), ("latency_min_ms", "latency_max_ms")] {
-        if p.int(lo) > p.int(hi) {
-            return Err(ParamError::Conflict(format!("{lo} = {} is above {hi} = {}", p.int(lo), p.int(hi))));
-        }
-    }
-    Ok(())
-}
-
 /// Random faults drawn from the seed (a stream of their own): crashes with restarts, partitions that heal,
 /// pauses — within the first 80% of the run so that the cluster can recover.
-pub fn random_faults(p: &Params, seed: u64) -> FaultPlan {
-    let n = p.int("servers") as u32;
-    let count = p.int("random_faults") as usize;
-    let horizon = p.ms_as_us("run_ms");
+pub fn random_faults(p: &RaftParams, seed: u64) -> FaultPlan {
+    let n = p.servers;
+    let count = p.random_faults;
+    let horizon = p.run_ms * MS;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0xfa17);
     let mut plan = FaultPlan::new();
@@ -318,30 +279,26 @@ pub fn random_faults(p: &Params, seed: u64) -> FaultPlan {
     plan
 }
 
-pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Sim<Server>, RunError> {
-    validate(p)?;
-    let n = p.int("servers") as u32;
+fn setup(p: &RaftParams, seed: u64) -> Setup<Server> {
     let cfg = Config {
-        servers: n,
-        election_min_us: p.ms_as_us("election_min_ms"),
-        election_max_us: p.ms_as_us("election_max_ms"),
-        heartbeat_us: p.ms_as_us("heartbeat_ms"),
-        request_us: p.ms_as_us("request_ms"),
-        randomize: p.bool("randomize_timeouts"),
-        persist_votes: p.bool("persist_votes"),
-        count_old_terms: p.bool("count_old_terms"),
-        max_batch: p.int("max_batch") as usize,
-        leader_noop: p.bool("leader_noop"),
+        servers: p.servers,
+        election_min_us: p.election_min_ms * MS,
+        election_max_us: p.election_max_ms * MS,
+        heartbeat_us: p.heartbeat_ms * MS,
+        request_us: p.request_ms * MS,
+        randomize: p.randomize_timeouts,
+        persist_votes: p.persist_votes,
+        count_old_terms: p.count_old_terms,
+        max_batch: p.max_batch,
+        leader_noop: p.leader_noop,
     };
-    let nodes = (0..n).map(|i| (NodeInfo { name: name(i), role: "server".into() }, Server::new(i, cfg))).collect();
-    let mut plan = random_faults(p, seed);
-    plan.0.extend(faults.entries().iter().cloned());
+    let nodes =
+        (0..p.servers).map(|i| (NodeInfo { name: name(i), role: "server".into() }, Server::new(i, cfg))).collect();
     let net = NetConfig {
-        loss_ppm: p.int("loss_pct") as u32 * 10_000,
-        ..NetConfig::with_latency_us(p.ms_as_us("latency_min_ms"), p.ms_as_us("latency_max_ms"))
+        loss_ppm: p.loss_pct * 10_000,
+        ..NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS)
     };
-    let sim = Sim::new(nodes, net, &plan, seed, opts.limits(p.ms_as_us("run_ms")))?;
-    Ok(sim.record_views(opts.record_views).with_invariants(invariants()))
+    Setup { nodes, net, faults: random_faults(p, seed), horizon_us: p.run_ms * MS }
 }
 
 static NARRATIVE: &[Section] = &[
@@ -381,6 +338,14 @@ static NARRATIVE: &[Section] = &[
     },
 ];
 
+/// The charts: each metric the servers report, and how the chart combines the servers' values.
+static SERIES: &[SeriesSpec] = &[
+    SeriesSpec { metric: "term", label: "term", aggregate: Aggregate::Max },
+    SeriesSpec { metric: "leader", label: "leader", aggregate: Aggregate::Latest },
+    SeriesSpec { metric: "committed", label: "committed", aggregate: Aggregate::Max },
+    SeriesSpec { metric: "ms without a leader", label: "ms without a leader", aggregate: Aggregate::Latest },
+];
+
 static INFO: ScenarioInfo = ScenarioInfo {
     id: "raft",
     title: "Raft: leader election and log replication",
@@ -389,22 +354,60 @@ static INFO: ScenarioInfo = ScenarioInfo {
     params: PARAMS,
     canonical_seed: CANONICAL_SEED,
     chapters: chapters::CHAPTERS,
-    mitigation: None,
-    ring: true,
+    views: &[
+        View::Ring {
+            legend: "F/C/L = follower / candidate / leader, with its term · the arc is the election timer · cells are \
+                     log entries coloured by term, pale while uncommitted · click a server or a link",
+        },
+        View::Charts(SERIES),
+    ],
+    samples: &[
+        Sample::golden("first-election", "request_ms=0,run_ms=1000"),
+        Sample::check("canonical", ""),
+        Sample::check("random-faults", "random_faults=20"),
+        Sample::check("forgetful-voters", "servers=3,random_faults=40,persist_votes=false"),
+        Sample::check("lossy", "loss_pct=10,servers=7"),
+        Sample::bench("load", "request_ms=20,run_ms=10000"),
+    ],
+    broken: &[
+        Broken { sets: "servers=3,random_faults=40,persist_votes=false", invariants: &[ELECTION_SAFETY], seeds: 3_000 },
+        // The paper's Figure 8 shows in a harsh setting: three servers, many faults, one entry per AppendEntries.
+        Broken {
+            sets: "count_old_terms=true,servers=3,random_faults=80,run_ms=10000,request_ms=20,max_batch=1,leader_noop=false",
+            invariants: &[STATE_MACHINE_SAFETY, LEADER_COMPLETENESS],
+            seeds: 5_000,
+        },
+        Broken { sets: "randomize_timeouts=false", invariants: &[SPLIT_VOTES], seeds: 10 },
+    ],
+    ..ScenarioInfo::DEFAULT
 };
 
-impl Scenario for Raft {
+impl Model for Raft {
+    type Node = Server;
+    type Params = RaftParams;
+
     fn info(&self) -> &'static ScenarioInfo {
         &INFO
     }
-    fn start(
-        &self,
-        params: &Params,
-        seed: u64,
-        faults: &FaultPlan,
-        opts: &RunOptions,
-    ) -> Result<Box<dyn Stepper>, RunError> {
-        Ok(Box::new(build(params, seed, faults, opts)?))
+
+    fn validate(&self, p: &RaftParams) -> Result<(), ParamError> {
+        for (lo, hi, a, b) in [
+            ("election_min_ms", "election_max_ms", p.election_min_ms, p.election_max_ms),
+            ("latency_min_ms", "latency_max_ms", p.latency_min_ms, p.latency_max_ms),
+        ] {
+            if a > b {
+                return Err(ParamError::Conflict(format!("{lo} = {a} is above {hi} = {b}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn setup(&self, p: &RaftParams, seed: u64) -> Setup<Server> {
+        setup(p, seed)
+    }
+
+    fn invariants(&self) -> Vec<Invariant<Server>> {
+        invariants().to_vec()
     }
 }
 

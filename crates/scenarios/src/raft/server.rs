@@ -6,7 +6,7 @@
 
 use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, US_PER_MS};
+use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, Widget, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer>;
 
@@ -535,17 +535,24 @@ impl Node for Server {
             Role::Candidate => format!("C{}", self.term),
             Role::Follower => format!("F{}", self.term),
         };
-        let timer =
-            self.election_deadline_us.map(|d| ((d - now_local_us).max(0) as u64, self.election_timeout_us.max(1)));
-        NodeView {
-            status,
-            tone,
-            fields,
-            badge,
-            cells: self.log.iter().map(|e| e.term).collect(),
-            marked: self.commit,
-            timer,
+        let mut widgets = vec![
+            Widget::Badge(badge),
+            Widget::Cells {
+                values: self.log.iter().map(|e| e.term).collect(),
+                marked: self.commit,
+                cell: "entry".into(),
+                value: "term".into(),
+                marked_as: "committed".into(),
+            },
+        ];
+        if let Some(d) = self.election_deadline_us {
+            widgets.push(Widget::Countdown {
+                left_us: (d - now_local_us).max(0) as u64,
+                total_us: self.election_timeout_us.max(1),
+                label: "election timer".into(),
+            });
         }
+        NodeView { status, tone, fields, widgets }
     }
 }
 

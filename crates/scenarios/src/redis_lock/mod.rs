@@ -49,8 +49,8 @@ pub mod storage;
 
 use client::{Client, ClientConfig};
 use faultline_sim::{
-    Breach, Ctx, Fault, FaultPlan, Invariant, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError, ParamSpec,
-    Params, RunError, RunOptions, Scenario, ScenarioInfo, Section, Severity, Sim, Snapshot, Stepper, US_PER_MS,
+    Breach, Broken, Ctx, Fault, FaultPlan, Invariant, Model, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
+    Sample, ScenarioInfo, Section, Setup, Severity, Snapshot, US_PER_MS,
 };
 use msg::{Msg, Timer};
 use rand::{RngExt, SeedableRng};
@@ -61,99 +61,33 @@ use storage::Storage;
 /// The scenario's entry in the registry.
 pub struct RedisLock;
 
-/// Every knob of the scenario: the URL, the UI, the CLI `--set` and the docs read this one list.
-pub static PARAMS: &[ParamSpec] = &[
-    ParamSpec::int("clients", 2, 1, 8, "", "How many clients compete for the lock."),
-    ParamSpec::int(
-        "ttl_ms",
-        500,
-        10,
-        60_000,
-        "ms",
-        "Lock lease (PX): Redis deletes the key this long after SET, by its own clock.",
-    ),
-    ParamSpec::int(
-        "work_ms",
-        100,
-        0,
-        60_000,
-        "ms",
-        "How long a holder computes between reading and writing the counter.",
-    ),
-    ParamSpec::int(
-        "gc_pause_ms",
-        800,
-        0,
-        60_000,
-        "ms",
-        "Length of the stop-the-world pause that strikes one client (0: none).",
-    ),
-    ParamSpec::int("gc_client", 1, 1, 8, "", "Which client the pause strikes."),
-    ParamSpec::int("gc_at_ms", 30, 0, 600_000, "ms", "When the pause strikes, in true time since the start."),
-    ParamSpec::int("latency_min_ms", 1, 0, 5_000, "ms", "Smallest one-way network latency."),
-    ParamSpec::int(
-        "latency_max_ms",
-        10,
-        0,
-        5_000,
-        "ms",
-        "Largest one-way network latency; each message draws from the seed.",
-    ),
-    ParamSpec::bool(
-        "fencing",
-        false,
-        "Each SET also INCRs a counter and returns it as a fencing token; the storage rejects stale tokens.",
-    ),
-    ParamSpec::choice(
-        "persistence",
-        "none",
-        Persistence::OPTIONS,
-        "What Redis keeps across a restart: nothing, the AOF fsynced every second, or fsynced before each reply.",
-    ),
-    ParamSpec::bool("safe_release", true, "Release with compare-and-delete (true) or a plain DEL (false)."),
-    ParamSpec::int(
-        "retry_ms",
-        50,
-        1,
-        10_000,
-        "ms",
-        "Backoff before retrying a refused SET; doubles per try up to 4x, plus jitter.",
-    ),
-    ParamSpec::int(
-        "start_jitter_ms",
-        20,
-        0,
-        10_000,
-        "ms",
-        "Each client starts at a random time up to this (drawn from the seed).",
-    ),
-    ParamSpec::int(
-        "reply_timeout_ms",
-        1_000,
-        10,
-        60_000,
-        "ms",
-        "How long a client waits for a reply before it gives up on that request.",
-    ),
-    ParamSpec::int("rounds", 1, 1, 1_000, "", "How many read-modify-write rounds each client performs."),
-    ParamSpec::int(
-        "redis_drift_ppm",
-        0,
-        -200_000,
-        200_000,
-        "ppm",
-        "Redis's clock rate error: positive runs fast and expires keys early.",
-    ),
-    ParamSpec::int("run_ms", 10_000, 100, 3_600_000, "ms", "Time horizon of the run."),
-    ParamSpec::int(
-        "random_faults",
-        0,
-        0,
-        200,
-        "",
-        "Faults drawn from the seed: crashes and restarts, pauses, clock drift and jumps, partitions, delays.",
-    ),
-];
+faultline_sim::params! {
+    /// Every knob of the scenario, typed: the URL, the UI, the CLI `--set` and the docs read [`PARAMS`].
+    pub struct LockParams in PARAMS {
+        clients: u32 = int(2, 1, 8, "", "How many clients compete for the lock."),
+        ttl_ms: u64 = int(500, 10, 60_000, "ms", "Lock lease (PX): Redis deletes the key this long after SET, by its own clock."),
+        work_ms: u64 = int(100, 0, 60_000, "ms", "How long a holder computes between reading and writing the counter."),
+        gc_pause_ms: u64 = int(800, 0, 60_000, "ms", "Length of the stop-the-world pause that strikes one client (0: none)."),
+        gc_client: u32 = int(1, 1, 8, "", "Which client the pause strikes."),
+        gc_at_ms: u64 = int(30, 0, 600_000, "ms", "When the pause strikes, in true time since the start."),
+        latency_min_ms: u64 = int(1, 0, 5_000, "ms", "Smallest one-way network latency."),
+        latency_max_ms: u64 = int(10, 0, 5_000, "ms", "Largest one-way network latency; each message draws from the seed."),
+        fencing: bool = bool(false, "Each SET also INCRs a counter and returns it as a fencing token; the storage rejects stale tokens."),
+        persistence: Persistence = choice(
+            "none",
+            Persistence::OPTIONS,
+            "What Redis keeps across a restart: nothing, the AOF fsynced every second, or fsynced before each reply."
+        ),
+        safe_release: bool = bool(true, "Release with compare-and-delete (true) or a plain DEL (false)."),
+        retry_ms: u64 = int(50, 1, 10_000, "ms", "Backoff before retrying a refused SET; doubles per try up to 4x, plus jitter."),
+        start_jitter_ms: u64 = int(20, 0, 10_000, "ms", "Each client starts at a random time up to this (drawn from the seed)."),
+        reply_timeout_ms: u64 = int(1_000, 10, 60_000, "ms", "How long a client waits for a reply before it gives up on that request."),
+        rounds: u32 = int(1, 1, 1_000, "", "How many read-modify-write rounds each client performs."),
+        redis_drift_ppm: i64 = int(0, -200_000, 200_000, "ppm", "Redis's clock rate error: positive runs fast and expires keys early."),
+        run_ms: u64 = int(10_000, 100, 3_600_000, "ms", "Time horizon of the run."),
+        random_faults: u32 = int(0, 0, 200, "", "Faults drawn from the seed: crashes and restarts, pauses, clock drift and jumps, partitions, delays."),
+    }
+}
 
 /// Seed whose default run shows the canonical failure (client 1 paused while holding the lock).
 pub const CANONICAL_SEED: u64 = 2;
@@ -353,44 +287,24 @@ pub fn invariants() -> [Invariant<LockNode>; 3] {
     ]
 }
 
-/// Checks between parameters that no single range can express.
-fn validate(p: &Params) -> Result<(), ParamError> {
-    if p.int("gc_client") > p.int("clients") {
-        return Err(ParamError::Conflict(format!(
-            "gc_client = {} but there are only {} clients",
-            p.int("gc_client"),
-            p.int("clients")
-        )));
-    }
-    if p.int("latency_min_ms") > p.int("latency_max_ms") {
-        return Err(ParamError::Conflict(format!(
-            "latency_min_ms = {} is above latency_max_ms = {}",
-            p.int("latency_min_ms"),
-            p.int("latency_max_ms")
-        )));
-    }
-    Ok(())
-}
-
 /// Random faults drawn from the seed (a stream of their own), within the stretch of time the clients are busy
 /// (about `clients × rounds × (ttl + work + retry)`, at most the run): crashes of any node with a restart,
 /// pauses, clock drift and jumps, partitions that heal, and delays of single messages.
-pub fn random_faults(p: &Params, seed: u64) -> FaultPlan {
+pub fn random_faults(p: &LockParams, seed: u64) -> FaultPlan {
     let mut plan = FaultPlan::new();
-    let count = p.int("random_faults") as usize;
-    if count == 0 {
+    if p.random_faults == 0 {
         return plan;
     }
-    let clients = p.int("clients") as u64;
-    let nodes = clients as u32 + 2;
-    let ttl_us = p.ms_as_us("ttl_ms").max(US_PER_MS);
-    let busy_us = clients * p.int("rounds") as u64 * (ttl_us + p.ms_as_us("work_ms") + p.ms_as_us("retry_ms"));
-    let window_us = (busy_us + 500 * US_PER_MS).min(p.ms_as_us("run_ms"));
+    let clients = u64::from(p.clients);
+    let nodes = p.clients + 2;
+    let ttl_us = (p.ttl_ms * US_PER_MS).max(US_PER_MS);
+    let busy_us = clients * u64::from(p.rounds) * (ttl_us + (p.work_ms + p.retry_ms) * US_PER_MS);
+    let window_us = (busy_us + 500 * US_PER_MS).min(p.run_ms * US_PER_MS);
     // Roughly how many messages the clients exchange: delays pick among them.
-    let messages = clients * p.int("rounds") as u64 * 8;
+    let messages = clients * u64::from(p.rounds) * 8;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0xfa17);
-    for _ in 0..count {
+    for _ in 0..p.random_faults {
         let at = rng.random_range(0..=window_us);
         let node = rng.random_range(0..nodes);
         let dur = rng.random_range(20 * US_PER_MS..=2 * ttl_us.max(20 * US_PER_MS));
@@ -425,10 +339,9 @@ pub fn random_faults(p: &Params, seed: u64) -> FaultPlan {
     plan
 }
 
-/// Build the simulation for these inputs (also used by tests that want to inspect node states).
-pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Sim<LockNode>, RunError> {
-    validate(p)?;
-    let n = p.int("clients") as u32;
+/// The nodes (clients, then Redis, then the storage), the network and the faults the parameters imply.
+fn setup(p: &LockParams, seed: u64) -> Setup<LockNode> {
+    let n = p.clients;
     let (redis_id, storage_id) = (n, n + 1);
     let mut names: Vec<String> = (1..=n).map(|i| format!("client {i}")).collect();
     names.push("redis".into());
@@ -436,15 +349,14 @@ pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Re
     let cfg = ClientConfig {
         redis: redis_id,
         storage: storage_id,
-        ttl_ms: p.int("ttl_ms") as u64,
-        work_ms: p.int("work_ms") as u64,
-        retry_ms: p.int("retry_ms") as u64,
-        start_jitter_ms: p.int("start_jitter_ms") as u64,
-        reply_timeout_ms: p.int("reply_timeout_ms") as u64,
-        rounds: p.int("rounds") as u32,
-        safe_release: p.bool("safe_release"),
+        ttl_ms: p.ttl_ms,
+        work_ms: p.work_ms,
+        retry_ms: p.retry_ms,
+        start_jitter_ms: p.start_jitter_ms,
+        reply_timeout_ms: p.reply_timeout_ms,
+        rounds: p.rounds,
+        safe_release: p.safe_release,
     };
-    let fencing = p.bool("fencing");
     let mut nodes: Vec<(NodeInfo, LockNode)> = (1..=n)
         .map(|i| {
             let info = NodeInfo { name: format!("client {i}"), role: "client".into() };
@@ -453,30 +365,24 @@ pub fn build(p: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Re
         .collect();
     nodes.push((
         NodeInfo { name: "redis".into(), role: "redis".into() },
-        LockNode::Redis(Redis::new(fencing, Persistence::from_choice(p.choice("persistence")), names.clone())),
+        LockNode::Redis(Redis::new(p.fencing, p.persistence, names.clone())),
     ));
     nodes.push((
         NodeInfo { name: "storage".into(), role: "storage".into() },
-        LockNode::Storage(Storage::new(fencing, names)),
+        LockNode::Storage(Storage::new(p.fencing, names)),
     ));
 
-    // The parameters' faults come first, then the plan's (a plan entry at the same time strikes after them).
-    let mut plan = FaultPlan::new();
-    if p.int("redis_drift_ppm") != 0 {
-        plan.push(0, Fault::ClockDrift { node: redis_id, ppm: p.int("redis_drift_ppm") });
+    let mut faults = FaultPlan::new();
+    if p.redis_drift_ppm != 0 {
+        faults.push(0, Fault::ClockDrift { node: redis_id, ppm: p.redis_drift_ppm });
     }
-    if p.int("gc_pause_ms") > 0 {
-        plan.push(
-            p.ms_as_us("gc_at_ms"),
-            Fault::Pause { node: p.int("gc_client") as u32 - 1, for_us: p.ms_as_us("gc_pause_ms") },
-        );
+    if p.gc_pause_ms > 0 {
+        let pause = Fault::Pause { node: p.gc_client - 1, for_us: p.gc_pause_ms * US_PER_MS };
+        faults.push(p.gc_at_ms * US_PER_MS, pause);
     }
-    plan.0.extend(random_faults(p, seed).0);
-    plan.0.extend(faults.entries().iter().cloned());
-
-    let net = NetConfig::with_latency_us(p.ms_as_us("latency_min_ms"), p.ms_as_us("latency_max_ms"));
-    let sim = Sim::new(nodes, net, &plan, seed, opts.limits(p.ms_as_us("run_ms")))?;
-    Ok(sim.record_views(opts.record_views).with_invariants(invariants()))
+    faults.0.extend(random_faults(p, seed).0);
+    let net = NetConfig::with_latency_us(p.latency_min_ms * US_PER_MS, p.latency_max_ms * US_PER_MS);
+    Setup { nodes, net, faults, horizon_us: p.run_ms * US_PER_MS }
 }
 
 static NARRATIVE: &[Section] = &[
@@ -549,20 +455,53 @@ static INFO: ScenarioInfo = ScenarioInfo {
     canonical_seed: CANONICAL_SEED,
     chapters: chapters::CHAPTERS,
     mitigation: Some("fencing"),
-    ring: false,
+    pause_label: "GC pause",
+    samples: &[
+        Sample::golden("canonical", ""),
+        Sample::golden("canonical-fencing", "fencing=true"),
+        Sample::bench("browser", ""),
+        Sample::check("unsafe-release", "clients=4,rounds=3,safe_release=false"),
+        Sample::check("fast-redis-clock", "redis_drift_ppm=150000,work_ms=450"),
+        Sample::check("restarts", "fencing=true,persistence=aof-everysec,random_faults=20"),
+        Sample::long_run("long", "clients=8,rounds=300,run_ms=3600000"),
+    ],
+    broken: &[
+        Broken { sets: "fencing=false", invariants: &[NO_LOST_UPDATE], seeds: 100 },
+        Broken { sets: "fencing=true,persistence=none,random_faults=20", invariants: &[NO_LOST_UPDATE], seeds: 2_000 },
+        Broken { sets: "safe_release=false,work_ms=600,clients=3", invariants: &[OWN_LOCK_RELEASE], seeds: 100 },
+    ],
+    ..ScenarioInfo::DEFAULT
 };
 
-impl Scenario for RedisLock {
+impl Model for RedisLock {
+    type Node = LockNode;
+    type Params = LockParams;
+
     fn info(&self) -> &'static ScenarioInfo {
         &INFO
     }
-    fn start(
-        &self,
-        params: &Params,
-        seed: u64,
-        faults: &FaultPlan,
-        opts: &RunOptions,
-    ) -> Result<Box<dyn Stepper>, RunError> {
-        Ok(Box::new(build(params, seed, faults, opts)?))
+
+    fn validate(&self, p: &LockParams) -> Result<(), ParamError> {
+        if p.gc_client > p.clients {
+            return Err(ParamError::Conflict(format!(
+                "gc_client = {} but there are only {} clients",
+                p.gc_client, p.clients
+            )));
+        }
+        if p.latency_min_ms > p.latency_max_ms {
+            return Err(ParamError::Conflict(format!(
+                "latency_min_ms = {} is above latency_max_ms = {}",
+                p.latency_min_ms, p.latency_max_ms
+            )));
+        }
+        Ok(())
+    }
+
+    fn setup(&self, p: &LockParams, seed: u64) -> Setup<LockNode> {
+        setup(p, seed)
+    }
+
+    fn invariants(&self) -> Vec<Invariant<LockNode>> {
+        invariants().to_vec()
     }
 }

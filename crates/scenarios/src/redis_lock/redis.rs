@@ -29,6 +29,12 @@ pub enum Persistence {
     AofAlways,
 }
 
+impl faultline_sim::FromParam for Persistence {
+    fn from_param(value: faultline_sim::ParamValue) -> Self {
+        Persistence::from_choice(<&str>::from_param(value))
+    }
+}
+
 impl Persistence {
     /// The parameter's options, in the order the UI lists them.
     pub const OPTIONS: &'static [&'static str] = &["none", "aof-everysec", "aof-always"];

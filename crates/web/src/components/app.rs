@@ -8,6 +8,7 @@ use super::{
 use crate::hooks::embed_api::use_embed_api;
 use crate::state::{Action, AppState, SPEEDS};
 use crate::url;
+use faultline_sim::View;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
 use wasm_bindgen::JsCast;
@@ -215,10 +216,15 @@ pub fn app() -> Html {
                 />
             }
             <Banner model={model.clone()} cursor={state.cursor} on_seek={seek.clone()} compact={embed} />
-            if scenario.ring() {
+            if !scenario.views().is_empty() {
                 <div class="ringrow">
-                    <Ring model={model.clone()} cursor={state.cursor} on_select={select.clone()} selected={state.selected} />
-                    <Chart model={model.clone()} cursor={state.cursor} />
+                    { for scenario.views().iter().map(|view| match view {
+                        View::Ring { legend } => html! {
+                            <Ring model={model.clone()} cursor={state.cursor} on_select={select.clone()}
+                                selected={state.selected} legend={*legend} />
+                        },
+                        View::Charts(_) => html! { <Chart model={model.clone()} cursor={state.cursor} /> },
+                    }) }
                 </div>
             }
             {diagrams}

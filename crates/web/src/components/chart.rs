@@ -1,5 +1,5 @@
-//! Numbers a scenario charts over time (Raft: the term, who leads, entries committed), drawn with plotters on
-//! a canvas as step lines up to the cursor, one small chart each.
+//! The series a scenario declares (a term, who leads, how many wait), drawn with plotters on a canvas as step
+//! lines up to the cursor, one small chart each.
 
 use super::ModelRef;
 use crate::model::Series;
@@ -80,8 +80,8 @@ pub fn chart(p: &Props) -> Html {
                 let current = s.points.iter().take_while(|pt| pt.0 < p.cursor).last().map(|pt| pt.2.to_string()).unwrap_or_else(|| "—".into());
                 html! {
                     <figure class="chart">
-                        <figcaption>{format!("{}: {current}", s.name)}</figcaption>
-                        <canvas ref={r.clone()} width="560" height="90" role="img" aria-label={format!("{} over time", s.name)} />
+                        <figcaption>{format!("{}: {current}", s.label)}</figcaption>
+                        <canvas ref={r.clone()} width="560" height="90" role="img" aria-label={format!("{} over time", s.label)} />
                     </figure>
                 }
             }) }

@@ -1,17 +1,17 @@
-//! A ring of peers (Raft servers): coloured by role with term and vote, the election timer as a draining arc,
-//! messages in flight as dots on the chords, each log as a row of cells coloured by term with the committed
-//! ones outlined, and cut links dashed. Click a server to inject a fault into it, a chord to cut or heal that
-//! link.
+//! A ring of peers, drawn from each node's generic widgets: its tone as the colour, its badge inside, a countdown
+//! as a draining arc, a cell row coloured by value with the marked ones outlined; messages in flight as dots on
+//! the chords, and cut links dashed. Click a node to inject a fault into it, a chord to cut or heal that link.
+//! The scenario's declared legend says what its badges and cells mean.
 
 use super::{px, tone_class, ModelRef};
 use crate::state::Target;
-use faultline_sim::{Condition, EventKind, Fault, NodeId};
+use faultline_sim::{Condition, EventKind, Fault, NodeId, Widget};
 use yew::prelude::*;
 
 const SIZE: f64 = 400.0;
 const R: f64 = 140.0;
 const NODE_R: f64 = 27.0;
-/// Log cells shown per server (the most recent).
+/// Cells shown per node (the most recent).
 const CELLS: usize = 12;
 
 #[derive(Properties, PartialEq)]
@@ -20,10 +20,12 @@ pub struct Props {
     pub cursor: u32,
     pub on_select: Callback<Target>,
     pub selected: Option<Target>,
+    /// The scenario's words for what the ring shows.
+    pub legend: &'static str,
 }
 
-fn hue(term: u64) -> String {
-    format!("hsl({}, 65%, 55%)", (term * 67) % 360)
+fn hue(value: u64) -> String {
+    format!("hsl({}, 65%, 55%)", (value * 67) % 360)
 }
 
 /// Links cut once `cursor` steps have run, from the fault events so far.
@@ -97,11 +99,16 @@ pub fn ring(p: &Props) -> Html {
             None => (Condition::Up, None),
         };
         let tone = v.map_or(faultline_sim::Tone::Neutral, |v| v.tone);
-        let badge = v.map_or(String::new(), |v| v.badge.clone());
+        let widgets = v.map_or(&[][..], |v| v.widgets.as_slice());
+        let badge = v.and_then(|v| v.badge()).unwrap_or_default().to_string();
         let node = l.node;
         let onclick = p.on_select.reform(move |_: MouseEvent| Target::Node(node));
-        let arc = v.and_then(|v| v.timer).filter(|_| cond == Condition::Up).map(|(left, total)| {
-            let frac = (left as f64 / total as f64).clamp(0.0, 1.0);
+        let arcs = widgets.iter().filter(|_| cond == Condition::Up).filter_map(|w| match w {
+            Widget::Countdown { left_us, total_us, label } => Some((*left_us, *total_us, label)),
+            _ => None,
+        });
+        let arcs = arcs.map(|(left, total, label)| {
+            let frac = (left as f64 / total.max(1) as f64).clamp(0.0, 1.0);
             let r = NODE_R + 6.0;
             let a1 = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * frac.min(0.9999);
             let large = if frac > 0.5 { 1 } else { 0 };
@@ -114,21 +121,40 @@ pub fn ring(p: &Props) -> Html {
                 px(cx + r * a1.cos()),
                 px(cy + r * a1.sin())
             );
-            html! { <path class="timer" d={d}><title>{"election timer"}</title></path> }
+            html! { <path class="timer" d={d}><title>{label}</title></path> }
         });
-        let cells = v.map(|v| {
-            let start = v.cells.len().saturating_sub(CELLS);
+        let gauges = widgets.iter().filter_map(|w| match w {
+            Widget::Gauge { value, max, label } => Some((*value, *max, label)),
+            _ => None,
+        });
+        let gauges = gauges.map(|(value, max, label)| {
+            let frac = (value as f64 / max.max(1) as f64).clamp(0.0, 1.0);
+            let (w, y) = (NODE_R * 2.0, cy - NODE_R - 12.0);
+            html! {
+                <g class="gauge">
+                    <rect class="gauge-bg" x={px(cx - NODE_R)} y={px(y)} width={px(w)} height="5" />
+                    <rect class="gauge-fill" x={px(cx - NODE_R)} y={px(y)} width={px(w * frac)} height="5" />
+                    <title>{format!("{label}: {value} of {max}")}</title>
+                </g>
+            }
+        });
+        let cells = widgets.iter().filter_map(|w| match w {
+            Widget::Cells { values, marked, cell, value, marked_as } => Some((values, *marked, cell, value, marked_as)),
+            _ => None,
+        });
+        let cells = cells.take(1).map(|(values, marked, cell, value, marked_as)| {
+            let start = values.len().saturating_sub(CELLS);
             let w = 8.0;
             let x0 = cx - (CELLS as f64 * w) / 2.0;
             html! {
                 <g class="cells">
-                    { for v.cells[start..].iter().enumerate().map(|(k, term)| {
+                    { for values[start..].iter().enumerate().map(|(k, v)| {
                         let index = (start + k + 1) as u64;
-                        let committed = index <= v.marked;
+                        let is_marked = index <= marked;
                         html! {
                             <rect x={px(x0 + k as f64 * w)} y={px(cy + NODE_R + 22.0)} width={px(w - 1.0)} height="10"
-                                fill={hue(*term)} class={classes!((!committed).then_some("uncommitted"))}>
-                                <title>{format!("entry {index}, term {term}{}", if committed { ", committed" } else { "" })}</title>
+                                fill={hue(*v)} class={classes!((!is_marked).then_some("uncommitted"))}>
+                                <title>{format!("{cell} {index}, {value} {v}{}", if is_marked { format!(", {marked_as}") } else { String::new() })}</title>
                             </rect>
                         }
                     }) }
@@ -144,7 +170,8 @@ pub fn ring(p: &Props) -> Html {
         html! {
             <g class={classes!("server", tone_class(tone), cond_class, selected.then_some("selected"))} {onclick}
                role="button" aria-label={format!("{}: click to inject a fault", l.name)}>
-                {for arc}
+                {for arcs}
+                {for gauges}
                 <circle cx={px(cx)} cy={px(cy)} r={px(NODE_R)} />
                 <text class="badge" x={px(cx)} y={px(cy + 5.0)} text-anchor="middle">{badge}</text>
                 <text class="name" x={px(cx)} y={px(cy + NODE_R + 15.0)} text-anchor="middle">{&l.name}</text>
@@ -154,15 +181,14 @@ pub fn ring(p: &Props) -> Html {
     });
 
     html! {
-        <section class="ring" aria-label="Servers">
+        <section class="ring" aria-label="Ring of nodes">
             <svg id="ring" viewBox={format!("0 0 {} {}", px(SIZE), px(SIZE + 30.0))} role="img"
-                 aria-label={format!("Ring of servers at step {}", p.cursor)}>
+                 aria-label={format!("Ring of nodes at step {}", p.cursor)}>
                 { for chords }
                 { for dots }
                 { for servers }
             </svg>
-            <p class="legend">{"F/C/L = follower / candidate / leader, with its term · the arc is the election timer · \
-                cells are log entries coloured by term, pale while uncommitted · click a server or a link"}</p>
+            <p class="legend">{p.legend}</p>
         </section>
     }
 }

@@ -1,5 +1,5 @@
 //! The time-space diagram in Kleppmann's style: one lane per node, time to the right, messages as arrows,
-//! leases as bars (on a client's lane as it believes, on Redis's lane as Redis knows), pauses hatched,
+//! a scenario's spans as bars above each lane (a lease as one node believes it, as another knows it), pauses hatched,
 //! notes as dots, and the steps that caused a violation marked. Only what happened before the cursor is drawn;
 //! a message in flight is drawn up to where it is now. Only what lies in the visible window is built, so a run
 //! of 100,000 events draws as fast as a short one.
@@ -205,7 +205,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12">
                         <title>{"stop-the-world pause: the process handles nothing, its clock keeps running"}</title>
                     </rect>
-                    <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + 19.0)}>{if ended { "GC pause" } else { "GC pause…" }}</text>
+                    <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + 19.0)}>{if ended { b.label.clone() } else { format!("{}…", b.label) }}</text>
                 </g>
             },
             BarKind::Down => html! {

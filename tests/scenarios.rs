@@ -1,0 +1,141 @@
+//! One generic test over every scenario in the registry: what the seam promises of each, checked the same way
+//! for all, so that a new scenario is held to it the day it is registered.
+
+use faultline::scenarios;
+use faultline::sim::{At, EventKind, FaultPlan, ParamKind, RunOptions, SampleRole, Scenario, Severity, View};
+
+fn run(s: &dyn Scenario, sets: &str, seed: u64, faults: &str) -> faultline::sim::Trace {
+    let mut p = s.default_params();
+    p.apply(sets).unwrap_or_else(|e| panic!("{}: `{sets}`: {e}", s.id()));
+    let (plan, errors) = FaultPlan::parse_compact(faults);
+    assert!(errors.is_empty(), "{}: `{faults}`: {errors:?}", s.id());
+    s.run(&p, seed, &plan, &RunOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", s.id()))
+}
+
+#[test]
+fn the_registry_lists_each_scenario_once_with_its_identity() {
+    let ids: Vec<&str> = scenarios::all().iter().map(|s| s.id()).collect();
+    assert!(!ids.is_empty());
+    for (i, s) in scenarios::all().iter().enumerate() {
+        assert!(!ids[..i].contains(&s.id()), "{} registered twice", s.id());
+        assert!(s.id().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", s.id());
+        assert!(!s.title().is_empty() && !s.summary().is_empty(), "{}", s.id());
+        assert!(scenarios::find(s.id()).is_some());
+        // The narrative explains the protocol and names its source.
+        assert!(s.narrative().len() >= 3, "{}: a narrative for learners", s.id());
+        assert!(s.narrative().iter().any(|x| x.title == "Source"), "{}: a Source section", s.id());
+    }
+}
+
+#[test]
+fn every_parameter_spec_is_sound() {
+    for s in scenarios::all() {
+        let mut keys = Vec::new();
+        for spec in s.params() {
+            assert!(!keys.contains(&spec.key), "{}: `{}` declared twice", s.id(), spec.key);
+            keys.push(spec.key);
+            assert!(!spec.doc.is_empty(), "{}: `{}` has no doc", s.id(), spec.key);
+            assert!(spec.check(spec.default_value()).is_ok(), "{}: `{}`'s default is out of range", s.id(), spec.key);
+            match spec.kind {
+                ParamKind::Int { min, max, .. } => assert!(min <= max, "{}: `{}`", s.id(), spec.key),
+                ParamKind::Choice { options, .. } => assert!(options.len() >= 2, "{}: `{}`", s.id(), spec.key),
+                ParamKind::Bool { .. } => {}
+            }
+            // Its default round-trips through text, as the URL, the CLI and the UI carry it.
+            let text = spec.default_value().to_string();
+            assert_eq!(spec.parse(&text).ok(), Some(spec.default_value()), "{}: `{}`", s.id(), spec.key);
+        }
+        if let Some(m) = s.mitigation() {
+            assert!(matches!(s.default_params().spec(m).map(|x| x.kind), Some(ParamKind::Bool { .. })), "{}", s.id());
+        }
+    }
+}
+
+#[test]
+fn every_chapter_parses_runs_and_reaches_its_anchor() {
+    for s in scenarios::all() {
+        for ch in s.chapters() {
+            let sets: Vec<String> = ch.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let t = run(*s, &sets.join(","), s.canonical_seed(), ch.faults);
+            let reached = match ch.at {
+                At::Start | At::End => true,
+                At::FirstFault => t.events.iter().any(|e| matches!(e.kind, EventKind::Fault { .. })),
+                At::FirstBreach(name) => t.events.iter().any(
+                    |e| matches!(&e.kind, EventKind::Breach { invariant, .. } if name.is_none_or(|n| n == invariant)),
+                ),
+            };
+            assert!(reached, "{}: chapter `{}` does not reach {:?}", s.id(), ch.title, ch.at);
+        }
+    }
+}
+
+/// The canonical seed shows the scenario's point: with a switchable fix, the default run breaks an invariant and
+/// the fixed run does not; without one, the protocol runs clean.
+#[test]
+fn the_canonical_seed_shows_the_point() {
+    for s in scenarios::all() {
+        let t = run(*s, "", s.canonical_seed(), "");
+        match s.mitigation() {
+            Some(fix) => {
+                let off = s.default_params().get(fix).map(|v| v.to_string()) == Some("false".into());
+                assert!(off, "{}: the fix `{fix}` is off by default", s.id());
+                assert!(t.violations().next().is_some(), "{}: the canonical run shows no failure", s.id());
+                let fixed = run(*s, &format!("{fix}=true"), s.canonical_seed(), "");
+                assert_eq!(fixed.violations().count(), 0, "{}: the fix does not hold on the canonical seed", s.id());
+            }
+            None => assert_eq!(t.violations().count(), 0, "{}: the canonical run breaks an invariant", s.id()),
+        }
+    }
+}
+
+#[test]
+fn every_declared_broken_variant_is_caught_by_a_sweep() {
+    for s in scenarios::all() {
+        for b in s.info().broken {
+            let found = (0..b.seeds).find(|&seed| {
+                let t = run(*s, b.sets, seed, "");
+                let caught = [Severity::Violation, Severity::Observation]
+                    .into_iter()
+                    .any(|sev| t.breaches(sev).any(|(_, inv, _, _)| b.invariants.contains(&inv)));
+                caught
+            });
+            let seed = found.unwrap_or_else(|| {
+                panic!("{}: `{}` breaks none of {:?} in {} seeds", s.id(), b.sets, b.invariants, b.seeds)
+            });
+            println!("{}: `{}` caught at seed {seed}", s.id(), b.sets);
+        }
+    }
+}
+
+#[test]
+fn every_sample_runs_and_every_view_is_declared_once() {
+    for s in scenarios::all() {
+        assert!(
+            s.info().samples.iter().any(|x| x.role == SampleRole::Golden),
+            "{}: at least one golden sample",
+            s.id()
+        );
+        let bench = s.info().samples.iter().filter(|x| x.role == SampleRole::Bench).count();
+        assert_eq!(bench, 1, "{}: one benchmark workload", s.id());
+        for sample in s.info().samples.iter().filter(|x| x.role != SampleRole::LongRun) {
+            let t = run(*s, sample.sets, s.canonical_seed(), "");
+            assert!(t.steps > 0, "{}: sample `{}` ran no step", s.id(), sample.name);
+        }
+        let rings = s.views().iter().filter(|v| matches!(v, View::Ring { .. })).count();
+        let charts = s.views().iter().filter(|v| matches!(v, View::Charts(_))).count();
+        assert!(rings <= 1 && charts <= 1, "{}", s.id());
+        // Every charted series is a metric the scenario's canonical sample reports.
+        for view in s.views() {
+            if let View::Charts(series) = view {
+                let t = run(*s, s.info().samples[0].sets, s.canonical_seed(), "");
+                for spec in *series {
+                    let reported = t
+                        .events
+                        .iter()
+                        .any(|e| matches!(&e.kind, EventKind::Metric { name, .. } if name == spec.metric));
+                    assert!(reported, "{}: charted metric `{}` is never reported", s.id(), spec.metric);
+                }
+            }
+        }
+    }
+}
