@@ -23,7 +23,7 @@ impl Describe for Token {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tick;
 
 impl Describe for Tick {

@@ -27,7 +27,8 @@ pub trait Describe {
 /// A sans-IO state machine. Handlers read time and randomness only from the [`Ctx`] and act only through it.
 pub trait Node: Clone {
     type Msg: Clone + Debug + Describe;
-    type Timer: Clone + Debug + Describe;
+    /// Timers are set and cancelled by value: setting a timer replaces a pending one equal to it.
+    type Timer: Clone + Debug + Describe + PartialEq;
 
     /// The process starts: at time 0, and after every restart (on the state [`Node::recover`] returned).
     fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>);
@@ -45,13 +46,35 @@ pub trait Node: Clone {
 /// handler emits (see [`TestCtx`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect<M, T> {
-    Send { to: NodeId, msg: M },
-    SetTimer { id: TimerId, after_us: u64, timer: T },
-    CancelTimer { id: TimerId },
-    Note { text: String, tone: Tone },
-    SpanOpen { key: &'static str, label: String, tone: Tone },
-    SpanClose { key: &'static str },
-    Metric { name: &'static str, value: i64 },
+    Send {
+        to: NodeId,
+        msg: M,
+    },
+    /// Fire `timer` after `after_us` by the node's clock, replacing a pending timer equal to it.
+    SetTimer {
+        after_us: u64,
+        timer: T,
+    },
+    /// Cancel the pending timer equal to `timer`, if any.
+    CancelTimer {
+        timer: T,
+    },
+    Note {
+        text: String,
+        tone: Tone,
+    },
+    SpanOpen {
+        key: &'static str,
+        label: String,
+        tone: Tone,
+    },
+    SpanClose {
+        key: &'static str,
+    },
+    Metric {
+        name: &'static str,
+        value: i64,
+    },
 }
 
 /// A handler's window on the world: its own clock, its own RNG stream, and an outbox of effects.
@@ -60,7 +83,6 @@ pub struct Ctx<'a, M, T> {
     now_local_us: i64,
     step: u32,
     rng: &'a mut ChaCha8Rng,
-    next_timer: &'a mut TimerId,
     effects: &'a mut Vec<Effect<M, T>>,
 }
 
@@ -93,16 +115,15 @@ impl<M, T> Ctx<'_, M, T> {
         self.effects.push(Effect::Send { to, msg });
     }
 
-    /// Fire `timer` after `after_us` as measured by this node's clock.
-    pub fn set_timer(&mut self, after_us: u64, timer: T) -> TimerId {
-        let id = *self.next_timer;
-        *self.next_timer += 1;
-        self.effects.push(Effect::SetTimer { id, after_us, timer });
-        id
+    /// Fire `timer` after `after_us` as measured by this node's clock. A pending timer equal to it is replaced:
+    /// timers are named by value (`Timer::Election`), so no node keeps timer ids.
+    pub fn set_timer(&mut self, after_us: u64, timer: T) {
+        self.effects.push(Effect::SetTimer { after_us, timer });
     }
 
-    pub fn cancel_timer(&mut self, id: TimerId) {
-        self.effects.push(Effect::CancelTimer { id });
+    /// Cancel the pending timer equal to `timer` (nothing if none is pending).
+    pub fn cancel_timer(&mut self, timer: T) {
+        self.effects.push(Effect::CancelTimer { timer });
     }
 
     pub fn note(&mut self, text: impl Into<String>, tone: Tone) {
@@ -148,24 +169,16 @@ pub struct TestCtx<M, T> {
     pub now_us: i64,
     pub step: u32,
     rng: ChaCha8Rng,
-    next_timer: TimerId,
     pub effects: Vec<Effect<M, T>>,
 }
 
 impl<M, T> TestCtx<M, T> {
     pub fn new(me: NodeId, now_us: i64, seed: u64) -> Self {
-        TestCtx { me, now_us, step: 0, rng: ChaCha8Rng::seed_from_u64(seed), next_timer: 0, effects: Vec::new() }
+        TestCtx { me, now_us, step: 0, rng: ChaCha8Rng::seed_from_u64(seed), effects: Vec::new() }
     }
 
     pub fn ctx(&mut self) -> Ctx<'_, M, T> {
-        Ctx {
-            me: self.me,
-            now_local_us: self.now_us,
-            step: self.step,
-            rng: &mut self.rng,
-            next_timer: &mut self.next_timer,
-            effects: &mut self.effects,
-        }
+        Ctx { me: self.me, now_local_us: self.now_us, step: self.step, rng: &mut self.rng, effects: &mut self.effects }
     }
 
     /// The messages sent so far, in order; clears nothing.
@@ -262,8 +275,8 @@ struct Slot<M, T> {
     clock: Clock,
     rng: ChaCha8Rng,
     paused_until: u64,
-    /// Timers set and not yet fired or cancelled (a node has few at a time).
-    live_timers: Vec<TimerId>,
+    /// Timers set and not yet fired, cancelled or replaced, with their values (a node has few at a time).
+    live_timers: Vec<(TimerId, T)>,
     /// Items that reached a paused node, in arrival order; they run when it resumes.
     deferred: Vec<(u64, Item<M, T>)>,
     last_view: Option<(Condition, NodeView)>,
@@ -584,13 +597,13 @@ impl<N: Node> Sim<N> {
                 true
             }
             Item::Timer { node, id, ref timer } => {
-                if !self.slots[node as usize].live_timers.contains(&id) {
-                    return false; // cancelled, or set before a crash
+                if !self.slots[node as usize].live_timers.iter().any(|(t, _)| *t == id) {
+                    return false; // cancelled, replaced, or set before a crash
                 }
                 if self.conditions[node as usize] == Condition::Paused {
                     return self.defer(node, item);
                 }
-                take(&mut self.slots[node as usize].live_timers, |&t| t == id);
+                take(&mut self.slots[node as usize].live_timers, |(t, _)| *t == id);
                 let timer = timer.clone();
                 self.record(EventKind::Timer { node, label: timer.describe() });
                 self.call(node, |n, ctx| n.on_timer(ctx, timer));
@@ -694,7 +707,6 @@ impl<N: Node> Sim<N> {
                 now_local_us: slot.clock.local_at(self.now),
                 step: self.step,
                 rng: &mut slot.rng,
-                next_timer: &mut self.next_timer,
                 effects: &mut effects,
             };
             f(&mut self.nodes[i], &mut ctx);
@@ -718,14 +730,17 @@ impl<N: Node> Sim<N> {
                     self.send(node, to, msg.clone(), copy > 0);
                 }
             }
-            Effect::SetTimer { id, after_us, timer } => {
+            Effect::SetTimer { after_us, timer } => {
+                let id = self.next_timer;
+                self.next_timer += 1;
                 let slot = &mut self.slots[node as usize];
-                slot.live_timers.push(id);
+                take(&mut slot.live_timers, |(_, t)| *t == timer);
+                slot.live_timers.push((id, timer.clone()));
                 let at = self.now.saturating_add(slot.clock.true_duration(after_us));
                 self.enqueue(at, Item::Timer { node, id, timer });
             }
-            Effect::CancelTimer { id } => {
-                take(&mut self.slots[node as usize].live_timers, |&t| t == id);
+            Effect::CancelTimer { timer } => {
+                take(&mut self.slots[node as usize].live_timers, |(_, t)| *t == timer);
             }
             Effect::Note { text, tone } => self.record(EventKind::Note { node, text, tone }),
             Effect::SpanOpen { key, label, tone } => {

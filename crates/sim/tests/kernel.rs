@@ -338,3 +338,54 @@ fn benchmark_workload_is_deterministic() {
     );
     assert_eq!(faultline_sim::bench::message_storm(3, 5, 4, 2_000).0, 2_000);
 }
+
+/// Timers are named by value: setting one replaces a pending timer equal to it, cancelling one names it.
+#[derive(Clone, Debug, Default)]
+struct Alarms {
+    fired: Vec<(u64, Alarm)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Alarm {
+    Wake,
+    Nap(u8),
+}
+
+impl Describe for Alarm {
+    fn describe(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+impl Node for Alarms {
+    type Msg = Msg;
+    type Timer = Alarm;
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Alarm>) {
+        ctx.set_timer(10, Alarm::Wake);
+        ctx.set_timer(30, Alarm::Wake); // replaces the first: Wake fires once, at 30
+        ctx.set_timer(5, Alarm::Nap(1));
+        ctx.set_timer(6, Alarm::Nap(2));
+        ctx.cancel_timer(Alarm::Nap(1)); // only Nap(1) goes; Nap(2) is another value
+        ctx.cancel_timer(Alarm::Nap(9)); // nothing pending by that value: nothing happens
+    }
+    fn on_msg(&mut self, _: &mut Ctx<'_, Msg, Alarm>, _: NodeId, _: Msg) {}
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Alarm>, timer: Alarm) {
+        self.fired.push((ctx.now_us() as u64, timer));
+    }
+    fn recover(&self) -> Self {
+        Alarms::default()
+    }
+    fn view(&self, _: i64) -> NodeView {
+        NodeView::default()
+    }
+}
+
+#[test]
+fn timers_are_set_replaced_and_cancelled_by_value() {
+    let info = NodeInfo { name: "n".into(), role: "n".into() };
+    let mut sim =
+        Sim::new(vec![(info, Alarms::default())], NetConfig::default(), &FaultPlan::new(), 1, Limits::default())
+            .unwrap();
+    while sim.step() {}
+    assert_eq!(sim.nodes()[0].fired, vec![(6, Alarm::Nap(2)), (30, Alarm::Wake)]);
+}

@@ -6,7 +6,7 @@
 
 use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, Widget, US_PER_MS};
+use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, Widget, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer>;
 
@@ -81,9 +81,8 @@ pub struct Server {
     pub leader: Option<NodeId>,
     pub next_index: Vec<u64>,
     pub match_index: Vec<u64>,
-    election_timer: Option<TimerId>,
-    heartbeat_timer: Option<TimerId>,
-    /// When the election timer fires, by this server's clock (for the draining arc).
+    /// When the election timer fires, by this server's clock (for the draining arc); `None` while no election
+    /// timer is pending (a leader's).
     pub election_deadline_us: Option<i64>,
     pub election_timeout_us: u64,
     requests: u32,
@@ -109,8 +108,6 @@ impl Server {
             leader: None,
             next_index: vec![1; n],
             match_index: vec![0; n],
-            election_timer: None,
-            heartbeat_timer: None,
             election_deadline_us: None,
             election_timeout_us: 0,
             requests: 0,
@@ -144,10 +141,8 @@ impl Server {
         (0..self.cfg.servers).filter(move |&p| p != self.id)
     }
 
+    /// (Re)arm the election timer with a fresh timeout; setting it replaces the pending one.
     fn reset_election_timer(&mut self, ctx: &mut C<'_>) {
-        if let Some(t) = self.election_timer.take() {
-            ctx.cancel_timer(t);
-        }
         let timeout = if self.cfg.randomize {
             ctx.random_between(self.cfg.election_min_us, self.cfg.election_max_us)
         } else {
@@ -155,7 +150,7 @@ impl Server {
         };
         self.election_timeout_us = timeout;
         self.election_deadline_us = Some(ctx.now_us() + timeout as i64);
-        self.election_timer = Some(ctx.set_timer(timeout, Timer::Election));
+        ctx.set_timer(timeout, Timer::Election);
     }
 
     /// A higher term seen anywhere: adopt it and become a follower.
@@ -166,9 +161,7 @@ impl Server {
             ctx.metric("term", term as i64);
         }
         if self.role == Role::Leader {
-            if let Some(t) = self.heartbeat_timer.take() {
-                ctx.cancel_timer(t);
-            }
+            ctx.cancel_timer(Timer::Heartbeat);
             ctx.span_close("role");
         } else if self.role == Role::Candidate {
             ctx.span_close("role");
@@ -178,7 +171,7 @@ impl Server {
         }
         self.role = Role::Follower;
         self.votes.clear();
-        if self.election_timer.is_none() {
+        if self.election_deadline_us.is_none() {
             self.reset_election_timer(ctx);
         }
     }
@@ -211,9 +204,7 @@ impl Server {
         self.leader = Some(self.id);
         self.ghost.led.push((self.term, ctx.step()));
         self.ghost.led_logs.push(self.log.iter().map(|e| e.term).collect());
-        if let Some(t) = self.election_timer.take() {
-            ctx.cancel_timer(t);
-        }
+        ctx.cancel_timer(Timer::Election);
         self.election_deadline_us = None;
         ctx.span_open("role", format!("leader, term {}", self.term), Tone::Good);
         ctx.metric("leader", self.id as i64 + 1);
@@ -237,7 +228,7 @@ impl Server {
             self.append(ctx, Cmd::Noop);
         }
         self.broadcast(ctx);
-        self.heartbeat_timer = Some(ctx.set_timer(self.cfg.heartbeat_us, Timer::Heartbeat));
+        ctx.set_timer(self.cfg.heartbeat_us, Timer::Heartbeat);
     }
 
     fn append(&mut self, ctx: &mut C<'_>, cmd: Cmd) {
@@ -469,7 +460,7 @@ impl Node for Server {
     fn on_timer(&mut self, ctx: &mut C<'_>, timer: Timer) {
         match timer {
             Timer::Election => {
-                self.election_timer = None;
+                self.election_deadline_us = None;
                 if self.role != Role::Leader {
                     self.start_election(ctx);
                 }
@@ -477,7 +468,7 @@ impl Node for Server {
             Timer::Heartbeat => {
                 if self.role == Role::Leader {
                     self.broadcast(ctx);
-                    self.heartbeat_timer = Some(ctx.set_timer(self.cfg.heartbeat_us, Timer::Heartbeat));
+                    ctx.set_timer(self.cfg.heartbeat_us, Timer::Heartbeat);
                 }
             }
             Timer::ClientRequest => {
@@ -643,7 +634,32 @@ mod tests {
         t.effects.clear();
         s.on_msg(&mut t.ctx(), 3, Msg::Appended { term: 2, success: false, matched: 0 });
         assert_eq!((s.role, s.term, s.voted_for), (Role::Follower, 2, None));
-        assert!(t.effects.iter().any(|e| matches!(e, Effect::CancelTimer { .. })), "the heartbeat stops");
+        assert!(t.effects.contains(&Effect::CancelTimer { timer: Timer::Heartbeat }), "the heartbeat stops");
+    }
+
+    /// A follower's election timeout, every effect in order: the new term, the candidate span, a fresh election
+    /// timer drawn from its stream, and a vote request to each peer.
+    #[test]
+    fn an_election_timeout_starts_an_election_with_exactly_these_effects() {
+        let mut s = Server::new(0, cfg());
+        let mut t = TestCtx::new(0, 1_000, 7);
+        s.on_timer(&mut t.ctx(), Timer::Election);
+        let timeout = s.election_timeout_us;
+        assert!((150_000..=300_000).contains(&timeout), "drawn between the bounds: {timeout}");
+        let ask = Msg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0 };
+        assert_eq!(
+            t.take(),
+            vec![
+                Effect::Metric { name: "term", value: 1 },
+                Effect::SpanOpen { key: "role", label: "candidate, term 1".into(), tone: Tone::Warn },
+                Effect::SetTimer { after_us: timeout, timer: Timer::Election },
+                Effect::Send { to: 1, msg: ask.clone() },
+                Effect::Send { to: 2, msg: ask.clone() },
+                Effect::Send { to: 3, msg: ask.clone() },
+                Effect::Send { to: 4, msg: ask },
+            ]
+        );
+        assert_eq!(s.election_deadline_us, Some(1_000 + timeout as i64));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 
 use super::msg::{Msg, Op, Req, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, US_PER_MS};
+use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer>;
 
@@ -64,12 +64,10 @@ pub struct Belief {
     pub acquired_step: u32,
 }
 
-/// The one request a client waits for.
+/// The one request a client waits for (its reply timeout is the client's `Timer::ReplyTimeout`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub req: Req,
-    /// Its reply timeout, cancelled when the reply comes.
-    pub timer: TimerId,
     /// The client's clock when it sent the request.
     pub sent_local_us: i64,
 }
@@ -128,8 +126,8 @@ impl Client {
     fn request(&mut self, ctx: &mut C<'_>, to: NodeId, msg: impl FnOnce(Req) -> Msg) {
         self.requests += 1;
         let req = (u64::from(self.incarnation) << 32) | u64::from(self.requests);
-        let timer = ctx.set_timer(self.cfg.reply_timeout_ms * US_PER_MS, Timer::ReplyTimeout);
-        self.pending = Some(Pending { req, timer, sent_local_us: ctx.now_us() });
+        ctx.set_timer(self.cfg.reply_timeout_ms * US_PER_MS, Timer::ReplyTimeout);
+        self.pending = Some(Pending { req, sent_local_us: ctx.now_us() });
         ctx.send(to, msg(req));
     }
 
@@ -269,7 +267,7 @@ impl Node for Client {
         let Some(req) = msg.reply_to() else { return };
         match self.pending.take() {
             Some(p) if p.req == req => {
-                ctx.cancel_timer(p.timer);
+                ctx.cancel_timer(Timer::ReplyTimeout);
                 self.on_reply(ctx, msg, p);
             }
             other => {
@@ -370,7 +368,7 @@ mod tests {
         assert_eq!(
             t.take(),
             vec![
-                Effect::SetTimer { id: 1, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                 Effect::Send { to: 2, msg: Msg::Set { value: value.clone(), px_ms: 500, req } },
             ]
         );
@@ -395,13 +393,13 @@ mod tests {
         assert_eq!(
             t.take(),
             vec![
-                Effect::CancelTimer { id: 0 },
+                Effect::CancelTimer { timer: Timer::ReplyTimeout },
                 Effect::SpanOpen {
                     key: "lock",
                     label: "believes it holds the lock (token 34)".into(),
                     tone: Tone::Info
                 },
-                Effect::SetTimer { id: 1, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                 Effect::Send { to: 3, msg: Msg::Read { token: Some(34), req: REQ1 + 1 } },
             ]
         );
@@ -459,7 +457,7 @@ mod tests {
         assert_eq!(
             t.take(),
             vec![
-                Effect::SetTimer { id: 3, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                 Effect::Send { to: 3, msg: Msg::Write { token: Some(3), value: 42, req: REQ1 + 2 } },
             ]
         );
@@ -472,15 +470,15 @@ mod tests {
             c.phase = Phase::Writing;
             c.belief = Some(Belief { until_local_us: 0, token: None, acquired_step: 0 });
             c.requests = 1;
-            c.pending = Some(Pending { req: REQ1, timer: 4, sent_local_us: 0 });
+            c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
             let mut t = TestCtx::new(0, 0, 1);
             c.on_msg(&mut t.ctx(), 3, Msg::WriteOk { version: 1, req: REQ1 });
             assert_eq!(
                 t.take(),
                 vec![
-                    Effect::CancelTimer { id: 4 },
+                    Effect::CancelTimer { timer: Timer::ReplyTimeout },
                     Effect::SpanClose { key: "lock" },
-                    Effect::SetTimer { id: 0, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                    Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                     Effect::Send { to: 2, msg: Msg::Release { value: expect, req: REQ1 + 1 } },
                 ]
             );
@@ -492,7 +490,7 @@ mod tests {
         let mut c = started(false);
         c.phase = Phase::Writing;
         c.belief = Some(Belief { until_local_us: 0, token: Some(1), acquired_step: 0 });
-        c.pending = Some(Pending { req: REQ1, timer: 4, sent_local_us: 0 });
+        c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
         let mut t = TestCtx::new(0, 0, 1);
         c.on_msg(&mut t.ctx(), 3, Msg::Rejected { op: Op::Write, token: 1, highest: 2, req: REQ1 });
         assert!(!c.believes_it_holds());
@@ -514,7 +512,7 @@ mod tests {
             e[1..],
             [
                 Effect::SpanClose { key: "lock" },
-                Effect::SetTimer { id: 0, after_us: 1_000_000, timer: Timer::ReplyTimeout },
+                Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                 Effect::Send { to: 2, msg: Msg::Release { value: Some("c1-v".into()), req: REQ1 + 1 } },
             ]
         );

@@ -16,7 +16,7 @@
 
 use super::msg::{incarnation_of, Msg, Req, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, TimerId, Tone, US_PER_MS};
+use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer>;
 
@@ -65,9 +65,6 @@ pub struct Lease {
     /// Redis's own clock reading at which the key expires.
     pub expires_at_local_us: i64,
     pub set_step: u32,
-    /// The active-expiry timer, cancelled when the key is deleted first (none for a lease read from disk until
-    /// Redis starts).
-    pub expiry_timer: Option<TimerId>,
 }
 
 /// The keyspace as far as it matters here: the lock key and the token counter.
@@ -173,9 +170,7 @@ impl Redis {
 
     fn end_lease(&mut self, ctx: &mut C<'_>, how: LeaseEnd) {
         if let Some(lease) = self.mem.lock.take() {
-            if let Some(t) = lease.expiry_timer {
-                ctx.cancel_timer(t);
-            }
+            ctx.cancel_timer(Timer::Expire { value: lease.value.clone() });
             ctx.span_close("lease");
             self.ghost.ended.push((lease.value, how, ctx.step()));
             self.wrote(ctx);
@@ -232,10 +227,10 @@ impl Redis {
     }
 
     /// Arm the active-expiry timer of the current lease for the time left by Redis's clock.
-    fn arm_expiry(&mut self, ctx: &mut C<'_>) {
-        if let Some(l) = &mut self.mem.lock {
+    fn arm_expiry(&self, ctx: &mut C<'_>) {
+        if let Some(l) = &self.mem.lock {
             let left = (l.expires_at_local_us - ctx.now_us()).max(0) as u64;
-            l.expiry_timer = Some(ctx.set_timer(left, Timer::Expire { value: l.value.clone() }));
+            ctx.set_timer(left, Timer::Expire { value: l.value.clone() });
         }
     }
 
@@ -319,7 +314,6 @@ impl Node for Redis {
                     owner_incarnation: incarnation_of(req),
                     expires_at_local_us: ctx.now_us() + px_us as i64,
                     set_step: ctx.step(),
-                    expiry_timer: None,
                 });
                 self.arm_expiry(ctx);
                 self.wrote(ctx);
@@ -364,9 +358,6 @@ impl Node for Redis {
             r.disk = self.disk.clone();
             r.mem = self.disk.clone();
             r.synced_at_local_us = self.synced_at_local_us;
-        }
-        if let Some(l) = &mut r.mem.lock {
-            l.expiry_timer = None;
         }
         let lost_lock = match (&self.mem.lock, &r.mem.lock) {
             (Some(l), back) if back.as_ref().is_none_or(|b| b.value != l.value) => Some(l.value.clone()),
@@ -432,7 +423,7 @@ mod tests {
             t.take(),
             vec![
                 Effect::SpanOpen { key: "lease", label: "lock = c1-a (client 1)".into(), tone: Tone::Info },
-                Effect::SetTimer { id: 0, after_us: 500_000, timer: Timer::Expire { value: "c1-a".into() } },
+                Effect::SetTimer { after_us: 500_000, timer: Timer::Expire { value: "c1-a".into() } },
                 Effect::Send { to: 0, msg: Msg::SetOk { token: Some(1), req: 5 << 32 | 1 } },
             ]
         );
@@ -468,7 +459,11 @@ mod tests {
         assert!(r.mem.lock.is_some());
         t.effects.clear();
         r.on_msg(&mut t.ctx(), 0, Msg::Release { value: None, req: 1 << 32 | 3 });
-        assert!(t.effects.contains(&Effect::CancelTimer { id: 0 }), "the expiry timer of the deleted key goes too");
+        let expiry = Timer::Expire { value: "c2-b".into() };
+        assert!(
+            t.effects.contains(&Effect::CancelTimer { timer: expiry }),
+            "the expiry timer of the deleted key goes too"
+        );
         assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: true, req: 1 << 32 | 3 })]);
         assert!(r.mem.lock.is_none());
         assert_eq!(r.ghost.foreign_releases.len(), 1);
@@ -496,7 +491,7 @@ mod tests {
         r.on_timer(&mut t.ctx(), Timer::Expire { value: "c1-a".into() });
         assert_eq!(
             t.take(),
-            vec![Effect::SetTimer { id: 1, after_us: 200_000, timer: Timer::Expire { value: "c1-a".into() } }]
+            vec![Effect::SetTimer { after_us: 200_000, timer: Timer::Expire { value: "c1-a".into() } }]
         );
         assert!(r.mem.lock.is_some());
     }
@@ -533,11 +528,9 @@ mod tests {
             } else {
                 assert!(note.contains("key lock = c1-a is back; the token counter is 1"), "{note}");
                 // Its expiry is re-armed for the 200 ms left by Redis's clock.
-                assert!(t.effects.contains(&Effect::SetTimer {
-                    id: 1,
-                    after_us: 200_000,
-                    timer: Timer::Expire { value: "c1-a".into() }
-                }));
+                assert!(t
+                    .effects
+                    .contains(&Effect::SetTimer { after_us: 200_000, timer: Timer::Expire { value: "c1-a".into() } }));
             }
         }
     }
@@ -547,7 +540,7 @@ mod tests {
         let mut r = redis(true, Persistence::AofEverysec);
         let mut t = TestCtx::new(2, 1_250_000, 1);
         r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
-        assert!(t.effects.contains(&Effect::SetTimer { id: 1, after_us: 750_000, timer: Timer::Fsync }));
+        assert!(t.effects.contains(&Effect::SetTimer { after_us: 750_000, timer: Timer::Fsync }));
         assert_eq!(r.disk, Keyspace::default());
         t.now_us = 2_000_000;
         r.on_timer(&mut t.ctx(), Timer::Fsync);
