@@ -44,6 +44,7 @@ impl Relay {
 }
 
 impl Node for Relay {
+    type Durable = ();
     type Msg = Token;
     type Timer = Tick;
 
@@ -60,7 +61,7 @@ impl Node for Relay {
 
     fn on_timer(&mut self, _ctx: &mut Ctx<'_, Token, Tick>, _timer: Tick) {}
 
-    fn recover(&self) -> Self {
+    fn restart(&self, _: &()) -> Self {
         Relay { handled: 0, ..self.clone() }
     }
 

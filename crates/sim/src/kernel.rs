@@ -30,14 +30,19 @@ pub trait Node: Clone {
     /// Timers are set and cancelled by value: setting a timer replaces a pending one equal to it.
     type Timer: Clone + Debug + Describe + PartialEq;
 
-    /// The process starts: at time 0, and after every restart (on the state [`Node::recover`] returned).
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>);
-    fn on_msg(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, from: NodeId, msg: Self::Msg);
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, timer: Self::Timer);
+    /// What survives a crash: the last value the node's handlers passed to [`Ctx::persist`] (its default if
+    /// they never did). `()` for a node that keeps nothing.
+    type Durable: Clone + Debug + Default + PartialEq;
+
+    /// The process starts: at time 0, and after every restart (on the state [`Node::restart`] returned).
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>);
+    fn on_msg(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, from: NodeId, msg: Self::Msg);
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, timer: Self::Timer);
     /// A `Timeout` fault: the node's timeout fires now. Nodes without one ignore it.
-    fn on_force_timeout(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>) {}
-    /// The node as it restarts after a crash: built only from what it stored durably.
-    fn recover(&self) -> Self;
+    fn on_force_timeout(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>) {}
+    /// The node as it restarts after a crash, from `durable` — what it last persisted — and nothing else of its
+    /// state: it is called on the crashed node only for its configuration (and a checker's bookkeeping).
+    fn restart(&self, durable: &Self::Durable) -> Self;
     /// What its panel shows, given the node's own clock reading.
     fn view(&self, now_local_us: i64) -> NodeView;
 }
@@ -45,7 +50,7 @@ pub trait Node: Clone {
 /// What a handler asked the kernel to do, in order. Public so that unit tests can assert the exact effects a
 /// handler emits (see [`TestCtx`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect<M, T> {
+pub enum Effect<M, T, D = ()> {
     Send {
         to: NodeId,
         msg: M,
@@ -59,6 +64,8 @@ pub enum Effect<M, T> {
     CancelTimer {
         timer: T,
     },
+    /// Write the node's durable state: what a restart gets back (write-ahead, before any reply it sends).
+    Persist(D),
     Note {
         text: String,
         tone: Tone,
@@ -78,15 +85,15 @@ pub enum Effect<M, T> {
 }
 
 /// A handler's window on the world: its own clock, its own RNG stream, and an outbox of effects.
-pub struct Ctx<'a, M, T> {
+pub struct Ctx<'a, M, T, D = ()> {
     me: NodeId,
     now_local_us: i64,
     step: u32,
     rng: &'a mut ChaCha8Rng,
-    effects: &'a mut Vec<Effect<M, T>>,
+    effects: &'a mut Vec<Effect<M, T, D>>,
 }
 
-impl<M, T> Ctx<'_, M, T> {
+impl<M, T, D> Ctx<'_, M, T, D> {
     pub fn me(&self) -> NodeId {
         self.me
     }
@@ -124,6 +131,11 @@ impl<M, T> Ctx<'_, M, T> {
     /// Cancel the pending timer equal to `timer` (nothing if none is pending).
     pub fn cancel_timer(&mut self, timer: T) {
         self.effects.push(Effect::CancelTimer { timer });
+    }
+
+    /// Store `durable` as what survives a crash (it replaces what was stored before).
+    pub fn persist(&mut self, durable: D) {
+        self.effects.push(Effect::Persist(durable));
     }
 
     pub fn note(&mut self, text: impl Into<String>, tone: Tone) {
@@ -164,20 +176,20 @@ fn take<T>(v: &mut Vec<T>, f: impl Fn(&T) -> bool) -> Option<T> {
 }
 
 /// A context for unit tests of a single handler: call it, then assert the exact effects.
-pub struct TestCtx<M, T> {
+pub struct TestCtx<M, T, D = ()> {
     pub me: NodeId,
     pub now_us: i64,
     pub step: u32,
     rng: ChaCha8Rng,
-    pub effects: Vec<Effect<M, T>>,
+    pub effects: Vec<Effect<M, T, D>>,
 }
 
-impl<M, T> TestCtx<M, T> {
+impl<M, T, D> TestCtx<M, T, D> {
     pub fn new(me: NodeId, now_us: i64, seed: u64) -> Self {
         TestCtx { me, now_us, step: 0, rng: ChaCha8Rng::seed_from_u64(seed), effects: Vec::new() }
     }
 
-    pub fn ctx(&mut self) -> Ctx<'_, M, T> {
+    pub fn ctx(&mut self) -> Ctx<'_, M, T, D> {
         Ctx { me: self.me, now_local_us: self.now_us, step: self.step, rng: &mut self.rng, effects: &mut self.effects }
     }
 
@@ -192,7 +204,7 @@ impl<M, T> TestCtx<M, T> {
             .collect()
     }
 
-    pub fn take(&mut self) -> Vec<Effect<M, T>> {
+    pub fn take(&mut self) -> Vec<Effect<M, T, D>> {
         std::mem::take(&mut self.effects)
     }
 }
@@ -270,7 +282,7 @@ enum Item<M, T> {
 type QueueKey = Reverse<(u64, u64, u32)>;
 
 #[derive(Clone, Debug)]
-struct Slot<M, T> {
+struct Slot<M, T, D> {
     info: NodeInfo,
     clock: Clock,
     rng: ChaCha8Rng,
@@ -280,6 +292,8 @@ struct Slot<M, T> {
     /// Items that reached a paused node, in arrival order; they run when it resumes.
     deferred: Vec<(u64, Item<M, T>)>,
     last_view: Option<(Condition, NodeView)>,
+    /// What the node last persisted: all that survives its crash.
+    disk: D,
 }
 
 /// A run in progress behind a trait object: what a UI needs to step, checkpoint and inspect any scenario.
@@ -337,7 +351,7 @@ pub struct RunOutput {
 pub struct Sim<N: Node> {
     nodes: Vec<N>,
     conditions: Vec<Condition>,
-    slots: Vec<Slot<N::Msg, N::Timer>>,
+    slots: Vec<Slot<N::Msg, N::Timer, N::Durable>>,
     queue: BinaryHeap<QueueKey>,
     /// The items the queue's keys point at; `free` lists empty places for reuse.
     slab: Vec<Option<Item<N::Msg, N::Timer>>>,
@@ -363,7 +377,7 @@ pub struct Sim<N: Node> {
     events: Vec<Event>,
     views: Vec<ViewChange>,
     outcome: Option<Outcome>,
-    effects: Vec<Effect<N::Msg, N::Timer>>,
+    effects: Vec<Effect<N::Msg, N::Timer, N::Durable>>,
     breaches: Vec<Breach>,
 }
 
@@ -411,6 +425,7 @@ impl<N: Node> Sim<N> {
                     live_timers: Vec::new(),
                     deferred: Vec::new(),
                     last_view: None,
+                    disk: N::Durable::default(),
                 })
                 .collect(),
             nodes: nodes.into_iter().map(|(_, n)| n).collect(),
@@ -659,7 +674,7 @@ impl<N: Node> Sim<N> {
             Fault::Restart { node } => {
                 let i = node as usize;
                 if self.conditions[i] == Condition::Down {
-                    self.nodes[i] = self.nodes[i].recover();
+                    self.nodes[i] = self.nodes[i].restart(&self.slots[i].disk);
                     self.conditions[i] = Condition::Up;
                     self.record(EventKind::Start { node });
                     self.call(node, |n, ctx| n.on_start(ctx));
@@ -697,7 +712,7 @@ impl<N: Node> Sim<N> {
     }
 
     /// Run a handler of `node` and apply the effects it emitted, in order.
-    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer>)) {
+    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer, N::Durable>)) {
         let i = node as usize;
         let mut effects = std::mem::take(&mut self.effects);
         {
@@ -717,7 +732,7 @@ impl<N: Node> Sim<N> {
         self.effects = effects;
     }
 
-    fn apply(&mut self, node: NodeId, effect: Effect<N::Msg, N::Timer>) {
+    fn apply(&mut self, node: NodeId, effect: Effect<N::Msg, N::Timer, N::Durable>) {
         match effect {
             Effect::Send { to, msg } => {
                 if to as usize >= self.nodes.len() {
@@ -742,6 +757,7 @@ impl<N: Node> Sim<N> {
             Effect::CancelTimer { timer } => {
                 take(&mut self.slots[node as usize].live_timers, |(_, t)| *t == timer);
             }
+            Effect::Persist(durable) => self.slots[node as usize].disk = durable,
             Effect::Note { text, tone } => self.record(EventKind::Note { node, text, tone }),
             Effect::SpanOpen { key, label, tone } => {
                 self.record(EventKind::SpanOpen { node, key: key.to_string(), label, tone })

@@ -39,36 +39,42 @@ struct PingPong {
     ticks_local: Vec<i64>,
 }
 
+type C<'a> = Ctx<'a, Msg, Tick, u32>;
+
 impl Node for PingPong {
     type Msg = Msg;
     type Timer = Tick;
+    /// The pong count, persisted on every pong.
+    type Durable = u32;
 
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Tick>) {
+    fn on_start(&mut self, ctx: &mut C<'_>) {
         if ctx.me() == 0 {
             ctx.set_timer(self.period_us, Tick);
         }
     }
 
-    fn on_msg(&mut self, ctx: &mut Ctx<'_, Msg, Tick>, from: NodeId, msg: Msg) {
+    fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
         self.seen.push((ctx.now_us(), msg.clone()));
         match msg {
             Msg::Ping(n) => ctx.send(from, Msg::Pong(n)),
             Msg::Pong(_) => {
                 self.pongs_durable += 1;
                 self.pongs_volatile += 1;
+                ctx.persist(self.pongs_durable);
             }
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Tick>, _timer: Tick) {
+    fn on_timer(&mut self, ctx: &mut C<'_>, _timer: Tick) {
         self.ticks_local.push(ctx.now_us());
         self.sent += 1;
         ctx.send(1, Msg::Ping(self.sent));
         ctx.set_timer(self.period_us, Tick);
     }
 
-    fn recover(&self) -> Self {
-        PingPong { period_us: self.period_us, pongs_durable: self.pongs_durable, ..PingPong::default() }
+    fn restart(&self, durable: &u32) -> Self {
+        // Only the configuration comes from the crashed node; the count comes from what it persisted.
+        PingPong { period_us: self.period_us, pongs_durable: *durable, ..PingPong::default() }
     }
 
     fn view(&self, _now: i64) -> NodeView {
@@ -360,6 +366,7 @@ impl Describe for Alarm {
 impl Node for Alarms {
     type Msg = Msg;
     type Timer = Alarm;
+    type Durable = ();
     fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Alarm>) {
         ctx.set_timer(10, Alarm::Wake);
         ctx.set_timer(30, Alarm::Wake); // replaces the first: Wake fires once, at 30
@@ -372,7 +379,7 @@ impl Node for Alarms {
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Alarm>, timer: Alarm) {
         self.fired.push((ctx.now_us() as u64, timer));
     }
-    fn recover(&self) -> Self {
+    fn restart(&self, _: &()) -> Self {
         Alarms::default()
     }
     fn view(&self, _: i64) -> NodeView {

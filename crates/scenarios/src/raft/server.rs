@@ -8,7 +8,7 @@ use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, Widget, US_PER_MS};
 
-type C<'a> = Ctx<'a, Msg, Timer>;
+type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
 /// Most entries a log may hold: a limit, reported as a note, never a hang.
 pub const MAX_LOG: usize = 10_000;
@@ -62,6 +62,14 @@ pub struct Ghost {
     pub committed: Vec<(u64, u64, u64, u32)>,
     /// A restarted server applied a different command at an index it had applied before: (index, step).
     pub reapplied_differently: Vec<(u64, u32)>,
+}
+
+/// What a server persists (Figure 2's "persistent state on all servers"): all that survives its crash.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Disk {
+    pub term: u64,
+    pub voted_for: Option<NodeId>,
+    pub log: Vec<Entry>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +166,7 @@ impl Server {
         if term > self.term {
             self.term = term;
             self.voted_for = None;
+            self.save(ctx);
             ctx.metric("term", term as i64);
         }
         if self.role == Role::Leader {
@@ -181,9 +190,10 @@ impl Server {
             ctx.span_close("role");
         }
         self.term += 1;
+        self.voted_for = Some(self.id);
+        self.save(ctx);
         ctx.metric("term", self.term as i64);
         self.role = Role::Candidate;
-        self.voted_for = Some(self.id);
         self.votes = vec![self.id];
         self.leader = None;
         ctx.span_open("role", format!("candidate, term {}", self.term), Tone::Warn);
@@ -237,6 +247,7 @@ impl Server {
             return;
         }
         self.log_push(Entry { term: self.term, cmd });
+        self.save(ctx);
         self.ghost.log_changed_step = ctx.step();
         let me = self.id as usize;
         self.match_index[me] = self.last_index();
@@ -252,6 +263,13 @@ impl Server {
         let h = (prev ^ e.term.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ cmd).wrapping_mul(0x0000_0100_0000_01b3);
         self.ghost.prefix.push(h.rotate_left(29));
         self.log.push(e);
+    }
+
+    /// Persist currentTerm, votedFor and the log (Figure 2: "updated on stable storage before responding to
+    /// RPCs"). The forgetful-voter variant leaves votedFor out.
+    fn save(&self, ctx: &mut C<'_>) {
+        let voted_for = if self.cfg.persist_votes { self.voted_for } else { None };
+        ctx.persist(Disk { term: self.term, voted_for, log: self.log.clone() });
     }
 
     fn log_truncate(&mut self, len: usize) {
@@ -334,6 +352,7 @@ impl Server {
         let granted = term == self.term && self.voted_for.is_none_or(|v| v == from) && up_to_date;
         if granted {
             self.voted_for = Some(from);
+            self.save(ctx);
             self.reset_election_timer(ctx);
         }
         ctx.send(from, Msg::Vote { term: self.term, granted });
@@ -391,6 +410,7 @@ impl Server {
                 }
                 // A conflict: delete this entry and all that follow (Figure 2, AppendEntries step 3).
                 self.log_truncate(index as usize - 1);
+                changed = true;
             }
             if self.log.len() >= MAX_LOG {
                 break;
@@ -399,6 +419,7 @@ impl Server {
             changed = true;
         }
         if changed {
+            self.save(ctx);
             self.ghost.log_changed_step = ctx.step();
         }
         // What now matches the leader's log (less, if the log limit cut the append short).
@@ -435,6 +456,7 @@ impl Server {
 impl Node for Server {
     type Msg = Msg;
     type Timer = Timer;
+    type Durable = Disk;
 
     fn on_start(&mut self, ctx: &mut C<'_>) {
         self.last_leader_us = ctx.now_us();
@@ -490,13 +512,15 @@ impl Node for Server {
         }
     }
 
-    fn recover(&self) -> Self {
-        // Only currentTerm, votedFor (unless the broken variant forgets it) and the log survive.
+    fn restart(&self, disk: &Disk) -> Self {
+        // Only what was persisted survives: currentTerm, votedFor (unless the broken variant left it out), the log.
         let mut s = Server::new(self.id, self.cfg);
-        s.term = self.term;
-        s.voted_for = if self.cfg.persist_votes { self.voted_for } else { None };
-        s.log = self.log.clone();
+        s.term = disk.term;
+        s.voted_for = disk.voted_for;
+        s.log = disk.log.clone();
+        // The checker's bookkeeping is not the server's state: it carries on.
         s.ghost = self.ghost.clone();
+        s.ghost.prefix.truncate(s.log.len());
         s
     }
 
@@ -570,7 +594,7 @@ mod tests {
         }
     }
 
-    fn sent(t: &TestCtx<Msg, Timer>) -> Vec<(NodeId, Msg)> {
+    fn sent(t: &TestCtx<Msg, Timer, Disk>) -> Vec<(NodeId, Msg)> {
         t.sent().into_iter().map(|(to, m)| (to, m.clone())).collect()
     }
 
@@ -637,8 +661,8 @@ mod tests {
         assert!(t.effects.contains(&Effect::CancelTimer { timer: Timer::Heartbeat }), "the heartbeat stops");
     }
 
-    /// A follower's election timeout, every effect in order: the new term, the candidate span, a fresh election
-    /// timer drawn from its stream, and a vote request to each peer.
+    /// A follower's election timeout, every effect in order: the new term and its own vote persisted, the
+    /// candidate span, a fresh election timer drawn from its stream, and a vote request to each peer.
     #[test]
     fn an_election_timeout_starts_an_election_with_exactly_these_effects() {
         let mut s = Server::new(0, cfg());
@@ -650,6 +674,7 @@ mod tests {
         assert_eq!(
             t.take(),
             vec![
+                Effect::Persist(Disk { term: 1, voted_for: Some(0), log: vec![] }),
                 Effect::Metric { name: "term", value: 1 },
                 Effect::SpanOpen { key: "role", label: "candidate, term 1".into(), tone: Tone::Warn },
                 Effect::SetTimer { after_us: timeout, timer: Timer::Election },
@@ -740,16 +765,38 @@ mod tests {
         assert!(t.sent().contains(&(0, &Msg::Appended { term: 1, success: true, matched: MAX_LOG as u64 })));
     }
 
+    /// Granting a vote persists term and vote before the reply goes out, and a restart gets back exactly that —
+    /// unless votes are forgotten (the broken variant persists no vote).
     #[test]
-    fn a_restart_keeps_term_vote_and_log_unless_votes_are_forgotten() {
-        let mut s = Server::new(0, cfg());
-        s.term = 7;
-        s.voted_for = Some(3);
-        s.log = vec![Entry { term: 7, cmd: Cmd::Noop }];
-        s.commit = 1;
-        let r = s.recover();
-        assert_eq!((r.term, r.voted_for, r.log.len(), r.commit), (7, Some(3), 1, 0));
-        s.cfg.persist_votes = false;
-        assert_eq!(s.recover().voted_for, None);
+    fn a_vote_is_persisted_before_it_is_sent_and_survives_a_restart_unless_forgotten() {
+        for persist_votes in [true, false] {
+            let mut s = Server::new(0, Config { persist_votes, ..cfg() });
+            s.log = vec![Entry { term: 6, cmd: Cmd::Noop }];
+            s.commit = 1;
+            let mut t = TestCtx::new(0, 0, 1);
+            s.on_msg(&mut t.ctx(), 3, Msg::RequestVote { term: 7, last_log_index: 1, last_log_term: 6 });
+            let effects = t.take();
+            let persisted: Vec<&Disk> = effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Persist(d) => Some(d),
+                    _ => None,
+                })
+                .collect();
+            let vote = if persist_votes { Some(3) } else { None };
+            let log = vec![Entry { term: 6, cmd: Cmd::Noop }];
+            assert_eq!(
+                persisted,
+                vec![
+                    &Disk { term: 7, voted_for: None, log: log.clone() },
+                    &Disk { term: 7, voted_for: vote, log: log.clone() }
+                ]
+            );
+            let persisted_at = effects.iter().rposition(|e| matches!(e, Effect::Persist(_)));
+            let replied_at = effects.iter().position(|e| matches!(e, Effect::Send { .. }));
+            assert!(persisted_at < replied_at, "write-ahead: persisted before the reply");
+            let back = s.restart(persisted[1]);
+            assert_eq!((back.term, back.voted_for, back.log.len(), back.commit), (7, vote, 1, 0));
+        }
     }
 }

@@ -12,11 +12,12 @@
 //! lower bound (the Redis documentation and Redlock count validity the same way). It never learns of its own
 //! pauses: that is the point.
 
+use super::disk::Disk;
 use super::msg::{Msg, Op, Req, Timer};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
 
-type C<'a> = Ctx<'a, Msg, Timer>;
+type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
 /// How every client behaves (from the scenario's parameters).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,6 +218,7 @@ impl Client {
 impl Node for Client {
     type Msg = Msg;
     type Timer = Timer;
+    type Durable = Disk;
 
     fn on_start(&mut self, ctx: &mut C<'_>) {
         self.incarnation = ctx.random_between(1, u64::from(u32::MAX)) as u32;
@@ -277,8 +279,8 @@ impl Node for Client {
         }
     }
 
-    fn recover(&self) -> Self {
-        // A client keeps nothing across a crash: it starts over as a new incarnation, holding nothing.
+    fn restart(&self, _disk: &Disk) -> Self {
+        // A client persists nothing: it starts over as a new incarnation, holding nothing.
         Client::new(self.number, self.cfg.clone())
     }
 
@@ -356,7 +358,7 @@ mod tests {
     #[test]
     fn begins_with_set_nx_px_a_fresh_random_value_and_a_reply_timeout() {
         let mut c = client(true);
-        let mut t = TestCtx::new(0, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
         c.on_start(&mut t.ctx());
         let inc = c.incarnation;
         assert_ne!(inc, 0, "an incarnation is drawn at start");
@@ -376,7 +378,7 @@ mod tests {
         // The next round takes a new value; a restarted client is a new incarnation with new values.
         c.on_timer(&mut t.ctx(), Timer::Begin);
         assert_ne!(c.value, value);
-        let mut again = c.recover();
+        let mut again = c.restart(&Disk::Nothing);
         again.on_start(&mut t.ctx());
         assert_ne!(again.incarnation, inc);
     }
@@ -384,7 +386,7 @@ mod tests {
     #[test]
     fn on_ok_it_believes_from_when_it_sent_the_set_and_reads_with_its_token() {
         let mut c = started(true);
-        let mut t = TestCtx::new(0, 2_000, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 2_000, 1);
         c.on_timer(&mut t.ctx(), Timer::Retry);
         t.effects.clear();
         t.now_us = 7_000;
@@ -410,7 +412,7 @@ mod tests {
     #[test]
     fn a_reply_to_another_request_is_ignored() {
         let mut c = started(true);
-        let mut t = TestCtx::new(0, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
         c.on_timer(&mut t.ctx(), Timer::Retry);
         t.effects.clear();
         // A late "(integer) 1" meant for an earlier incarnation, and an OK to an earlier SET of this one.
@@ -429,7 +431,7 @@ mod tests {
         let mut c = started(true);
         let mut waits = Vec::new();
         for _ in 0..5 {
-            let mut t = TestCtx::new(0, 0, 9);
+            let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 9);
             c.on_timer(&mut t.ctx(), Timer::Retry);
             let req = c.pending.as_ref().map(|p| p.req).unwrap_or_default();
             c.on_msg(&mut t.ctx(), 2, Msg::SetNil { req });
@@ -447,7 +449,7 @@ mod tests {
     #[test]
     fn after_work_it_writes_read_value_plus_one_with_its_token_even_if_its_lease_is_long_gone() {
         let mut c = started(true);
-        let mut t = TestCtx::new(0, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
         c.on_timer(&mut t.ctx(), Timer::Retry);
         c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: Some(3), req: REQ1 });
         c.on_msg(&mut t.ctx(), 3, Msg::ReadOk { value: 41, version: 41, req: REQ1 + 1 });
@@ -471,7 +473,7 @@ mod tests {
             c.belief = Some(Belief { until_local_us: 0, token: None, acquired_step: 0 });
             c.requests = 1;
             c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
-            let mut t = TestCtx::new(0, 0, 1);
+            let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
             c.on_msg(&mut t.ctx(), 3, Msg::WriteOk { version: 1, req: REQ1 });
             assert_eq!(
                 t.take(),
@@ -491,7 +493,7 @@ mod tests {
         c.phase = Phase::Writing;
         c.belief = Some(Belief { until_local_us: 0, token: Some(1), acquired_step: 0 });
         c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
-        let mut t = TestCtx::new(0, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
         c.on_msg(&mut t.ctx(), 3, Msg::Rejected { op: Op::Write, token: 1, highest: 2, req: REQ1 });
         assert!(!c.believes_it_holds());
         assert_eq!(c.phase, Phase::Done);
@@ -504,7 +506,7 @@ mod tests {
         c.phase = Phase::Writing;
         c.belief = Some(Belief { until_local_us: 0, token: None, acquired_step: 0 });
         c.requests = 1;
-        let mut t = TestCtx::new(0, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
         c.on_timer(&mut t.ctx(), Timer::ReplyTimeout);
         let e = t.take();
         assert!(matches!(&e[0], Effect::Note { tone: Tone::Warn, .. }), "{e:?}");

@@ -43,11 +43,13 @@
 
 pub mod chapters;
 pub mod client;
+pub mod disk;
 pub mod msg;
 pub mod redis;
 pub mod storage;
 
 use client::{Client, ClientConfig};
+use disk::Disk;
 use faultline_sim::{
     Breach, Broken, Ctx, Fault, FaultPlan, Invariant, Model, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
     Sample, ScenarioInfo, Section, Setup, Severity, Snapshot, US_PER_MS,
@@ -113,21 +115,22 @@ macro_rules! each {
 impl Node for LockNode {
     type Msg = Msg;
     type Timer = Timer;
+    type Durable = Disk;
 
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Timer>) {
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Timer, Disk>) {
         each!(self, n => n.on_start(ctx))
     }
-    fn on_msg(&mut self, ctx: &mut Ctx<'_, Msg, Timer>, from: NodeId, msg: Msg) {
+    fn on_msg(&mut self, ctx: &mut Ctx<'_, Msg, Timer, Disk>, from: NodeId, msg: Msg) {
         each!(self, n => n.on_msg(ctx, from, msg))
     }
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Timer>, timer: Timer) {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Timer, Disk>, timer: Timer) {
         each!(self, n => n.on_timer(ctx, timer))
     }
-    fn recover(&self) -> Self {
+    fn restart(&self, disk: &Disk) -> Self {
         match self {
-            LockNode::Client(n) => LockNode::Client(n.recover()),
-            LockNode::Redis(n) => LockNode::Redis(n.recover()),
-            LockNode::Storage(n) => LockNode::Storage(n.recover()),
+            LockNode::Client(n) => LockNode::Client(n.restart(disk)),
+            LockNode::Redis(n) => LockNode::Redis(n.restart(disk)),
+            LockNode::Storage(n) => LockNode::Storage(n.restart(disk)),
         }
     }
     fn view(&self, now_local_us: i64) -> NodeView {

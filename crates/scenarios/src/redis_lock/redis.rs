@@ -14,11 +14,12 @@
 //! A crash here is the machine's (power lost), the case that decides what durability is worth. A key loaded from
 //! disk keeps its absolute expiry time (Redis stores `PEXPIREAT`), so a key whose time has passed is gone.
 
+use super::disk::{Aof, Disk};
 use super::msg::{incarnation_of, Msg, Req, Timer};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
 
-type C<'a> = Ctx<'a, Msg, Timer>;
+type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
 const FSYNC_EVERY_US: i64 = 1_000_000;
 
@@ -121,10 +122,9 @@ pub struct Redis {
     pub persistence: Persistence,
     /// In memory.
     pub mem: Keyspace,
-    /// On disk (the fsynced AOF): all that a restart gets back.
-    pub disk: Keyspace,
-    /// Redis's clock at the last fsync (everysec), for the restart note.
-    pub synced_at_local_us: Option<i64>,
+    /// What it last fsynced to its AOF and persisted (the kernel keeps that across a crash; this copy is for
+    /// its panel and its restart note).
+    pub disk: Aof,
     /// An fsync timer is pending (everysec): writes since the last fsync are not on disk yet.
     pub fsync_pending: bool,
     pub restarted: Option<Restarted>,
@@ -139,8 +139,7 @@ impl Redis {
             fencing,
             persistence,
             mem: Keyspace::default(),
-            disk: Keyspace::default(),
-            synced_at_local_us: None,
+            disk: Aof::default(),
             fsync_pending: false,
             restarted: None,
             ghost: RedisGhost::default(),
@@ -152,12 +151,18 @@ impl Redis {
         self.names.get(id as usize).map(String::as_str).unwrap_or("?")
     }
 
+    /// Fsync the AOF: what is in memory now survives a crash.
+    fn fsync(&mut self, ctx: &mut C<'_>) {
+        self.disk = Aof { keys: self.mem.clone(), synced_at_local_us: Some(ctx.now_us()) };
+        ctx.persist(Disk::Redis(self.disk.clone()));
+    }
+
     /// A write to the keyspace: persist it as the persistence mode says.
     fn wrote(&mut self, ctx: &mut C<'_>) {
         match self.persistence {
             Persistence::None => {}
             // Fsynced before the reply goes out.
-            Persistence::AofAlways => self.disk = self.mem.clone(),
+            Persistence::AofAlways => self.fsync(ctx),
             Persistence::AofEverysec => {
                 if !self.fsync_pending {
                     self.fsync_pending = true;
@@ -239,7 +244,7 @@ impl Redis {
         let mode = match self.persistence {
             Persistence::None => "with nothing on disk (persistence none)".to_string(),
             Persistence::AofAlways => "from its AOF (appendfsync always)".to_string(),
-            Persistence::AofEverysec => match self.synced_at_local_us {
+            Persistence::AofEverysec => match self.disk.synced_at_local_us {
                 Some(at) => format!("from its AOF (appendfsync everysec, last fsync at {})", fmt_us(at)),
                 None => "from its AOF (appendfsync everysec, never fsynced)".to_string(),
             },
@@ -282,6 +287,7 @@ fn release_kind(value: &Option<String>) -> &'static str {
 impl Node for Redis {
     type Msg = Msg;
     type Timer = Timer;
+    type Durable = Disk;
 
     fn on_start(&mut self, ctx: &mut C<'_>) {
         if let Some(r) = self.restarted.take() {
@@ -343,21 +349,19 @@ impl Node for Redis {
             }
             Timer::Fsync => {
                 self.fsync_pending = false;
-                self.disk = self.mem.clone();
-                self.synced_at_local_us = Some(ctx.now_us());
+                self.fsync(ctx);
             }
             _ => {}
         }
     }
 
-    fn recover(&self) -> Self {
+    fn restart(&self, disk: &Disk) -> Self {
         // The machine restarts: memory is gone; what the AOF holds on disk comes back (nothing without one).
         let mut r = Redis::new(self.fencing, self.persistence, self.names.clone());
         r.ghost = self.ghost.clone();
-        if self.persistence != Persistence::None {
-            r.disk = self.disk.clone();
-            r.mem = self.disk.clone();
-            r.synced_at_local_us = self.synced_at_local_us;
+        if let Disk::Redis(aof) = disk {
+            r.disk = aof.clone();
+            r.mem = aof.keys.clone();
         }
         let lost_lock = match (&self.mem.lock, &r.mem.lock) {
             (Some(l), back) if back.as_ref().is_none_or(|b| b.value != l.value) => Some(l.value.clone()),
@@ -388,9 +392,9 @@ impl Node for Redis {
         let disk = match self.persistence {
             Persistence::None => "nothing (persistence none)".to_string(),
             _ => {
-                let lock = self.disk.lock.as_ref().map_or("no key", |l| l.value.as_str()).to_string();
+                let lock = self.disk.keys.lock.as_ref().map_or("no key", |l| l.value.as_str()).to_string();
                 if self.fencing {
-                    format!("{lock}, counter {}", self.disk.last_token)
+                    format!("{lock}, counter {}", self.disk.keys.last_token)
                 } else {
                     lock
                 }
@@ -417,7 +421,7 @@ mod tests {
     #[test]
     fn set_nx_px_grants_a_free_lock_with_the_next_token() {
         let mut r = redis(true, Persistence::None);
-        let mut t = TestCtx::new(2, 1_000, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 1_000, 1);
         r.on_msg(&mut t.ctx(), 0, set("c1-a", 5 << 32 | 1));
         assert_eq!(
             t.take(),
@@ -434,7 +438,7 @@ mod tests {
     #[test]
     fn expired_key_is_free_for_the_next_client_by_redis_clock() {
         let mut r = redis(true, Persistence::None);
-        let mut t = TestCtx::new(2, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 0, 1);
         r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
         t.effects.clear();
         t.now_us = 500_000; // lazily expired on access, even before the timer fires
@@ -451,7 +455,7 @@ mod tests {
     #[test]
     fn safe_release_keeps_someone_elses_lock_plain_del_removes_it() {
         let mut r = redis(false, Persistence::None);
-        let mut t = TestCtx::new(2, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 0, 1);
         r.on_msg(&mut t.ctx(), 1, set("c2-b", 2 << 32 | 1));
         t.effects.clear();
         r.on_msg(&mut t.ctx(), 0, Msg::Release { value: Some("c1-a".into()), req: 1 << 32 | 2 });
@@ -474,7 +478,7 @@ mod tests {
     #[test]
     fn a_release_from_another_incarnation_of_the_owner_is_flagged() {
         let mut r = redis(false, Persistence::None);
-        let mut t = TestCtx::new(2, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 0, 1);
         r.on_msg(&mut t.ctx(), 0, set("c1-a", 9 << 32 | 1));
         r.on_msg(&mut t.ctx(), 0, Msg::Release { value: None, req: 4 << 32 | 7 });
         let f = &r.ghost.foreign_releases[0];
@@ -484,7 +488,7 @@ mod tests {
     #[test]
     fn expiry_timer_rearms_when_the_clock_was_set_back() {
         let mut r = redis(false, Persistence::None);
-        let mut t = TestCtx::new(2, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 0, 1);
         r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
         t.effects.clear();
         t.now_us = 300_000; // the timer fired, but the clock reads only 300 ms
@@ -505,13 +509,18 @@ mod tests {
             (Persistence::AofAlways, true, 1),
         ] {
             let mut r = redis(true, mode);
-            let mut t = TestCtx::new(2, 0, 1);
+            let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 0, 1);
             r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
             let writes = t.take();
             let fsync_timer = writes.iter().any(|e| matches!(e, Effect::SetTimer { timer: Timer::Fsync, .. }));
             assert_eq!(fsync_timer, mode == Persistence::AofEverysec, "{mode:?}");
-            // Power lost at 200 ms; back at 300 ms.
-            let mut back = r.recover();
+            // Power lost at 200 ms; back at 300 ms, with what it persisted.
+            let disk = writes.iter().rev().find_map(|e| match e {
+                Effect::Persist(d) => Some(d.clone()),
+                _ => None,
+            });
+            assert_eq!(disk.is_some(), mode == Persistence::AofAlways, "{mode:?}: only always persists at once");
+            let mut back = r.restart(&disk.unwrap_or_default());
             t.now_us = 300_000;
             back.on_start(&mut t.ctx());
             assert_eq!(back.mem.lock.is_some(), lock_back, "{mode:?}");
@@ -538,13 +547,15 @@ mod tests {
     #[test]
     fn everysec_puts_writes_on_disk_at_the_next_whole_second() {
         let mut r = redis(true, Persistence::AofEverysec);
-        let mut t = TestCtx::new(2, 1_250_000, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 1_250_000, 1);
         r.on_msg(&mut t.ctx(), 0, set("c1-a", 1));
         assert!(t.effects.contains(&Effect::SetTimer { after_us: 750_000, timer: Timer::Fsync }));
-        assert_eq!(r.disk, Keyspace::default());
+        assert!(!t.effects.iter().any(|e| matches!(e, Effect::Persist(_))), "nothing on disk before the fsync");
+        t.effects.clear();
         t.now_us = 2_000_000;
         r.on_timer(&mut t.ctx(), Timer::Fsync);
-        assert_eq!(r.disk.last_token, 1);
-        assert_eq!(r.disk.lock.as_ref().map(|l| l.value.as_str()), Some("c1-a"));
+        let Some(Effect::Persist(Disk::Redis(aof))) = t.effects.pop() else { panic!("the fsync persists") };
+        assert_eq!((aof.keys.last_token, aof.synced_at_local_us), (1, Some(2_000_000)));
+        assert_eq!(aof.keys.lock.as_ref().map(|l| l.value.as_str()), Some("c1-a"));
     }
 }

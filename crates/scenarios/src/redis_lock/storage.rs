@@ -5,10 +5,11 @@
 //! Reads are fenced too: a read-modify-write is only safe if no newer holder can have read or written in
 //! between, so a read with token 34 must also turn away a later write with token 33.
 
+use super::disk::{Disk, Records};
 use super::msg::{incarnation_of, Msg, Op, Req, Timer};
 use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone};
 
-type C<'a> = Ctx<'a, Msg, Timer>;
+type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WriteRecord {
@@ -76,12 +77,21 @@ impl Storage {
         self.names.get(id as usize).map(String::as_str).unwrap_or("?")
     }
 
+    /// Persist what a restart must get back, before the reply goes out.
+    fn save(&self, ctx: &mut C<'_>) {
+        let (value, version, highest_token) = (self.value, self.version, self.highest_token);
+        ctx.persist(Disk::Storage(Records { value, version, highest_token }));
+    }
+
     /// The fencing check: `Err(highest)` when the token is stale. Without fencing everything passes.
-    fn fence(&mut self, token: Option<u64>) -> Result<(), u64> {
+    fn fence(&mut self, ctx: &mut C<'_>, token: Option<u64>) -> Result<(), u64> {
         match (self.fencing, token) {
             (true, Some(t)) if t < self.highest_token => Err(self.highest_token),
             (true, Some(t)) => {
-                self.highest_token = t;
+                if t > self.highest_token {
+                    self.highest_token = t;
+                    self.save(ctx);
+                }
                 Ok(())
             }
             // Fencing is on but the request carries no token: refuse it as older than anything.
@@ -101,12 +111,13 @@ impl Storage {
 impl Node for Storage {
     type Msg = Msg;
     type Timer = Timer;
+    type Durable = Disk;
 
     fn on_start(&mut self, _ctx: &mut C<'_>) {}
 
     fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
         match msg {
-            Msg::Read { token, req } => match self.fence(token) {
+            Msg::Read { token, req } => match self.fence(ctx, token) {
                 Err(highest) => self.reject(ctx, from, Op::Read, token, highest, req),
                 Ok(()) => {
                     let incarnation = incarnation_of(req);
@@ -115,7 +126,7 @@ impl Node for Storage {
                     ctx.send(from, Msg::ReadOk { value: self.value, version: self.version, req });
                 }
             },
-            Msg::Write { token, value, req } => match self.fence(token) {
+            Msg::Write { token, value, req } => match self.fence(ctx, token) {
                 Err(highest) => {
                     self.rejected.push(WriteRecord { from, value, token, step: ctx.step() });
                     self.reject(ctx, from, Op::Write, token, highest, req);
@@ -140,6 +151,7 @@ impl Node for Storage {
                     }
                     self.value = value;
                     self.version += 1;
+                    self.save(ctx);
                     self.accepted.push(WriteRecord { from, value, token, step: ctx.step() });
                     let tone = if self.lost_updates.last().is_some_and(|l| l.step == ctx.step()) {
                         Tone::Bad
@@ -156,9 +168,13 @@ impl Node for Storage {
 
     fn on_timer(&mut self, _ctx: &mut C<'_>, _timer: Timer) {}
 
-    fn recover(&self) -> Self {
-        // The storage is a database: everything it accepted is durable.
-        self.clone()
+    fn restart(&self, disk: &Disk) -> Self {
+        // A database: what it persisted before acknowledging comes back. The checker's bookkeeping carries on.
+        let records = match disk {
+            Disk::Storage(r) => r.clone(),
+            _ => Records::default(),
+        };
+        Storage { value: records.value, version: records.version, highest_token: records.highest_token, ..self.clone() }
     }
 
     fn view(&self, _now_local_us: i64) -> NodeView {
@@ -194,7 +210,7 @@ mod tests {
     #[test]
     fn fencing_rejects_a_write_with_an_older_token() {
         let mut s = Storage::new(true, names());
-        let mut t = TestCtx::new(3, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(3, 0, 1);
         s.on_msg(&mut t.ctx(), 1, Msg::Read { token: Some(2), req: B | 1 });
         s.on_msg(&mut t.ctx(), 1, Msg::Write { token: Some(2), value: 1, req: B | 2 });
         t.effects.clear();
@@ -207,7 +223,7 @@ mod tests {
     fn fencing_counts_reads_too() {
         // Client 2 (token 2) reads; client 1 (token 1), who read earlier, must not write in between.
         let mut s = Storage::new(true, names());
-        let mut t = TestCtx::new(3, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(3, 0, 1);
         s.on_msg(&mut t.ctx(), 0, Msg::Read { token: Some(1), req: A | 1 });
         s.on_msg(&mut t.ctx(), 1, Msg::Read { token: Some(2), req: B | 1 });
         t.effects.clear();
@@ -219,7 +235,7 @@ mod tests {
     #[test]
     fn without_fencing_a_stale_write_is_accepted_and_an_update_is_lost() {
         let mut s = Storage::new(false, names());
-        let mut t = TestCtx::new(3, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(3, 0, 1);
         t.step = 5;
         s.on_msg(&mut t.ctx(), 0, Msg::Read { token: None, req: A | 1 });
         t.step = 20;
@@ -250,7 +266,7 @@ mod tests {
     #[test]
     fn a_late_write_from_an_earlier_incarnation_is_judged_by_its_own_read() {
         let mut s = Storage::new(false, names());
-        let mut t = TestCtx::new(3, 0, 1);
+        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(3, 0, 1);
         s.on_msg(&mut t.ctx(), 0, Msg::Read { token: None, req: A | 1 });
         s.on_msg(&mut t.ctx(), 1, Msg::Read { token: None, req: B | 1 });
         s.on_msg(&mut t.ctx(), 1, Msg::Write { token: None, value: 1, req: B | 2 });
