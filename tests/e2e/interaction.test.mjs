@@ -197,3 +197,46 @@ test('embedding: commands from another origin are ignored unless allowed', async
     await page.close();
   }
 });
+
+test('an 800×500 embed opened at a step keeps the cursor in view, as a docs column shows it', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 800, height: 500 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.base + '?scenario=redis-lock&embed=1&step=30');
+  await page.waitForSelector('#sequence line.now', { state: 'attached' });
+  // The cursor's line lies within the scrolled window (after the frame that writes the scroll).
+  await page.waitForFunction(() => {
+    const sc = document.querySelector('.scroller');
+    const now = document.querySelector('#sequence line.now');
+    if (!sc || !now) return false;
+    const x = Number(now.getAttribute('x1'));
+    return x >= sc.scrollLeft && x <= sc.scrollLeft + sc.clientWidth;
+  }, null, { timeout: 5000 });
+  await page.screenshot({ path: join(SHOTS, 'embed-800x500-step30.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('fit=1 scales the whole run to an embed\'s width, and a click still seeks to the step under it', async () => {
+  const page = await env.browser.newPage({ viewport: { width: 800, height: 500 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.base + '?scenario=redis-lock&embed=1&fit=1&step=30');
+  await page.waitForSelector('#sequence line.now', { state: 'attached' });
+  const fits = await page.evaluate(() => {
+    const sc = document.querySelector('.scroller');
+    return sc.scrollWidth <= sc.clientWidth + 1;
+  });
+  assert.ok(fits, 'no horizontal scrolling: the whole run fits');
+  assert.ok(page.url().includes('fit=1'), 'the URL keeps fit=1');
+  // Clicking at the far left seeks to an early step; at the far right, to a late one.
+  const box = await page.locator('#sequence').boundingBox();
+  await page.mouse.click(box.x + box.width * 0.12, box.y + box.height / 2);
+  const early = Number((await page.textContent('#step-counter')).match(/step (\d+)/)[1]);
+  await page.mouse.click(box.x + box.width * 0.8, box.y + box.height / 2);
+  const late = Number((await page.textContent('#step-counter')).match(/step (\d+)/)[1]);
+  assert.ok(early < late && late > 20, `clicks map to steps across the whole run: ${early} then ${late}`);
+  await page.screenshot({ path: join(SHOTS, 'embed-800x500-fit.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -7,8 +7,20 @@
 use faultline_sim::{FaultPlan, Params, Scenario};
 
 /// Keys the URL uses besides the scenario's parameters.
-pub const RESERVED: &[&str] =
-    &["scenario", "seed", "step", "faults", "view", "presenter", "chapter", "embed", "controls", "autoplay", "origin"];
+pub const RESERVED: &[&str] = &[
+    "scenario",
+    "seed",
+    "step",
+    "faults",
+    "view",
+    "presenter",
+    "chapter",
+    "embed",
+    "controls",
+    "autoplay",
+    "origin",
+    "fit",
+];
 
 /// How the page is embedded in another (a docs page's iframe).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,6 +31,8 @@ pub struct Embed {
     pub controls: bool,
     /// `autoplay=1` starts playing on load.
     pub autoplay: bool,
+    /// `fit=1` scales the whole diagram to the frame's width instead of scrolling it with the cursor.
+    pub fit: bool,
     /// `origin=…`: the host page origin allowed to drive this page by postMessage (`*` for any). Without it only
     /// the page's own origin may.
     pub origin: Option<String>,
@@ -111,6 +125,7 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
         on: flag(get("embed")).unwrap_or(false),
         controls: flag(get("controls")).unwrap_or(true),
         autoplay: flag(get("autoplay")).unwrap_or(false),
+        fit: flag(get("fit")).unwrap_or(false),
         origin: get("origin").map(str::to_string).filter(|o| !o.is_empty()),
     };
     let mut params = scenario.default_params();
@@ -177,6 +192,9 @@ pub fn query(s: &Shown<'_>) -> String {
         q.push_str("&embed=1");
         if !s.embed.controls {
             q.push_str("&controls=0");
+        }
+        if s.embed.fit {
+            q.push_str("&fit=1");
         }
         if let Some(o) = &s.embed.origin {
             q.push_str(&format!("&origin={}", encode(o)));
@@ -262,11 +280,16 @@ mod tests {
 
     #[test]
     fn embed_flags_round_trip() {
-        let s =
-            parse(&pairs(&[("embed", "1"), ("controls", "0"), ("autoplay", "1"), ("origin", "https://docs.example")]));
+        let s = parse(&pairs(&[
+            ("embed", "1"),
+            ("controls", "0"),
+            ("autoplay", "1"),
+            ("fit", "1"),
+            ("origin", "https://docs.example"),
+        ]));
         assert_eq!(
             s.embed,
-            Embed { on: true, controls: false, autoplay: true, origin: Some("https://docs.example".into()) }
+            Embed { on: true, controls: false, autoplay: true, fit: true, origin: Some("https://docs.example".into()) }
         );
         let shown = Shown {
             scenario: s.scenario,
@@ -280,7 +303,7 @@ mod tests {
             embed: &s.embed,
         };
         let q = query(&shown);
-        assert!(q.ends_with("&embed=1&controls=0&origin=https://docs.example"), "{q}");
+        assert!(q.ends_with("&embed=1&controls=0&fit=1&origin=https://docs.example"), "{q}");
     }
 
     #[test]

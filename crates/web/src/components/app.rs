@@ -164,7 +164,7 @@ pub fn app() -> Html {
         }
         _ => html! {
             <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
-                on_select={select.clone()} selected={state.selected} />
+                on_select={select.clone()} selected={state.selected} fit={state.embed.on && state.embed.fit} />
         },
     };
     let pick = dispatch.reform(|e: Event| {

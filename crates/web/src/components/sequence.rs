@@ -12,6 +12,7 @@ use crate::model::{BarKind, Fate, Model, LEFT, RIGHT, TOP};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
 use faultline_sim::{Severity, Tone};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Labels of arrows sent in the last few steps are written out; older ones keep a tooltip.
@@ -34,6 +35,9 @@ pub struct Props {
     /// The SVG element's id (unique per page).
     #[prop_or(AttrValue::from("sequence"))]
     pub id: AttrValue,
+    /// Scale the whole run to the available width (an embed's `fit=1`) instead of scrolling with the cursor.
+    #[prop_or_default]
+    pub fit: bool,
 }
 
 fn short(s: &str, n: usize) -> String {
@@ -106,8 +110,11 @@ pub fn sequence_diagram(p: &Props) -> Html {
     {
         let scroller = scroller.clone();
         let window = window.clone();
-        use_effect_with((cursor, p.model.clone()), move |_| {
-            if target_left != left {
+        // Also when the real width is first measured (or the frame is resized): a page opened at a step far to
+        // the right must scroll there even though the cursor did not move.
+        let fit = p.fit;
+        use_effect_with((cursor, p.model.clone(), width as i64), move |_| {
+            if !fit && target_left != left {
                 window.set((target_left, width));
                 *frame.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| {
                     if let Some(el) = scroller.cast::<web_sys::Element>() {
@@ -125,13 +132,21 @@ pub fn sequence_diagram(p: &Props) -> Html {
             }
         })
     };
-    let (x0, x1) = (target_left - OVERDRAW, target_left + width + OVERDRAW);
+    let fit = p.fit;
+    let (x0, x1) = if fit { (0.0, m.width) } else { (target_left - OVERDRAW, target_left + width + OVERDRAW) };
 
     let onclick = {
         let on_seek = p.on_seek.clone();
         let m = p.model.clone();
         Callback::from(move |e: MouseEvent| {
-            let x = e.offset_x() as f64;
+            // Click offsets are in screen pixels; a fitted diagram is drawn at another scale than its viewBox.
+            let shown =
+                e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.client_width());
+            let scale = match shown {
+                Some(w) if fit && w > 0 => m.width / w as f64,
+                _ => 1.0,
+            };
+            let x = e.offset_x() as f64 * scale;
             // Show everything up to the step nearest to the click.
             let i = m.step_x.partition_point(|&sx| sx <= x);
             let nearest = match i {
@@ -300,7 +315,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
     });
 
     html! {
-        <section class="diagram" aria-label={p.title.clone().unwrap_or_else(|| "Sequence diagram".into())}>
+        <section class={classes!("diagram", fit.then_some("fit"))} aria-label={p.title.clone().unwrap_or_else(|| "Sequence diagram".into())}>
             if let Some(t) = &p.title {
                 <div class="diagram-title">{t}</div>
             }
@@ -319,7 +334,8 @@ pub fn sequence_diagram(p: &Props) -> Html {
                 }) }
             </div>
             <div class="scroller" ref={scroller} {onscroll}>
-                <svg id={p.id.clone()} class="seq" xmlns="http://www.w3.org/2000/svg" width={px(m.width)} height={px(m.height)}
+                <svg id={p.id.clone()} class="seq" xmlns="http://www.w3.org/2000/svg"
+                     width={if fit { "100%".to_string() } else { px(m.width) }} height={(!fit).then(|| px(m.height))}
                      viewBox={format!("0 0 {} {}", px(m.width), px(m.height))} role="img"
                      aria-label={format!("Sequence diagram, step {} of {}", cursor, m.steps())} onclick={onclick}>
                     <defs>
