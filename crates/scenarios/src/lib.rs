@@ -4,24 +4,37 @@
 //! its parameters (default, range and doc, defined once) and a narrative for learners. Scenarios know nothing of
 //! the browser: the web crate draws any of them through [`faultline_sim::Scenario`] and the trace.
 
-#[cfg(feature = "raft")]
-pub mod raft;
-#[cfg(feature = "redis-lock")]
-pub mod redis_lock;
-
 use faultline_sim::Scenario;
 
-/// The registry: every scenario built in, in the order `faultline list` and the UI show them. This is the one
-/// list: the CLI, the browser, the golden traces, the wasm determinism check, the probe and the bench iterate
-/// over it. Each scenario is a cargo feature (all on by default), so a build can hold one scenario or all.
-pub fn all() -> &'static [&'static dyn Scenario] {
-    static ALL: &[&dyn Scenario] = &[
-        #[cfg(feature = "redis-lock")]
-        &redis_lock::RedisLock,
-        #[cfg(feature = "raft")]
-        &raft::Raft,
-    ];
-    ALL
+/// The guide to adding a scenario (`CONTRIBUTING.md`), compiled: its example is a doctest of this crate.
+#[doc = include_str!("../../../CONTRIBUTING.md")]
+pub mod guide {}
+
+/// One line per scenario: `"feature" => module::Scenario`. Each line declares the module (built only with its
+/// cargo feature) and its place in [`all`].
+macro_rules! registry {
+    ($($feature:literal => $module:ident :: $scenario:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = $feature)]
+            pub mod $module;
+        )*
+
+        /// The registry: every scenario built in, in the order `faultline list` and the UI show them. This is the
+        /// one list: the CLI, the browser, the golden traces, the wasm determinism check, the probe and the bench
+        /// iterate over it. Each scenario is a cargo feature (all on by default), so a build can hold one or all.
+        pub fn all() -> &'static [&'static dyn Scenario] {
+            static ALL: &[&dyn Scenario] = &[$(
+                #[cfg(feature = $feature)]
+                &$module::$scenario,
+            )*];
+            ALL
+        }
+    };
+}
+
+registry! {
+    "redis-lock" => redis_lock::RedisLock,
+    "raft" => raft::Raft,
 }
 
 /// The scenario with this id.
