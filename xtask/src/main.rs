@@ -97,18 +97,24 @@ fn output(cmd: &str, args: &[&str]) -> Option<String> {
     o.status.success().then(|| String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
-/// The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly).
+/// The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly), read with a TOML parser.
 fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
-    let mut lines = lock.lines();
-    while let Some(l) = lines.next() {
-        if l == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
-        }
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        package: Vec<Package>,
     }
-    Err("Cargo.lock names no wasm-bindgen".into())
+    #[derive(serde::Deserialize)]
+    struct Package {
+        name: String,
+        version: String,
+    }
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock: Lock = toml::from_str(&lock).map_err(|e| format!("Cargo.lock: {e}"))?;
+    lock.package
+        .into_iter()
+        .find(|p| p.name == "wasm-bindgen")
+        .map(|p| p.version)
+        .ok_or_else(|| "Cargo.lock names no wasm-bindgen".to_string())
 }
 
 fn is_root() -> bool {

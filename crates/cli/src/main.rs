@@ -9,7 +9,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{repro_command, FaultPlan, Params, RunOptions, Scenario, Severity, SweepSummary, Trace};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// At most this many seeds in one sweep.
@@ -177,20 +177,29 @@ fn timeline(t: &Trace, p: &Params) -> String {
 }
 
 fn sweep(s: &dyn Scenario, p: &Params, seeds: u64) -> Result<SweepSummary, String> {
-    let progress = std::io::stderr().is_terminal();
-    let r = faultline_sim::sweep(s, p, seeds, |seed| {
-        if progress && (seed % 64 == 0 || seed + 1 == seeds) {
-            let done = seed + 1;
-            let width = 30;
-            let filled = (done * width / seeds) as usize;
-            eprint!("\r[{}{}] {done}/{seeds} seeds", "#".repeat(filled), " ".repeat(width as usize - filled));
-        }
-    })
-    .map_err(|e| e.to_string())?;
-    if progress {
-        eprintln!();
-    }
+    // indicatif draws on a terminal only; piped or in CI the bar stays hidden.
+    let bar = indicatif::ProgressBar::new(seeds).with_style(
+        indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} seeds ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("#> "),
+    );
+    let r = faultline_sim::sweep(s, p, seeds, |_| bar.inc(1)).map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
     Ok(r)
+}
+
+/// A sweep's JSON report (`faultline sweep --format json`).
+#[derive(serde::Serialize)]
+struct SweepJson<'a> {
+    scenario: &'a str,
+    runs: u64,
+    params: std::collections::BTreeMap<String, faultline_sim::ParamValue>,
+    violations: &'a std::collections::BTreeMap<String, u64>,
+    observations: &'a std::collections::BTreeMap<String, u64>,
+    limits_hit: u64,
+    first_failing_seed: Option<u64>,
+    first_failure: Option<&'a str>,
+    reproduce: Option<String>,
 }
 
 trait SweepFormat {
@@ -200,17 +209,18 @@ trait SweepFormat {
 
 impl SweepFormat for SweepSummary {
     fn json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "scenario": self.scenario,
-            "runs": self.runs,
-            "params": self.params.to_map(),
-            "violations": self.violations,
-            "observations": self.observations,
-            "limits_hit": self.limits_hit,
-            "first_failing_seed": self.first_failing_seed,
-            "first_failure": self.first_failure,
-            "reproduce": self.reproduce(),
-        })
+        let report = SweepJson {
+            scenario: &self.scenario,
+            runs: self.runs,
+            params: self.params.to_map(),
+            violations: &self.violations,
+            observations: &self.observations,
+            limits_hit: self.limits_hit,
+            first_failing_seed: self.first_failing_seed,
+            first_failure: self.first_failure.as_deref(),
+            reproduce: self.reproduce(),
+        };
+        serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
     }
 
     fn text(&self) -> String {

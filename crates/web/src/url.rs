@@ -203,14 +203,19 @@ pub fn query(s: &Shown<'_>) -> String {
     q
 }
 
-/// Percent-encode what a query value must not contain raw.
+/// What a query value keeps raw: letters, digits and `-_.~:/*` (an origin stays readable); the rest is
+/// percent-encoded.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'/')
+    .remove(b'*');
+
 fn encode(v: &str) -> String {
-    v.chars()
-        .map(|c| match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' | ':' | '/' | '*' => c.to_string(),
-            c => c.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]
