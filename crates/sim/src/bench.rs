@@ -1,7 +1,8 @@
 //! A message-heavy workload for the kernel benchmark (`cargo xtask bench`), shared by the native and the wasm
 //! measurement so that both time exactly the same work.
 
-use crate::kernel::{Ctx, Describe, Limits, Node, Sim};
+use crate::kernel::{Limits, Sim};
+use crate::node::{Ctx, Describe, Node};
 use crate::net::NetConfig;
 use crate::trace::{NodeInfo, NodeView};
 use crate::{FaultPlan, NodeId};

@@ -1,11 +1,13 @@
-//! The kernel: a priority queue of timed items (starts, deliveries, timers, faults, resumes) over integer
+//! The engine: a priority queue of timed items (starts, deliveries, timers, faults, resumes) over integer
 //! virtual time, popped in (time, insertion order). Each pop that does something is one *step*; after every
-//! step the scenario's invariants are checked.
+//! step the scenario's invariants are checked. What a node author sees (the `Node` trait, `Ctx`, effects) is in
+//! [`crate::node`].
 
 use crate::clock::Clock;
 use crate::fault::{Fault, FaultPlan, MAX_FAULTS};
 use crate::net::{NetConfig, PPM};
-use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, ViewChange};
+use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Tone, ViewChange};
+use crate::node::{uniform, Breach, Ctx, Describe, Effect, Invariant, Node, Snapshot};
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,226 +21,11 @@ pub const MAX_NODES: usize = 64;
 
 pub type TimerId = u64;
 
-/// A short label for a message or a timer, as the trace and the diagrams show it (`SET lock c1-5e2a91f0 NX PX 500`).
-pub trait Describe {
-    fn describe(&self) -> String;
-}
-
-/// A sans-IO state machine. Handlers read time and randomness only from the [`Ctx`] and act only through it.
-pub trait Node: Clone {
-    type Msg: Clone + Debug + Describe;
-    /// Timers are set and cancelled by value: setting a timer replaces a pending one equal to it.
-    type Timer: Clone + Debug + Describe + PartialEq;
-
-    /// What survives a crash: the last value the node's handlers passed to [`Ctx::persist`] (its default if
-    /// they never did). `()` for a node that keeps nothing.
-    type Durable: Clone + Debug + Default + PartialEq;
-
-    /// The process starts: at time 0, and after every restart (on the state [`Node::restart`] returned).
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>);
-    fn on_msg(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, from: NodeId, msg: Self::Msg);
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, timer: Self::Timer);
-    /// A `Timeout` fault: the node's timeout fires now. Nodes without one ignore it.
-    fn on_force_timeout(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>) {}
-    /// The node as it restarts after a crash, from `durable` — what it last persisted — and nothing else of its
-    /// state: it is called on the crashed node only for its configuration (and a checker's bookkeeping).
-    fn restart(&self, durable: &Self::Durable) -> Self;
-    /// What its panel shows, given the node's own clock reading.
-    fn view(&self, now_local_us: i64) -> NodeView;
-}
-
-/// What a handler asked the kernel to do, in order. Public so that unit tests can assert the exact effects a
-/// handler emits (see [`TestCtx`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect<M, T, D = ()> {
-    Send {
-        to: NodeId,
-        msg: M,
-    },
-    /// Fire `timer` after `after_us` by the node's clock, replacing a pending timer equal to it.
-    SetTimer {
-        after_us: u64,
-        timer: T,
-    },
-    /// Cancel the pending timer equal to `timer`, if any.
-    CancelTimer {
-        timer: T,
-    },
-    /// Write the node's durable state: what a restart gets back (write-ahead, before any reply it sends).
-    Persist(D),
-    Note {
-        text: String,
-        tone: Tone,
-    },
-    SpanOpen {
-        key: &'static str,
-        label: String,
-        tone: Tone,
-    },
-    SpanClose {
-        key: &'static str,
-    },
-    Metric {
-        name: &'static str,
-        value: i64,
-    },
-}
-
-/// A handler's window on the world: its own clock, its own RNG stream, and an outbox of effects.
-pub struct Ctx<'a, M, T, D = ()> {
-    me: NodeId,
-    now_local_us: i64,
-    step: u32,
-    rng: &'a mut ChaCha8Rng,
-    effects: &'a mut Vec<Effect<M, T, D>>,
-}
-
-impl<M, T, D> Ctx<'_, M, T, D> {
-    pub fn me(&self) -> NodeId {
-        self.me
-    }
-
-    /// The node's own clock (drifted, jumped): not true time.
-    pub fn now_us(&self) -> i64 {
-        self.now_local_us
-    }
-
-    /// The step being processed, for the bookkeeping that lets an invariant point at its causes.
-    pub fn step(&self) -> u32 {
-        self.step
-    }
-
-    /// This node's RNG stream (derived from the run's seed).
-    pub fn rng(&mut self) -> &mut ChaCha8Rng {
-        self.rng
-    }
-
-    /// A uniform draw from `lo..=hi` (just `lo` when the range is empty).
-    pub fn random_between(&mut self, lo: u64, hi: u64) -> u64 {
-        uniform(self.rng, lo, hi)
-    }
-
-    pub fn send(&mut self, to: NodeId, msg: M) {
-        self.effects.push(Effect::Send { to, msg });
-    }
-
-    /// Fire `timer` after `after_us` as measured by this node's clock. A pending timer equal to it is replaced:
-    /// timers are named by value (`Timer::Election`), so no node keeps timer ids.
-    pub fn set_timer(&mut self, after_us: u64, timer: T) {
-        self.effects.push(Effect::SetTimer { after_us, timer });
-    }
-
-    /// Cancel the pending timer equal to `timer` (nothing if none is pending).
-    pub fn cancel_timer(&mut self, timer: T) {
-        self.effects.push(Effect::CancelTimer { timer });
-    }
-
-    /// Store `durable` as what survives a crash (it replaces what was stored before).
-    pub fn persist(&mut self, durable: D) {
-        self.effects.push(Effect::Persist(durable));
-    }
-
-    pub fn note(&mut self, text: impl Into<String>, tone: Tone) {
-        self.effects.push(Effect::Note { text: text.into(), tone });
-    }
-
-    /// Begin a stretch of time this node is in some state; the views draw it as a bar on the node's lane.
-    pub fn span_open(&mut self, key: &'static str, label: impl Into<String>, tone: Tone) {
-        self.effects.push(Effect::SpanOpen { key, label: label.into(), tone });
-    }
-
-    pub fn span_close(&mut self, key: &'static str) {
-        self.effects.push(Effect::SpanClose { key });
-    }
-
-    /// Record a number to chart over time (the views plot the largest value across nodes).
-    pub fn metric(&mut self, name: &'static str, value: i64) {
-        self.effects.push(Effect::Metric { name, value });
-    }
-}
-
-/// A uniform draw from `lo..=hi` (`lo` when empty). Spans that fit in 32 bits draw 32-bit numbers: the
-/// same stream on every target, without 128-bit multiplies (a slow library call in wasm).
-fn uniform(rng: &mut ChaCha8Rng, lo: u64, hi: u64) -> u64 {
-    if hi <= lo {
-        lo
-    } else if hi - lo < u32::MAX as u64 {
-        lo + rng.random_range(0..=(hi - lo) as u32) as u64
-    } else {
-        rng.random_range(lo..=hi)
-    }
-}
-
 /// Remove and return the first element matching `f` (order of the rest is not kept).
 fn take<T>(v: &mut Vec<T>, f: impl Fn(&T) -> bool) -> Option<T> {
     let i = v.iter().position(f)?;
     Some(v.swap_remove(i))
 }
-
-/// A context for unit tests of a single handler: call it, then assert the exact effects.
-pub struct TestCtx<M, T, D = ()> {
-    pub me: NodeId,
-    pub now_us: i64,
-    pub step: u32,
-    rng: ChaCha8Rng,
-    pub effects: Vec<Effect<M, T, D>>,
-}
-
-impl<M, T, D> TestCtx<M, T, D> {
-    pub fn new(me: NodeId, now_us: i64, seed: u64) -> Self {
-        TestCtx { me, now_us, step: 0, rng: ChaCha8Rng::seed_from_u64(seed), effects: Vec::new() }
-    }
-
-    pub fn ctx(&mut self) -> Ctx<'_, M, T, D> {
-        Ctx { me: self.me, now_local_us: self.now_us, step: self.step, rng: &mut self.rng, effects: &mut self.effects }
-    }
-
-    /// The messages sent so far, in order; clears nothing.
-    pub fn sent(&self) -> Vec<(NodeId, &M)> {
-        self.effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Send { to, msg } => Some((*to, msg)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    pub fn take(&mut self) -> Vec<Effect<M, T, D>> {
-        std::mem::take(&mut self.effects)
-    }
-}
-
-/// What an invariant can see after a step: every node's state (including crashed ones, frozen as they died).
-pub struct Snapshot<'a, N> {
-    pub nodes: &'a [N],
-    pub conditions: &'a [Condition],
-    pub step: u32,
-    pub now_us: u64,
-}
-
-/// A breach found by an invariant: one plain sentence for a learner and the steps that caused it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Breach {
-    pub severity: Severity,
-    pub message: String,
-    pub steps: Vec<u32>,
-}
-
-/// A named predicate over the whole world, checked after every step. A check should report a breach in the step
-/// that causes it (so that it costs nothing afterwards); the kernel records each distinct breach (by name and
-/// message) once.
-pub struct Invariant<N> {
-    pub name: &'static str,
-    pub check: fn(&Snapshot<'_, N>, &mut Vec<Breach>),
-}
-
-impl<N> Clone for Invariant<N> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<N> Copy for Invariant<N> {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {

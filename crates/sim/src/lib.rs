@@ -23,16 +23,15 @@ pub mod fault;
 pub mod hash;
 pub mod kernel;
 pub mod net;
+pub mod node;
 pub mod params;
 pub mod scenario;
 pub mod trace;
 
 pub use clock::Clock;
 pub use fault::{Fault, FaultEntry, FaultPlan};
-pub use kernel::{
-    Breach, Ctx, Describe, Effect, Invariant, Limits, Node, RunOutput, Sim, SimError, Snapshot, Stepper, TestCtx,
-    TimerId,
-};
+pub use kernel::{Limits, RunOutput, Sim, SimError, Stepper, TimerId};
+pub use node::{Breach, Ctx, Describe, Effect, Invariant, Node, Snapshot, TestCtx};
 pub use net::NetConfig;
 pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};

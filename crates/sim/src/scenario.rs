@@ -2,7 +2,8 @@
 //! run from (parameters, seed, fault plan) to a trace.
 
 use crate::fault::FaultPlan;
-use crate::kernel::{Invariant, Limits, Node, RunOutput, Sim, SimError, Stepper};
+use crate::kernel::{Limits, RunOutput, Sim, SimError, Stepper};
+use crate::node::{Invariant, Node};
 use crate::net::NetConfig;
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::trace::{NodeInfo, Trace, TRACE_VERSION};

@@ -1,4 +1,6 @@
-//! The drawing model: everything the sequence diagram and the panels need, derived once from a trace.
+//! The drawing model: everything the sequence diagram and the panels need, derived once from a trace. This file
+//! holds the types and the layout (time to x); `diagram.rs` turns the trace into what is drawn, `replay.rs`
+//! rebuilds the panels at any cursor from checkpoints.
 //!
 //! Pure data, no browser types: built once per run, then each frame only asks "what is visible before step
 //! `cursor`?". Lanes are horizontal (one per node), time runs left to right as in Kleppmann's diagrams. The
@@ -7,10 +9,13 @@
 //! stretches (a TTL, a long pause) still look long.
 
 use faultline_sim::{
-    Aggregate, At, Checkpoint, Condition, EventKind, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace, View,
+    Aggregate, At, Checkpoint, Condition, EventKind, NodeId, NodeView, Recording, Severity, Tone, Trace,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
+
+mod diagram;
+mod replay;
 
 /// Keep a checkpoint of the world every this many steps: seeking replays at most this many.
 pub const CHECKPOINT_EVERY: u32 = 256;
@@ -268,57 +273,6 @@ impl Model {
         }
     }
 
-    /// Every node's panel once `cursor` steps have run: replayed from the nearest checkpoint (or from the run
-    /// replayed last, when the cursor moved forward a little), so that seeking anywhere costs at most
-    /// [`CHECKPOINT_EVERY`] steps.
-    pub fn views_at(&self, cursor: u32) -> Option<Views> {
-        let cursor = cursor.min(self.steps());
-        if let Some((c, v)) = self.last_views.borrow().as_ref() {
-            if *c == cursor {
-                return Some(v.clone());
-            }
-        }
-        let views = if self.checkpoints.is_empty() {
-            Rc::new(self.recorded_views_at(cursor)?)
-        } else {
-            let mut replay = self.replay.borrow_mut();
-            let reusable =
-                replay.as_ref().is_some_and(|r| r.steps() <= cursor && cursor - r.steps() <= CHECKPOINT_EVERY);
-            if !reusable {
-                let i = self.checkpoints.partition_point(|c| c.step <= cursor);
-                *replay = self.checkpoints.get(i.saturating_sub(1)).map(|c| c.sim.boxed_clone());
-            }
-            let sim = replay.as_mut()?;
-            let mut scratch = Vec::new();
-            while sim.steps() < cursor && sim.step() {
-                sim.drain_events(&mut scratch);
-                scratch.clear();
-            }
-            Rc::new(sim.views())
-        };
-        *self.last_views.borrow_mut() = Some((cursor, views.clone()));
-        Some(views)
-    }
-
-    fn recorded_views_at(&self, cursor: u32) -> Option<Vec<(Condition, NodeView)>> {
-        if !self.recorded_views.iter().any(|v| !v.is_empty()) {
-            return None;
-        }
-        Some(
-            self.recorded_views
-                .iter()
-                .map(|list| {
-                    let i = list.partition_point(|(s, _, _)| *s < cursor);
-                    if i == 0 {
-                        (Condition::Up, NodeView { status: "not started".into(), ..NodeView::default() })
-                    } else {
-                        (list[i - 1].1, list[i - 1].2.clone())
-                    }
-                })
-                .collect(),
-        )
-    }
-
     /// The cursor a chapter's anchor stands for in this run.
     pub fn anchor(&self, at: At) -> u32 {
         let after = |step: Option<u32>| step.map_or(self.steps(), |s| s + 1);
@@ -357,204 +311,6 @@ impl Model {
         let ev = &self.trace.events;
         ev.partition_point(|e| e.step < from)..ev.partition_point(|e| e.step < to)
     }
-
-    fn collect(&mut self) {
-        let trace = self.trace.clone();
-        // What the scenario declared to be drawn: its pause label and its charts.
-        let info = faultline_scenarios::find(&trace.scenario).map(|s| s.info());
-        self.pause_label = info.map_or("paused", |i| i.pause_label);
-        for view in info.map_or(&[][..], |i| i.views) {
-            if let View::Charts(specs) = view {
-                self.series.extend(specs.iter().map(|s| Series {
-                    metric: s.metric,
-                    label: s.label,
-                    aggregate: s.aggregate,
-                    points: Vec::new(),
-                    per_node: vec![0; trace.nodes.len()],
-                }));
-            }
-        }
-        // Message ids count up from 0 in send order, so arrow i is message i; a map is not needed.
-        let n = trace.nodes.len();
-        let mut open_span: Vec<(NodeId, &str, usize)> = Vec::new();
-        let mut open_pause: Vec<Option<usize>> = vec![None; n];
-        let mut open_down: Vec<Option<usize>> = vec![None; n];
-        let names = |id: NodeId| trace.node_name(id);
-        for e in &trace.events {
-            let x = self.x_of_step(e.step);
-            match &e.kind {
-                EventKind::Send { from, to, id, label, arrives_at_us, dup } => {
-                    self.arrows.push(Arrow {
-                        id: *id,
-                        from: *from,
-                        to: *to,
-                        label: if *dup { format!("{label} (dup)") } else { label.clone() },
-                        send_step: e.step,
-                        end_step: None,
-                        fate: Fate::Pending,
-                        send_us: e.at_us,
-                        arrive_us: *arrives_at_us,
-                        x1: x,
-                        y1: self.lane_y(*from),
-                        x2: self.x_of_time(*arrives_at_us),
-                        y2: self.lane_y(*to),
-                    });
-                }
-                EventKind::Deliver { id, .. } | EventKind::Drop { id, .. } => {
-                    // It arrived when it was handled, less any wait for a paused receiver.
-                    let (fate, arrived) = match e.kind {
-                        EventKind::Deliver { waited_us, .. } => (Fate::Delivered, e.at_us.saturating_sub(waited_us)),
-                        _ => (Fate::Dropped, e.at_us),
-                    };
-                    let x2 = self.x_of_time(arrived);
-                    if let Some(a) = self.arrows.get_mut(*id as usize).filter(|a| a.id == *id) {
-                        a.end_step = Some(e.step);
-                        a.fate = fate;
-                        a.arrive_us = arrived;
-                        a.x2 = x2;
-                    }
-                }
-                EventKind::SpanOpen { node, key, label, tone } => {
-                    open_span.push((*node, key.as_str(), self.bars.len()));
-                    self.bars.push(Bar {
-                        node: *node,
-                        kind: BarKind::Span,
-                        label: label.clone(),
-                        tone: *tone,
-                        start_step: e.step,
-                        end_step: None,
-                        x1: x,
-                        x2: f64::NAN,
-                    });
-                }
-                EventKind::SpanClose { node, key } => {
-                    if let Some(i) = take_open(&mut open_span, |(n, k, _)| n == node && k == key) {
-                        self.bars[i].end_step = Some(e.step);
-                        self.bars[i].x2 = x;
-                    }
-                }
-                EventKind::Fault { fault } => {
-                    self.notable.push(e.step);
-                    match fault {
-                        Fault::Pause { node, for_us } => {
-                            let Some(slot) = open_pause.get_mut(*node as usize) else { continue };
-                            if slot.is_some() {
-                                continue;
-                            }
-                            *slot = Some(self.bars.len());
-                            self.bars.push(Bar {
-                                node: *node,
-                                kind: BarKind::Pause,
-                                label: self.pause_label.into(),
-                                tone: Tone::Warn,
-                                start_step: e.step,
-                                end_step: None,
-                                x1: x,
-                                x2: self.x_of_time(e.at_us.saturating_add(*for_us)),
-                            });
-                        }
-                        Fault::Crash { node } => {
-                            // A crashed process holds nothing any more: its spans end here.
-                            while let Some(i) = take_open(&mut open_span, |(n, _, _)| n == node) {
-                                self.bars[i].end_step = Some(e.step);
-                                self.bars[i].x2 = x;
-                            }
-                            if let Some(slot @ None) = open_down.get_mut(*node as usize) {
-                                *slot = Some(self.bars.len());
-                                self.bars.push(Bar {
-                                    node: *node,
-                                    kind: BarKind::Down,
-                                    label: "down".into(),
-                                    tone: Tone::Bad,
-                                    start_step: e.step,
-                                    end_step: None,
-                                    x1: x,
-                                    x2: f64::NAN,
-                                });
-                            }
-                            if let Some(i) = open_pause.get_mut(*node as usize).and_then(Option::take) {
-                                self.bars[i].end_step = Some(e.step);
-                                self.bars[i].x2 = x;
-                            }
-                        }
-                        other => {
-                            for node in other.nodes().into_iter().take(1) {
-                                self.marks.push(Mark {
-                                    node,
-                                    step: e.step,
-                                    x,
-                                    text: other.describe(&names),
-                                    tone: Tone::Warn,
-                                });
-                            }
-                        }
-                    }
-                }
-                EventKind::Resume { node } => {
-                    if let Some(i) = open_pause.get_mut(*node as usize).and_then(Option::take) {
-                        self.bars[i].end_step = Some(e.step);
-                        self.bars[i].x2 = x;
-                    }
-                }
-                EventKind::Start { node } => {
-                    if let Some(i) = open_down.get_mut(*node as usize).and_then(Option::take) {
-                        self.bars[i].end_step = Some(e.step);
-                        self.bars[i].x2 = x;
-                    }
-                }
-                EventKind::Note { node, text, tone } => {
-                    self.marks.push(Mark { node: *node, step: e.step, x, text: text.clone(), tone: *tone })
-                }
-                EventKind::Breach { invariant, severity, message, steps } => {
-                    if *severity == Severity::Violation {
-                        self.notable.push(e.step);
-                    }
-                    self.breaches.push(BreachInfo {
-                        step: e.step,
-                        at_us: e.at_us,
-                        invariant: invariant.clone(),
-                        severity: *severity,
-                        message: message.clone(),
-                        causes: steps.clone(),
-                    });
-                }
-                EventKind::Metric { node, name, value } => {
-                    // Only declared series are charted.
-                    let Some(s) = self.series.iter_mut().find(|s| s.metric == name) else { continue };
-                    if let Some(v) = s.per_node.get_mut(*node as usize) {
-                        *v = *value;
-                    }
-                    let v = match s.aggregate {
-                        Aggregate::Latest => *value,
-                        Aggregate::Max => s.per_node.iter().copied().max().unwrap_or(0),
-                        Aggregate::Sum => s.per_node.iter().sum(),
-                    };
-                    if s.points.last().is_none_or(|p| p.2 != v) {
-                        s.points.push((e.step, e.at_us, v));
-                    }
-                }
-                EventKind::Timer { .. } => {}
-            }
-        }
-        let end_x = self.step_x.last().copied().unwrap_or(LEFT) + MIN_GAP;
-        for b in &mut self.bars {
-            if b.x2.is_nan() {
-                b.x2 = end_x;
-            }
-        }
-        for v in &trace.views {
-            if let Some(list) = self.recorded_views.get_mut(v.node as usize) {
-                list.push((v.step, v.condition, v.view.clone()));
-            }
-        }
-        self.notable.dedup();
-    }
-}
-
-/// Remove the first open span matching `f`, giving its bar's index.
-fn take_open(open: &mut Vec<(NodeId, &str, usize)>, f: impl Fn(&(NodeId, &str, usize)) -> bool) -> Option<usize> {
-    let i = open.iter().position(f)?;
-    Some(open.remove(i).2)
 }
 
 #[cfg(test)]

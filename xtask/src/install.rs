@@ -1,0 +1,79 @@
+//! Installing what a fresh machine lacks: the wasm32 target, the wasm-bindgen-cli that equals Cargo.lock's
+//! wasm-bindgen, trunk, and (for the browser tests) Debian's Chromium and its driver and the tests' Node packages.
+//! Nothing is downloaded from outside the package registries.
+
+use crate::{cargo, output, root, run, step, Result, TRUNK_VERSION, WASM_TARGET};
+use std::path::Path;
+use std::process::Command;
+
+/// The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly), read with a TOML parser.
+pub(crate) fn locked_wasm_bindgen() -> Result<String> {
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        package: Vec<Package>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Package {
+        name: String,
+        version: String,
+    }
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock: Lock = toml::from_str(&lock).map_err(|e| format!("Cargo.lock: {e}"))?;
+    lock.package
+        .into_iter()
+        .find(|p| p.name == "wasm-bindgen")
+        .map(|p| p.version)
+        .ok_or_else(|| "Cargo.lock names no wasm-bindgen".to_string())
+}
+
+pub(crate) fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
+}
+
+/// Install what the web build needs; with `browser`, also Chromium and the Node test packages.
+pub(crate) fn ensure_tools(browser: bool) -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        step(&format!("installing the {WASM_TARGET} target"));
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    let want = locked_wasm_bindgen()?;
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if !have.split_whitespace().any(|w| w == want) {
+        step(&format!("installing wasm-bindgen-cli {want} (matches Cargo.lock; about 6 minutes on 2 cores)"));
+        run(Command::new(cargo()).args(["install", "wasm-bindgen-cli", "--version", &want, "--force"]))?;
+    }
+    let have = output("trunk", &["--version"]).unwrap_or_default();
+    if !have.contains(TRUNK_VERSION) {
+        step(&format!("installing trunk {TRUNK_VERSION} (about 11 minutes on 2 cores)"));
+        run(Command::new(cargo()).args(["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--force"]))?;
+    }
+    if browser {
+        if !Path::new(&chromium()).exists() || !Path::new("/usr/bin/chromedriver").exists() {
+            step("installing Chromium and its driver (Debian packages)");
+            let sudo = if is_root() { vec![] } else { vec!["sudo"] };
+            let apt = |args: &[&str]| {
+                let mut all: Vec<&str> = sudo.clone();
+                all.push("apt-get");
+                all.extend_from_slice(args);
+                let mut c = Command::new(all[0]);
+                c.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+                run(&mut c)
+            };
+            apt(&["update"])?;
+            apt(&["install", "-y", "chromium", "chromium-driver"])?;
+        }
+        let e2e = root().join("tests/e2e");
+        if !e2e.join("node_modules/playwright-core").exists() {
+            step("installing the browser tests' Node packages (npm ci)");
+            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e)).or_else(|_| {
+                run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "tests/e2e"]))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
