@@ -1,10 +1,14 @@
 //! The app's state and every way it changes: one reducer, one `Action` enum (after yew's todomvc example).
-//! Keyboard, mouse, chapters and the embedding page's postMessage commands all go through these actions.
+//! Keyboard, mouse, chapters and the embedding page's postMessage commands all go through these actions. The
+//! reducer moves the cursor and flips switches; whatever needs a new run goes through `run.rs`.
 
-use crate::model::{Model, CHECKPOINT_EVERY};
-use crate::transfer;
+mod run;
+
+use crate::model::Model;
 use crate::url::{Embed, UrlSettings};
-use faultline_sim::{record, Fault, FaultPlan, NodeId, ParamValue, Params, RunOptions, Scenario, Trace};
+use faultline_sim::{Fault, FaultPlan, NodeId, Params, Scenario};
+use run::{empty_trace, mitigated};
+pub use run::run;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -110,21 +114,6 @@ pub enum Action {
     SetScenario(String),
 }
 
-/// Run the scenario for the browser, with checkpoints for the panels.
-pub fn run(scenario: &dyn Scenario, params: &Params, seed: u64, faults: &FaultPlan) -> Result<Rc<Model>, String> {
-    let rec =
-        record(scenario, params, seed, faults, &RunOptions::default(), CHECKPOINT_EVERY).map_err(|e| e.to_string())?;
-    Ok(Rc::new(Model::from_recording(rec)))
-}
-
-/// The parameters with the scenario's mitigation flipped.
-fn mitigated(scenario: &dyn Scenario, params: &Params) -> Option<Params> {
-    let key = scenario.mitigation()?;
-    let mut p = params.clone();
-    p.set_value(key, ParamValue::Bool(!params.bool(key))).ok()?;
-    Some(p)
-}
-
 impl AppState {
     /// The state for settings read from a URL. Settings that cannot run (conflicting parameters, faults naming
     /// unknown nodes) fall back to the defaults, with a notice.
@@ -192,28 +181,6 @@ impl AppState {
         }
     }
 
-    /// Re-run with new inputs; the cursor stays where it was (clamped), so the past stays on screen.
-    fn rerun(&self, params: Params, seed: u64, faults: FaultPlan) -> Self {
-        let mut next = self.clone();
-        match run(self.scenario, &params, seed, &faults) {
-            Ok(model) => {
-                next.cursor = self.cursor.min(model.steps());
-                next.compare = if self.compare.is_some() {
-                    mitigated(self.scenario, &params).and_then(|p| run(self.scenario, &p, seed, &faults).ok())
-                } else {
-                    None
-                };
-                next.model = model;
-                next.params = params;
-                next.seed = seed;
-                next.faults = faults;
-                next.selected = None;
-            }
-            Err(e) => next.notices.push(format!("Cannot run with that change: {e}. Kept the previous run.")),
-        }
-        next
-    }
-
     /// The time at which a fault injected now strikes: just after the current step, so every step already
     /// shown stays exactly as it was.
     pub fn inject_at_us(&self) -> u64 {
@@ -223,53 +190,6 @@ impl AppState {
             self.model.time_at(self.cursor) + 1
         }
     }
-
-    /// Import a trace file: it replaces the run only if its inputs re-run to its hash.
-    fn import(&self, name: String, text: &str) -> Self {
-        let mut next = self.clone();
-        let result = transfer::parse_header(text).and_then(|i| {
-            let model = run(i.scenario, &i.params, i.seed, &i.faults)?;
-            if model.trace.hash == i.hash {
-                Ok((i, model))
-            } else {
-                Err(format!(
-                    "its inputs re-run to hash {} here, not to its {}: it was edited, or made by another version of \
-                     Faultline",
-                    model.trace.hash, i.hash
-                ))
-            }
-        });
-        match result {
-            Ok((i, model)) => {
-                next.scenario = i.scenario;
-                next.params = i.params;
-                next.seed = i.seed;
-                next.faults = i.faults;
-                next.model = model;
-                next.compare = None;
-                next.cursor = 0;
-                next.playing = false;
-                next.chapter = None;
-                next.selected = None;
-                next.notices.push(format!("Imported {name}: it re-runs to the same trace (hash {}).", i.hash));
-            }
-            Err(e) => next.notices.push(format!("Could not import {name}: {e}. The current run is unchanged.")),
-        }
-        next
-    }
-}
-
-/// A trace with no steps, for the (unreachable in practice) case where even the defaults fail to run.
-fn empty_trace(scenario: &dyn Scenario) -> Trace {
-    let out = faultline_sim::RunOutput {
-        nodes: Vec::new(),
-        events: Vec::new(),
-        views: Vec::new(),
-        steps: 0,
-        end_us: 0,
-        outcome: faultline_sim::Outcome::Quiescent,
-    };
-    Trace::from_run(scenario.id(), 0, &scenario.default_params(), &FaultPlan::new(), out)
 }
 
 impl Reducible for AppState {
@@ -573,7 +493,7 @@ mod tests {
     fn compare_runs_the_mitigation_the_other_way_in_sync() {
         let s = state().reduce(Action::ToggleCompare);
         let other = s.compare.clone().expect("redis-lock compares fencing");
-        assert!(other.trace.params["fencing"] == ParamValue::Bool(true));
+        assert!(other.trace.params["fencing"] == faultline_sim::ParamValue::Bool(true));
         let s = s.reduce(Action::Seek(20));
         let t = s.model.time_at(20);
         let c = s.compare_cursor();

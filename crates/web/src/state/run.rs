@@ -1,0 +1,94 @@
+//! From inputs to a run: every re-run of the app happens here — a knob, a seed, an injected fault, a chapter, an
+//! import, compare mode — so the reducer in `mod.rs` only moves the cursor and flips switches.
+
+use super::AppState;
+use crate::model::{Model, CHECKPOINT_EVERY};
+use crate::transfer;
+use faultline_sim::{record, FaultPlan, ParamValue, Params, RunOptions, Scenario, Trace};
+use std::rc::Rc;
+
+/// Run the scenario for the browser, with checkpoints for the panels.
+pub fn run(scenario: &dyn Scenario, params: &Params, seed: u64, faults: &FaultPlan) -> Result<Rc<Model>, String> {
+    let rec =
+        record(scenario, params, seed, faults, &RunOptions::default(), CHECKPOINT_EVERY).map_err(|e| e.to_string())?;
+    Ok(Rc::new(Model::from_recording(rec)))
+}
+
+/// The parameters with the scenario's mitigation flipped.
+pub(super) fn mitigated(scenario: &dyn Scenario, params: &Params) -> Option<Params> {
+    let key = scenario.mitigation()?;
+    let mut p = params.clone();
+    p.set_value(key, ParamValue::Bool(!params.bool(key))).ok()?;
+    Some(p)
+}
+
+/// A trace with no steps, for the (unreachable in practice) case where even the defaults fail to run.
+pub(super) fn empty_trace(scenario: &dyn Scenario) -> Trace {
+    let out = faultline_sim::RunOutput {
+        nodes: Vec::new(),
+        events: Vec::new(),
+        views: Vec::new(),
+        steps: 0,
+        end_us: 0,
+        outcome: faultline_sim::Outcome::Quiescent,
+    };
+    Trace::from_run(scenario.id(), 0, &scenario.default_params(), &FaultPlan::new(), out)
+}
+
+impl AppState {
+    /// Re-run with new inputs; the cursor stays where it was (clamped), so the past stays on screen.
+    pub(super) fn rerun(&self, params: Params, seed: u64, faults: FaultPlan) -> Self {
+        let mut next = self.clone();
+        match run(self.scenario, &params, seed, &faults) {
+            Ok(model) => {
+                next.cursor = self.cursor.min(model.steps());
+                next.compare = if self.compare.is_some() {
+                    mitigated(self.scenario, &params).and_then(|p| run(self.scenario, &p, seed, &faults).ok())
+                } else {
+                    None
+                };
+                next.model = model;
+                next.params = params;
+                next.seed = seed;
+                next.faults = faults;
+                next.selected = None;
+            }
+            Err(e) => next.notices.push(format!("Cannot run with that change: {e}. Kept the previous run.")),
+        }
+        next
+    }
+
+    /// Import a trace file: it replaces the run only if its inputs re-run to its hash.
+    pub(super) fn import(&self, name: String, text: &str) -> Self {
+        let mut next = self.clone();
+        let result = transfer::parse_header(text).and_then(|i| {
+            let model = run(i.scenario, &i.params, i.seed, &i.faults)?;
+            if model.trace.hash == i.hash {
+                Ok((i, model))
+            } else {
+                Err(format!(
+                    "its inputs re-run to hash {} here, not to its {}: it was edited, or made by another version of \
+                     Faultline",
+                    model.trace.hash, i.hash
+                ))
+            }
+        });
+        match result {
+            Ok((i, model)) => {
+                next.scenario = i.scenario;
+                next.params = i.params;
+                next.seed = i.seed;
+                next.faults = i.faults;
+                next.model = model;
+                next.compare = None;
+                next.cursor = 0;
+                next.playing = false;
+                next.chapter = None;
+                next.selected = None;
+                next.notices.push(format!("Imported {name}: it re-runs to the same trace (hash {}).", i.hash));
+            }
+            Err(e) => next.notices.push(format!("Could not import {name}: {e}. The current run is unchanged.")),
+        }
+        next
+    }
+}
