@@ -8,10 +8,10 @@ mod install;
 mod test;
 
 use install::{chromium, ensure_tools};
-use test::Tally;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use test::Tally;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -124,4 +124,3 @@ fn build_probe() -> Result<PathBuf> {
     run(Command::new("wasm-bindgen").args(["--target", "nodejs", "--out-dir"]).arg(&out).arg(&wasm))?;
     Ok(out.join("faultline_probe.js"))
 }
-

@@ -2,8 +2,8 @@
 //! measurement so that both time exactly the same work.
 
 use crate::kernel::{Limits, Sim};
-use crate::node::{Ctx, Describe, Node};
 use crate::net::NetConfig;
+use crate::node::{Ctx, Describe, Node};
 use crate::trace::{NodeInfo, NodeView};
 use crate::{FaultPlan, NodeId};
 

@@ -36,6 +36,23 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Apply a link fault to a list of cut (one-way) links; other faults leave it alone. The kernel and any view
+    /// that draws cut links use this one definition.
+    pub fn apply_to_links(&self, cut: &mut Vec<(NodeId, NodeId)>) {
+        match *self {
+            Fault::Cut { from, to, both } => {
+                for link in [(from, to), (to, from)].into_iter().take(if both { 2 } else { 1 }) {
+                    if !cut.contains(&link) {
+                        cut.push(link);
+                    }
+                }
+            }
+            Fault::Heal { from, to, both } => cut.retain(|&l| l != (from, to) && (!both || l != (to, from))),
+            Fault::HealAll => cut.clear(),
+            _ => {}
+        }
+    }
+
     /// The nodes a fault names, to check them against the run's node count.
     pub fn nodes(&self) -> Vec<NodeId> {
         match *self {

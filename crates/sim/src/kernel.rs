@@ -6,8 +6,8 @@
 use crate::clock::Clock;
 use crate::fault::{Fault, FaultPlan, MAX_FAULTS};
 use crate::net::{NetConfig, PPM};
-use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Tone, ViewChange};
 use crate::node::{uniform, Breach, Ctx, Describe, Effect, Invariant, Node, Snapshot};
+use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Tone, ViewChange};
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -479,15 +479,7 @@ impl<N: Node> Sim<N> {
             }
             Fault::ClockDrift { node, ppm } => self.slots[node as usize].clock.set_drift(now, ppm),
             Fault::ClockJump { node, by_us } => self.slots[node as usize].clock.jump(now, by_us),
-            Fault::Cut { from, to, both } => {
-                for link in [(from, to), (to, from)].into_iter().take(if both { 2 } else { 1 }) {
-                    if !self.cut.contains(&link) {
-                        self.cut.push(link);
-                    }
-                }
-            }
-            Fault::Heal { from, to, both } => self.cut.retain(|&l| l != (from, to) && (!both || l != (to, from))),
-            Fault::HealAll => self.cut.clear(),
+            Fault::Cut { .. } | Fault::Heal { .. } | Fault::HealAll => fault.apply_to_links(&mut self.cut),
             Fault::Timeout { node } => {
                 if self.conditions[node as usize] == Condition::Up {
                     self.call(node, |n, ctx| n.on_force_timeout(ctx));

@@ -31,8 +31,8 @@ pub mod trace;
 pub use clock::Clock;
 pub use fault::{Fault, FaultEntry, FaultPlan};
 pub use kernel::{Limits, RunOutput, Sim, SimError, Stepper, TimerId};
-pub use node::{Breach, Ctx, Describe, Effect, Invariant, Node, Snapshot, TestCtx};
 pub use net::NetConfig;
+pub use node::{Breach, Ctx, Describe, Effect, Invariant, Node, Snapshot, TestCtx};
 pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{

@@ -222,4 +222,3 @@ impl<N> Clone for Invariant<N> {
     }
 }
 impl<N> Copy for Invariant<N> {}
-

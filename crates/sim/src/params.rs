@@ -200,6 +200,16 @@ pub enum ParamError {
     Conflict(String),
 }
 
+impl ParamError {
+    /// `lo_key <= hi_key`, or a clear conflict naming both (`latency_min_ms = 20 is above latency_max_ms = 10`).
+    pub fn check_order<T: PartialOrd + fmt::Display>(lo_key: &str, lo: T, hi_key: &str, hi: T) -> Result<(), Self> {
+        if lo > hi {
+            return Err(ParamError::Conflict(format!("{lo_key} = {lo} is above {hi_key} = {hi}")));
+        }
+        Ok(())
+    }
+}
+
 /// A full set of values for a scenario's parameters (every key present, each within its range).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {

@@ -3,8 +3,8 @@
 
 use crate::fault::FaultPlan;
 use crate::kernel::{Limits, RunOutput, Sim, SimError, Stepper};
-use crate::node::{Invariant, Node};
 use crate::net::NetConfig;
+use crate::node::{Invariant, Node};
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::trace::{NodeInfo, Trace, TRACE_VERSION};
 use thiserror::Error;

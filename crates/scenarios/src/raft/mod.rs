@@ -391,15 +391,8 @@ impl Model for Raft {
     }
 
     fn validate(&self, p: &RaftParams) -> Result<(), ParamError> {
-        for (lo, hi, a, b) in [
-            ("election_min_ms", "election_max_ms", p.election_min_ms, p.election_max_ms),
-            ("latency_min_ms", "latency_max_ms", p.latency_min_ms, p.latency_max_ms),
-        ] {
-            if a > b {
-                return Err(ParamError::Conflict(format!("{lo} = {a} is above {hi} = {b}")));
-            }
-        }
-        Ok(())
+        ParamError::check_order("election_min_ms", p.election_min_ms, "election_max_ms", p.election_max_ms)?;
+        ParamError::check_order("latency_min_ms", p.latency_min_ms, "latency_max_ms", p.latency_max_ms)
     }
 
     fn setup(&self, p: &RaftParams, seed: u64) -> Setup<Server> {
@@ -418,21 +411,7 @@ mod tests {
     use msg::{Cmd, Entry};
 
     fn server(id: NodeId) -> Server {
-        Server::new(
-            id,
-            Config {
-                servers: 3,
-                election_min_us: 150_000,
-                election_max_us: 300_000,
-                heartbeat_us: 50_000,
-                request_us: 0,
-                randomize: true,
-                persist_votes: true,
-                count_old_terms: false,
-                max_batch: 16,
-                leader_noop: true,
-            },
-        )
+        Server::new(id, server::test_config(3))
     }
 
     fn check(nodes: &[Server], step: u32) -> Vec<Breach> {

@@ -574,24 +574,30 @@ impl Node for Server {
 /// `US_PER_MS` for the scenario's parameter conversions.
 pub const MS: u64 = US_PER_MS;
 
+/// The configuration unit tests start from: `servers` servers, timeouts 150–300 ms, heartbeats every 50 ms.
+#[cfg(test)]
+pub(crate) fn test_config(servers: u32) -> Config {
+    Config {
+        servers,
+        election_min_us: 150_000,
+        election_max_us: 300_000,
+        heartbeat_us: 50_000,
+        request_us: 0,
+        randomize: true,
+        persist_votes: true,
+        count_old_terms: false,
+        max_batch: 16,
+        leader_noop: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use faultline_sim::{Effect, TestCtx};
 
     fn cfg() -> Config {
-        Config {
-            servers: 5,
-            election_min_us: 150_000,
-            election_max_us: 300_000,
-            heartbeat_us: 50_000,
-            request_us: 0,
-            randomize: true,
-            persist_votes: true,
-            count_old_terms: false,
-            max_batch: 16,
-            leader_noop: true,
-        }
+        test_config(5)
     }
 
     fn sent(t: &TestCtx<Msg, Timer, Disk>) -> Vec<(NodeId, Msg)> {

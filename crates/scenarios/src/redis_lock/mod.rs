@@ -491,13 +491,7 @@ impl Model for RedisLock {
                 p.gc_client, p.clients
             )));
         }
-        if p.latency_min_ms > p.latency_max_ms {
-            return Err(ParamError::Conflict(format!(
-                "latency_min_ms = {} is above latency_max_ms = {}",
-                p.latency_min_ms, p.latency_max_ms
-            )));
-        }
-        Ok(())
+        ParamError::check_order("latency_min_ms", p.latency_min_ms, "latency_max_ms", p.latency_max_ms)
     }
 
     fn setup(&self, p: &LockParams, seed: u64) -> Setup<LockNode> {

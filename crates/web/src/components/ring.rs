@@ -5,7 +5,7 @@
 
 use super::{px, tone_class, ModelRef};
 use crate::state::Target;
-use faultline_sim::{Condition, EventKind, Fault, NodeId, Widget};
+use faultline_sim::{Condition, EventKind, NodeId, Widget};
 use yew::prelude::*;
 
 const SIZE: f64 = 400.0;
@@ -28,23 +28,13 @@ fn hue(value: u64) -> String {
     format!("hsl({}, 65%, 55%)", (value * 67) % 360)
 }
 
-/// Links cut once `cursor` steps have run, from the fault events so far.
+/// Links cut once `cursor` steps have run, from the fault events so far (by the kernel's own rule).
 fn cut_links(p: &Props) -> Vec<(NodeId, NodeId)> {
     let mut cut: Vec<(NodeId, NodeId)> = Vec::new();
     let t = &p.model.trace;
     for e in &t.events[p.model.events_between(0, p.cursor)] {
         if let EventKind::Fault { fault } = &e.kind {
-            match *fault {
-                Fault::Cut { from, to, both } => {
-                    cut.push((from, to));
-                    if both {
-                        cut.push((to, from));
-                    }
-                }
-                Fault::Heal { from, to, both } => cut.retain(|&l| l != (from, to) && (!both || l != (to, from))),
-                Fault::HealAll => cut.clear(),
-                _ => {}
-            }
+            fault.apply_to_links(&mut cut);
         }
     }
     cut

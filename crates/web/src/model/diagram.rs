@@ -203,4 +203,3 @@ fn take_open(open: &mut Vec<(NodeId, &str, usize)>, f: impl Fn(&(NodeId, &str, u
     let i = open.iter().position(f)?;
     Some(open.remove(i).2)
 }
-

@@ -7,8 +7,8 @@ mod run;
 use crate::model::Model;
 use crate::url::{Embed, UrlSettings};
 use faultline_sim::{Fault, FaultPlan, NodeId, Params, Scenario};
-use run::{empty_trace, mitigated};
 pub use run::run;
+use run::{empty_trace, mitigated};
 use std::rc::Rc;
 use yew::Reducible;
 
