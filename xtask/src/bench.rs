@@ -97,7 +97,7 @@ pub(crate) fn bench() -> Result {
         let (n, w) = (&native["scenarios"][id], &wasm["scenarios"][id]);
         let (nrate, wrate) = (rate(n, "steps", "s"), rate(w, "steps", "s"));
         let per_run = |v: &serde_json::Value| v["s"].as_f64().unwrap_or(f64::NAN) * 1e3 / f64::from(RUNS);
-        println!("{id}, sample `{name}` ({sets}), as the browser runs it (views recorded), {RUNS} seeds:");
+        println!("{id}, sample `{name}` ({sets}), recorded as the browser does (checkpoints), {RUNS} seeds:");
         println!("  native  {nrate:>12.0} events/s   {:.3} ms per run", per_run(n));
         println!("  wasm    {wrate:>12.0} events/s   {:.3} ms per run", per_run(w));
         println!("  wasm/native ratio  {:.2}", wrate / nrate);

@@ -33,7 +33,7 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
-    /// Count `test result: ok. N passed; M failed` (cargo) and `# pass N` / `# fail N` (node --test) lines.
+    /// Count cargo's `test result: ok. N passed; M failed` lines (stable libtest has no machine-readable output).
     pub(crate) fn add(&mut self, out: &str) {
         for line in out.lines() {
             let l = line.trim();
@@ -48,13 +48,37 @@ impl Tally {
                         }
                     }
                 }
-            } else if let Some(n) = l.strip_prefix("# pass ").and_then(|n| n.parse::<u64>().ok()) {
-                self.passed += n;
-            } else if let Some(n) = l.strip_prefix("# fail ").and_then(|n| n.parse::<u64>().ok()) {
-                self.failed += n;
             }
         }
     }
+}
+
+/// Run `node --test` on `dir` with its usual output on the terminal and a machine-readable tally
+/// (`tests/tally-reporter.mjs`) added to `tally`. No tally at all (node died) counts as a failure.
+fn run_node_tests(mut cmd: Command, dir: &str, tally: &mut Tally) -> Result {
+    #[derive(serde::Deserialize)]
+    struct NodeTally {
+        passed: u64,
+        failed: u64,
+    }
+    let file = root().join(format!("target/node-tally-{}.json", dir.trim_matches('/').replace('/', "-")));
+    let _ = std::fs::remove_file(&file);
+    cmd.args([
+        "--test-reporter=tap",
+        "--test-reporter-destination=stdout",
+        "--test-reporter=./tests/tally-reporter.mjs",
+    ])
+    .arg(format!("--test-reporter-destination={}", file.display()))
+    .arg(dir);
+    let result = run(&mut cmd);
+    match std::fs::read_to_string(&file).ok().and_then(|t| serde_json::from_str::<NodeTally>(&t).ok()) {
+        Some(t) => {
+            tally.passed += t.passed;
+            tally.failed += t.failed;
+        }
+        None => tally.failed += 1,
+    }
+    result
 }
 
 pub(crate) fn test(args: &[String]) -> Result {
@@ -76,23 +100,15 @@ pub(crate) fn test(args: &[String]) -> Result {
         let hashes = root().join("target/probe/native-hashes.json");
         write_native_hashes(&hashes)?;
         step("wasm determinism: the same inputs hash the same in wasm (Node) as natively");
-        run_counted(
-            Command::new("node")
-                .args(["--test", "tests/wasm/"])
-                .env("FAULTLINE_PROBE_JS", &probe)
-                .env("FAULTLINE_NATIVE_HASHES", &hashes),
-            &mut tally,
-        )?;
+        let mut node = Command::new("node");
+        node.arg("--test").env("FAULTLINE_PROBE_JS", &probe).env("FAULTLINE_NATIVE_HASHES", &hashes);
+        run_node_tests(node, "tests/wasm/", &mut tally)?;
         let site = root().join("target/site");
         build_site(&site)?;
         step("browser end-to-end tests (headless Chromium, site served from a sub-path)");
-        run_counted(
-            Command::new("node")
-                .args(["--test", "--test-concurrency=1", "tests/e2e/"])
-                .env("FAULTLINE_SITE", &site)
-                .env("CHROMIUM", chromium()),
-            &mut tally,
-        )?;
+        let mut node = Command::new("node");
+        node.args(["--test", "--test-concurrency=1"]).env("FAULTLINE_SITE", &site).env("CHROMIUM", chromium());
+        run_node_tests(node, "tests/e2e/", &mut tally)?;
         Ok(())
     })();
     eprintln!("\nxtask test took {:.0} s; screenshots in tests/e2e/screenshots/", started.elapsed().as_secs_f64());

@@ -65,8 +65,9 @@ pub fn bench_sample(scenario: &str) -> Option<(&'static dyn Scenario, &'static s
     Some((s, x.name, x.sets))
 }
 
-/// Runs of the scenario's benchmark sample for seeds `0..runs`, views recorded as the browser does. Returns the
-/// total number of steps (0 for an unknown scenario).
+/// Runs of the scenario's benchmark sample for seeds `0..runs`, recorded exactly as the browser records a run
+/// (checkpoints every [`faultline_sim::CHECKPOINT_EVERY`] steps; panels are replayed on demand). Returns the total
+/// number of steps (0 for an unknown scenario).
 #[wasm_bindgen]
 pub fn bench_runs(scenario: &str, runs: u32) -> u32 {
     let Some((s, _, sets)) = bench_sample(scenario) else { return 0 };
@@ -74,6 +75,11 @@ pub fn bench_runs(scenario: &str, runs: u32) -> u32 {
     if p.apply(sets).is_err() {
         return 0;
     }
-    let opts = RunOptions { record_views: true, ..RunOptions::default() };
-    (0..runs).filter_map(|seed| s.run(&p, seed as u64, &FaultPlan::new(), &opts).ok()).map(|t| t.steps).sum()
+    let opts = RunOptions::default();
+    (0..runs)
+        .filter_map(|seed| {
+            faultline_sim::record(s, &p, seed as u64, &FaultPlan::new(), &opts, faultline_sim::CHECKPOINT_EVERY).ok()
+        })
+        .map(|r| r.trace.steps)
+        .sum()
 }

@@ -410,6 +410,10 @@ pub fn sweep(
     Ok(r)
 }
 
+/// The browser keeps a checkpoint of the world every this many steps: seeking replays at most this many. (The
+/// benchmark records runs the same way.)
+pub const CHECKPOINT_EVERY: u32 = 256;
+
 /// The state of a run after `step` steps, kept to seek quickly: clone it and step forward.
 pub struct Checkpoint {
     pub step: u32,

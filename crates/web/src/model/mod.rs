@@ -17,8 +17,7 @@ use std::rc::Rc;
 mod diagram;
 mod replay;
 
-/// Keep a checkpoint of the world every this many steps: seeking replays at most this many.
-pub const CHECKPOINT_EVERY: u32 = 256;
+pub use faultline_sim::CHECKPOINT_EVERY;
 
 /// Every node's panel at one cursor position.
 pub type Views = Rc<Vec<(Condition, NodeView)>>;
