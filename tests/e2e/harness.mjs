@@ -50,6 +50,15 @@ export async function open(env, query) {
   return { page, errors };
 }
 
+/// Wait until the step counter shows `cursor` (a key press renders on the next frame), then return it.
+export async function cursorAt(page, cursor) {
+  await page.waitForFunction((c) => {
+    const m = document.querySelector('#step-counter')?.textContent.match(/step (\d+) \//);
+    return m && Number(m[1]) === c;
+  }, cursor, { timeout: 5000 }).catch(() => {});
+  return counter(page);
+}
+
 export async function counter(page) {
   const text = await page.textContent('#step-counter');
   const m = text.match(/step (\d+) \/ (\d+)/);

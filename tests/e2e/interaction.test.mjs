@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { start, stop, open, counter, SHOTS } from './harness.mjs';
+import { start, stop, open, counter, cursorAt, SHOTS } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -25,6 +25,7 @@ test('fork by click: a fault injected at the cursor changes only the future', as
   assert.equal(await logText(page), logBefore, 'every event already shown is unchanged');
   assert.match(await page.textContent('#fault-list'), /redis crashes at/);
   await page.keyboard.press('ArrowRight');
+  await cursorAt(page, before.cursor + 1);
   assert.match(await logText(page), /FAULT: redis crashes/);
   await page.waitForFunction(() => /faults=crash:\d+@\d+/.test(location.search) && /step=21/.test(location.search));
   await page.screenshot({ path: join(SHOTS, 'fork-by-click.png') });
@@ -53,6 +54,7 @@ test('a message in flight can be dropped by clicking it', async () => {
   await page.locator('#fault-bar button', { hasText: 'drop it' }).click();
   await page.waitForFunction((i) => document.querySelector('#fault-list')?.textContent.includes(`message #${i} is dropped`), id);
   await page.keyboard.press('End');
+  await cursorAt(page, (await counter(page)).steps);
   assert.equal(await page.locator(`.msg.dropped[data-msg="${id}"]`).count(), 1, 'the arrow ends in a cross');
   assert.deepEqual(errors, []);
   await page.close();

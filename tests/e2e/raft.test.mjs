@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { start, stop, open, SHOTS } from './harness.mjs';
+import { start, stop, open, counter, cursorAt, SHOTS } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -27,6 +27,7 @@ test('raft: a leader is elected, and crashing it by click elects another in a hi
   await page.locator('#fault-bar button', { hasText: 'crash' }).first().click();
   await page.waitForFunction(() => document.querySelector('#fault-list')?.textContent.includes('crashes'));
   await page.keyboard.press('End');
+  await cursorAt(page, (await counter(page)).steps);
   const after = await leaders(page);
   assert.equal(after.length, 1, `one leader at the end: ${JSON.stringify(after)}`);
   assert.notEqual(after[0].name, first.name);
