@@ -98,7 +98,7 @@ pub trait Stepper {
     fn finish_boxed(self: Box<Self>) -> RunOutput;
 }
 
-impl<N: Node + 'static> Stepper for Sim<N> {
+impl<N: Node + 'static, H: Clone + Default + 'static> Stepper for Sim<N, H> {
     fn step(&mut self) -> bool {
         Sim::step(self)
     }
@@ -135,7 +135,7 @@ pub struct RunOutput {
 
 /// A run in progress. Cloneable, so a UI can keep checkpoints and replay from the nearest one.
 #[derive(Clone)]
-pub struct Sim<N: Node> {
+pub struct Sim<N: Node, H = ()> {
     nodes: Vec<N>,
     conditions: Vec<Condition>,
     slots: Vec<Slot<N::Msg, N::Timer, N::Durable>>,
@@ -155,7 +155,12 @@ pub struct Sim<N: Node> {
     /// Messages a fault condemned, and messages a fault holds back (id, delay).
     doomed: Vec<u64>,
     delayed: Vec<(u64, u64)>,
-    invariants: Vec<Invariant<N>>,
+    invariants: Vec<Invariant<N, H>>,
+    /// The checker's history of the run, updated by `observe` after every step (before the invariants).
+    history: H,
+    observe: fn(&mut H, &Snapshot<'_, N>),
+    /// The node whose handler ran in the current step, whose effects are in `effects`.
+    actor: Option<NodeId>,
     /// Breaches already recorded (invariants report each once; this guards against repeats).
     reported: Vec<(&'static str, String)>,
     limits: Limits,
@@ -168,14 +173,30 @@ pub struct Sim<N: Node> {
     breaches: Vec<Breach>,
 }
 
-impl<N: Node> Sim<N> {
-    /// Set up a run. Every node gets its own RNG stream derived from `seed`; the network gets another.
+impl<N: Node> Sim<N, ()> {
+    /// Set up a run whose invariants need no history. Every node gets its own RNG stream derived from `seed`;
+    /// the network gets another.
     pub fn new(
         nodes: Vec<(NodeInfo, N)>,
         net: NetConfig,
         faults: &FaultPlan,
         seed: u64,
         limits: Limits,
+    ) -> Result<Self, SimError> {
+        Sim::with_history(nodes, net, faults, seed, limits, |_, _| {})
+    }
+}
+
+impl<N: Node, H: Clone + Default> Sim<N, H> {
+    /// Set up a run with a checker history (`H::default()` at the start), which `observe` updates from the snapshot
+    /// after every step, before the invariants are checked.
+    pub fn with_history(
+        nodes: Vec<(NodeInfo, N)>,
+        net: NetConfig,
+        faults: &FaultPlan,
+        seed: u64,
+        limits: Limits,
+        observe: fn(&mut H, &Snapshot<'_, N>),
     ) -> Result<Self, SimError> {
         let count = nodes.len();
         if count == 0 {
@@ -239,6 +260,9 @@ impl<N: Node> Sim<N> {
             outcome: None,
             effects: Vec::new(),
             breaches: Vec::new(),
+            history: H::default(),
+            observe,
+            actor: None,
         };
         sim.net.loss_ppm = net.loss_ppm.min(PPM);
         sim.net.dup_ppm = net.dup_ppm.min(PPM);
@@ -251,12 +275,12 @@ impl<N: Node> Sim<N> {
         Ok(sim)
     }
 
-    pub fn with_invariant(mut self, invariant: Invariant<N>) -> Self {
+    pub fn with_invariant(mut self, invariant: Invariant<N, H>) -> Self {
         self.invariants.push(invariant);
         self
     }
 
-    pub fn with_invariants(mut self, invariants: impl IntoIterator<Item = Invariant<N>>) -> Self {
+    pub fn with_invariants(mut self, invariants: impl IntoIterator<Item = Invariant<N, H>>) -> Self {
         self.invariants.extend(invariants);
         self
     }
@@ -494,6 +518,7 @@ impl<N: Node> Sim<N> {
     fn call(&mut self, node: NodeId, f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer, N::Durable>)) {
         let i = node as usize;
         let mut effects = std::mem::take(&mut self.effects);
+        effects.clear();
         {
             let slot = &mut self.slots[i];
             let mut ctx = Ctx {
@@ -505,10 +530,12 @@ impl<N: Node> Sim<N> {
             };
             f(&mut self.nodes[i], &mut ctx);
         }
-        for effect in effects.drain(..) {
-            self.apply(node, effect);
+        // Applied, and kept until the step ends: the checker sees what the handler did.
+        for effect in &effects {
+            self.apply(node, effect.clone());
         }
         self.effects = effects;
+        self.actor = Some(node);
     }
 
     fn apply(&mut self, node: NodeId, effect: Effect<N::Msg, N::Timer, N::Durable>) {
@@ -581,10 +608,17 @@ impl<N: Node> Sim<N> {
 
     fn after_step(&mut self) {
         let mut breaches = std::mem::take(&mut self.breaches);
+        let snapshot = Snapshot {
+            nodes: &self.nodes,
+            conditions: &self.conditions,
+            step: self.step,
+            now_us: self.now,
+            actor: self.actor,
+            effects: &self.effects,
+        };
+        (self.observe)(&mut self.history, &snapshot);
         for inv in &self.invariants {
-            let snapshot =
-                Snapshot { nodes: &self.nodes, conditions: &self.conditions, step: self.step, now_us: self.now };
-            (inv.check)(&snapshot, &mut breaches);
+            (inv.check)(&snapshot, &self.history, &mut breaches);
             for b in breaches.drain(..) {
                 let key = (inv.name, b.message);
                 if !self.reported.contains(&key) {
@@ -604,6 +638,8 @@ impl<N: Node> Sim<N> {
             }
         }
         self.breaches = breaches;
+        self.actor = None;
+        self.effects.clear();
         if self.record_views {
             for i in 0..self.nodes.len() {
                 let (condition, view) = self.view_of(i);

@@ -192,12 +192,35 @@ impl<M, T, D> TestCtx<M, T, D> {
     }
 }
 
-/// What an invariant can see after a step: every node's state (including crashed ones, frozen as they died).
-pub struct Snapshot<'a, N> {
+/// What the checker sees after a step: every node's state (including crashed ones, frozen as they died), and
+/// what the step did — the node whose handler ran and the effects it emitted, in order.
+pub struct Snapshot<'a, N: Node> {
     pub nodes: &'a [N],
     pub conditions: &'a [Condition],
     pub step: u32,
     pub now_us: u64,
+    /// The node whose handler ran in this step (none for a step that only changed the network or a clock).
+    pub actor: Option<NodeId>,
+    /// The effects that handler emitted: the sends, timers and writes a checker may record.
+    pub effects: &'a [Effect<N::Msg, N::Timer, N::Durable>],
+}
+
+impl<N: Node> Snapshot<'_, N> {
+    /// The messages the actor sent in this step, with their destinations.
+    pub fn sent(&self) -> impl Iterator<Item = (NodeId, &N::Msg)> {
+        self.effects.iter().filter_map(|e| match e {
+            Effect::Send { to, msg } => Some((*to, msg)),
+            _ => None,
+        })
+    }
+
+    /// What the actor persisted in this step, if anything (the last write wins).
+    pub fn persisted(&self) -> Option<&N::Durable> {
+        self.effects.iter().rev().find_map(|e| match e {
+            Effect::Persist(d) => Some(d),
+            _ => None,
+        })
+    }
 }
 
 /// A breach found by an invariant: one plain sentence for a learner and the steps that caused it.
@@ -208,17 +231,18 @@ pub struct Breach {
     pub steps: Vec<u32>,
 }
 
-/// A named predicate over the whole world, checked after every step. A check should report a breach in the step
-/// that causes it (so that it costs nothing afterwards); the kernel records each distinct breach (by name and
-/// message) once.
-pub struct Invariant<N> {
+/// A named predicate over the whole world, checked after every step: the nodes' states and `H`, the checker's own
+/// history of the run (kept by the kernel, updated from each step's snapshot; see `Model::observe`), so that no
+/// node keeps a copy of anything for the checker. A check should report a breach in the step that causes it (so
+/// that it costs nothing afterwards); the kernel records each distinct breach (by name and message) once.
+pub struct Invariant<N: Node, H = ()> {
     pub name: &'static str,
-    pub check: fn(&Snapshot<'_, N>, &mut Vec<Breach>),
+    pub check: fn(&Snapshot<'_, N>, &H, &mut Vec<Breach>),
 }
 
-impl<N> Clone for Invariant<N> {
+impl<N: Node, H> Clone for Invariant<N, H> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<N> Copy for Invariant<N> {}
+impl<N: Node, H> Copy for Invariant<N, H> {}

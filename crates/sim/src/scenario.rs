@@ -4,7 +4,7 @@
 use crate::fault::FaultPlan;
 use crate::kernel::{Limits, RunOutput, Sim, SimError, Stepper};
 use crate::net::NetConfig;
-use crate::node::{Invariant, Node};
+use crate::node::{Invariant, Node, Snapshot};
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::trace::{NodeInfo, Trace, TRACE_VERSION};
 use thiserror::Error;
@@ -212,6 +212,10 @@ pub trait Model: Sync + 'static {
     type Node: Node + 'static;
     /// The typed parameters, built once per run from [`Params`] (declare both with [`crate::params!`]).
     type Params: for<'a> From<&'a Params>;
+    /// The checker's record of the run — who led which term, which writes were accepted — kept by the kernel
+    /// and updated by [`Model::observe`], so that no node keeps a copy of anything for the checker. `()` if the
+    /// invariants need only the nodes' current state.
+    type History: Clone + Default + 'static;
 
     fn info(&self) -> &'static ScenarioInfo;
 
@@ -222,8 +226,12 @@ pub trait Model: Sync + 'static {
 
     fn setup(&self, p: &Self::Params, seed: u64) -> Setup<Self::Node>;
 
+    /// Record what the step did (the snapshot names the node that acted and the effects it emitted), after every
+    /// step and before the invariants are checked.
+    fn observe(_history: &mut Self::History, _step: &Snapshot<'_, Self::Node>) {}
+
     /// The named predicates checked after every step.
-    fn invariants(&self) -> Vec<Invariant<Self::Node>>;
+    fn invariants(&self) -> Vec<Invariant<Self::Node, Self::History>>;
 
     /// The simulation for these inputs, ready to step: for tests that inspect node states.
     fn sim(
@@ -232,13 +240,14 @@ pub trait Model: Sync + 'static {
         seed: u64,
         faults: &FaultPlan,
         opts: &RunOptions,
-    ) -> Result<Sim<Self::Node>, RunError> {
+    ) -> Result<Sim<Self::Node, Self::History>, RunError> {
         let p = Self::Params::from(params);
         self.validate(&p)?;
         let mut setup = self.setup(&p, seed);
         // The parameters' own faults come first, then the plan's (an entry at the same time strikes after them).
         setup.faults.0.extend(faults.entries().iter().cloned());
-        let sim = Sim::new(setup.nodes, setup.net, &setup.faults, seed, opts.limits(setup.horizon_us))?;
+        let limits = opts.limits(setup.horizon_us);
+        let sim = Sim::with_history(setup.nodes, setup.net, &setup.faults, seed, limits, Self::observe)?;
         Ok(sim.record_views(opts.record_views).with_invariants(self.invariants()))
     }
 }

@@ -297,7 +297,7 @@ fn faults_naming_unknown_nodes_are_refused() {
     assert!(err.to_string().contains("only 1 nodes"));
 }
 
-fn three_pongs(s: &Snapshot<'_, PingPong>, out: &mut Vec<Breach>) {
+fn three_pongs(s: &Snapshot<'_, PingPong>, _: &(), out: &mut Vec<Breach>) {
     if s.nodes[0].pongs_volatile >= 3 {
         out.push(Breach { severity: Severity::Violation, message: "three pongs".into(), steps: vec![s.step] });
     }
@@ -395,4 +395,38 @@ fn timers_are_set_replaced_and_cancelled_by_value() {
             .unwrap();
     while sim.step() {}
     assert_eq!(sim.nodes()[0].fired, vec![(6, Alarm::Nap(2)), (30, Alarm::Wake)]);
+}
+
+/// The checker's history is the kernel's, not a node's: `observe` sees which node acted and what it emitted,
+/// and the invariants read the history.
+#[test]
+fn the_history_sees_each_step_actor_and_effects() {
+    #[derive(Clone, Debug, Default)]
+    struct Pongs {
+        sent_by_1: u32,
+    }
+    fn observe(h: &mut Pongs, s: &Snapshot<'_, PingPong>) {
+        if s.actor == Some(1) {
+            h.sent_by_1 += s.sent().filter(|(to, m)| *to == 0 && matches!(m, Msg::Pong(_))).count() as u32;
+        }
+    }
+    fn at_most_two(s: &Snapshot<'_, PingPong>, h: &Pongs, out: &mut Vec<Breach>) {
+        if h.sent_by_1 == 3 && s.sent().next().is_some() {
+            out.push(Breach { severity: Severity::Violation, message: "a third pong".into(), steps: vec![s.step] });
+        }
+    }
+    let nodes = (0..2)
+        .map(|i| {
+            let node = PingPong { period_us: 100 * MS, ..PingPong::default() };
+            (NodeInfo { name: format!("n{i}"), role: "pp".into() }, node)
+        })
+        .collect();
+    let limits = Limits { horizon_us: 500 * MS, ..Limits::default() };
+    let net = NetConfig::with_latency_us(MS, MS);
+    let sim = Sim::with_history(nodes, net, &FaultPlan::new(), 1, limits, observe)
+        .unwrap()
+        .with_invariant(Invariant { name: "at-most-two", check: at_most_two });
+    let out = sim.run();
+    let breaches: Vec<_> = out.events.iter().filter(|e| matches!(e.kind, EventKind::Breach { .. })).collect();
+    assert_eq!(breaches.len(), 1, "the third pong is seen in the step that sends it");
 }

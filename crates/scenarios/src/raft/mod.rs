@@ -27,6 +27,7 @@
 //! log matching, leader completeness, state-machine safety.
 
 pub mod chapters;
+pub mod checker;
 pub mod msg;
 pub mod server;
 
@@ -34,6 +35,7 @@ use faultline_sim::{
     Aggregate, Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeInfo, ParamError, Sample,
     ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View,
 };
+use checker::RaftHistory;
 use msg::name;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -76,11 +78,11 @@ fn servers<'a>(s: &'a Snapshot<'_, Server>) -> &'a [Server] {
     s.nodes
 }
 
-fn election_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+fn election_safety(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
     for a in servers(s) {
-        let Some(&(term, step)) = a.ghost.led.last().filter(|(_, st)| *st == s.step) else { continue };
+        let Some(&(term, step)) = h.of(a.id).led.last().filter(|(_, st)| *st == s.step) else { continue };
         for b in servers(s).iter().filter(|b| b.id != a.id) {
-            if let Some(&(_, other)) = b.ghost.led.iter().find(|(t, _)| *t == term) {
+            if let Some(&(_, other)) = h.of(b.id).led.iter().find(|(t, _)| *t == term) {
                 out.push(Breach {
                     severity: Severity::Violation,
                     message: format!(
@@ -95,15 +97,15 @@ fn election_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
     }
 }
 
-fn log_matching(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
-    for a in servers(s).iter().filter(|a| a.ghost.log_changed_step == s.step) {
+fn log_matching(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
+    for a in servers(s).iter().filter(|a| h.of(a.id).log_changed_step == s.step) {
         for b in servers(s).iter().filter(|b| b.id != a.id) {
             // The highest index at which both logs hold an entry of the same term...
             let common = a.log.len().min(b.log.len());
             let Some(j) = (0..common).rev().find(|&i| a.log[i].term == b.log[i].term) else { continue };
             // ...must have identical logs up to it. Prefix hashes compare in O(1); a mismatch is confirmed
             // entry by entry before it is reported.
-            if a.ghost.prefix.get(j) == b.ghost.prefix.get(j) {
+            if h.of(a.id).prefix.get(j) == h.of(b.id).prefix.get(j) {
                 continue;
             }
             if let Some(d) = (0..=j).find(|&i| a.log[i] != b.log[i]) {
@@ -118,7 +120,7 @@ fn log_matching(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
                         j + 1,
                         d + 1
                     ),
-                    steps: vec![a.ghost.log_changed_step, b.ghost.log_changed_step],
+                    steps: vec![h.of(a.id).log_changed_step, h.of(b.id).log_changed_step],
                 });
             }
         }
@@ -129,14 +131,14 @@ fn log_matching(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
 /// both ways round: when a leader is elected (against every commit recorded before), and when a commit is recorded
 /// (against every leader of a later term, as its log was when it was elected: a stale leader may record a commit
 /// after a newer leader was elected without the entry).
-fn leader_completeness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+fn leader_completeness(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
     // The term of entry `index` in a log given as its entries' terms (0: no such entry).
     let term_in = |log: &[u64], index: u64| (index as usize).checked_sub(1).and_then(|i| log.get(i)).copied();
     // A leader elected in this step must hold every entry committed in an earlier term.
     for l in servers(s) {
-        let Some(&(term, _)) = l.ghost.led.last().filter(|(_, st)| *st == s.step) else { continue };
+        let Some(&(term, _)) = h.of(l.id).led.last().filter(|(_, st)| *st == s.step) else { continue };
         for other in servers(s) {
-            for &(index, entry_term, commit_term, step) in &other.ghost.committed {
+            for &(index, entry_term, commit_term, step) in &h.of(other.id).committed {
                 if commit_term < term && l.term_at(index) != entry_term {
                     out.push(Breach {
                         severity: Severity::Violation,
@@ -156,13 +158,13 @@ fn leader_completeness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
     // A commit recorded in this step must be in the log of every leader of a later term, as it was elected: a
     // stale leader may record a commit after a newer leader was elected without the entry.
     for other in servers(s) {
-        if other.ghost.committed.last().is_none_or(|c| c.3 != s.step) {
+        if h.of(other.id).committed.last().is_none_or(|c| c.3 != s.step) {
             continue;
         }
-        for &(index, entry_term, commit_term, step) in other.ghost.committed.iter().rev().take_while(|c| c.3 == s.step)
+        for &(index, entry_term, commit_term, step) in h.of(other.id).committed.iter().rev().take_while(|c| c.3 == s.step)
         {
             for l in servers(s) {
-                for (&(term, elected_step), log) in l.ghost.led.iter().zip(&l.ghost.led_logs) {
+                for (&(term, elected_step), log) in h.of(l.id).led.iter().zip(&h.of(l.id).led_logs) {
                     if term > commit_term && term_in(log, index) != Some(entry_term) {
                         out.push(Breach {
                             severity: Severity::Violation,
@@ -183,24 +185,24 @@ fn leader_completeness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
     }
 }
 
-fn state_machine_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+fn state_machine_safety(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
     for a in servers(s) {
-        for &(index, step) in a.ghost.reapplied_differently.iter().filter(|(_, st)| *st == s.step) {
+        for &(index, step) in h.of(a.id).reapplied_differently.iter().filter(|(_, st)| *st == s.step) {
             out.push(Breach {
                 severity: Severity::Violation,
                 message: format!("{} applied two different commands at index {index}.", name(a.id)),
                 steps: vec![step],
             });
         }
-        if a.ghost.applied_step != s.step {
+        if h.of(a.id).applied_step != s.step {
             continue;
         }
         // Compare only what was applied in this step with what the others applied at those indices.
-        let from = a.ghost.applied_from.max(1) as usize - 1;
+        let from = h.of(a.id).applied_from.max(1) as usize - 1;
         for b in servers(s).iter().filter(|b| b.id != a.id) {
-            let end = a.ghost.applied.len().min(b.ghost.applied.len());
-            if let Some(i) = (from..end).find(|&i| a.ghost.applied[i] != b.ghost.applied[i]) {
-                let (x, y) = (a.ghost.applied[i], b.ghost.applied[i]);
+            let end = h.of(a.id).applied.len().min(h.of(b.id).applied.len());
+            if let Some(i) = (from..end).find(|&i| h.of(a.id).applied[i] != h.of(b.id).applied[i]) {
+                let (x, y) = (h.of(a.id).applied[i], h.of(b.id).applied[i]);
                 out.push(Breach {
                     severity: Severity::Violation,
                     message: format!(
@@ -214,16 +216,16 @@ fn state_machine_safety(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
                         x.cmd.describe(),
                         x.term
                     ),
-                    steps: vec![b.ghost.applied_step, a.ghost.applied_step],
+                    steps: vec![h.of(b.id).applied_step, h.of(a.id).applied_step],
                 });
             }
         }
     }
 }
 
-fn liveness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
+fn liveness(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
     let top = servers(s).iter().map(|x| x.term).max().unwrap_or(0);
-    let last_led = servers(s).iter().flat_map(|x| x.ghost.led.iter().map(|(t, _)| *t)).max().unwrap_or(0);
+    let last_led = servers(s).iter().flat_map(|x| h.of(x.id).led.iter().map(|(t, _)| *t)).max().unwrap_or(0);
     if top >= last_led + LEADERLESS_TERMS && servers(s).iter().all(|x| x.role != Role::Leader) {
         out.push(Breach {
             severity: Severity::Observation,
@@ -236,7 +238,7 @@ fn liveness(s: &Snapshot<'_, Server>, out: &mut Vec<Breach>) {
     }
 }
 
-pub fn invariants() -> [Invariant<Server>; 5] {
+pub fn invariants() -> [Invariant<Server, RaftHistory>; 5] {
     [
         Invariant { name: ELECTION_SAFETY, check: election_safety },
         Invariant { name: LOG_MATCHING, check: log_matching },
@@ -385,6 +387,11 @@ static INFO: ScenarioInfo = ScenarioInfo {
 impl Model for Raft {
     type Node = Server;
     type Params = RaftParams;
+    type History = RaftHistory;
+
+    fn observe(history: &mut RaftHistory, step: &Snapshot<'_, Server>) {
+        checker::observe(history, step)
+    }
 
     fn info(&self) -> &'static ScenarioInfo {
         &INFO
@@ -399,7 +406,7 @@ impl Model for Raft {
         setup(p, seed)
     }
 
-    fn invariants(&self) -> Vec<Invariant<Server>> {
+    fn invariants(&self) -> Vec<Invariant<Server, RaftHistory>> {
         invariants().to_vec()
     }
 }
@@ -407,6 +414,7 @@ impl Model for Raft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use checker::ServerHistory;
     use faultline_sim::{Condition, NodeId};
     use msg::{Cmd, Entry};
 
@@ -414,11 +422,19 @@ mod tests {
         Server::new(id, server::test_config(3))
     }
 
-    fn check(nodes: &[Server], step: u32) -> Vec<Breach> {
+    fn check(nodes: &[Server], h: &RaftHistory, step: u32) -> Vec<Breach> {
         let conditions = vec![Condition::Up; nodes.len()];
         let mut out = Vec::new();
-        leader_completeness(&Snapshot { nodes, conditions: &conditions, step, now_us: 0 }, &mut out);
+        let snapshot = Snapshot { nodes, conditions: &conditions, step, now_us: 0, actor: None, effects: &[] };
+        leader_completeness(&snapshot, h, &mut out);
         out
+    }
+
+    fn led(term: u64, step: u32, log: Vec<u64>) -> ServerHistory {
+        let mut h = ServerHistory::default();
+        h.led.push((term, step));
+        h.led_logs.push(log);
+        h
     }
 
     /// Server 1 led term 1 and is cut off; server 2 is elected in term 2 with an empty log. Then server 1,
@@ -426,32 +442,50 @@ mod tests {
     #[test]
     fn a_stale_leader_recording_a_commit_after_a_newer_election_is_caught() {
         let mut stale = server(0);
-        stale.ghost.led.push((1, 3));
-        stale.ghost.led_logs.push(vec![]);
         stale.log = vec![Entry { term: 1, cmd: Cmd::Noop }];
-        let mut newer = server(1);
-        newer.ghost.led.push((2, 10));
-        newer.ghost.led_logs.push(vec![]);
-        assert!(check(&[stale.clone(), newer.clone()], 11).is_empty(), "nothing committed yet");
-        stale.ghost.committed.push((1, 1, 1, 12));
-        let b = check(&[stale.clone(), newer.clone()], 12);
+        let nodes = [stale, server(1)];
+        let mut h = RaftHistory { servers: vec![led(1, 3, vec![]), led(2, 10, vec![])] };
+        assert!(check(&nodes, &h, 11).is_empty(), "nothing committed yet");
+        h.servers[0].committed.push((1, 1, 1, 12));
+        let b = check(&nodes, &h, 12);
         assert_eq!(b.len(), 1, "{b:?}");
         assert_eq!(b[0].steps, vec![10, 12]);
         assert!(b[0].message.starts_with("server 1 recorded entry 1 (term 1) as committed in term 1, but server 2"));
         // Had the newer leader been elected with the entry, nothing is wrong.
-        newer.ghost.led_logs[0] = vec![1];
-        assert!(check(&[stale, newer], 12).is_empty());
+        h.servers[1].led_logs[0] = vec![1];
+        assert!(check(&nodes, &h, 12).is_empty());
     }
 
     #[test]
     fn a_leader_elected_without_an_earlier_commit_is_caught() {
-        let mut old = server(0);
-        old.ghost.committed.push((1, 1, 1, 5));
-        let mut newer = server(1);
-        newer.ghost.led.push((2, 9));
-        newer.ghost.led_logs.push(vec![]);
-        let b = check(&[old, newer], 9);
+        let mut old = ServerHistory::default();
+        old.committed.push((1, 1, 1, 5));
+        let h = RaftHistory { servers: vec![old, led(2, 9, vec![])] };
+        let b = check(&[server(0), server(1)], &h, 9);
         assert_eq!(b.len(), 1, "{b:?}");
         assert!(b[0].message.starts_with("server 2 became leader of term 2 without entry 1"), "{}", b[0].message);
+    }
+
+    /// The checker records a leadership, a log change and a commit from the server's state and its persisted
+    /// write alone: the server keeps nothing for it.
+    #[test]
+    fn the_checker_records_from_the_snapshot() {
+        let mut s = server(0);
+        s.term = 2;
+        s.role = server::Role::Leader;
+        s.log = vec![Entry { term: 2, cmd: Cmd::Noop }];
+        s.commit = 1;
+        s.applied = 1;
+        let nodes = [s.clone()];
+        let conditions = [Condition::Up];
+        let persisted = [faultline_sim::Effect::Persist(server::Disk { term: 2, voted_for: Some(0), log: s.log.clone() })];
+        let mut h = RaftHistory::default();
+        let snapshot = Snapshot { nodes: &nodes, conditions: &conditions, step: 7, now_us: 0, actor: Some(0), effects: &persisted };
+        checker::observe(&mut h, &snapshot);
+        let g = h.of(0);
+        assert_eq!((g.led.clone(), g.led_logs.clone()), (vec![(2, 7)], vec![vec![2]]));
+        assert_eq!((g.log_changed_step, g.prefix.len()), (7, 1));
+        assert_eq!(g.committed, vec![(1, 2, 2, 7)]);
+        assert_eq!((g.applied.len(), g.applied_step, g.applied_from), (1, 7, 1));
     }
 }

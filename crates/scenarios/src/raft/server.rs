@@ -1,8 +1,8 @@
 //! A Raft server, after Figure 2 of the paper: persistent state (currentTerm, votedFor, log), volatile state
 //! (commitIndex, lastApplied, and on leaders nextIndex / matchIndex), and the rules for each role.
 //!
-//! Ghost state (what the invariants need to see, which a real server would not keep) is kept apart in
-//! [`Ghost`] and survives crashes, so the checks can compare across the whole run.
+//! What survives a crash is [`Disk`], written with `ctx.persist` before any reply that depends on it. The server
+//! keeps nothing for the invariants: the checker records what it needs in its own history (`checker.rs`).
 
 use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
@@ -40,30 +40,6 @@ pub enum Role {
     Leader,
 }
 
-/// What the checkers see. Never reset by a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ghost {
-    /// (term, step) for every term this server led.
-    pub led: Vec<(u64, u32)>,
-    /// The terms of its log's entries when it was elected, one list per entry of `led`: leader completeness
-    /// compares later commits against the log a leader was elected with.
-    pub led_logs: Vec<Vec<u64>>,
-    /// The step at which the log last changed.
-    pub log_changed_step: u32,
-    /// Every (term, command) this server applied, by index - 1; re-applying after a restart must agree.
-    pub applied: Vec<Entry>,
-    pub applied_step: u32,
-    /// The first index applied in `applied_step` (the checker compares only what is new).
-    pub applied_from: u64,
-    /// `prefix[i]`: a hash of log entries 1..=i+1, kept in step with the log, so that two logs' prefixes compare
-    /// in O(1) (the log-matching check would otherwise be quadratic over a run).
-    pub prefix: Vec<u64>,
-    /// Entries this server learned were committed: (index, entry term, term in which it was committed, step).
-    pub committed: Vec<(u64, u64, u64, u32)>,
-    /// A restarted server applied a different command at an index it had applied before: (index, step).
-    pub reapplied_differently: Vec<(u64, u32)>,
-}
-
 /// What a server persists (Figure 2's "persistent state on all servers"): all that survives its crash.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Disk {
@@ -96,7 +72,6 @@ pub struct Server {
     requests: u32,
     /// When this server last heard from a leader (or started), by its own clock: an election's duration.
     pub last_leader_us: i64,
-    pub ghost: Ghost,
 }
 
 impl Server {
@@ -120,7 +95,6 @@ impl Server {
             election_timeout_us: 0,
             requests: 0,
             last_leader_us: 0,
-            ghost: Ghost::default(),
         }
     }
 
@@ -212,8 +186,6 @@ impl Server {
         ctx.span_close("role");
         self.role = Role::Leader;
         self.leader = Some(self.id);
-        self.ghost.led.push((self.term, ctx.step()));
-        self.ghost.led_logs.push(self.log.iter().map(|e| e.term).collect());
         ctx.cancel_timer(Timer::Election);
         self.election_deadline_us = None;
         ctx.span_open("role", format!("leader, term {}", self.term), Tone::Good);
@@ -246,23 +218,11 @@ impl Server {
             ctx.note(format!("log is full ({MAX_LOG} entries): request dropped"), Tone::Warn);
             return;
         }
-        self.log_push(Entry { term: self.term, cmd });
+        self.log.push(Entry { term: self.term, cmd });
         self.save(ctx);
-        self.ghost.log_changed_step = ctx.step();
         let me = self.id as usize;
         self.match_index[me] = self.last_index();
         self.advance_commit(ctx);
-    }
-
-    fn log_push(&mut self, e: Entry) {
-        let prev = self.ghost.prefix.last().copied().unwrap_or(0xcbf2_9ce4_8422_2325);
-        let cmd = match e.cmd {
-            Cmd::Noop => 0,
-            Cmd::Set { key, value } => (key as u64) << 32 | value as u64 | 1 << 40,
-        };
-        let h = (prev ^ e.term.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ cmd).wrapping_mul(0x0000_0100_0000_01b3);
-        self.ghost.prefix.push(h.rotate_left(29));
-        self.log.push(e);
     }
 
     /// Persist currentTerm, votedFor and the log (Figure 2: "updated on stable storage before responding to
@@ -270,11 +230,6 @@ impl Server {
     fn save(&self, ctx: &mut C<'_>) {
         let voted_for = if self.cfg.persist_votes { self.voted_for } else { None };
         ctx.persist(Disk { term: self.term, voted_for, log: self.log.clone() });
-    }
-
-    fn log_truncate(&mut self, len: usize) {
-        self.log.truncate(len);
-        self.ghost.prefix.truncate(len);
     }
 
     fn send_append(&mut self, ctx: &mut C<'_>, to: NodeId) {
@@ -321,10 +276,6 @@ impl Server {
         if commit <= self.commit {
             return;
         }
-        for i in self.commit + 1..=commit {
-            self.ghost.committed.push((i, self.term_at(i), self.term, ctx.step()));
-        }
-        self.ghost.applied_from = self.applied + 1;
         self.commit = commit;
         ctx.metric("committed", commit as i64);
         while self.applied < self.commit {
@@ -334,12 +285,6 @@ impl Server {
             if let Cmd::Set { key, value } = e.cmd {
                 self.kv[key as usize % 4] = value;
             }
-            match self.ghost.applied.get(i as usize - 1) {
-                Some(prev) if *prev != e => self.ghost.reapplied_differently.push((i, ctx.step())),
-                Some(_) => {}
-                None => self.ghost.applied.push(e),
-            }
-            self.ghost.applied_step = ctx.step();
         }
     }
 
@@ -409,18 +354,17 @@ impl Server {
                     continue;
                 }
                 // A conflict: delete this entry and all that follow (Figure 2, AppendEntries step 3).
-                self.log_truncate(index as usize - 1);
+                self.log.truncate(index as usize - 1);
                 changed = true;
             }
             if self.log.len() >= MAX_LOG {
                 break;
             }
-            self.log_push(*e);
+            self.log.push(*e);
             changed = true;
         }
         if changed {
             self.save(ctx);
-            self.ghost.log_changed_step = ctx.step();
         }
         // What now matches the leader's log (less, if the log limit cut the append short).
         let matched = (prev_index + entries.len() as u64).min(self.last_index());
@@ -518,9 +462,6 @@ impl Node for Server {
         s.term = disk.term;
         s.voted_for = disk.voted_for;
         s.log = disk.log.clone();
-        // The checker's bookkeeping is not the server's state: it carries on.
-        s.ghost = self.ghost.clone();
-        s.ghost.prefix.truncate(s.log.len());
         s
     }
 
@@ -706,7 +647,7 @@ mod tests {
         assert_eq!(s.commit, 0, "two of five is no majority");
         s.on_msg(&mut t.ctx(), 2, Msg::Appended { term: 1, success: true, matched: 1 });
         assert_eq!(s.commit, 1, "three of five");
-        assert_eq!(s.ghost.applied, vec![Entry { term: 1, cmd: Cmd::Noop }]);
+        assert_eq!(s.applied, 1);
     }
 
     #[test]
@@ -750,7 +691,7 @@ mod tests {
         let mut s = Server::new(1, cfg());
         s.term = 1;
         for _ in 0..MAX_LOG - 1 {
-            s.log_push(Entry { term: 1, cmd: Cmd::Noop });
+            s.log.push(Entry { term: 1, cmd: Cmd::Noop });
         }
         let mut t = TestCtx::new(1, 0, 1);
         let more = vec![Entry { term: 1, cmd: Cmd::Noop }; 3];

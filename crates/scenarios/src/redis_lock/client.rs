@@ -61,8 +61,6 @@ pub struct Belief {
     /// check it, but a pause may strike between any check and the write.
     pub until_local_us: i64,
     pub token: Option<u64>,
-    /// The step at which Redis's OK arrived, for invariants that point at causes.
-    pub acquired_step: u32,
 }
 
 /// The one request a client waits for (its reply timeout is the client's `Timer::ReplyTimeout`).
@@ -180,7 +178,6 @@ impl Client {
                 self.belief = Some(Belief {
                     until_local_us: pending.sent_local_us + (self.cfg.ttl_ms * US_PER_MS) as i64,
                     token,
-                    acquired_step: ctx.step(),
                 });
                 let label = match token {
                     Some(t) => format!("believes it holds the lock (token {t})"),
@@ -406,7 +403,7 @@ mod tests {
             ]
         );
         // Sent at 2 ms: the lease it can count on ends at 502 ms, not 507 ms.
-        assert_eq!(c.belief, Some(Belief { until_local_us: 502_000, token: Some(34), acquired_step: 12 }));
+        assert_eq!(c.belief, Some(Belief { until_local_us: 502_000, token: Some(34) }));
     }
 
     #[test]
@@ -470,7 +467,7 @@ mod tests {
         for (safe, expect) in [(true, Some("c1-v".to_string())), (false, None)] {
             let mut c = started(safe);
             c.phase = Phase::Writing;
-            c.belief = Some(Belief { until_local_us: 0, token: None, acquired_step: 0 });
+            c.belief = Some(Belief { until_local_us: 0, token: None });
             c.requests = 1;
             c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
             let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
@@ -491,7 +488,7 @@ mod tests {
     fn a_rejected_token_ends_the_belief_without_releasing() {
         let mut c = started(false);
         c.phase = Phase::Writing;
-        c.belief = Some(Belief { until_local_us: 0, token: Some(1), acquired_step: 0 });
+        c.belief = Some(Belief { until_local_us: 0, token: Some(1) });
         c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
         let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
         c.on_msg(&mut t.ctx(), 3, Msg::Rejected { op: Op::Write, token: 1, highest: 2, req: REQ1 });
@@ -504,7 +501,7 @@ mod tests {
     fn no_reply_from_the_storage_gives_up_the_round_and_releases() {
         let mut c = started(true);
         c.phase = Phase::Writing;
-        c.belief = Some(Belief { until_local_us: 0, token: None, acquired_step: 0 });
+        c.belief = Some(Belief { until_local_us: 0, token: None });
         c.requests = 1;
         let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
         c.on_timer(&mut t.ctx(), Timer::ReplyTimeout);

@@ -42,6 +42,7 @@
 //! (`appendfsync always | everysec`).
 
 pub mod chapters;
+pub mod checker;
 pub mod client;
 pub mod disk;
 pub mod msg;
@@ -57,7 +58,8 @@ use faultline_sim::{
 use msg::{Msg, Timer};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use redis::{LeaseEnd, Persistence, Redis};
+use checker::{LeaseEnd, LockHistory};
+use redis::{Persistence, Redis};
 use storage::Storage;
 
 /// The scenario's entry in the registry.
@@ -166,10 +168,10 @@ pub const SINGLE_HOLDER: &str = "single-holder";
 /// A client may release only the lock it holds.
 pub const OWN_LOCK_RELEASE: &str = "release-own-lock-only";
 
-fn no_lost_update(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
+fn no_lost_update(s: &Snapshot<'_, LockNode>, h: &LockHistory, out: &mut Vec<Breach>) {
     let Some(st) = storage(s) else { return };
     // Each lost update is reported in the step that made it.
-    for l in st.lost_updates.iter().filter(|l| l.step == s.step) {
+    for l in h.lost_updates.iter().rev().take_while(|l| l.step == s.step) {
         let mut message = format!(
             "{} wrote counter = {} computed from version {} (read at step {}), but {} had written a newer version at \
              step {}: that update is lost.",
@@ -197,7 +199,7 @@ fn no_lost_update(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
 }
 
 /// Why `earlier` still believes it holds the lock that `later` just took, from how Redis saw its lease end.
-fn why_two_holders(s: &Snapshot<'_, LockNode>, earlier: &Client, later: &Client) -> String {
+fn why_two_holders(s: &Snapshot<'_, LockNode>, h: &LockHistory, earlier: &Client, later: &Client) -> String {
     let who = format!("client {}", earlier.number);
     let value = earlier.lock_value();
     if value == later.lock_value() {
@@ -205,7 +207,7 @@ fn why_two_holders(s: &Snapshot<'_, LockNode>, earlier: &Client, later: &Client)
     }
     let Some(r) = redis(s) else { return format!("{who}'s lease ran out while it was not looking") };
     let name = |id: NodeId| r.names.get(id as usize).map_or("?", String::as_str);
-    match r.ghost.ended.iter().rev().find(|(v, _, _)| v == value).map(|(_, how, _)| how) {
+    match h.ended.iter().rev().find(|(v, _, _)| v == value).map(|(_, how, _)| how) {
         Some(LeaseEnd::Expired) => {
             format!("{who}'s lease ({value}) expired by Redis's clock while {who} was not looking")
         }
@@ -218,10 +220,12 @@ fn why_two_holders(s: &Snapshot<'_, LockNode>, earlier: &Client, later: &Client)
     }
 }
 
-fn single_holder(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
-    let holders: Vec<&Client> = clients(s).filter(|c| c.believes_it_holds()).collect();
+fn single_holder(s: &Snapshot<'_, LockNode>, h: &LockHistory, out: &mut Vec<Breach>) {
+    // Who believes, since when (a crashed client believes nothing).
+    let since = |c: &Client| h.believing_since.get(c.number as usize - 1).copied().flatten();
+    let holders: Vec<&Client> = clients(s).filter(|c| since(c).is_some()).collect();
     // Reported when it begins: a client starts believing while another already does.
-    let Some(later) = holders.iter().find(|c| c.belief.as_ref().is_some_and(|b| b.acquired_step == s.step)) else {
+    let Some(later) = holders.iter().find(|c| since(c) == Some(s.step)) else {
         return;
     };
     if holders.len() < 2 {
@@ -229,7 +233,7 @@ fn single_holder(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
     }
     let who: Vec<String> = holders.iter().map(|c| format!("client {} ({})", c.number, c.lock_value())).collect();
     let causes: Vec<String> =
-        holders.iter().filter(|c| c.number != later.number).map(|c| why_two_holders(s, c, later)).collect();
+        holders.iter().filter(|c| c.number != later.number).map(|c| why_two_holders(s, h, c, later)).collect();
     out.push(Breach {
         severity: Severity::Observation,
         message: format!(
@@ -238,14 +242,14 @@ fn single_holder(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
             if who.len() == 2 { "both" } else { "all" },
             causes.join("; ")
         ),
-        steps: holders.iter().filter_map(|c| c.belief.as_ref().map(|b| b.acquired_step)).collect(),
+        steps: holders.iter().filter_map(|c| since(c)).collect(),
     });
 }
 
-fn own_lock_release(s: &Snapshot<'_, LockNode>, out: &mut Vec<Breach>) {
+fn own_lock_release(s: &Snapshot<'_, LockNode>, h: &LockHistory, out: &mut Vec<Breach>) {
     let Some(r) = redis(s) else { return };
     let name = |id: NodeId| r.names.get(id as usize).map_or("?", String::as_str);
-    for d in r.ghost.foreign_releases.iter().filter(|d| d.step == s.step) {
+    for d in h.foreign_releases.iter().rev().take_while(|d| d.step == s.step) {
         let (by, owner) = (name(d.by), name(d.owner));
         let message = if d.other_incarnation {
             format!(
@@ -282,7 +286,7 @@ fn cap(name: Option<&String>) -> String {
 }
 
 /// The invariants and observations, checked after every step.
-pub fn invariants() -> [Invariant<LockNode>; 3] {
+pub fn invariants() -> [Invariant<LockNode, LockHistory>; 3] {
     [
         Invariant { name: NO_LOST_UPDATE, check: no_lost_update },
         Invariant { name: SINGLE_HOLDER, check: single_holder },
@@ -479,6 +483,11 @@ static INFO: ScenarioInfo = ScenarioInfo {
 impl Model for RedisLock {
     type Node = LockNode;
     type Params = LockParams;
+    type History = LockHistory;
+
+    fn observe(history: &mut LockHistory, step: &Snapshot<'_, LockNode>) {
+        checker::observe(history, step)
+    }
 
     fn info(&self) -> &'static ScenarioInfo {
         &INFO
@@ -498,7 +507,7 @@ impl Model for RedisLock {
         setup(p, seed)
     }
 
-    fn invariants(&self) -> Vec<Invariant<LockNode>> {
+    fn invariants(&self) -> Vec<Invariant<LockNode, LockHistory>> {
         invariants().to_vec()
     }
 }

@@ -15,7 +15,7 @@
 //! disk keeps its absolute expiry time (Redis stores `PEXPIREAT`), so a key whose time has passed is gone.
 
 use super::disk::{Aof, Disk};
-use super::msg::{incarnation_of, Msg, Req, Timer};
+use super::msg::{Msg, Timer};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
 
@@ -60,12 +60,10 @@ impl Persistence {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
     pub value: String,
-    /// Ghost: who set it, and which incarnation of that client (Redis itself knows only the value).
+    /// The client whose connection set it (Redis knows its clients; it does not know their incarnations).
     pub owner: NodeId,
-    pub owner_incarnation: u32,
     /// Redis's own clock reading at which the key expires.
     pub expires_at_local_us: i64,
-    pub set_step: u32,
 }
 
 /// The keyspace as far as it matters here: the lock key and the token counter.
@@ -74,39 +72,6 @@ pub struct Keyspace {
     pub lock: Option<Lease>,
     /// The last fencing token handed out (the counter key).
     pub last_token: u64,
-}
-
-/// How a lease ended, for the checker to name the cause of two clients holding the lock at once.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LeaseEnd {
-    /// Its TTL ran out by Redis's clock.
-    Expired,
-    /// A release from `by` deleted it.
-    Released { by: NodeId },
-    /// Redis restarted without it on disk.
-    LostInRestart,
-}
-
-/// Ghost state: what a checker needs to know, which real Redis does not keep.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RedisGhost {
-    /// (value, how it ended, step), for every lease that ended.
-    pub ended: Vec<(String, LeaseEnd, u32)>,
-    /// Releases that deleted a lock the releaser had not set in its current incarnation.
-    pub foreign_releases: Vec<ForeignRelease>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ForeignRelease {
-    pub by: NodeId,
-    /// The release was a plain `DEL` (not compare-and-delete).
-    pub plain: bool,
-    pub owner: NodeId,
-    /// The owner is the releaser itself, in an earlier or later incarnation.
-    pub other_incarnation: bool,
-    pub value: String,
-    pub set_step: u32,
-    pub step: u32,
 }
 
 /// What the last restart found on disk compared with what was in memory, told at start.
@@ -128,7 +93,6 @@ pub struct Redis {
     /// An fsync timer is pending (everysec): writes since the last fsync are not on disk yet.
     pub fsync_pending: bool,
     pub restarted: Option<Restarted>,
-    pub ghost: RedisGhost,
     /// Node names for notes (`client 2`).
     pub names: Vec<String>,
 }
@@ -142,7 +106,6 @@ impl Redis {
             disk: Aof::default(),
             fsync_pending: false,
             restarted: None,
-            ghost: RedisGhost::default(),
             names,
         }
     }
@@ -173,11 +136,10 @@ impl Redis {
         }
     }
 
-    fn end_lease(&mut self, ctx: &mut C<'_>, how: LeaseEnd) {
+    fn end_lease(&mut self, ctx: &mut C<'_>) {
         if let Some(lease) = self.mem.lock.take() {
-            ctx.cancel_timer(Timer::Expire { value: lease.value.clone() });
+            ctx.cancel_timer(Timer::Expire { value: lease.value });
             ctx.span_close("lease");
-            self.ghost.ended.push((lease.value, how, ctx.step()));
             self.wrote(ctx);
         }
     }
@@ -188,12 +150,12 @@ impl Redis {
             if ctx.now_us() >= lease.expires_at_local_us {
                 let text = format!("key lock ({}) expired: its TTL ran out by Redis's clock", lease.value);
                 ctx.note(text, Tone::Warn);
-                self.end_lease(ctx, LeaseEnd::Expired);
+                self.end_lease(ctx);
             }
         }
     }
 
-    fn release(&mut self, ctx: &mut C<'_>, from: NodeId, value: Option<String>, req: Req) -> bool {
+    fn release(&mut self, ctx: &mut C<'_>, from: NodeId, value: Option<String>) -> bool {
         let Some(l) = self.mem.lock.clone() else { return false };
         match &value {
             // The safe release script: `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1])`.
@@ -203,31 +165,11 @@ impl Redis {
             }
             _ => {}
         }
-        let other_incarnation = l.owner == from && l.owner_incarnation != incarnation_of(req);
-        if l.owner != from || other_incarnation {
-            let text = if other_incarnation {
-                format!("a release from another incarnation of {} removed its lock {}", self.name(from), l.value)
-            } else {
-                format!(
-                    "{} from {} removed {}'s lock {}",
-                    release_kind(&value),
-                    self.name(from),
-                    self.name(l.owner),
-                    l.value
-                )
-            };
-            ctx.note(text, Tone::Bad);
-            self.ghost.foreign_releases.push(ForeignRelease {
-                by: from,
-                plain: value.is_none(),
-                owner: l.owner,
-                other_incarnation,
-                value: l.value,
-                set_step: l.set_step,
-                step: ctx.step(),
-            });
+        if l.owner != from {
+            let (kind, by, owner) = (release_kind(&value), self.name(from), self.name(l.owner));
+            ctx.note(format!("{kind} from {by} removed {owner}'s lock {}", l.value), Tone::Bad);
         }
-        self.end_lease(ctx, LeaseEnd::Released { by: from });
+        self.end_lease(ctx);
         true
     }
 
@@ -270,9 +212,6 @@ impl Redis {
         }
         let tone = if went_back || r.lost_lock.is_some() { Tone::Bad } else { Tone::Good };
         ctx.note(format!("restarted {mode}: {}", parts.join("; ")), tone);
-        if let Some(v) = r.lost_lock {
-            self.ghost.ended.push((v, LeaseEnd::LostInRestart, ctx.step()));
-        }
     }
 }
 
@@ -317,16 +256,14 @@ impl Node for Redis {
                 self.mem.lock = Some(Lease {
                     value,
                     owner: from,
-                    owner_incarnation: incarnation_of(req),
                     expires_at_local_us: ctx.now_us() + px_us as i64,
-                    set_step: ctx.step(),
                 });
                 self.arm_expiry(ctx);
                 self.wrote(ctx);
                 ctx.send(from, Msg::SetOk { token, req });
             }
             Msg::Release { value, req } => {
-                let deleted = self.release(ctx, from, value, req);
+                let deleted = self.release(ctx, from, value);
                 ctx.send(from, Msg::Released { deleted, req });
             }
             _ => {}
@@ -358,7 +295,6 @@ impl Node for Redis {
     fn restart(&self, disk: &Disk) -> Self {
         // The machine restarts: memory is gone; what the AOF holds on disk comes back (nothing without one).
         let mut r = Redis::new(self.fencing, self.persistence, self.names.clone());
-        r.ghost = self.ghost.clone();
         if let Disk::Redis(aof) = disk {
             r.disk = aof.clone();
             r.mem = aof.keys.clone();
@@ -414,7 +350,7 @@ mod tests {
         Redis::new(fencing, persistence, vec!["client 1".into(), "client 2".into(), "redis".into()])
     }
 
-    fn set(value: &str, req: Req) -> Msg {
+    fn set(value: &str, req: u64) -> Msg {
         Msg::Set { value: value.into(), px_ms: 500, req }
     }
 
@@ -449,7 +385,6 @@ mod tests {
             t.effects
         );
         assert_eq!(r.mem.lock.as_ref().map(|l| l.owner), Some(1));
-        assert_eq!(r.ghost.ended, vec![("c1-a".to_string(), LeaseEnd::Expired, 0)]);
     }
 
     #[test]
@@ -470,19 +405,7 @@ mod tests {
         );
         assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: true, req: 1 << 32 | 3 })]);
         assert!(r.mem.lock.is_none());
-        assert_eq!(r.ghost.foreign_releases.len(), 1);
-        let f = &r.ghost.foreign_releases[0];
-        assert_eq!((f.by, f.owner, f.plain, f.other_incarnation), (0, 1, true, false));
-    }
-
-    #[test]
-    fn a_release_from_another_incarnation_of_the_owner_is_flagged() {
-        let mut r = redis(false, Persistence::None);
-        let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 0, 1);
-        r.on_msg(&mut t.ctx(), 0, set("c1-a", 9 << 32 | 1));
-        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: None, req: 4 << 32 | 7 });
-        let f = &r.ghost.foreign_releases[0];
-        assert_eq!((f.by, f.owner, f.other_incarnation), (0, 0, true));
+        assert!(t.effects.iter().any(|e| matches!(e, Effect::Note { tone: Tone::Bad, .. })), "the note says whose lock");
     }
 
     #[test]
@@ -533,7 +456,6 @@ mod tests {
             if counter_back == 0 {
                 assert!(note.contains("the token counter went back from 1 to 0"), "{mode:?}: {note}");
                 assert!(note.contains("key lock (c1-a) is gone"), "{mode:?}: {note}");
-                assert_eq!(back.ghost.ended.last().map(|e| &e.1), Some(&LeaseEnd::LostInRestart));
             } else {
                 assert!(note.contains("key lock = c1-a is back; the token counter is 1"), "{note}");
                 // Its expiry is re-armed for the 200 ms left by Redis's clock.
