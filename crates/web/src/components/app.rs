@@ -86,10 +86,10 @@ pub fn app() -> Html {
     // Keep the URL in sync with what is on screen.
     {
         let q = url::query(&url::Shown {
-            scenario: state.scenario,
-            seed: state.seed,
-            params: &state.params,
-            faults: &state.faults,
+            scenario: state.inputs.scenario,
+            seed: state.inputs.seed,
+            params: &state.inputs.params,
+            faults: &state.inputs.faults,
             step: state.cursor,
             compare: state.compare.is_some(),
             presenter: state.presenter,
@@ -142,14 +142,14 @@ pub fn app() -> Html {
     }
 
     let model = ModelRef(state.model.clone());
-    let scenario = state.scenario;
+    let scenario = state.inputs.scenario;
     let embed = state.embed.on;
     let seek = dispatch.reform(Action::Seek);
     let select = dispatch.reform(|t| Action::Select(Some(t)));
     let mitigation = scenario.mitigation();
     let diagrams = match (&state.compare, mitigation) {
         (Some(other), Some(key)) => {
-            let on = state.params.bool(key);
+            let on = state.inputs.params.bool(key);
             let other = ModelRef(other.clone());
             let ccursor = state.compare_cursor();
             html! {
@@ -209,7 +209,7 @@ pub fn app() -> Html {
                     playing={state.playing}
                     speed={state.speed}
                     time_us={state.model.time_at(state.cursor)}
-                    seed={state.seed}
+                    seed={state.inputs.seed}
                     hash={state.model.trace.hash.clone()}
                     compact={embed}
                     dispatch={dispatch.clone()}
@@ -229,18 +229,18 @@ pub fn app() -> Html {
             }
             {diagrams}
             if !embed {
-                <FaultBar selected={state.selected} faults={state.faults.clone()} trace={state.model.trace.clone()}
+                <FaultBar selected={state.selected} faults={state.inputs.faults.clone()} trace={state.model.trace.clone()}
                     at_us={state.inject_at_us()} cursor={state.cursor} dispatch={dispatch.clone()} />
                 <div class="columns">
                     <NodePanels model={model.clone()} cursor={state.cursor} on_select={select.clone()} />
                     <EventLog model={model.clone()} cursor={state.cursor} />
-                    <ParamsPanel params={state.params.clone()} dispatch={dispatch.clone()} />
+                    <ParamsPanel params={state.inputs.params.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <Transfer trace={state.model.trace.clone()} dispatch={dispatch.clone()} />
                 <Narrative sections={scenario.narrative()} />
                 <footer class="foot">
                     {"Same scenario + parameters + seed + faults ⇒ the same trace, in this page and in "}
-                    <code>{faultline_sim::repro_command(scenario.id(), state.seed, &state.params, &state.faults)}</code>
+                    <code>{faultline_sim::repro_command(scenario.id(), state.inputs.seed, &state.inputs.params, &state.inputs.faults)}</code>
                 </footer>
             }
             if state.help {

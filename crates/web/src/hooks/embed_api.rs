@@ -176,7 +176,7 @@ pub fn use_embed_api(state: &UseReducerHandle<AppState>) {
     let model = state.model.clone();
     {
         let (allowed, model) = (allowed.clone(), model.clone());
-        let scenario = state.scenario.id();
+        let scenario = state.inputs.scenario.id();
         use_effect_with((), move |_| {
             let t = &model.trace;
             let fields = [("scenario", scenario.into()), ("steps", t.steps.into()), ("hash", t.hash.as_str().into())];

@@ -30,13 +30,29 @@ pub enum Target {
     Link(NodeId, NodeId),
 }
 
+/// What a run is made from: change any of it and the run is made again (in `run.rs`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct RunInputs {
     pub scenario: &'static dyn Scenario,
     pub params: Params,
     pub seed: u64,
     /// Faults injected by the user (by click, URL, chapter or API), on top of the scenario's own.
     pub faults: FaultPlan,
+}
+
+impl PartialEq for RunInputs {
+    fn eq(&self, other: &Self) -> bool {
+        self.scenario.id() == other.scenario.id()
+            && self.params == other.params
+            && self.seed == other.seed
+            && self.faults == other.faults
+    }
+}
+
+/// The app: the run's inputs and what they made, then playback (cursor, playing, speed), then UI switches.
+#[derive(Clone)]
+pub struct AppState {
+    pub inputs: RunInputs,
     pub model: Rc<Model>,
     /// The same run with the mitigation toggled, when comparing side by side.
     pub compare: Option<Rc<Model>>,
@@ -55,10 +71,7 @@ pub struct AppState {
 
 impl PartialEq for AppState {
     fn eq(&self, other: &Self) -> bool {
-        self.scenario.id() == other.scenario.id()
-            && self.params == other.params
-            && self.seed == other.seed
-            && self.faults == other.faults
+        self.inputs == other.inputs
             && Rc::ptr_eq(&self.model, &other.model)
             && self.compare.as_ref().map(Rc::as_ptr) == other.compare.as_ref().map(Rc::as_ptr)
             && self.cursor == other.cursor
@@ -144,10 +157,7 @@ impl AppState {
             None
         };
         AppState {
-            scenario,
-            params,
-            seed,
-            faults,
+            inputs: RunInputs { scenario, params, seed, faults },
             model,
             compare,
             cursor,
@@ -250,22 +260,28 @@ impl Reducible for AppState {
             }
             Action::SetSpeed(i) => next.speed = i.min(SPEEDS.len() - 1),
             Action::SetParam(key, raw) => {
-                let mut params = self.params.clone();
+                let mut params = self.inputs.params.clone();
                 match params.set(&key, &raw) {
                     Ok(()) => {
-                        let mut n = self.rerun(params, self.seed, self.faults.clone());
+                        let mut n = self.rerun(params, self.inputs.seed, self.inputs.faults.clone());
                         n.chapter = None;
                         return Rc::new(n);
                     }
                     Err(e) => next.notices.push(format!(
                         "{e}; kept {}.",
-                        self.params.get(&key).map(|v| v.to_string()).unwrap_or_else(|| "everything as it was".into())
+                        self.inputs
+                            .params
+                            .get(&key)
+                            .map(|v| v.to_string())
+                            .unwrap_or_else(|| "everything as it was".into())
                     )),
                 }
             }
-            Action::SetSeed(seed) => return Rc::new(self.rerun(self.params.clone(), seed, self.faults.clone())),
+            Action::SetSeed(seed) => {
+                return Rc::new(self.rerun(self.inputs.params.clone(), seed, self.inputs.faults.clone()))
+            }
             Action::ResetParams => {
-                let mut n = self.rerun(self.scenario.default_params(), self.seed, FaultPlan::new());
+                let mut n = self.rerun(self.inputs.scenario.default_params(), self.inputs.seed, FaultPlan::new());
                 n.chapter = None;
                 return Rc::new(n);
             }
@@ -273,9 +289,9 @@ impl Reducible for AppState {
             Action::Notice(n) => next.notices.push(n),
             Action::Select(t) => next.selected = t,
             Action::Inject(fault) => {
-                let mut faults = self.faults.clone();
+                let mut faults = self.inputs.faults.clone();
                 faults.push(self.inject_at_us(), fault);
-                let mut n = self.rerun(self.params.clone(), self.seed, faults);
+                let mut n = self.rerun(self.inputs.params.clone(), self.inputs.seed, faults);
                 n.playing = false;
                 return Rc::new(n);
             }
@@ -283,20 +299,22 @@ impl Reducible for AppState {
                 let (plan, errors) = FaultPlan::parse_compact(&text);
                 next.notices.extend(errors);
                 if !plan.is_empty() {
-                    let mut faults = self.faults.clone();
+                    let mut faults = self.inputs.faults.clone();
                     faults.0.extend(plan.0);
-                    let mut n = next.rerun(self.params.clone(), self.seed, faults);
+                    let mut n = next.rerun(self.inputs.params.clone(), self.inputs.seed, faults);
                     n.playing = self.playing;
                     return Rc::new(n);
                 }
             }
-            Action::RemoveFault(i) if i < self.faults.0.len() => {
-                let mut faults = self.faults.clone();
+            Action::RemoveFault(i) if i < self.inputs.faults.0.len() => {
+                let mut faults = self.inputs.faults.clone();
                 faults.0.remove(i);
-                return Rc::new(self.rerun(self.params.clone(), self.seed, faults));
+                return Rc::new(self.rerun(self.inputs.params.clone(), self.inputs.seed, faults));
             }
             Action::RemoveFault(_) => {}
-            Action::ClearFaults => return Rc::new(self.rerun(self.params.clone(), self.seed, FaultPlan::new())),
+            Action::ClearFaults => {
+                return Rc::new(self.rerun(self.inputs.params.clone(), self.inputs.seed, FaultPlan::new()))
+            }
             Action::TogglePresenter => next.presenter = !self.presenter,
             Action::ToggleHelp => next.help = !self.help,
             Action::CloseOverlays => {
@@ -307,18 +325,20 @@ impl Reducible for AppState {
                 if self.compare.is_some() {
                     next.compare = None;
                 } else {
-                    match mitigated(self.scenario, &self.params) {
-                        Some(p) => match run(self.scenario, &p, self.seed, &self.faults) {
+                    match mitigated(self.inputs.scenario, &self.inputs.params) {
+                        Some(p) => match run(self.inputs.scenario, &p, self.inputs.seed, &self.inputs.faults) {
                             Ok(m) => next.compare = Some(m),
                             Err(e) => next.notices.push(format!("Cannot compare: {e}.")),
                         },
-                        None => next.notices.push(format!("{} has no mitigation to compare.", self.scenario.id())),
+                        None => {
+                            next.notices.push(format!("{} has no mitigation to compare.", self.inputs.scenario.id()))
+                        }
                     }
                 }
             }
             Action::Chapter(i) => {
-                let Some(ch) = self.scenario.chapters().get(i) else { return self };
-                let mut params = self.scenario.default_params();
+                let Some(ch) = self.inputs.scenario.chapters().get(i) else { return self };
+                let mut params = self.inputs.scenario.default_params();
                 for (k, v) in ch.params {
                     if let Err(e) = params.set(k, v) {
                         next.notices.push(format!("Chapter {}: {e}", ch.title));
@@ -326,7 +346,7 @@ impl Reducible for AppState {
                 }
                 let (faults, errors) = FaultPlan::parse_compact(ch.faults);
                 next.notices.extend(errors);
-                let mut n = next.rerun(params, self.scenario.canonical_seed(), faults);
+                let mut n = next.rerun(params, self.inputs.scenario.canonical_seed(), faults);
                 n.cursor = n.model.anchor(ch.at);
                 n.chapter = Some(i);
                 n.playing = false;
@@ -334,7 +354,7 @@ impl Reducible for AppState {
             }
             Action::Import(name, text) => return Rc::new(self.import(name, &text)),
             Action::SetScenario(id) => match faultline_scenarios::find(&id) {
-                Some(s) if s.id() != self.scenario.id() => {
+                Some(s) if s.id() != self.inputs.scenario.id() => {
                     let settings = crate::url::parse(&[("scenario".to_string(), s.id().to_string())]);
                     let mut n = AppState::new(settings);
                     n.presenter = self.presenter;
@@ -423,7 +443,7 @@ mod tests {
             .reduce(Action::SetParam("gc_client".into(), "2".into()))
             .reduce(Action::SetParam("clients".into(), "1".into()));
         assert!(s.notices.iter().any(|n| n.contains("Cannot run with that change")), "{:?}", s.notices);
-        assert_eq!(s.params.int("clients"), 2);
+        assert_eq!(s.inputs.params.int("clients"), 2);
         assert!(s.reduce(Action::DismissNotices).notices.is_empty());
     }
 
@@ -434,13 +454,13 @@ mod tests {
         assert!(!Rc::ptr_eq(&s.model, &s2.model));
         assert_ne!(s.model.trace.hash, s2.model.trace.hash);
         assert_eq!(s2.cursor, 10);
-        assert!(s2.params.bool("fencing"));
+        assert!(s2.inputs.params.bool("fencing"));
     }
 
     #[test]
     fn conflicting_url_settings_fall_back_to_defaults_with_a_notice() {
         let st = state_from(&[("gc_client", "2"), ("clients", "1"), ("step", "5000")]);
-        assert_eq!(st.params, st.scenario.default_params());
+        assert_eq!(st.inputs.params, st.inputs.scenario.default_params());
         assert!(
             st.notices.iter().any(|n| n.contains("gc_client = 2 but there are only 1 clients")),
             "{:?}",
@@ -449,7 +469,7 @@ mod tests {
         assert!(st.notices.iter().any(|n| n.contains("past the end")), "{:?}", st.notices);
         assert_eq!(st.cursor, st.steps());
         let st = state_from(&[("faults", "crash:42@10")]);
-        assert!(st.faults.is_empty());
+        assert!(st.inputs.faults.is_empty());
         assert!(st.notices.iter().any(|n| n.contains("names node 42")), "{:?}", st.notices);
     }
 
@@ -459,7 +479,7 @@ mod tests {
         for cursor in [0, 5, s.steps() / 2, s.steps()] {
             let at = s.clone().reduce(Action::Seek(cursor));
             let forked = at.clone().reduce(Action::Inject(Fault::Crash { node: 3 }));
-            assert_eq!(forked.faults.entries().len(), 1);
+            assert_eq!(forked.inputs.faults.entries().len(), 1);
             assert_eq!(forked.cursor, cursor);
             let past = |m: &Model| m.trace.events.iter().filter(|e| e.step < cursor).cloned().collect::<Vec<_>>();
             assert_eq!(past(&forked.model), past(&at.model), "cursor {cursor}");
@@ -478,7 +498,7 @@ mod tests {
     #[test]
     fn chapters_set_parameters_and_place_the_cursor() {
         let s = state();
-        for (i, ch) in s.scenario.chapters().iter().enumerate() {
+        for (i, ch) in s.inputs.scenario.chapters().iter().enumerate() {
             let c = s.clone().reduce(Action::Chapter(i));
             assert_eq!(c.chapter, Some(i));
             assert_eq!(c.cursor, c.model.anchor(ch.at), "{}", ch.title);
@@ -508,11 +528,11 @@ mod tests {
     #[test]
     fn switching_scenarios_starts_from_their_defaults() {
         let s = state().reduce(Action::Seek(9)).reduce(Action::SetScenario("raft".into()));
-        assert_eq!(s.scenario.id(), "raft");
-        assert_eq!((s.cursor, s.seed), (0, s.scenario.canonical_seed()));
-        assert_eq!(s.params, s.scenario.default_params());
+        assert_eq!(s.inputs.scenario.id(), "raft");
+        assert_eq!((s.cursor, s.inputs.seed), (0, s.inputs.scenario.canonical_seed()));
+        assert_eq!(s.inputs.params, s.inputs.scenario.default_params());
         let s = s.reduce(Action::SetScenario("paxos".into()));
-        assert_eq!(s.scenario.id(), "raft");
+        assert_eq!(s.inputs.scenario.id(), "raft");
         assert!(s.notices[0].contains("unknown scenario `paxos`"));
     }
 
@@ -528,8 +548,8 @@ mod tests {
         let text = serde_json::to_string(&fenced.model.trace.report()).unwrap();
         let imported = s.clone().reduce(Action::Import("run.json".into(), text.clone()));
         assert_eq!(imported.model.trace.hash, fenced.model.trace.hash);
-        assert!(imported.params.bool("fencing"));
-        assert_eq!(imported.faults, fenced.faults);
+        assert!(imported.inputs.params.bool("fencing"));
+        assert_eq!(imported.inputs.faults, fenced.inputs.faults);
         assert!(imported.model.views_at(3).is_some());
 
         // Same inputs, but a hash that does not match: refused.

@@ -39,18 +39,19 @@ impl AppState {
     /// Re-run with new inputs; the cursor stays where it was (clamped), so the past stays on screen.
     pub(super) fn rerun(&self, params: Params, seed: u64, faults: FaultPlan) -> Self {
         let mut next = self.clone();
-        match run(self.scenario, &params, seed, &faults) {
+        match run(self.inputs.scenario, &params, seed, &faults) {
             Ok(model) => {
                 next.cursor = self.cursor.min(model.steps());
                 next.compare = if self.compare.is_some() {
-                    mitigated(self.scenario, &params).and_then(|p| run(self.scenario, &p, seed, &faults).ok())
+                    mitigated(self.inputs.scenario, &params)
+                        .and_then(|p| run(self.inputs.scenario, &p, seed, &faults).ok())
                 } else {
                     None
                 };
                 next.model = model;
-                next.params = params;
-                next.seed = seed;
-                next.faults = faults;
+                next.inputs.params = params;
+                next.inputs.seed = seed;
+                next.inputs.faults = faults;
                 next.selected = None;
             }
             Err(e) => next.notices.push(format!("Cannot run with that change: {e}. Kept the previous run.")),
@@ -75,10 +76,10 @@ impl AppState {
         });
         match result {
             Ok((i, model)) => {
-                next.scenario = i.scenario;
-                next.params = i.params;
-                next.seed = i.seed;
-                next.faults = i.faults;
+                next.inputs.scenario = i.scenario;
+                next.inputs.params = i.params;
+                next.inputs.seed = i.seed;
+                next.inputs.faults = i.faults;
                 next.model = model;
                 next.compare = None;
                 next.cursor = 0;
