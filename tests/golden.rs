@@ -10,7 +10,7 @@ use std::path::PathBuf;
 fn every_golden_sample_matches_its_pinned_trace() {
     let mut pinned = 0;
     for s in scenarios::all() {
-        for sample in s.info().samples.iter().filter(|x| x.role == SampleRole::Golden) {
+        for sample in s.info().samples_for(SampleRole::Golden) {
             check(&format!("{}-{}", s.id(), sample.name), s.id(), sample.sets);
             pinned += 1;
         }
@@ -20,17 +20,16 @@ fn every_golden_sample_matches_its_pinned_trace() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().trim_end_matches(".json").to_string();
-        let declared = scenarios::all().iter().any(|s| {
-            s.info().samples.iter().any(|x| x.role == SampleRole::Golden && format!("{}-{}", s.id(), x.name) == name)
-        });
+        let declared = scenarios::all()
+            .iter()
+            .any(|s| s.info().samples_for(SampleRole::Golden).any(|x| format!("{}-{}", s.id(), x.name) == name));
         assert!(declared, "tests/golden/{name}.json belongs to no declared golden sample");
     }
 }
 
 fn check(name: &str, scenario: &str, sets: &str) {
     let s = scenarios::find(scenario).expect("scenario exists");
-    let mut p = s.default_params();
-    p.apply(sets).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let p = s.params_with(sets).unwrap_or_else(|e| panic!("{name}: {e}"));
     let trace = s.run(&p, s.canonical_seed(), &FaultPlan::new(), &RunOptions::default()).unwrap();
     let json = serde_json::to_string_pretty(&trace.report_json()).unwrap() + "\n";
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.json"));

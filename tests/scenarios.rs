@@ -5,8 +5,7 @@ use faultline::scenarios;
 use faultline::sim::{At, EventKind, FaultPlan, ParamKind, RunOptions, SampleRole, Scenario, Severity, View};
 
 fn run(s: &dyn Scenario, sets: &str, seed: u64, faults: &str) -> faultline::sim::Trace {
-    let mut p = s.default_params();
-    p.apply(sets).unwrap_or_else(|e| panic!("{}: `{sets}`: {e}", s.id()));
+    let p = s.params_with(sets).unwrap_or_else(|e| panic!("{}: `{sets}`: {e}", s.id()));
     let (plan, errors) = FaultPlan::parse_compact(faults);
     assert!(errors.is_empty(), "{}: `{faults}`: {errors:?}", s.id());
     s.run(&p, seed, &plan, &RunOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", s.id()))
@@ -110,12 +109,8 @@ fn every_declared_broken_variant_is_caught_by_a_sweep() {
 #[test]
 fn every_sample_runs_and_every_view_is_declared_once() {
     for s in scenarios::all() {
-        assert!(
-            s.info().samples.iter().any(|x| x.role == SampleRole::Golden),
-            "{}: at least one golden sample",
-            s.id()
-        );
-        let bench = s.info().samples.iter().filter(|x| x.role == SampleRole::Bench).count();
+        assert!(s.info().samples_for(SampleRole::Golden).next().is_some(), "{}: at least one golden sample", s.id());
+        let bench = s.info().samples_for(SampleRole::Bench).count();
         assert_eq!(bench, 1, "{}: one benchmark workload", s.id());
         for sample in s.info().samples.iter().filter(|x| x.role != SampleRole::LongRun) {
             let t = run(*s, sample.sets, s.canonical_seed(), "");

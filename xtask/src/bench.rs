@@ -65,10 +65,9 @@ pub(crate) fn bench() -> Result {
         use faultline_sim::{FaultPlan, RunOptions, SampleRole};
         let (s, sample) = faultline_scenarios::all()
             .iter()
-            .find_map(|s| s.info().samples.iter().find(|x| x.role == SampleRole::LongRun).map(|x| (*s, x)))
+            .find_map(|s| s.info().samples_for(SampleRole::LongRun).next().map(|x| (*s, x)))
             .ok_or("no scenario declares a long run for the browser benchmark")?;
-        let mut p = s.default_params();
-        p.apply(sample.sets).map_err(|e| e.to_string())?;
+        let p = s.params_with(sample.sets).map_err(|e| e.to_string())?;
         let t = s.run(&p, 1, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
         (s.id(), sample.sets, (t.steps, t.events.len()))
     };
@@ -92,7 +91,7 @@ pub(crate) fn bench() -> Result {
     println!("  wasm/native ratio  {:.2}   (target >= 0.8)", wr / nr);
     for s in faultline_scenarios::all() {
         let id = s.id();
-        let bench = s.info().samples.iter().find(|x| x.role == faultline_sim::SampleRole::Bench);
+        let bench = s.info().samples_for(faultline_sim::SampleRole::Bench).next();
         let (name, sets) = bench.map_or(("?", ""), |x| (x.name, x.sets));
         let (n, w) = (&native["scenarios"][id], &wasm["scenarios"][id]);
         let (nrate, wrate) = (rate(n, "steps", "s"), rate(w, "steps", "s"));

@@ -13,8 +13,7 @@ pub(crate) fn write_native_hashes(path: &Path) -> Result {
     let mut cases = Vec::new();
     for s in faultline_scenarios::all() {
         for sample in s.info().samples.iter().filter(|x| x.role != SampleRole::LongRun) {
-            let mut p = s.default_params();
-            p.apply(sample.sets).map_err(|e| format!("{} sample {}: {e}", s.id(), sample.name))?;
+            let p = s.params_with(sample.sets).map_err(|e| format!("{} sample {}: {e}", s.id(), sample.name))?;
             for seed in 0..30u64 {
                 let t = s.run(&p, seed, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
                 cases

@@ -24,8 +24,7 @@ fn find(scenario: &str) -> Result<&'static dyn Scenario, String> {
 fn run(scenario: &str, seed: &str, sets: &str) -> Result<String, String> {
     let s = find(scenario)?;
     let seed: u64 = seed.parse().map_err(|_| format!("bad seed {seed}"))?;
-    let mut p = s.default_params();
-    p.apply(sets).map_err(|e| e.to_string())?;
+    let p = s.params_with(sets).map_err(|e| e.to_string())?;
     let t = s.run(&p, seed, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
     Ok(t.hash)
 }
@@ -35,7 +34,7 @@ fn run(scenario: &str, seed: &str, sets: &str) -> Result<String, String> {
 pub fn golden_samples() -> String {
     let mut out = String::new();
     for s in faultline_scenarios::all() {
-        for x in s.info().samples.iter().filter(|x| x.role == SampleRole::Golden) {
+        for x in s.info().samples_for(SampleRole::Golden) {
             out.push_str(&format!("{} {} {} {}\n", s.id(), x.name, s.canonical_seed(), x.sets));
         }
     }
@@ -58,23 +57,13 @@ pub fn storm(seed: u32, steps: u32) -> u32 {
 pub const STORM_NODES: u32 = 5;
 pub const STORM_TOKENS: u32 = 8;
 
-/// The scenario's benchmark sample, with the settings it names (`load: request_ms=20,run_ms=10000`).
-pub fn bench_sample(scenario: &str) -> Option<(&'static dyn Scenario, &'static str, &'static str)> {
-    let s = faultline_scenarios::find(scenario)?;
-    let x = s.info().samples.iter().find(|x| x.role == SampleRole::Bench)?;
-    Some((s, x.name, x.sets))
-}
-
 /// Runs of the scenario's benchmark sample for seeds `0..runs`, recorded exactly as the browser records a run
 /// (checkpoints every [`faultline_sim::CHECKPOINT_EVERY`] steps; panels are replayed on demand). Returns the total
 /// number of steps (0 for an unknown scenario).
 #[wasm_bindgen]
 pub fn bench_runs(scenario: &str, runs: u32) -> u32 {
-    let Some((s, _, sets)) = bench_sample(scenario) else { return 0 };
-    let mut p = s.default_params();
-    if p.apply(sets).is_err() {
-        return 0;
-    }
+    let Some(s) = faultline_scenarios::find(scenario) else { return 0 };
+    let Some(Ok(p)) = s.info().samples_for(SampleRole::Bench).next().map(|x| s.params_with(x.sets)) else { return 0 };
     let opts = RunOptions::default();
     (0..runs)
         .filter_map(|seed| {

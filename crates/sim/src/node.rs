@@ -29,8 +29,9 @@ pub trait Node: Clone {
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, timer: Self::Timer);
     /// A `Timeout` fault: the node's timeout fires now. Nodes without one ignore it.
     fn on_force_timeout(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>) {}
-    /// The node as it restarts after a crash, from `durable` — what it last persisted — and nothing else of its
-    /// state: it is called on the crashed node only for its configuration (and a checker's bookkeeping).
+    /// The node as it restarts after a crash: its state from `durable` — what it last persisted — and nothing else.
+    /// It is called on the crashed node for its configuration; a node may also compare with what it had in memory
+    /// to tell learners what the crash lost (Redis's restart note), never to carry any of it over.
     fn restart(&self, durable: &Self::Durable) -> Self;
     /// What its panel shows, given the node's own clock reading.
     fn view(&self, now_local_us: i64) -> NodeView;

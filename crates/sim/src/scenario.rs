@@ -178,6 +178,11 @@ pub struct ScenarioInfo {
 }
 
 impl ScenarioInfo {
+    /// The declared samples with this role, in order.
+    pub fn samples_for(&self, role: SampleRole) -> impl Iterator<Item = &'static Sample> {
+        self.samples.iter().filter(move |x| x.role == role)
+    }
+
     /// Every field's default: start a scenario's info from this.
     pub const DEFAULT: ScenarioInfo = ScenarioInfo {
         id: "",
@@ -316,6 +321,12 @@ pub trait Scenario: Sync {
     }
     fn default_params(&self) -> Params {
         Params::defaults(self.params())
+    }
+    /// The defaults with `sets` (`key=value,key=value`, as samples and broken variants write them) applied.
+    fn params_with(&self, sets: &str) -> Result<Params, ParamError> {
+        let mut p = self.default_params();
+        p.apply(sets)?;
+        Ok(p)
     }
 }
 

@@ -140,13 +140,6 @@ impl Node for LockNode {
     }
 }
 
-fn clients<'a>(s: &'a Snapshot<'_, LockNode>) -> impl Iterator<Item = &'a Client> {
-    s.nodes.iter().filter_map(|n| match n {
-        LockNode::Client(c) => Some(c),
-        _ => None,
-    })
-}
-
 fn storage<'a>(s: &'a Snapshot<'_, LockNode>) -> Option<&'a Storage> {
     s.nodes.iter().find_map(|n| match n {
         LockNode::Storage(st) => Some(st),
@@ -221,19 +214,26 @@ fn why_two_holders(s: &Snapshot<'_, LockNode>, h: &LockHistory, earlier: &Client
 }
 
 fn single_holder(s: &Snapshot<'_, LockNode>, h: &LockHistory, out: &mut Vec<Breach>) {
-    // Who believes, since when (a crashed client believes nothing).
-    let since = |c: &Client| h.believing_since.get(c.number as usize - 1).copied().flatten();
-    let holders: Vec<&Client> = clients(s).filter(|c| since(c).is_some()).collect();
+    // Who believes, and since which step (a crashed client believes nothing), by node.
+    let holders: Vec<(&Client, u32)> = s
+        .nodes
+        .iter()
+        .zip(&h.believing_since)
+        .filter_map(|(n, since)| match (n, since) {
+            (LockNode::Client(c), Some(step)) => Some((c, *step)),
+            _ => None,
+        })
+        .collect();
     // Reported when it begins: a client starts believing while another already does.
-    let Some(later) = holders.iter().find(|c| since(c) == Some(s.step)) else {
+    let Some(&(later, _)) = holders.iter().find(|(_, since)| *since == s.step) else {
         return;
     };
     if holders.len() < 2 {
         return;
     }
-    let who: Vec<String> = holders.iter().map(|c| format!("client {} ({})", c.number, c.lock_value())).collect();
+    let who: Vec<String> = holders.iter().map(|(c, _)| format!("client {} ({})", c.number, c.lock_value())).collect();
     let causes: Vec<String> =
-        holders.iter().filter(|c| c.number != later.number).map(|c| why_two_holders(s, h, c, later)).collect();
+        holders.iter().filter(|(c, _)| c.number != later.number).map(|(c, _)| why_two_holders(s, h, c, later)).collect();
     out.push(Breach {
         severity: Severity::Observation,
         message: format!(
@@ -242,7 +242,7 @@ fn single_holder(s: &Snapshot<'_, LockNode>, h: &LockHistory, out: &mut Vec<Brea
             if who.len() == 2 { "both" } else { "all" },
             causes.join("; ")
         ),
-        steps: holders.iter().filter_map(|c| since(c)).collect(),
+        steps: holders.iter().map(|(_, since)| *since).collect(),
     });
 }
 

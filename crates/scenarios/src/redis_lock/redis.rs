@@ -37,23 +37,18 @@ impl faultline_sim::FromParam for Persistence {
 }
 
 impl Persistence {
-    /// The parameter's options, in the order the UI lists them.
+    /// Every mode, in the order the UI lists them; `OPTIONS` names them in the same order.
+    const ALL: [Persistence; 3] = [Persistence::None, Persistence::AofEverysec, Persistence::AofAlways];
+    /// The parameter's options, one per mode of `ALL`.
     pub const OPTIONS: &'static [&'static str] = &["none", "aof-everysec", "aof-always"];
 
+    /// The mode a choice names (`none` for anything else; the parameter's spec admits only `OPTIONS`).
     pub fn from_choice(choice: &str) -> Self {
-        match choice {
-            "aof-always" => Persistence::AofAlways,
-            "aof-everysec" => Persistence::AofEverysec,
-            _ => Persistence::None,
-        }
+        Self::OPTIONS.iter().position(|o| *o == choice).map_or(Persistence::None, |i| Self::ALL[i])
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Persistence::None => "none",
-            Persistence::AofEverysec => "aof-everysec",
-            Persistence::AofAlways => "aof-always",
-        }
+        Self::OPTIONS[Self::ALL.iter().position(|m| *m == self).unwrap_or(0)]
     }
 }
 
@@ -352,6 +347,13 @@ mod tests {
 
     fn set(value: &str, req: u64) -> Msg {
         Msg::Set { value: value.into(), px_ms: 500, req }
+    }
+
+    #[test]
+    fn every_persistence_mode_round_trips_through_its_name() {
+        for (mode, name) in Persistence::ALL.iter().zip(Persistence::OPTIONS) {
+            assert_eq!((mode.name(), Persistence::from_choice(name)), (*name, *mode));
+        }
     }
 
     #[test]

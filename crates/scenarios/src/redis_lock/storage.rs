@@ -18,8 +18,7 @@ pub struct Storage {
     /// Bumped on every accepted write.
     pub version: u64,
     pub highest_token: u64,
-    /// Writes accepted and rejected, for its panel.
-    pub accepted: u32,
+    /// Writes rejected since it started, for its panel (accepted writes are `version`).
     pub rejected: u32,
     pub names: Vec<String>,
 }
@@ -31,7 +30,6 @@ impl Storage {
             value: 0,
             version: 0,
             highest_token: 0,
-            accepted: 0,
             rejected: 0,
             names,
         }
@@ -93,7 +91,6 @@ impl Node for Storage {
                 Ok(()) => {
                     self.value = value;
                     self.version += 1;
-                    self.accepted += 1;
                     self.save(ctx);
                     ctx.note(format!("accepted counter = {value} from {}", self.name(from)), Tone::Neutral);
                     ctx.send(from, Msg::WriteOk { version: self.version, req });
@@ -106,12 +103,12 @@ impl Node for Storage {
     fn on_timer(&mut self, _ctx: &mut C<'_>, _timer: Timer) {}
 
     fn restart(&self, disk: &Disk) -> Self {
-        // A database: what it persisted before acknowledging comes back. The checker's bookkeeping carries on.
-        let records = match disk {
-            Disk::Storage(r) => r.clone(),
-            _ => Records::default(),
-        };
-        Storage { value: records.value, version: records.version, highest_token: records.highest_token, ..self.clone() }
+        // A database: what it persisted before acknowledging comes back, and nothing else.
+        let mut back = Storage::new(self.fencing, self.names.clone());
+        if let Disk::Storage(r) = disk {
+            (back.value, back.version, back.highest_token) = (r.value, r.version, r.highest_token);
+        }
+        back
     }
 
     fn view(&self, _now_local_us: i64) -> NodeView {
@@ -119,8 +116,8 @@ impl Node for Storage {
         if self.fencing {
             fields.push(("highest token seen".into(), self.highest_token.to_string()));
         }
-        fields.push(("writes accepted".into(), self.accepted.to_string()));
-        fields.push(("writes rejected".into(), self.rejected.to_string()));
+        fields.push(("writes accepted".into(), self.version.to_string()));
+        fields.push(("writes rejected since it started".into(), self.rejected.to_string()));
         let status = format!("counter = {}", self.value);
         NodeView { status, tone: Tone::Neutral, fields, ..NodeView::default() }
     }

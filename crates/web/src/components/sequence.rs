@@ -107,12 +107,12 @@ pub fn sequence_diagram(p: &Props) -> Html {
     let target_left =
         if now_x < left + 40.0 || now_x > left + width - 60.0 { (now_x - width * 0.6).max(0.0) } else { left };
     let frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
+    let fit = p.fit;
     {
         let scroller = scroller.clone();
         let window = window.clone();
         // Also when the real width is first measured (or the frame is resized): a page opened at a step far to
-        // the right must scroll there even though the cursor did not move.
-        let fit = p.fit;
+        // the right must scroll there even though the cursor did not move. A fitted diagram never scrolls.
         use_effect_with((cursor, p.model.clone(), width as i64), move |_| {
             if !fit && target_left != left {
                 window.set((target_left, width));
@@ -132,7 +132,6 @@ pub fn sequence_diagram(p: &Props) -> Html {
             }
         })
     };
-    let fit = p.fit;
     let (x0, x1) = if fit { (0.0, m.width) } else { (target_left - OVERDRAW, target_left + width + OVERDRAW) };
 
     let onclick = {

@@ -380,7 +380,11 @@ mod tests {
         let m = model(true);
         let end = m.views_at(m.steps()).expect("a live run has views");
         assert_eq!(end[0].1.status, "done");
-        assert!(end[3].1.fields.iter().any(|(k, v)| k == "writes rejected" && v == "1"), "{:?}", end[3]);
+        assert!(
+            end[3].1.fields.iter().any(|(k, v)| k == "writes rejected since it started" && v == "1"),
+            "{:?}",
+            end[3]
+        );
         // While paused, the client's condition says so.
         let pause = m.bars.iter().find(|b| b.kind == BarKind::Pause).unwrap();
         assert_eq!(m.views_at(pause.start_step + 1).unwrap()[0].0, Condition::Paused);
