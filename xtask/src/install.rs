@@ -1,8 +1,8 @@
-//! Installing what a fresh machine lacks: the wasm32 target, the wasm-bindgen-cli that equals Cargo.lock's
+//! Installing what a fresh machine lacks: cargo-nextest, the wasm32 target, the wasm-bindgen-cli that equals Cargo.lock's
 //! wasm-bindgen, trunk, and (for the browser tests) Debian's Chromium and its driver and the tests' Node packages.
 //! Nothing is downloaded from outside the package registries.
 
-use crate::{cargo, output, root, run, step, Result, TRUNK_VERSION, WASM_TARGET};
+use crate::{cargo, output, root, run, step, Result, NEXTEST_VERSION, TRUNK_VERSION, WASM_TARGET};
 use std::path::Path;
 use std::process::Command;
 
@@ -31,7 +31,17 @@ pub(crate) fn is_root() -> bool {
 }
 
 /// Install what the web build needs; with `browser`, also Chromium and the Node test packages.
+/// cargo-nextest runs the native tests: it reports them as JUnit XML, which the tally reads.
+pub(crate) fn ensure_nextest() -> Result {
+    if output(&cargo(), &["nextest", "--version"]).is_none() {
+        step(&format!("installing cargo-nextest {NEXTEST_VERSION} (about 5 minutes on 2 cores)"));
+        run(Command::new(cargo()).args(["install", "cargo-nextest", "--version", NEXTEST_VERSION, "--locked"]))?;
+    }
+    Ok(())
+}
+
 pub(crate) fn ensure_tools(browser: bool) -> Result {
+    ensure_nextest()?;
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
         step(&format!("installing the {WASM_TARGET} target"));

@@ -1,6 +1,6 @@
 //! `cargo xtask serve | test | bench`: the two README commands (and the benchmark), installing what a fresh
-//! machine lacks: the wasm32 target, trunk, the wasm-bindgen-cli that matches Cargo.lock, Chromium and its
-//! driver, and the Node packages of the browser tests. Nothing is downloaded from outside the package
+//! machine lacks: cargo-nextest, the wasm32 target, trunk, the wasm-bindgen-cli that matches Cargo.lock,
+//! Chromium and its driver, and the Node packages of the browser tests. Nothing is downloaded from outside the package
 //! registries.
 
 mod bench;
@@ -11,9 +11,9 @@ use install::{chromium, ensure_tools};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use test::Tally;
 
 const TRUNK_VERSION: &str = "0.21.14";
+const NEXTEST_VERSION: &str = "0.9.143";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 fn main() -> ExitCode {
@@ -65,13 +65,6 @@ fn run(cmd: &mut Command) -> Result {
     } else {
         Err(format!("{shown} failed ({status})"))
     }
-}
-
-/// Run a command, echo its stdout, and return it; a failure still hands its output to `tally`.
-fn run_counted(cmd: &mut Command, tally: &mut Tally) -> Result {
-    let (out, result) = run_capture(cmd);
-    tally.add(&out);
-    result.map(|_| ())
 }
 
 /// Run a command, echo its stdout, and return it with the command's success.

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every test, in order — fmt, clippy, the native tests, the wasm determinism check, the
 //! release site build and the browser tests — with one closing tally line.
 
-use crate::{build_probe, build_site, cargo, chromium, ensure_tools, root, run, run_counted, step, Result};
+use crate::{build_probe, build_site, cargo, chromium, ensure_tools, install, root, run, step, Result};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -32,24 +32,31 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
-    /// Count cargo's `test result: ok. N passed; M failed` lines (stable libtest has no machine-readable output).
-    pub(crate) fn add(&mut self, out: &str) {
-        for line in out.lines() {
-            let l = line.trim();
-            if let Some(rest) = l.strip_prefix("test result: ") {
-                for part in rest.split(';') {
-                    let words: Vec<&str> = part.split_whitespace().collect();
-                    for w in words.windows(2) {
-                        match (w[0].trim_end_matches('.').parse::<u64>(), w[1]) {
-                            (Ok(n), "passed") => self.passed += n,
-                            (Ok(n), "failed") => self.failed += n,
-                            _ => {}
-                        }
-                    }
-                }
+    /// Add the counts of a JUnit report (nextest's): `tests` run, of which `failures` and `errors` did not pass.
+    /// A report that is missing or unreadable (the build failed) counts as one failure.
+    fn add_junit(&mut self, path: &Path) {
+        let counts = std::fs::read_to_string(path).ok().and_then(|xml| {
+            let doc = roxmltree::Document::parse(&xml).ok()?;
+            let n = |attr: &str| doc.root_element().attribute(attr).and_then(|v| v.parse::<u64>().ok());
+            Some((n("tests")?, n("failures").unwrap_or(0) + n("errors").unwrap_or(0)))
+        });
+        match counts {
+            Some((tests, failed)) => {
+                self.passed += tests.saturating_sub(failed);
+                self.failed += failed;
             }
+            None => self.failed += 1,
         }
     }
+}
+
+/// Run the native tests with nextest and add its JUnit report (`.config/nextest.toml`) to `tally`.
+fn run_native_tests(tally: &mut Tally) -> Result {
+    let report = root().join("target/nextest/default/junit.xml");
+    let _ = std::fs::remove_file(&report);
+    let result = run(Command::new(cargo()).args(["nextest", "run", "--workspace", "--no-fail-fast"]));
+    tally.add_junit(&report);
+    result
 }
 
 /// Run `node --test` on `dir` with its usual output on the terminal and a machine-readable tally
@@ -89,8 +96,9 @@ pub(crate) fn test(args: &[String]) -> Result {
         run(Command::new(cargo()).args(["fmt", "--all", "--", "--check"]))?;
         step("cargo clippy (all targets, warnings are errors)");
         run(Command::new(cargo()).args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
-        step("native tests (kernel, scenarios, seed sweeps, golden traces, CLI, web logic)");
-        run_counted(Command::new(cargo()).args(["test", "--workspace"]), &mut tally)?;
+        install::ensure_nextest()?;
+        step("native tests with nextest (kernel, scenarios, seed sweeps, golden traces, the guide, CLI, web logic)");
+        run_native_tests(&mut tally)?;
         if quick {
             return Ok(());
         }

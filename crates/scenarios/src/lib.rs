@@ -6,10 +6,6 @@
 
 use faultline_sim::Scenario;
 
-/// The guide to adding a scenario (`CONTRIBUTING.md`), compiled: its example is a doctest of this crate.
-#[doc = include_str!("../../../CONTRIBUTING.md")]
-pub mod guide {}
-
 /// One line per scenario: `"feature" => module::Scenario`. Each line declares the module (built only with its
 /// cargo feature) and its place in [`all`].
 macro_rules! registry {

@@ -46,6 +46,7 @@ impl Relay {
 
 impl Node for Relay {
     type Durable = ();
+    type Look = ();
     type Msg = Token;
     type Timer = Tick;
 

@@ -6,7 +6,9 @@
 use crate::clock::Clock;
 use crate::fault::{Fault, FaultPlan, MAX_FAULTS};
 use crate::net::{NetConfig, PPM};
-use crate::node::{uniform, Breach, Ctx, Describe, Effect, Invariant, Node, Snapshot};
+use crate::node::{
+    uniform, Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot,
+};
 use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Tone, ViewChange};
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
@@ -171,6 +173,7 @@ pub struct Sim<N: Node, H = ()> {
     outcome: Option<Outcome>,
     effects: Vec<Effect<N::Msg, N::Timer, N::Durable>>,
     breaches: Vec<Breach>,
+    narration: Narration,
 }
 
 impl<N: Node> Sim<N, ()> {
@@ -260,6 +263,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             outcome: None,
             effects: Vec::new(),
             breaches: Vec::new(),
+            narration: Narration::default(),
             history: H::default(),
             observe,
             actor: None,
@@ -396,7 +400,8 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 Condition::Paused => self.defer(node, item),
                 Condition::Up => {
                     self.record(EventKind::Start { node });
-                    self.call(node, |n, ctx| n.on_start(ctx));
+                    let before = self.nodes[node as usize].look();
+                    self.call(node, before, Input::Start, |n, ctx| n.on_start(ctx));
                     true
                 }
             },
@@ -417,9 +422,9 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 if self.conditions[to as usize] == Condition::Paused {
                     return self.defer(to, item);
                 }
-                let msg = msg.clone();
                 self.record(EventKind::Deliver { from, to, id, waited_us: self.now.saturating_sub(arrived_at) });
-                self.call(to, |n, ctx| n.on_msg(ctx, from, msg));
+                let before = self.nodes[to as usize].look();
+                self.call(to, before, Input::Msg { from, msg }, |n, ctx| n.on_msg(ctx, from, msg.clone()));
                 true
             }
             Item::Timer { node, id, ref timer } => {
@@ -430,9 +435,9 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     return self.defer(node, item);
                 }
                 take(&mut self.slots[node as usize].live_timers, |(t, _)| *t == id);
-                let timer = timer.clone();
                 self.record(EventKind::Timer { node, label: timer.describe() });
-                self.call(node, |n, ctx| n.on_timer(ctx, timer));
+                let before = self.nodes[node as usize].look();
+                self.call(node, before, Input::Timer(timer), |n, ctx| n.on_timer(ctx, timer.clone()));
                 true
             }
             Item::Resume { node } => {
@@ -485,10 +490,12 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             Fault::Restart { node } => {
                 let i = node as usize;
                 if self.conditions[i] == Condition::Down {
+                    let crashed = self.nodes[i].look();
                     self.nodes[i] = self.nodes[i].restart(&self.slots[i].disk);
                     self.conditions[i] = Condition::Up;
                     self.record(EventKind::Start { node });
-                    self.call(node, |n, ctx| n.on_start(ctx));
+                    let before = self.nodes[i].look();
+                    self.call(node, before, Input::Restart { crashed: &crashed }, |n, ctx| n.on_start(ctx));
                 }
             }
             Fault::Pause { node, for_us } => {
@@ -506,7 +513,8 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             Fault::Cut { .. } | Fault::Heal { .. } | Fault::HealAll => fault.apply_to_links(&mut self.cut),
             Fault::Timeout { node } => {
                 if self.conditions[node as usize] == Condition::Up {
-                    self.call(node, |n, ctx| n.on_force_timeout(ctx));
+                    let before = self.nodes[node as usize].look();
+                    self.call(node, before, Input::ForceTimeout, |n, ctx| n.on_force_timeout(ctx));
                 }
             }
             Fault::DropMessage { id } => self.doomed.push(id),
@@ -514,8 +522,14 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         }
     }
 
-    /// Run a handler of `node` and apply the effects it emitted, in order.
-    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer, N::Durable>)) {
+    /// Run a handler of `node`, apply the effects it emitted, in order, and record the node's narration of it.
+    fn call(
+        &mut self,
+        node: NodeId,
+        before: N::Look,
+        input: Input<'_, N>,
+        f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer, N::Durable>),
+    ) {
         let i = node as usize;
         let mut effects = std::mem::take(&mut self.effects);
         effects.clear();
@@ -534,6 +548,20 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         for effect in &effects {
             self.apply(node, effect.clone());
         }
+        let mut narration = std::mem::take(&mut self.narration);
+        let step =
+            Handled { input, before: &before, effects: &effects, now_us: self.slots[i].clock.local_at(self.now) };
+        self.nodes[i].narrate(&step, &mut narration);
+        for shown in narration.shown.drain(..) {
+            let kind = match shown {
+                Shown::Note { text, tone } => EventKind::Note { node, text, tone },
+                Shown::SpanOpen { key, label, tone } => EventKind::SpanOpen { node, key: key.to_string(), label, tone },
+                Shown::SpanClose { key } => EventKind::SpanClose { node, key: key.to_string() },
+                Shown::Metric { name, value } => EventKind::Metric { node, name: name.to_string(), value },
+            };
+            self.record(kind);
+        }
+        self.narration = narration;
         self.effects = effects;
         self.actor = Some(node);
     }
@@ -564,12 +592,6 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 take(&mut self.slots[node as usize].live_timers, |(_, t)| *t == timer);
             }
             Effect::Persist(durable) => self.slots[node as usize].disk = durable,
-            Effect::Note { text, tone } => self.record(EventKind::Note { node, text, tone }),
-            Effect::SpanOpen { key, label, tone } => {
-                self.record(EventKind::SpanOpen { node, key: key.to_string(), label, tone })
-            }
-            Effect::SpanClose { key } => self.record(EventKind::SpanClose { node, key: key.to_string() }),
-            Effect::Metric { name, value } => self.record(EventKind::Metric { node, name: name.to_string(), value }),
         }
     }
 

@@ -14,6 +14,10 @@
 //! - One portable PRNG ([`rand_chacha::ChaCha8Rng`]) seeded from the run's seed; every node and the network get
 //!   their own stream, so adding a message on one node does not reshuffle the draws of another (madsim's
 //!   `GlobalRng`, turmoil's per-host RNGs).
+//! - Protocol apart from presentation: handlers emit protocol effects only (sends, timers, persistence), which
+//!   unit tests assert exactly (openraft's `Engine` → `Command` list); what the views show — notes, bars,
+//!   charted numbers — each node's `narrate` derives after the step from the input, its look before and its
+//!   state after (yew's view-from-state), and the kernel records it after the step's protocol events.
 //! - Faults are data: crash/restart, stop-the-world pause, clock drift and jumps, partitions (one-way too), loss,
 //!   duplication, delay — all part of the run's inputs, so a seed or a URL reproduces them.
 
@@ -32,7 +36,7 @@ pub use clock::Clock;
 pub use fault::{Fault, FaultEntry, FaultPlan};
 pub use kernel::{Limits, RunOutput, Sim, SimError, Stepper, TimerId};
 pub use net::NetConfig;
-pub use node::{Breach, Ctx, Describe, Effect, Invariant, Node, Snapshot, TestCtx};
+pub use node::{Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot, TestCtx};
 pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{

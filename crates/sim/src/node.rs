@@ -1,6 +1,8 @@
 //! What a scenario author writes against: the [`Node`] trait (a sans-IO state machine), the [`Ctx`] its handlers
-//! act through, the [`Effect`]s they emit (which [`TestCtx`] lets a unit test assert exactly), and the
-//! [`Invariant`]s checked over a [`Snapshot`] of every node. The engine that runs nodes is in [`crate::kernel`].
+//! act through, the [`Effect`]s they emit (which [`TestCtx`] lets a unit test assert exactly), the
+//! [`Narration`] its view code derives after each step (notes, bars, charted numbers — never emitted by a
+//! handler), and the [`Invariant`]s checked over a [`Snapshot`] of every node. The engine that runs nodes is in
+//! [`crate::kernel`].
 
 use crate::trace::{Condition, NodeView, Severity, Tone};
 use crate::NodeId;
@@ -30,11 +32,160 @@ pub trait Node: Clone {
     /// A `Timeout` fault: the node's timeout fires now. Nodes without one ignore it.
     fn on_force_timeout(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>) {}
     /// The node as it restarts after a crash: its state from `durable` — what it last persisted — and nothing else.
-    /// It is called on the crashed node for its configuration; a node may also compare with what it had in memory
-    /// to tell learners what the crash lost (Redis's restart note), never to carry any of it over.
+    /// It is called on the crashed node for its configuration only, never to carry any of its memory over (what
+    /// the crash lost is the narration's to tell: it sees the crashed node's [`Node::look`]).
     fn restart(&self, durable: &Self::Durable) -> Self;
     /// What its panel shows, given the node's own clock reading.
     fn view(&self, now_local_us: i64) -> NodeView;
+
+    /// A small summary of the state the narration compares across a step (a role and a term; the lease a server
+    /// holds). The kernel takes it before every handler runs (for a restart: of the node as it crashed) and hands
+    /// it to [`Node::narrate`]. `()` for a node whose narration needs no "before".
+    type Look: Clone + Debug + Default;
+
+    fn look(&self) -> Self::Look {
+        Self::Look::default()
+    }
+
+    /// The view code's account of a step, derived after the handler ran: notes on the node's lane, the bars
+    /// (spans) it opens and closes, the numbers charted over time — from the input, the look before, the state
+    /// after and the protocol effects. Handlers emit none of it, so their unit tests assert protocol only.
+    fn narrate(&self, _step: &Handled<'_, Self>, _out: &mut Narration) {}
+}
+
+/// What a handler was given to handle, as [`Node::narrate`] sees it.
+pub enum Input<'a, N: Node> {
+    /// The process started at time 0.
+    Start,
+    /// The process started again after a crash: [`Handled::before`] is what it came back with (the look of
+    /// [`Node::restart`]'s result), `crashed` the look of the node as it crashed.
+    Restart {
+        crashed: &'a N::Look,
+    },
+    Msg {
+        from: NodeId,
+        msg: &'a N::Msg,
+    },
+    Timer(&'a N::Timer),
+    /// A `Timeout` fault fired the node's timeout.
+    ForceTimeout,
+}
+
+impl<N: Node> Clone for Input<'_, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<N: Node> Copy for Input<'_, N> {}
+
+/// One handled input, for [`Node::narrate`]: what came in, how the node looked before, what it emitted.
+pub struct Handled<'a, N: Node> {
+    pub input: Input<'a, N>,
+    pub before: &'a N::Look,
+    pub effects: &'a [Effect<N::Msg, N::Timer, N::Durable>],
+    /// The node's own clock.
+    pub now_us: i64,
+}
+
+impl<'a, N: Node> Handled<'a, N> {
+    /// The same step as one kind of node sees it, for a scenario whose node type is an enum of kinds that each
+    /// implement [`Node`] with the same messages: `look` picks that kind's look out of the enum's (`None` if the
+    /// look is another kind's, which a well-formed enum never produces).
+    pub fn narrow<K>(&self, look: impl Fn(&'a N::Look) -> Option<&'a K::Look>) -> Option<Handled<'a, K>>
+    where
+        K: Node<Msg = N::Msg, Timer = N::Timer, Durable = N::Durable>,
+    {
+        let input = match self.input {
+            Input::Start => Input::Start,
+            Input::Restart { crashed } => Input::Restart { crashed: look(crashed)? },
+            Input::Msg { from, msg } => Input::Msg { from, msg },
+            Input::Timer(t) => Input::Timer(t),
+            Input::ForceTimeout => Input::ForceTimeout,
+        };
+        Some(Handled { input, before: look(self.before)?, effects: self.effects, now_us: self.now_us })
+    }
+
+    /// The messages the handler sent, with their destinations.
+    pub fn sent(&self) -> impl Iterator<Item = (NodeId, &N::Msg)> {
+        sent_in(self.effects)
+    }
+
+    /// Whether the handler (re)armed `timer`.
+    pub fn set_timer(&self, timer: &N::Timer) -> bool {
+        self.effects.iter().any(|e| matches!(e, Effect::SetTimer { timer: t, .. } if t == timer))
+    }
+}
+
+fn sent_in<M, T, D>(effects: &[Effect<M, T, D>]) -> impl Iterator<Item = (NodeId, &M)> {
+    effects.iter().filter_map(|e| match e {
+        Effect::Send { to, msg } => Some((*to, msg)),
+        _ => None,
+    })
+}
+
+/// What the views show of a step, as [`Node::narrate`] derived it. The kernel records it in the trace after the
+/// step's protocol events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// A sentence on the node's lane.
+    Note {
+        text: String,
+        tone: Tone,
+    },
+    /// Begin a stretch of time the node is in some state (a role, a lease): a bar on its lane.
+    SpanOpen {
+        key: &'static str,
+        label: String,
+        tone: Tone,
+    },
+    SpanClose {
+        key: &'static str,
+    },
+    /// A number charted over time (the scenario's [`crate::SeriesSpec`] says how nodes' values combine).
+    Metric {
+        name: &'static str,
+        value: i64,
+    },
+}
+
+/// The narration of one step, filled by [`Node::narrate`].
+#[derive(Clone, Debug, Default)]
+pub struct Narration {
+    pub(crate) shown: Vec<Shown>,
+}
+
+impl Narration {
+    pub fn note(&mut self, text: impl Into<String>, tone: Tone) {
+        self.shown.push(Shown::Note { text: text.into(), tone });
+    }
+
+    pub fn span_open(&mut self, key: &'static str, label: impl Into<String>, tone: Tone) {
+        self.shown.push(Shown::SpanOpen { key, label: label.into(), tone });
+    }
+
+    pub fn span_close(&mut self, key: &'static str) {
+        self.shown.push(Shown::SpanClose { key });
+    }
+
+    pub fn metric(&mut self, name: &'static str, value: i64) {
+        self.shown.push(Shown::Metric { name, value });
+    }
+
+    /// What was narrated, in order (for unit tests of view code).
+    pub fn shown(&self) -> &[Shown] {
+        &self.shown
+    }
+
+    /// The notes' texts, in order (for unit tests of view code).
+    pub fn notes(&self) -> Vec<&str> {
+        self.shown
+            .iter()
+            .filter_map(|s| match s {
+                Shown::Note { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// What a handler asked the kernel to do, in order. Public so that unit tests can assert the exact effects a
@@ -56,22 +207,6 @@ pub enum Effect<M, T, D = ()> {
     },
     /// Write the node's durable state: what a restart gets back (write-ahead, before any reply it sends).
     Persist(D),
-    Note {
-        text: String,
-        tone: Tone,
-    },
-    SpanOpen {
-        key: &'static str,
-        label: String,
-        tone: Tone,
-    },
-    SpanClose {
-        key: &'static str,
-    },
-    Metric {
-        name: &'static str,
-        value: i64,
-    },
 }
 
 /// A handler's window on the world: its own clock, its own RNG stream, and an outbox of effects.
@@ -127,24 +262,6 @@ impl<M, T, D> Ctx<'_, M, T, D> {
     pub fn persist(&mut self, durable: D) {
         self.effects.push(Effect::Persist(durable));
     }
-
-    pub fn note(&mut self, text: impl Into<String>, tone: Tone) {
-        self.effects.push(Effect::Note { text: text.into(), tone });
-    }
-
-    /// Begin a stretch of time this node is in some state; the views draw it as a bar on the node's lane.
-    pub fn span_open(&mut self, key: &'static str, label: impl Into<String>, tone: Tone) {
-        self.effects.push(Effect::SpanOpen { key, label: label.into(), tone });
-    }
-
-    pub fn span_close(&mut self, key: &'static str) {
-        self.effects.push(Effect::SpanClose { key });
-    }
-
-    /// Record a number to chart over time (the views plot the largest value across nodes).
-    pub fn metric(&mut self, name: &'static str, value: i64) {
-        self.effects.push(Effect::Metric { name, value });
-    }
 }
 
 /// A uniform draw from `lo..=hi` (`lo` when empty). Spans that fit in 32 bits draw 32-bit numbers: the
@@ -191,6 +308,17 @@ impl<M, T, D> TestCtx<M, T, D> {
     pub fn take(&mut self) -> Vec<Effect<M, T, D>> {
         std::mem::take(&mut self.effects)
     }
+
+    /// What `node` (its state after the handler ran) narrates of the step whose effects this context holds,
+    /// given how it looked before and what it handled: the view code's unit test.
+    pub fn narration<N>(&self, node: &N, before: &N::Look, input: Input<'_, N>) -> Narration
+    where
+        N: Node<Msg = M, Timer = T, Durable = D>,
+    {
+        let mut out = Narration::default();
+        node.narrate(&Handled { input, before, effects: &self.effects, now_us: self.now_us }, &mut out);
+        out
+    }
 }
 
 /// What the checker sees after a step: every node's state (including crashed ones, frozen as they died), and
@@ -209,10 +337,7 @@ pub struct Snapshot<'a, N: Node> {
 impl<N: Node> Snapshot<'_, N> {
     /// The messages the actor sent in this step, with their destinations.
     pub fn sent(&self) -> impl Iterator<Item = (NodeId, &N::Msg)> {
-        self.effects.iter().filter_map(|e| match e {
-            Effect::Send { to, msg } => Some((*to, msg)),
-            _ => None,
-        })
+        sent_in(self.effects)
     }
 
     /// What the actor persisted in this step, if anything (the last write wins).

@@ -374,7 +374,7 @@ impl FromParam for &'static str {
 /// Declare a scenario's parameters once: the spec list that the URL, the UI, the CLI `--set` and the docs read,
 /// and the typed struct the scenario's code reads (so a misspelt key is a compile error, not a silent 0).
 ///
-/// ```
+/// ```text
 /// faultline_sim::params! {
 ///     /// The knobs of a lock.
 ///     pub struct LockParams in LOCK_PARAMS {
@@ -386,6 +386,8 @@ impl FromParam for &'static str {
 /// let p = LockParams::from(&faultline_sim::Params::defaults(LOCK_PARAMS));
 /// assert_eq!((p.clients, p.fencing, p.persistence), (2, false, "none"));
 /// ```
+///
+/// (This example is the unit test `the_macro_declares_the_specs_and_a_typed_struct`.)
 #[macro_export]
 macro_rules! params {
     (
@@ -418,6 +420,25 @@ macro_rules! params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_macro_declares_the_specs_and_a_typed_struct() {
+        crate::params! {
+            /// The knobs of a lock.
+            pub struct LockParams in LOCK_PARAMS {
+                clients: u32 = int(2, 1, 8, "", "How many clients compete for the lock."),
+                fencing: bool = bool(false, "The storage rejects stale tokens."),
+                persistence: &'static str = choice("none", &["none", "aof-always"], "What survives a restart."),
+            }
+        }
+        let p = LockParams::from(&Params::defaults(LOCK_PARAMS));
+        assert_eq!((p.clients, p.fencing, p.persistence), (2, false, "none"));
+        let mut set = Params::defaults(LOCK_PARAMS);
+        set.apply("clients=5,persistence=aof-always").unwrap();
+        let p = LockParams::from(&set);
+        assert_eq!((p.clients, p.persistence), (5, "aof-always"));
+        assert_eq!(LOCK_PARAMS.iter().map(|s| s.key).collect::<Vec<_>>(), ["clients", "fencing", "persistence"]);
+    }
 
     static SPECS: &[ParamSpec] = &[
         ParamSpec::int("ttl_ms", 500, 10, 60_000, "ms", "lock lease"),

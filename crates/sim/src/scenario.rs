@@ -81,7 +81,7 @@ pub enum Aggregate {
     Sum,
 }
 
-/// A number a scenario charts over time: the metric its nodes report with `ctx.metric(name, value)`.
+/// A number a scenario charts over time: the metric its narration reports with `out.metric(name, value)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SeriesSpec {
     pub metric: &'static str,

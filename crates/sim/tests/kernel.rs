@@ -2,8 +2,9 @@
 //! invariants. A tiny ping/pong pair of nodes makes each effect visible.
 
 use faultline_sim::{
-    Breach, Condition, Ctx, Describe, DropReason, EventKind, Fault, FaultPlan, Invariant, Limits, NetConfig, Node,
-    NodeId, NodeInfo, NodeView, Outcome, Params, Severity, Sim, SimError, Snapshot, Trace,
+    Breach, Condition, Ctx, Describe, DropReason, EventKind, Fault, FaultPlan, Handled, Input, Invariant, Limits,
+    Narration, NetConfig, Node, NodeId, NodeInfo, NodeView, Outcome, Params, Severity, Sim, SimError, Snapshot, Tone,
+    Trace,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +47,28 @@ impl Node for PingPong {
     type Timer = Tick;
     /// The pong count, persisted on every pong.
     type Durable = u32;
+    /// The volatile pong count: what a crash loses.
+    type Look = u32;
+
+    fn look(&self) -> u32 {
+        self.pongs_volatile
+    }
+
+    /// View code: a bar while it waits for a pong, the count charted, and on a restart what the crash lost.
+    fn narrate(&self, step: &Handled<'_, Self>, out: &mut Narration) {
+        match step.input {
+            Input::Restart { crashed } => out.note(
+                format!("back with {} pongs on disk; {crashed} counted in memory are gone", self.pongs_durable),
+                Tone::Warn,
+            ),
+            Input::Timer(_) => out.span_open("wait", "waiting for a pong", Tone::Info),
+            Input::Msg { msg: Msg::Pong(_), .. } => {
+                out.span_close("wait");
+                out.metric("pongs", i64::from(self.pongs_volatile - step.before));
+            }
+            _ => {}
+        }
+    }
 
     fn on_start(&mut self, ctx: &mut C<'_>) {
         if ctx.me() == 0 {
@@ -185,6 +208,40 @@ fn crash_loses_volatile_state_and_timers_restart_keeps_durable_state() {
         .any(|e| matches!(e.kind, EventKind::Timer { node: 0, .. }) && e.at_us > 250 * MS && e.at_us < 700 * MS));
     let starts: Vec<_> = events.iter().filter(|e| e.kind == EventKind::Start { node: 0 }).map(|e| e.at_us).collect();
     assert_eq!(starts, vec![0, 600 * MS]);
+}
+
+/// Narration is derived after the handler ran and recorded after the step's protocol events; a restart's
+/// narration sees the look of the node as it crashed.
+#[test]
+fn narration_follows_the_protocol_events_of_its_step_and_a_restart_sees_the_crashed_look() {
+    let mut plan = FaultPlan::new();
+    plan.push(250 * MS, Fault::Crash { node: 0 }).push(600 * MS, Fault::Restart { node: 0 });
+    let (_, events) = run_nodes(&plan, 1_000);
+    let restart = events.iter().find(|e| e.kind == EventKind::Start { node: 0 } && e.at_us == 600 * MS).unwrap();
+    let step: Vec<_> = events.iter().filter(|e| e.step == restart.step).map(|e| &e.kind).collect();
+    let note = EventKind::Note {
+        node: 0,
+        text: "back with 2 pongs on disk; 2 counted in memory are gone".into(),
+        tone: Tone::Warn,
+    };
+    let fault = EventKind::Fault { fault: Fault::Restart { node: 0 } };
+    assert_eq!(step, [&fault, &EventKind::Start { node: 0 }, &note]);
+    // A tick: the ping is sent, then the bar opens; a pong: the bar closes and the chart gets +1.
+    let tick = events.iter().find(|e| matches!(e.kind, EventKind::Timer { node: 0, .. })).unwrap();
+    let kinds: Vec<_> = events.iter().filter(|e| e.step == tick.step).map(|e| &e.kind).collect();
+    assert!(
+        matches!(kinds[..], [EventKind::Timer { .. }, EventKind::Send { .. }, EventKind::SpanOpen { .. }]),
+        "{kinds:?}"
+    );
+    let pong = events.iter().find(|e| matches!(e.kind, EventKind::Deliver { to: 0, .. })).unwrap();
+    let kinds: Vec<_> = events.iter().filter(|e| e.step == pong.step).map(|e| &e.kind).collect();
+    assert_eq!(
+        kinds[1..],
+        [
+            &EventKind::SpanClose { node: 0, key: "wait".into() },
+            &EventKind::Metric { node: 0, name: "pongs".into(), value: 1 }
+        ]
+    );
 }
 
 #[test]
@@ -367,6 +424,7 @@ impl Node for Alarms {
     type Msg = Msg;
     type Timer = Alarm;
     type Durable = ();
+    type Look = ();
     fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Alarm>) {
         ctx.set_timer(10, Alarm::Wake);
         ctx.set_timer(30, Alarm::Wake); // replaces the first: Wake fires once, at 30

@@ -6,7 +6,7 @@
 
 use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, Widget, US_PER_MS};
+use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
@@ -46,6 +46,21 @@ pub struct Disk {
     pub term: u64,
     pub voted_for: Option<NodeId>,
     pub log: Vec<Entry>,
+}
+
+/// What the narration compares across a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLook {
+    pub role: Role,
+    pub term: u64,
+    pub commit: u64,
+    pub last_leader_us: i64,
+}
+
+impl Default for ServerLook {
+    fn default() -> Self {
+        ServerLook { role: Role::Follower, term: 0, commit: 0, last_leader_us: 0 }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,16 +156,9 @@ impl Server {
             self.term = term;
             self.voted_for = None;
             self.save(ctx);
-            ctx.metric("term", term as i64);
         }
         if self.role == Role::Leader {
             ctx.cancel_timer(Timer::Heartbeat);
-            ctx.span_close("role");
-        } else if self.role == Role::Candidate {
-            ctx.span_close("role");
-        }
-        if self.role != Role::Follower {
-            ctx.note(format!("steps down to follower in term {}", self.term), Tone::Neutral);
         }
         self.role = Role::Follower;
         self.votes.clear();
@@ -160,17 +168,12 @@ impl Server {
     }
 
     fn start_election(&mut self, ctx: &mut C<'_>) {
-        if self.role == Role::Candidate {
-            ctx.span_close("role");
-        }
         self.term += 1;
         self.voted_for = Some(self.id);
         self.save(ctx);
-        ctx.metric("term", self.term as i64);
         self.role = Role::Candidate;
         self.votes = vec![self.id];
         self.leader = None;
-        ctx.span_open("role", format!("candidate, term {}", self.term), Tone::Warn);
         self.reset_election_timer(ctx);
         if self.votes.len() >= self.majority() {
             self.become_leader(ctx);
@@ -183,24 +186,10 @@ impl Server {
     }
 
     fn become_leader(&mut self, ctx: &mut C<'_>) {
-        ctx.span_close("role");
         self.role = Role::Leader;
         self.leader = Some(self.id);
         ctx.cancel_timer(Timer::Election);
         self.election_deadline_us = None;
-        ctx.span_open("role", format!("leader, term {}", self.term), Tone::Good);
-        ctx.metric("leader", self.id as i64 + 1);
-        let leaderless = (ctx.now_us() - self.last_leader_us).max(0);
-        ctx.note(
-            format!(
-                "becomes leader of term {} with {} votes, {} after it last heard a leader",
-                self.term,
-                self.votes.len(),
-                fmt_us(leaderless)
-            ),
-            Tone::Good,
-        );
-        ctx.metric("ms without a leader", leaderless / 1_000);
         self.last_leader_us = ctx.now_us();
         let next = self.last_index() + 1;
         self.next_index.iter_mut().for_each(|n| *n = next);
@@ -215,14 +204,13 @@ impl Server {
 
     fn append(&mut self, ctx: &mut C<'_>, cmd: Cmd) {
         if self.log.len() >= MAX_LOG {
-            ctx.note(format!("log is full ({MAX_LOG} entries): request dropped"), Tone::Warn);
-            return;
+            return; // the request is dropped (the narration says so)
         }
         self.log.push(Entry { term: self.term, cmd });
         self.save(ctx);
         let me = self.id as usize;
         self.match_index[me] = self.last_index();
-        self.advance_commit(ctx);
+        self.advance_commit();
     }
 
     /// Persist currentTerm, votedFor and the log (Figure 2: "updated on stable storage before responding to
@@ -257,7 +245,7 @@ impl Server {
 
     /// Figure 2: the highest N replicated on a majority, with log[N].term == currentTerm, is committed.
     /// The broken variant drops the term condition (Figure 8).
-    fn advance_commit(&mut self, ctx: &mut C<'_>) {
+    fn advance_commit(&mut self) {
         if self.role != Role::Leader {
             return;
         }
@@ -265,19 +253,18 @@ impl Server {
         while n > self.commit {
             let replicas = self.match_index.iter().filter(|&&m| m >= n).count();
             if replicas >= self.majority() && (self.cfg.count_old_terms || self.term_at(n) == self.term) {
-                self.set_commit(ctx, n);
+                self.set_commit(n);
                 break;
             }
             n -= 1;
         }
     }
 
-    fn set_commit(&mut self, ctx: &mut C<'_>, commit: u64) {
+    fn set_commit(&mut self, commit: u64) {
         if commit <= self.commit {
             return;
         }
         self.commit = commit;
-        ctx.metric("committed", commit as i64);
         while self.applied < self.commit {
             self.applied += 1;
             let i = self.applied;
@@ -369,7 +356,7 @@ impl Server {
         // What now matches the leader's log (less, if the log limit cut the append short).
         let matched = (prev_index + entries.len() as u64).min(self.last_index());
         if leader_commit > self.commit {
-            self.set_commit(ctx, leader_commit.min(matched));
+            self.set_commit(leader_commit.min(matched));
         }
         ctx.send(from, Msg::Appended { term: self.term, success: true, matched });
     }
@@ -386,7 +373,7 @@ impl Server {
         if success {
             self.match_index[f] = self.match_index[f].max(matched);
             self.next_index[f] = self.match_index[f] + 1;
-            self.advance_commit(ctx);
+            self.advance_commit();
             if self.next_index[f] <= self.last_index() {
                 self.send_append(ctx, from);
             }
@@ -465,6 +452,50 @@ impl Node for Server {
         s
     }
 
+    type Look = ServerLook;
+
+    fn look(&self) -> ServerLook {
+        ServerLook { role: self.role, term: self.term, commit: self.commit, last_leader_us: self.last_leader_us }
+    }
+
+    /// The lane's bar is the role (candidate or leader, per term); the charts get the term, who leads, the commit
+    /// index and how long the cluster went without a leader.
+    fn narrate(&self, step: &Handled<'_, Self>, out: &mut Narration) {
+        let before = step.before;
+        let restarted = matches!(step.input, Input::Restart { .. });
+        if self.term != before.term {
+            out.metric("term", self.term as i64);
+        }
+        if (self.role, self.term) != (before.role, before.term) {
+            if before.role != Role::Follower {
+                out.span_close("role");
+            }
+            match self.role {
+                Role::Candidate => out.span_open("role", format!("candidate, term {}", self.term), Tone::Warn),
+                Role::Leader => out.span_open("role", format!("leader, term {}", self.term), Tone::Good),
+                Role::Follower if before.role != Role::Follower && !restarted => {
+                    out.note(format!("steps down to follower in term {}", self.term), Tone::Neutral)
+                }
+                Role::Follower => {}
+            }
+        }
+        if self.role == Role::Leader && before.role != Role::Leader {
+            out.metric("leader", self.id as i64 + 1);
+            let leaderless = (step.now_us - before.last_leader_us).max(0);
+            let (term, votes, after) = (self.term, self.votes.len(), fmt_us(leaderless));
+            out.note(format!("becomes leader of term {term} with {votes} votes, {after} after it last heard a leader"), Tone::Good);
+            out.metric("ms without a leader", leaderless / 1_000);
+        }
+        if self.commit > before.commit {
+            out.metric("committed", self.commit as i64);
+        }
+        if let (Input::Timer(Timer::ClientRequest), Role::Leader, true) =
+            (step.input, self.role, self.log.len() >= MAX_LOG)
+        {
+            out.note(format!("log is full ({MAX_LOG} entries): request dropped"), Tone::Warn);
+        }
+    }
+
     fn view(&self, now_local_us: i64) -> NodeView {
         let (status, tone) = match self.role {
             Role::Leader => (format!("leader, term {}", self.term), Tone::Good),
@@ -535,7 +566,7 @@ pub(crate) fn test_config(servers: u32) -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faultline_sim::{Effect, TestCtx};
+    use faultline_sim::{Effect, Shown, TestCtx};
 
     fn cfg() -> Config {
         test_config(5)
@@ -608,13 +639,22 @@ mod tests {
         assert!(t.effects.contains(&Effect::CancelTimer { timer: Timer::Heartbeat }), "the heartbeat stops");
     }
 
-    /// A follower's election timeout, every effect in order: the new term and its own vote persisted, the
-    /// candidate span, a fresh election timer drawn from its stream, and a vote request to each peer.
+    /// A follower's election timeout, every effect in order: the new term and its own vote persisted, a fresh
+    /// election timer drawn from its stream, and a vote request to each peer; its narration charts the new term
+    /// and opens the candidate bar.
     #[test]
     fn an_election_timeout_starts_an_election_with_exactly_these_effects() {
         let mut s = Server::new(0, cfg());
         let mut t = TestCtx::new(0, 1_000, 7);
+        let before = s.look();
         s.on_timer(&mut t.ctx(), Timer::Election);
+        assert_eq!(
+            t.narration(&s, &before, Input::Timer(&Timer::Election)).shown(),
+            [
+                Shown::Metric { name: "term", value: 1 },
+                Shown::SpanOpen { key: "role", label: "candidate, term 1".into(), tone: Tone::Warn },
+            ]
+        );
         let timeout = s.election_timeout_us;
         assert!((150_000..=300_000).contains(&timeout), "drawn between the bounds: {timeout}");
         let ask = Msg::RequestVote { term: 1, last_log_index: 0, last_log_term: 0 };
@@ -622,8 +662,6 @@ mod tests {
             t.take(),
             vec![
                 Effect::Persist(Disk { term: 1, voted_for: Some(0), log: vec![] }),
-                Effect::Metric { name: "term", value: 1 },
-                Effect::SpanOpen { key: "role", label: "candidate, term 1".into(), tone: Tone::Warn },
                 Effect::SetTimer { after_us: timeout, timer: Timer::Election },
                 Effect::Send { to: 1, msg: ask.clone() },
                 Effect::Send { to: 2, msg: ask.clone() },
@@ -658,8 +696,7 @@ mod tests {
             s.role = Role::Leader;
             s.log = vec![Entry { term: 2, cmd: Cmd::Set { key: 0, value: 7 } }, Entry { term: 4, cmd: Cmd::Noop }];
             s.match_index = vec![2, 1, 1, 0, 0];
-            let mut t = TestCtx::new(0, 0, 1);
-            s.advance_commit(&mut t.ctx());
+            s.advance_commit();
             assert_eq!(s.commit, expect, "count_old_terms = {count_old_terms}");
         }
     }

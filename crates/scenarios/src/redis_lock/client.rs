@@ -15,7 +15,7 @@
 use super::disk::Disk;
 use super::msg::{Msg, Op, Req, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
+use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
@@ -33,9 +33,10 @@ pub struct ClientConfig {
     pub safe_release: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Phase {
     /// Before its first attempt (clients start at random times).
+    #[default]
     Waiting,
     /// `SET NX PX` sent, waiting for the answer.
     Acquiring,
@@ -69,6 +70,14 @@ pub struct Pending {
     pub req: Req,
     /// The client's clock when it sent the request.
     pub sent_local_us: i64,
+}
+
+/// What the narration compares across a step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientLook {
+    pub phase: Phase,
+    pub pending: Option<Req>,
+    pub believes: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,10 +155,8 @@ impl Client {
         ctx.set_timer(wait, Timer::Retry);
     }
 
-    fn stop_believing(&mut self, ctx: &mut C<'_>) {
-        if self.belief.take().is_some() {
-            ctx.span_close("lock");
-        }
+    fn stop_believing(&mut self) {
+        self.belief = None;
     }
 
     fn release(&mut self, ctx: &mut C<'_>) {
@@ -179,11 +186,6 @@ impl Client {
                     until_local_us: pending.sent_local_us + (self.cfg.ttl_ms * US_PER_MS) as i64,
                     token,
                 });
-                let label = match token {
-                    Some(t) => format!("believes it holds the lock (token {t})"),
-                    None => "believes it holds the lock".to_string(),
-                };
-                ctx.span_open("lock", label, Tone::Info);
                 self.phase = Phase::Reading;
                 self.request(ctx, self.cfg.storage, |req| Msg::Read { token, req });
             }
@@ -195,15 +197,14 @@ impl Client {
             }
             Msg::WriteOk { .. } => {
                 self.writes_accepted += 1;
-                self.stop_believing(ctx);
+                self.stop_believing();
                 self.release(ctx);
             }
             Msg::Rejected { op, .. } => {
                 if op == Op::Write {
                     self.writes_rejected += 1;
                 }
-                self.stop_believing(ctx);
-                ctx.note("my token is stale: someone else holds the lock now; I give up this round", Tone::Warn);
+                self.stop_believing();
                 self.finish_round(ctx);
             }
             Msg::Released { .. } => self.finish_round(ctx),
@@ -239,23 +240,13 @@ impl Node for Client {
             }
             Timer::ReplyTimeout => {
                 self.pending = None;
-                let waited = fmt_us((self.cfg.reply_timeout_ms * US_PER_MS) as i64);
                 match self.phase {
-                    Phase::Acquiring => {
-                        ctx.note(format!("no answer from Redis in {waited}: I back off and try again"), Tone::Warn);
-                        self.back_off(ctx);
-                    }
+                    Phase::Acquiring => self.back_off(ctx),
                     Phase::Reading | Phase::Writing => {
-                        let text = format!("no answer from the storage in {waited}: I give up this round and release");
-                        ctx.note(text, Tone::Warn);
-                        self.stop_believing(ctx);
+                        self.stop_believing();
                         self.release(ctx);
                     }
-                    _ => {
-                        let text = format!("no answer to my release in {waited}: the lock will expire by its TTL");
-                        ctx.note(text, Tone::Warn);
-                        self.finish_round(ctx);
-                    }
+                    _ => self.finish_round(ctx),
                 }
             }
             Timer::Expire { .. } | Timer::Fsync => {}
@@ -269,16 +260,58 @@ impl Node for Client {
                 ctx.cancel_timer(Timer::ReplyTimeout);
                 self.on_reply(ctx, msg, p);
             }
-            other => {
-                self.pending = other;
-                ctx.note("a late reply to a request I no longer wait for: ignored", Tone::Neutral);
-            }
+            other => self.pending = other,
         }
     }
 
     fn restart(&self, _disk: &Disk) -> Self {
         // A client persists nothing: it starts over as a new incarnation, holding nothing.
         Client::new(self.number, self.cfg.clone())
+    }
+
+    type Look = ClientLook;
+
+    fn look(&self) -> ClientLook {
+        ClientLook { phase: self.phase, pending: self.pending.as_ref().map(|p| p.req), believes: self.belief.is_some() }
+    }
+
+    /// The lane's bar is the belief; notes say why a round ended early or a reply was ignored.
+    fn narrate(&self, step: &Handled<'_, Self>, out: &mut Narration) {
+        let before = step.before;
+        match (&self.belief, before.believes) {
+            (Some(b), false) => {
+                let label = match b.token {
+                    Some(t) => format!("believes it holds the lock (token {t})"),
+                    None => "believes it holds the lock".to_string(),
+                };
+                out.span_open("lock", label, Tone::Info);
+            }
+            (None, true) => out.span_close("lock"),
+            _ => {}
+        }
+        let waited = fmt_us((self.cfg.reply_timeout_ms * US_PER_MS) as i64);
+        match step.input {
+            Input::Msg { msg, .. } => match msg.reply_to() {
+                Some(req) if before.pending != Some(req) => {
+                    out.note("a late reply to a request I no longer wait for: ignored", Tone::Neutral)
+                }
+                Some(_) if matches!(msg, Msg::Rejected { .. }) => {
+                    out.note("my token is stale: someone else holds the lock now; I give up this round", Tone::Warn)
+                }
+                _ => {}
+            },
+            Input::Timer(Timer::ReplyTimeout) => {
+                let text = match before.phase {
+                    Phase::Acquiring => format!("no answer from Redis in {waited}: I back off and try again"),
+                    Phase::Reading | Phase::Writing => {
+                        format!("no answer from the storage in {waited}: I give up this round and release")
+                    }
+                    _ => format!("no answer to my release in {waited}: the lock will expire by its TTL"),
+                };
+                out.note(text, Tone::Warn);
+            }
+            _ => {}
+        }
     }
 
     fn view(&self, now_local_us: i64) -> NodeView {
@@ -323,7 +356,7 @@ impl Node for Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faultline_sim::{Effect, TestCtx};
+    use faultline_sim::{Effect, Shown, TestCtx};
 
     fn client(safe_release: bool) -> Client {
         Client::new(
@@ -388,16 +421,19 @@ mod tests {
         t.effects.clear();
         t.now_us = 7_000;
         t.step = 12;
-        c.on_msg(&mut t.ctx(), 2, Msg::SetOk { token: Some(34), req: REQ1 });
+        let before = c.look();
+        let ok = Msg::SetOk { token: Some(34), req: REQ1 };
+        c.on_msg(&mut t.ctx(), 2, ok.clone());
+        let shown = t.narration(&c, &before, Input::Msg { from: 2, msg: &ok });
+        assert_eq!(
+            shown.shown(),
+            [Shown::SpanOpen { key: "lock", label: "believes it holds the lock (token 34)".into(), tone: Tone::Info }],
+            "its bar on the lane begins"
+        );
         assert_eq!(
             t.take(),
             vec![
                 Effect::CancelTimer { timer: Timer::ReplyTimeout },
-                Effect::SpanOpen {
-                    key: "lock",
-                    label: "believes it holds the lock (token 34)".into(),
-                    tone: Tone::Info
-                },
                 Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                 Effect::Send { to: 3, msg: Msg::Read { token: Some(34), req: REQ1 + 1 } },
             ]
@@ -414,10 +450,12 @@ mod tests {
         t.effects.clear();
         // A late "(integer) 1" meant for an earlier incarnation, and an OK to an earlier SET of this one.
         for stale in [Msg::Released { deleted: true, req: 3 << 32 | 9 }, Msg::SetOk { token: None, req: REQ1 - 1 }] {
-            c.on_msg(&mut t.ctx(), 2, stale);
+            let before = c.look();
+            c.on_msg(&mut t.ctx(), 2, stale.clone());
+            let shown = t.narration(&c, &before, Input::Msg { from: 2, msg: &stale });
+            assert_eq!(shown.notes(), ["a late reply to a request I no longer wait for: ignored"]);
         }
-        assert_eq!(t.effects.len(), 2);
-        assert!(t.effects.iter().all(|e| matches!(e, Effect::Note { tone: Tone::Neutral, .. })), "{:?}", t.effects);
+        assert_eq!(t.effects, [], "no effect at all");
         assert_eq!(c.phase, Phase::Acquiring);
         assert!(c.pending.as_ref().is_some_and(|p| p.req == REQ1), "still waiting for its own reply");
         assert!(!c.believes_it_holds());
@@ -471,12 +509,14 @@ mod tests {
             c.requests = 1;
             c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
             let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
-            c.on_msg(&mut t.ctx(), 3, Msg::WriteOk { version: 1, req: REQ1 });
+            let (before, ok) = (c.look(), Msg::WriteOk { version: 1, req: REQ1 });
+            c.on_msg(&mut t.ctx(), 3, ok.clone());
+            let shown = t.narration(&c, &before, Input::Msg { from: 3, msg: &ok });
+            assert_eq!(shown.shown(), [Shown::SpanClose { key: "lock" }], "its bar ends when it lets go");
             assert_eq!(
                 t.take(),
                 vec![
                     Effect::CancelTimer { timer: Timer::ReplyTimeout },
-                    Effect::SpanClose { key: "lock" },
                     Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                     Effect::Send { to: 2, msg: Msg::Release { value: expect, req: REQ1 + 1 } },
                 ]
@@ -491,10 +531,13 @@ mod tests {
         c.belief = Some(Belief { until_local_us: 0, token: Some(1) });
         c.pending = Some(Pending { req: REQ1, sent_local_us: 0 });
         let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
-        c.on_msg(&mut t.ctx(), 3, Msg::Rejected { op: Op::Write, token: 1, highest: 2, req: REQ1 });
+        let (before, rejected) = (c.look(), Msg::Rejected { op: Op::Write, token: 1, highest: 2, req: REQ1 });
+        c.on_msg(&mut t.ctx(), 3, rejected.clone());
         assert!(!c.believes_it_holds());
         assert_eq!(c.phase, Phase::Done);
-        assert!(t.sent().is_empty(), "it must not DEL a lock that is someone else's");
+        assert_eq!(t.effects, [Effect::CancelTimer { timer: Timer::ReplyTimeout }], "it must not DEL someone else's lock");
+        let shown = t.narration(&c, &before, Input::Msg { from: 3, msg: &rejected });
+        assert_eq!(shown.notes(), ["my token is stale: someone else holds the lock now; I give up this round"]);
     }
 
     #[test]
@@ -504,13 +547,22 @@ mod tests {
         c.belief = Some(Belief { until_local_us: 0, token: None });
         c.requests = 1;
         let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(0, 0, 1);
+        let before = c.look();
         c.on_timer(&mut t.ctx(), Timer::ReplyTimeout);
-        let e = t.take();
-        assert!(matches!(&e[0], Effect::Note { tone: Tone::Warn, .. }), "{e:?}");
+        let shown = t.narration(&c, &before, Input::Timer(&Timer::ReplyTimeout));
         assert_eq!(
-            e[1..],
+            shown.shown(),
             [
-                Effect::SpanClose { key: "lock" },
+                Shown::SpanClose { key: "lock" },
+                Shown::Note {
+                    text: "no answer from the storage in 1 s: I give up this round and release".into(),
+                    tone: Tone::Warn
+                },
+            ]
+        );
+        assert_eq!(
+            t.take(),
+            [
                 Effect::SetTimer { after_us: 1_000_000, timer: Timer::ReplyTimeout },
                 Effect::Send { to: 2, msg: Msg::Release { value: Some("c1-v".into()), req: REQ1 + 1 } },
             ]

@@ -49,17 +49,17 @@ pub mod msg;
 pub mod redis;
 pub mod storage;
 
-use client::{Client, ClientConfig};
+use client::{Client, ClientConfig, ClientLook};
 use disk::Disk;
 use faultline_sim::{
-    Breach, Broken, Ctx, Fault, FaultPlan, Invariant, Model, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
+    Breach, Broken, Ctx, Handled, Narration, Fault, FaultPlan, Invariant, Model, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
     Sample, ScenarioInfo, Section, Setup, Severity, Snapshot, US_PER_MS,
 };
 use msg::{Msg, Timer};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use checker::{LeaseEnd, LockHistory};
-use redis::{Persistence, Redis};
+use redis::{Keyspace, Persistence, Redis};
 use storage::Storage;
 
 /// The scenario's entry in the registry.
@@ -138,6 +138,45 @@ impl Node for LockNode {
     fn view(&self, now_local_us: i64) -> NodeView {
         each!(self, n => n.view(now_local_us))
     }
+
+    type Look = LockLook;
+
+    fn look(&self) -> LockLook {
+        match self {
+            LockNode::Client(n) => LockLook::Client(n.look()),
+            LockNode::Redis(n) => LockLook::Redis(n.look()),
+            LockNode::Storage(_) => LockLook::Storage,
+        }
+    }
+
+    fn narrate(&self, step: &Handled<'_, Self>, out: &mut Narration) {
+        match self {
+            LockNode::Client(n) => {
+                fn look(l: &LockLook) -> Option<&ClientLook> {
+                    if let LockLook::Client(c) = l { Some(c) } else { None }
+                }
+                step.narrow(look).inspect(|s| n.narrate(s, out));
+            }
+            LockNode::Redis(n) => {
+                fn look(l: &LockLook) -> Option<&Keyspace> {
+                    if let LockLook::Redis(r) = l { Some(r) } else { None }
+                }
+                step.narrow(look).inspect(|s| n.narrate(s, out));
+            }
+            LockNode::Storage(n) => {
+                step.narrow(|_| Some(&())).inspect(|s| n.narrate(s, out));
+            }
+        }
+    }
+}
+
+/// Each kind's look, for the narration.
+#[derive(Clone, Debug, Default)]
+pub enum LockLook {
+    Client(ClientLook),
+    Redis(Keyspace),
+    #[default]
+    Storage,
 }
 
 fn storage<'a>(s: &'a Snapshot<'_, LockNode>) -> Option<&'a Storage> {

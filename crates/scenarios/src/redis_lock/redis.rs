@@ -17,7 +17,7 @@
 use super::disk::{Aof, Disk};
 use super::msg::{Msg, Timer};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone, US_PER_MS};
+use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
@@ -69,13 +69,6 @@ pub struct Keyspace {
     pub last_token: u64,
 }
 
-/// What the last restart found on disk compared with what was in memory, told at start.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Restarted {
-    pub lost_lock: Option<String>,
-    pub tokens_before: u64,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Redis {
     pub fencing: bool,
@@ -87,7 +80,6 @@ pub struct Redis {
     pub disk: Aof,
     /// An fsync timer is pending (everysec): writes since the last fsync are not on disk yet.
     pub fsync_pending: bool,
-    pub restarted: Option<Restarted>,
     /// Node names for notes (`client 2`).
     pub names: Vec<String>,
 }
@@ -100,7 +92,6 @@ impl Redis {
             mem: Keyspace::default(),
             disk: Aof::default(),
             fsync_pending: false,
-            restarted: None,
             names,
         }
     }
@@ -134,35 +125,23 @@ impl Redis {
     fn end_lease(&mut self, ctx: &mut C<'_>) {
         if let Some(lease) = self.mem.lock.take() {
             ctx.cancel_timer(Timer::Expire { value: lease.value });
-            ctx.span_close("lease");
             self.wrote(ctx);
         }
     }
 
     /// Lazy expiry: on every access, a key whose time has come (by Redis's clock) is gone.
     fn expire_if_due(&mut self, ctx: &mut C<'_>) {
-        if let Some(lease) = &self.mem.lock {
-            if ctx.now_us() >= lease.expires_at_local_us {
-                let text = format!("key lock ({}) expired: its TTL ran out by Redis's clock", lease.value);
-                ctx.note(text, Tone::Warn);
-                self.end_lease(ctx);
-            }
+        if self.mem.lock.as_ref().is_some_and(|l| ctx.now_us() >= l.expires_at_local_us) {
+            self.end_lease(ctx);
         }
     }
 
-    fn release(&mut self, ctx: &mut C<'_>, from: NodeId, value: Option<String>) -> bool {
-        let Some(l) = self.mem.lock.clone() else { return false };
-        match &value {
-            // The safe release script: `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1])`.
-            Some(v) if *v != l.value => {
-                ctx.note(format!("lock is {} now, not {v}: not deleted", l.value), Tone::Good);
-                return false;
-            }
-            _ => {}
-        }
-        if l.owner != from {
-            let (kind, by, owner) = (release_kind(&value), self.name(from), self.name(l.owner));
-            ctx.note(format!("{kind} from {by} removed {owner}'s lock {}", l.value), Tone::Bad);
+    fn release(&mut self, ctx: &mut C<'_>, value: Option<String>) -> bool {
+        let Some(l) = &self.mem.lock else { return false };
+        // The safe release script: `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1])`;
+        // a plain DEL (no value) deletes whatever is there.
+        if value.as_ref().is_some_and(|v| *v != l.value) {
+            return false;
         }
         self.end_lease(ctx);
         true
@@ -176,8 +155,8 @@ impl Redis {
         }
     }
 
-    /// After a restart: say exactly what came back from disk and what was lost.
-    fn tell_restart(&mut self, ctx: &mut C<'_>, r: Restarted) {
+    /// After a restart: say exactly what came back from disk (`back`) and what the crash lost (`crashed`).
+    fn tell_restart(&self, crashed: &Keyspace, back: &Keyspace, out: &mut Narration) {
         let mode = match self.persistence {
             Persistence::None => "with nothing on disk (persistence none)".to_string(),
             Persistence::AofAlways => "from its AOF (appendfsync always)".to_string(),
@@ -186,27 +165,31 @@ impl Redis {
                 None => "from its AOF (appendfsync everysec, never fsynced)".to_string(),
             },
         };
+        let lost_lock = match (&crashed.lock, &back.lock) {
+            (Some(l), b) if b.as_ref().is_none_or(|b| b.value != l.value) => Some(&l.value),
+            _ => None,
+        };
         let mut parts = Vec::new();
-        match (&self.mem.lock, &r.lost_lock) {
+        match (&back.lock, lost_lock) {
             (Some(l), _) => parts.push(format!("key lock = {} is back", l.value)),
             (None, Some(v)) => parts.push(format!("key lock ({v}) is gone")),
             (None, None) => parts.push("no key lock".to_string()),
         }
-        let went_back = self.fencing && self.mem.last_token < r.tokens_before;
+        let went_back = self.fencing && back.last_token < crashed.last_token;
         if self.fencing {
             if went_back {
                 parts.push(format!(
                     "the token counter went back from {} to {}: the next SET hands out token {} again",
-                    r.tokens_before,
-                    self.mem.last_token,
-                    self.mem.last_token + 1
+                    crashed.last_token,
+                    back.last_token,
+                    back.last_token + 1
                 ));
             } else {
-                parts.push(format!("the token counter is {}", self.mem.last_token));
+                parts.push(format!("the token counter is {}", back.last_token));
             }
         }
-        let tone = if went_back || r.lost_lock.is_some() { Tone::Bad } else { Tone::Good };
-        ctx.note(format!("restarted {mode}: {}", parts.join("; ")), tone);
+        let tone = if went_back || lost_lock.is_some() { Tone::Bad } else { Tone::Good };
+        out.note(format!("restarted {mode}: {}", parts.join("; ")), tone);
     }
 }
 
@@ -224,13 +207,10 @@ impl Node for Redis {
     type Durable = Disk;
 
     fn on_start(&mut self, ctx: &mut C<'_>) {
-        if let Some(r) = self.restarted.take() {
-            self.tell_restart(ctx, r);
-            if let Some(l) = &self.mem.lock {
-                ctx.span_open("lease", format!("lock = {} ({}), from disk", l.value, self.name(l.owner)), Tone::Info);
-                self.arm_expiry(ctx);
-                self.expire_if_due(ctx);
-            }
+        // After a restart, a key loaded from disk expires by Redis's clock as any other.
+        if self.mem.lock.is_some() {
+            self.arm_expiry(ctx);
+            self.expire_if_due(ctx);
         }
     }
 
@@ -247,7 +227,6 @@ impl Node for Redis {
                     self.mem.last_token
                 });
                 let px_us = px_ms * US_PER_MS;
-                ctx.span_open("lease", format!("lock = {value} ({})", self.name(from)), Tone::Info);
                 self.mem.lock = Some(Lease {
                     value,
                     owner: from,
@@ -258,7 +237,7 @@ impl Node for Redis {
                 ctx.send(from, Msg::SetOk { token, req });
             }
             Msg::Release { value, req } => {
-                let deleted = self.release(ctx, from, value);
+                let deleted = self.release(ctx, value);
                 ctx.send(from, Msg::Released { deleted, req });
             }
             _ => {}
@@ -294,12 +273,56 @@ impl Node for Redis {
             r.disk = aof.clone();
             r.mem = aof.keys.clone();
         }
-        let lost_lock = match (&self.mem.lock, &r.mem.lock) {
-            (Some(l), back) if back.as_ref().is_none_or(|b| b.value != l.value) => Some(l.value.clone()),
+        r
+    }
+
+    type Look = Keyspace;
+
+    fn look(&self) -> Keyspace {
+        self.mem.clone()
+    }
+
+    /// The lane's bar is the key's life; notes say how it ended (expired, released by someone else) and, after a
+    /// restart, what came back from disk.
+    fn narrate(&self, step: &Handled<'_, Self>, out: &mut Narration) {
+        let (was, now) = (&step.before.lock, &self.mem.lock);
+        if let Input::Restart { crashed } = step.input {
+            self.tell_restart(crashed, step.before, out);
+            if let Some(l) = was {
+                out.span_open("lease", format!("lock = {} ({}), from disk", l.value, self.name(l.owner)), Tone::Info);
+            }
+        }
+        // A release answered "deleted": by whom, and whether it was theirs.
+        let release = match step.input {
+            Input::Msg { from, msg: Msg::Release { value, .. } } => Some((from, value)),
             _ => None,
         };
-        r.restarted = Some(Restarted { lost_lock, tokens_before: self.mem.last_token });
-        r
+        let deleted = step.sent().any(|(_, m)| matches!(m, Msg::Released { deleted: true, .. }));
+        if was != now {
+            if let Some(w) = was {
+                match release {
+                    Some((by, value)) if deleted => {
+                        if w.owner != by {
+                            let (kind, by, owner) = (release_kind(value), self.name(by), self.name(w.owner));
+                            out.note(format!("{kind} from {by} removed {owner}'s lock {}", w.value), Tone::Bad);
+                        }
+                    }
+                    _ => {
+                        let text = format!("key lock ({}) expired: its TTL ran out by Redis's clock", w.value);
+                        out.note(text, Tone::Warn);
+                    }
+                }
+                out.span_close("lease");
+            }
+            if let Some(l) = now {
+                out.span_open("lease", format!("lock = {} ({})", l.value, self.name(l.owner)), Tone::Info);
+            }
+        }
+        if let (Some((_, Some(v))), false, Some(l)) = (release, deleted, now) {
+            if *v != l.value {
+                out.note(format!("lock is {} now, not {v}: not deleted", l.value), Tone::Good);
+            }
+        }
     }
 
     fn view(&self, now_local_us: i64) -> NodeView {
@@ -339,7 +362,7 @@ impl Node for Redis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faultline_sim::{Effect, TestCtx};
+    use faultline_sim::{Effect, Shown, TestCtx};
 
     fn redis(fencing: bool, persistence: Persistence) -> Redis {
         Redis::new(fencing, persistence, vec!["client 1".into(), "client 2".into(), "redis".into()])
@@ -360,11 +383,16 @@ mod tests {
     fn set_nx_px_grants_a_free_lock_with_the_next_token() {
         let mut r = redis(true, Persistence::None);
         let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 1_000, 1);
-        r.on_msg(&mut t.ctx(), 0, set("c1-a", 5 << 32 | 1));
+        let (before, msg) = (r.look(), set("c1-a", 5 << 32 | 1));
+        r.on_msg(&mut t.ctx(), 0, msg.clone());
+        let shown = t.narration(&r, &before, Input::Msg { from: 0, msg: &msg });
+        assert_eq!(
+            shown.shown(),
+            [Shown::SpanOpen { key: "lease", label: "lock = c1-a (client 1)".into(), tone: Tone::Info }]
+        );
         assert_eq!(
             t.take(),
             vec![
-                Effect::SpanOpen { key: "lease", label: "lock = c1-a (client 1)".into(), tone: Tone::Info },
                 Effect::SetTimer { after_us: 500_000, timer: Timer::Expire { value: "c1-a".into() } },
                 Effect::Send { to: 0, msg: Msg::SetOk { token: Some(1), req: 5 << 32 | 1 } },
             ]
@@ -395,11 +423,15 @@ mod tests {
         let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(2, 0, 1);
         r.on_msg(&mut t.ctx(), 1, set("c2-b", 2 << 32 | 1));
         t.effects.clear();
-        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: Some("c1-a".into()), req: 1 << 32 | 2 });
-        assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: false, req: 1 << 32 | 2 })]);
+        let (before, cad) = (r.look(), Msg::Release { value: Some("c1-a".into()), req: 1 << 32 | 2 });
+        r.on_msg(&mut t.ctx(), 0, cad.clone());
+        assert_eq!(t.effects, [Effect::Send { to: 0, msg: Msg::Released { deleted: false, req: 1 << 32 | 2 } }]);
         assert!(r.mem.lock.is_some());
+        let shown = t.narration(&r, &before, Input::Msg { from: 0, msg: &cad });
+        assert_eq!(shown.notes(), ["lock is c2-b now, not c1-a: not deleted"]);
         t.effects.clear();
-        r.on_msg(&mut t.ctx(), 0, Msg::Release { value: None, req: 1 << 32 | 3 });
+        let (before, del) = (r.look(), Msg::Release { value: None, req: 1 << 32 | 3 });
+        r.on_msg(&mut t.ctx(), 0, del.clone());
         let expiry = Timer::Expire { value: "c2-b".into() };
         assert!(
             t.effects.contains(&Effect::CancelTimer { timer: expiry }),
@@ -407,7 +439,8 @@ mod tests {
         );
         assert_eq!(t.sent(), vec![(0, &Msg::Released { deleted: true, req: 1 << 32 | 3 })]);
         assert!(r.mem.lock.is_none());
-        assert!(t.effects.iter().any(|e| matches!(e, Effect::Note { tone: Tone::Bad, .. })), "the note says whose lock");
+        let shown = t.narration(&r, &before, Input::Msg { from: 0, msg: &del });
+        assert_eq!(shown.notes(), ["plain DEL from client 1 removed client 2's lock c2-b"], "the note says whose lock");
     }
 
     #[test]
@@ -445,16 +478,15 @@ mod tests {
                 _ => None,
             });
             assert_eq!(disk.is_some(), mode == Persistence::AofAlways, "{mode:?}: only always persists at once");
+            let crashed = r.look();
             let mut back = r.restart(&disk.unwrap_or_default());
             t.now_us = 300_000;
+            let restored = back.look();
             back.on_start(&mut t.ctx());
             assert_eq!(back.mem.lock.is_some(), lock_back, "{mode:?}");
             assert_eq!(back.mem.last_token, counter_back, "{mode:?}");
-            let note = t.effects.iter().find_map(|e| match e {
-                Effect::Note { text, .. } => Some(text.clone()),
-                _ => None,
-            });
-            let note = note.unwrap_or_default();
+            let shown = t.narration(&back, &restored, Input::Restart { crashed: &crashed });
+            let note = shown.notes().first().copied().unwrap_or_default();
             if counter_back == 0 {
                 assert!(note.contains("the token counter went back from 1 to 0"), "{mode:?}: {note}");
                 assert!(note.contains("key lock (c1-a) is gone"), "{mode:?}: {note}");

@@ -7,7 +7,7 @@
 
 use super::disk::{Disk, Records};
 use super::msg::{Msg, Op, Req, Timer};
-use faultline_sim::{Ctx, Node, NodeId, NodeView, Tone};
+use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone};
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
@@ -63,10 +63,7 @@ impl Storage {
     }
 
     fn reject(&mut self, ctx: &mut C<'_>, from: NodeId, op: Op, token: Option<u64>, highest: u64, req: Req) {
-        let t = token.unwrap_or(0);
-        let what = if op == Op::Read { "read" } else { "write" };
-        ctx.note(format!("rejected {what} from {}: token {t} < {highest}", self.name(from)), Tone::Good);
-        ctx.send(from, Msg::Rejected { op, token: t, highest, req });
+        ctx.send(from, Msg::Rejected { op, token: token.unwrap_or(0), highest, req });
     }
 }
 
@@ -92,7 +89,6 @@ impl Node for Storage {
                     self.value = value;
                     self.version += 1;
                     self.save(ctx);
-                    ctx.note(format!("accepted counter = {value} from {}", self.name(from)), Tone::Neutral);
                     ctx.send(from, Msg::WriteOk { version: self.version, req });
                 }
             },
@@ -109,6 +105,25 @@ impl Node for Storage {
             (back.value, back.version, back.highest_token) = (r.value, r.version, r.highest_token);
         }
         back
+    }
+
+    type Look = ();
+
+    /// Each reply, in words: what was accepted, and what fencing turned away.
+    fn narrate(&self, step: &Handled<'_, Self>, out: &mut Narration) {
+        let Input::Msg { from, msg } = step.input else { return };
+        for (_, reply) in step.sent() {
+            match (reply, msg) {
+                (Msg::Rejected { op, token, highest, .. }, _) => {
+                    let what = if *op == Op::Read { "read" } else { "write" };
+                    out.note(format!("rejected {what} from {}: token {token} < {highest}", self.name(from)), Tone::Good);
+                }
+                (Msg::WriteOk { .. }, Msg::Write { value, .. }) => {
+                    out.note(format!("accepted counter = {value} from {}", self.name(from)), Tone::Neutral)
+                }
+                _ => {}
+            }
+        }
     }
 
     fn view(&self, _now_local_us: i64) -> NodeView {
@@ -165,13 +180,15 @@ mod tests {
     fn an_accepted_write_is_persisted_before_it_is_acknowledged() {
         let mut s = Storage::new(true, names());
         let mut t: TestCtx<Msg, Timer, Disk> = TestCtx::new(3, 0, 1);
-        s.on_msg(&mut t.ctx(), 0, Msg::Write { token: Some(3), value: 7, req: A | 2 });
+        let write = Msg::Write { token: Some(3), value: 7, req: A | 2 };
+        s.on_msg(&mut t.ctx(), 0, write.clone());
+        let shown = t.narration(&s, &(), Input::Msg { from: 0, msg: &write });
+        assert_eq!(shown.notes(), ["accepted counter = 7 from client 1"]);
         assert_eq!(
             t.take(),
             vec![
                 Effect::Persist(Disk::Storage(Records { value: 0, version: 0, highest_token: 3 })),
                 Effect::Persist(Disk::Storage(Records { value: 7, version: 1, highest_token: 3 })),
-                Effect::Note { text: "accepted counter = 7 from client 1".into(), tone: Tone::Neutral },
                 Effect::Send { to: 0, msg: Msg::WriteOk { version: 1, req: A | 2 } },
             ]
         );
