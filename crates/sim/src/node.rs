@@ -372,3 +372,83 @@ impl<N: Node, H> Clone for Invariant<N, H> {
     }
 }
 impl<N: Node, H> Copy for Invariant<N, H> {}
+
+/// A scenario's node type as an enum of node kinds, each its own [`Node`] with the same messages, timers and
+/// durable state: declares the enum, its look (`$look`: one variant per kind, plus `Unset` as the default), and
+/// the [`Node`] impl that hands every call to the kind (the narration sees the step narrowed to that kind).
+///
+/// ```text
+/// faultline_sim::node_enum! {
+///     /// The node kinds of this scenario.
+///     #[derive(Clone, Debug, PartialEq, Eq)]
+///     pub enum TxNode / TxLook (Msg, Timer, Disk) {
+///         Coordinator(Coordinator),
+///         Participant(Participant),
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! node_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident / $look:ident ($msg:ty, $timer:ty, $durable:ty) {
+            $($variant:ident($kind:ty)),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name { $($variant($kind)),+ }
+
+        /// Each node kind's look, for the narration.
+        #[derive(Clone, Debug, Default)]
+        $vis enum $look {
+            #[default]
+            Unset,
+            $($variant(<$kind as $crate::Node>::Look)),+
+        }
+
+        impl $crate::Node for $name {
+            type Msg = $msg;
+            type Timer = $timer;
+            type Durable = $durable;
+            type Look = $look;
+
+            fn on_start(&mut self, ctx: &mut $crate::Ctx<'_, $msg, $timer, $durable>) {
+                match self { $($name::$variant(n) => n.on_start(ctx)),+ }
+            }
+            fn on_msg(&mut self, ctx: &mut $crate::Ctx<'_, $msg, $timer, $durable>, from: $crate::NodeId, msg: $msg) {
+                match self { $($name::$variant(n) => n.on_msg(ctx, from, msg)),+ }
+            }
+            fn on_timer(&mut self, ctx: &mut $crate::Ctx<'_, $msg, $timer, $durable>, timer: $timer) {
+                match self { $($name::$variant(n) => n.on_timer(ctx, timer)),+ }
+            }
+            fn on_force_timeout(&mut self, ctx: &mut $crate::Ctx<'_, $msg, $timer, $durable>) {
+                match self { $($name::$variant(n) => n.on_force_timeout(ctx)),+ }
+            }
+            fn restart(&self, durable: &$durable) -> Self {
+                match self { $($name::$variant(n) => $name::$variant(n.restart(durable))),+ }
+            }
+            fn view(&self, now_local_us: i64) -> $crate::NodeView {
+                match self { $($name::$variant(n) => n.view(now_local_us)),+ }
+            }
+            fn look(&self) -> $look {
+                match self { $($name::$variant(n) => $look::$variant(n.look())),+ }
+            }
+            fn narrate(&self, step: &$crate::Handled<'_, Self>, out: &mut $crate::Narration) {
+                match self {
+                    $($name::$variant(n) => {
+                        fn pick(l: &$look) -> Option<&<$kind as $crate::Node>::Look> {
+                            match l {
+                                $look::$variant(x) => Some(x),
+                                #[allow(unreachable_patterns)]
+                                _ => None,
+                            }
+                        }
+                        if let Some(s) = step.narrow(pick) {
+                            n.narrate(&s, out)
+                        }
+                    })+
+                }
+            }
+        }
+    };
+}

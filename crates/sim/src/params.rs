@@ -371,6 +371,46 @@ impl FromParam for &'static str {
     }
 }
 
+/// An enum whose variants are the options of a `choice` parameter, each named once: `OPTIONS` (for the spec),
+/// `name`, `from_choice` (the first variant for anything else: the spec admits only `OPTIONS`) and
+/// [`FromParam`], so that a `params!` field can have the enum's type.
+///
+/// ```text
+/// faultline_sim::choice! {
+///     /// Which commit protocol runs.
+///     pub enum Protocol { TwoPc = "2pc", ThreePc = "3pc" }
+/// }
+/// ```
+#[macro_export]
+macro_rules! choice {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $option:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every option, in the order the UI lists them.
+            pub const OPTIONS: &'static [&'static str] = &[$($option),+];
+            const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The variant an option names (the first for anything else).
+            pub fn from_choice(choice: &str) -> Self {
+                Self::OPTIONS.iter().position(|o| *o == choice).map_or(Self::ALL[0], |i| Self::ALL[i])
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $option),+ }
+            }
+        }
+
+        impl $crate::FromParam for $name {
+            fn from_param(value: $crate::ParamValue) -> Self {
+                $name::from_choice(<&str as $crate::FromParam>::from_param(value))
+            }
+        }
+    };
+}
+
 /// Declare a scenario's parameters once: the spec list that the URL, the UI, the CLI `--set` and the docs read,
 /// and the typed struct the scenario's code reads (so a misspelt key is a compile error, not a silent 0).
 ///
@@ -438,6 +478,20 @@ mod tests {
         let p = LockParams::from(&set);
         assert_eq!((p.clients, p.persistence), (5, "aof-always"));
         assert_eq!(LOCK_PARAMS.iter().map(|s| s.key).collect::<Vec<_>>(), ["clients", "fencing", "persistence"]);
+    }
+
+    crate::choice! {
+        enum Mode { First = "first", Second = "second-one" }
+    }
+
+    #[test]
+    fn a_choice_enum_names_each_option_once() {
+        assert_eq!(Mode::OPTIONS, ["first", "second-one"]);
+        for (m, name) in [(Mode::First, "first"), (Mode::Second, "second-one")] {
+            assert_eq!((m.name(), Mode::from_choice(name)), (name, m));
+            assert_eq!(Mode::from_param(ParamValue::Choice(name)), m);
+        }
+        assert_eq!(Mode::from_choice("nonsense"), Mode::First);
     }
 
     static SPECS: &[ParamSpec] = &[

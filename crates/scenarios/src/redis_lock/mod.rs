@@ -49,17 +49,17 @@ pub mod msg;
 pub mod redis;
 pub mod storage;
 
-use client::{Client, ClientConfig, ClientLook};
+use client::{Client, ClientConfig};
 use disk::Disk;
 use faultline_sim::{
-    Breach, Broken, Ctx, Handled, Narration, Fault, FaultPlan, Invariant, Model, NetConfig, Node, NodeId, NodeInfo, NodeView, ParamError,
+    Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError,
     Sample, ScenarioInfo, Section, Setup, Severity, Snapshot, US_PER_MS,
 };
 use msg::{Msg, Timer};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use checker::{LeaseEnd, LockHistory};
-use redis::{Keyspace, Persistence, Redis};
+use redis::{Persistence, Redis};
 use storage::Storage;
 
 /// The scenario's entry in the registry.
@@ -96,87 +96,14 @@ faultline_sim::params! {
 /// Seed whose default run shows the canonical failure (client 1 paused while holding the lock).
 pub const CANONICAL_SEED: u64 = 2;
 
-/// The node kinds of this scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LockNode {
-    Client(Client),
-    Redis(Redis),
-    Storage(Storage),
-}
-
-macro_rules! each {
-    ($self:expr, $n:ident => $e:expr) => {
-        match $self {
-            LockNode::Client($n) => $e,
-            LockNode::Redis($n) => $e,
-            LockNode::Storage($n) => $e,
-        }
-    };
-}
-
-impl Node for LockNode {
-    type Msg = Msg;
-    type Timer = Timer;
-    type Durable = Disk;
-
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Timer, Disk>) {
-        each!(self, n => n.on_start(ctx))
+faultline_sim::node_enum! {
+    /// The node kinds of this scenario.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum LockNode / LockLook (Msg, Timer, Disk) {
+        Client(Client),
+        Redis(Redis),
+        Storage(Storage),
     }
-    fn on_msg(&mut self, ctx: &mut Ctx<'_, Msg, Timer, Disk>, from: NodeId, msg: Msg) {
-        each!(self, n => n.on_msg(ctx, from, msg))
-    }
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Timer, Disk>, timer: Timer) {
-        each!(self, n => n.on_timer(ctx, timer))
-    }
-    fn restart(&self, disk: &Disk) -> Self {
-        match self {
-            LockNode::Client(n) => LockNode::Client(n.restart(disk)),
-            LockNode::Redis(n) => LockNode::Redis(n.restart(disk)),
-            LockNode::Storage(n) => LockNode::Storage(n.restart(disk)),
-        }
-    }
-    fn view(&self, now_local_us: i64) -> NodeView {
-        each!(self, n => n.view(now_local_us))
-    }
-
-    type Look = LockLook;
-
-    fn look(&self) -> LockLook {
-        match self {
-            LockNode::Client(n) => LockLook::Client(n.look()),
-            LockNode::Redis(n) => LockLook::Redis(n.look()),
-            LockNode::Storage(_) => LockLook::Storage,
-        }
-    }
-
-    fn narrate(&self, step: &Handled<'_, Self>, out: &mut Narration) {
-        match self {
-            LockNode::Client(n) => {
-                fn look(l: &LockLook) -> Option<&ClientLook> {
-                    if let LockLook::Client(c) = l { Some(c) } else { None }
-                }
-                step.narrow(look).inspect(|s| n.narrate(s, out));
-            }
-            LockNode::Redis(n) => {
-                fn look(l: &LockLook) -> Option<&Keyspace> {
-                    if let LockLook::Redis(r) = l { Some(r) } else { None }
-                }
-                step.narrow(look).inspect(|s| n.narrate(s, out));
-            }
-            LockNode::Storage(n) => {
-                step.narrow(|_| Some(&())).inspect(|s| n.narrate(s, out));
-            }
-        }
-    }
-}
-
-/// Each kind's look, for the narration.
-#[derive(Clone, Debug, Default)]
-pub enum LockLook {
-    Client(ClientLook),
-    Redis(Keyspace),
-    #[default]
-    Storage,
 }
 
 fn storage<'a>(s: &'a Snapshot<'_, LockNode>) -> Option<&'a Storage> {

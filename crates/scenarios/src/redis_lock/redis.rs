@@ -23,32 +23,12 @@ type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
 const FSYNC_EVERY_US: i64 = 1_000_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Persistence {
-    None,
-    AofEverysec,
-    AofAlways,
-}
-
-impl faultline_sim::FromParam for Persistence {
-    fn from_param(value: faultline_sim::ParamValue) -> Self {
-        Persistence::from_choice(<&str>::from_param(value))
-    }
-}
-
-impl Persistence {
-    /// Every mode, in the order the UI lists them; `OPTIONS` names them in the same order.
-    const ALL: [Persistence; 3] = [Persistence::None, Persistence::AofEverysec, Persistence::AofAlways];
-    /// The parameter's options, one per mode of `ALL`.
-    pub const OPTIONS: &'static [&'static str] = &["none", "aof-everysec", "aof-always"];
-
-    /// The mode a choice names (`none` for anything else; the parameter's spec admits only `OPTIONS`).
-    pub fn from_choice(choice: &str) -> Self {
-        Self::OPTIONS.iter().position(|o| *o == choice).map_or(Persistence::None, |i| Self::ALL[i])
-    }
-
-    pub fn name(self) -> &'static str {
-        Self::OPTIONS[Self::ALL.iter().position(|m| *m == self).unwrap_or(0)]
+faultline_sim::choice! {
+    /// What survives a restart (the `persistence` parameter).
+    pub enum Persistence {
+        None = "none",
+        AofEverysec = "aof-everysec",
+        AofAlways = "aof-always",
     }
 }
 
@@ -370,13 +350,6 @@ mod tests {
 
     fn set(value: &str, req: u64) -> Msg {
         Msg::Set { value: value.into(), px_ms: 500, req }
-    }
-
-    #[test]
-    fn every_persistence_mode_round_trips_through_its_name() {
-        for (mode, name) in Persistence::ALL.iter().zip(Persistence::OPTIONS) {
-            assert_eq!((mode.name(), Persistence::from_choice(name)), (*name, *mode));
-        }
     }
 
     #[test]
