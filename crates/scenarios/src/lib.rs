@@ -31,6 +31,7 @@ macro_rules! registry {
 registry! {
     "redis-lock" => redis_lock::RedisLock,
     "raft" => raft::Raft,
+    "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
 }
 
 /// The scenario with this id.

@@ -167,6 +167,22 @@ pub fn app() -> Html {
                 on_select={select.clone()} selected={state.selected} fit={state.embed.on && state.embed.fit} />
         },
     };
+    let has_ring = scenario.views().iter().any(|v| matches!(v, View::Ring { .. }));
+    let views = if scenario.views().is_empty() {
+        html! {}
+    } else {
+        html! {
+            <div class="ringrow">
+                { for scenario.views().iter().map(|view| match view {
+                    View::Ring { legend } => html! {
+                        <Ring model={model.clone()} cursor={state.cursor} on_select={select.clone()}
+                            selected={state.selected} legend={*legend} />
+                    },
+                    View::Charts(_) => html! { <Chart model={model.clone()} cursor={state.cursor} /> },
+                }) }
+            </div>
+        }
+    };
     let pick = dispatch.reform(|e: Event| {
         let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
         Action::SetScenario(id)
@@ -216,18 +232,15 @@ pub fn app() -> Html {
                 />
             }
             <Banner model={model.clone()} cursor={state.cursor} on_seek={seek.clone()} compact={embed} />
-            if !scenario.views().is_empty() {
-                <div class="ringrow">
-                    { for scenario.views().iter().map(|view| match view {
-                        View::Ring { legend } => html! {
-                            <Ring model={model.clone()} cursor={state.cursor} on_select={select.clone()}
-                                selected={state.selected} legend={*legend} />
-                        },
-                        View::Charts(_) => html! { <Chart model={model.clone()} cursor={state.cursor} /> },
-                    }) }
-                </div>
+            // A ring is a scenario's main view: it comes first, with the charts beside it. Without one the sequence
+            // diagram is the main view, and the charts follow it.
+            if has_ring {
+                {views.clone()}
             }
             {diagrams}
+            if !has_ring {
+                {views}
+            }
             if !embed {
                 <FaultBar selected={state.selected} faults={state.inputs.faults.clone()} trace={state.model.trace.clone()}
                     at_us={state.inject_at_us()} cursor={state.cursor} dispatch={dispatch.clone()} />

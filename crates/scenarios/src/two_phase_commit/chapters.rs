@@ -1,0 +1,98 @@
+//! The guided story of two-phase commit, as data. Chapters 2 onwards fix the latency at 10 ms and the fsync at
+//! 20 ms so that the times line up: participant 1 votes at 70 ms, the coordinator sends `Prepare` at 80 ms, the
+//! others vote at 110 ms, and the decision is forced from 120 to 140 ms (3PC: `PreCommit` goes out at 140 ms).
+
+use super::{ATOMICITY, BLOCKED};
+use faultline_sim::{At, Chapter};
+
+/// Timely settings (every step of the protocol lands on a round number; see the module doc) plus the chapter's own.
+macro_rules! timed {
+    ($($k:literal => $v:literal),* $(,)?) => {
+        &[("latency_min_ms", "10"), ("latency_max_ms", "10"), ("fsync_ms", "20") $(, ($k, $v))*]
+    };
+}
+
+pub static CHAPTERS: &[Chapter] = &[
+    Chapter {
+        title: "1. Commit",
+        text: "Each participant works holding a row lock (the blue bars). Participant 1 forces its prepared record and \
+               sends Prepared; the coordinator sends Prepare to the others, they vote Prepared, and it forces commit \
+               to its log and sends Commit. Every lock is released; the acknowledgements let the coordinator forget.",
+        params: &[],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "2. The coordinator crashes: blocked",
+        text: "The coordinator crashes at 100 ms, after its Prepare messages and before any decision. Every \
+               participant has voted yes: amber bars, in doubt, locks held. They ask the coordinator again and \
+               again; no one answers, and none of them may decide alone. Other transactions that need those rows \
+               wait too.",
+        params: timed!(),
+        faults: "crash:0@100000",
+        at: At::FirstBreach(Some(BLOCKED)),
+    },
+    Chapter {
+        title: "3. Recovery unblocks, late",
+        text: "The coordinator restarts at 1.5 s and reads its log: no decision was forced, so none was sent — it \
+               presumes abort and tells everyone. The locks were held for 1.5 s for nothing.",
+        params: timed!(),
+        faults: "crash:0@100000,restart:0@1500000",
+        at: At::End,
+    },
+    Chapter {
+        title: "4. Cooperative termination: a peer knows",
+        text: "With 2pc-ctp, the links from the coordinator to participants 2 and 3 fail at 130 ms and the \
+               coordinator crashes at 145 ms: only participant 1 got Commit. At 410 ms participants 2 and 3 time \
+               out and ask their peers too: participant 1 answers Commit, and they finish without the coordinator.",
+        params: timed!("protocol" => "2pc-ctp"),
+        faults: "cut:0>2@130000,cut:0>3@130000,crash:0@145000",
+        at: At::End,
+    },
+    Chapter {
+        title: "5. Cooperative termination: everyone is in doubt",
+        text: "The same protocol, but the coordinator crashes at 100 ms, before any decision. Every participant \
+               voted yes and asks the others; each answers Uncertain. No one can help: they stay blocked, exactly \
+               as in plain two-phase commit.",
+        params: timed!("protocol" => "2pc-ctp"),
+        faults: "crash:0@100000",
+        at: At::FirstBreach(Some(BLOCKED)),
+    },
+    Chapter {
+        title: "6. Three-phase commit does not block",
+        text: "With 3pc the coordinator crashes at 100 ms and stays down. The participants are uncertain (no \
+               PreCommit reached them), so when they time out each aborts — and they all agree, because a \
+               participant can commit only after PreCommit, which goes out only when every vote is yes.",
+        params: timed!("protocol" => "3pc"),
+        faults: "crash:0@100000",
+        at: At::End,
+    },
+    Chapter {
+        title: "7. Three-phase commit under a partition",
+        text: "The links from the coordinator to participants 2 and 3 fail at 130 ms, just before PreCommit. \
+               Participant 1 is pre-committed and commits; participants 2 and 3 are uncertain and, by the same \
+               rules, abort at 410 ms. Non-blocking was bought with an assumption: that a silent node has \
+               crashed. A partition breaks it — and atomicity with it.",
+        params: timed!("protocol" => "3pc"),
+        faults: "cut:0>2@130000,cut:0>3@130000",
+        at: At::FirstBreach(Some(ATOMICITY)),
+    },
+    Chapter {
+        title: "8. Broken: a participant gives up",
+        text: "abort_when_uncertain = true: Commit to participant 3 is lost (its link from the coordinator fails at \
+               130 ms). At 410 ms it times out and aborts although it voted yes, while 1 and 2 committed.",
+        params: timed!("abort_when_uncertain" => "true"),
+        faults: "cut:0>3@130000",
+        at: At::FirstBreach(Some(ATOMICITY)),
+    },
+    Chapter {
+        title: "9. Broken: a decision sent before it is on the log",
+        text: "force_decision = false: the coordinator sends Commit at 120 ms and its log write would complete at \
+               140 ms; it crashes at 130 ms. Participant 3 never got Commit (its link failed at 115 ms). The \
+               coordinator restarts at 600 ms with no decision on its log, presumes abort, and participant 3 \
+               aborts what 1 and 2 committed.",
+        params: timed!("force_decision" => "false"),
+        faults: "cut:0>3@115000,crash:0@130000,heal:0>3@500000,restart:0@600000",
+        at: At::FirstBreach(Some(ATOMICITY)),
+    },
+];

@@ -1,0 +1,384 @@
+//! # Two-phase commit: why it blocks, and what can and cannot unblock it
+//!
+//! **The protocol** (Gray & Lamport, "Consensus on Transaction Commit", 2006, §3: two-phase commit). A
+//! transaction touches N participants (resource managers), each holding a row lock from its first write until
+//! it learns the outcome. When the initiating participant (participant 1) has done its work it forces a
+//! *prepared* record to its durable log and sends `Prepared` to the coordinator (the transaction manager), which
+//! sends `Prepare` to every other participant. A participant votes `Prepared` after forcing its prepared record,
+//! or `Aborted` if it chose to abort while still working — allowed only before it votes yes. The coordinator
+//! decides commit only when every participant voted `Prepared` (abort on any `Aborted`, or when votes do not
+//! come in time), forces the decision to its log, and sends `Commit` or `Abort`; participants apply it, release
+//! their locks and acknowledge. A prepared participant keeps its locks and may not decide alone.
+//!
+//! **The failure.** If the coordinator crashes after the prepares and before the decision reaches them, every
+//! prepared participant is **blocked**: it holds its locks, in doubt, until the coordinator recovers and reads
+//! its log (a decision there is sent again; none means nothing was sent, so it aborts — "presumed abort").
+//!
+//! **What can and cannot unblock it** (the `protocol` parameter):
+//! - `2pc-ctp`, the cooperative termination protocol (Bernstein, Hadzilacos & Goodman, "Concurrency Control and
+//!   Recovery in Database Systems", 1987, ch. 7): an uncertain participant that times out sends
+//!   `DecisionRequest` to its peers as well. A peer that knows the outcome tells it; a peer that has not voted
+//!   aborts and says so; a peer that voted yes and does not know answers `Uncertain` — it cannot help. If every
+//!   reachable peer is uncertain, the group stays blocked.
+//! - `3pc`, three-phase commit (Skeen, 1981; the same chapter): after every yes vote the coordinator sends
+//!   `PreCommit` and waits for acknowledgements before it sends `Commit`; a participant that times out while
+//!   uncertain aborts, and one that times out pre-committed commits. No participant blocks when processes only
+//!   crash and the network is timely — but a partition (or a long pause) lets one side commit while the other
+//!   aborts.
+//!
+//! **Broken variants**, each a parameter a sweep finds: `abort_when_uncertain` (a participant that voted yes
+//! aborts on a timeout: atomicity lost) and `force_decision = false` (the coordinator sends the decision before
+//! it is on its log, and forgets it in a crash: after recovery it presumes abort although participants
+//! committed).
+//!
+//! **Invariants**: atomicity (no participant commits while another aborts) and validity (commit only if every
+//! participant voted `Prepared`) are violations; `blocked` (a participant in doubt, holding its locks, for longer
+//! than `blocked_ms`) is an observation.
+//!
+//! **Message counts** (pinned by a test). Gray & Lamport count, for a failure-free commit with the initiating
+//! participant's `Prepared` starting the protocol and acknowledgements not counted, 3N−1 messages and 4 message
+//! delays with the coordinator on its own node (N = 5: 14), 3N−3 when it shares the initiating participant's
+//! node. Here the coordinator always has its own node: 3N−1 and 4 delays, plus N acknowledgements.
+//!
+//! **Simplifications**: one transaction; the participant list is known to all (the coordinator would send it
+//! with `Prepare` for cooperative termination); participants write their outcome record without an fsync delay
+//! (only the prepared and decision records are forced, and those are what the protocol depends on); 3PC uses
+//! the per-participant timeout rules above rather than electing a new coordinator, and its guarantee is for
+//! crash-stop failures (a restarted participant follows the same rules). Paxos Commit and sagas are to come.
+
+pub mod chapters;
+pub mod checker;
+pub mod coordinator;
+pub mod disk;
+pub mod msg;
+pub mod participant;
+
+use checker::TxHistory;
+use coordinator::{Coordinator, CoordinatorConfig};
+use disk::Disk;
+use faultline_sim::{
+    Aggregate, Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError, Sample, ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View,
+    US_PER_MS,
+};
+use msg::{name, Msg, Protocol, Timer, COORDINATOR};
+use participant::{Participant, ParticipantConfig};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const MS: u64 = US_PER_MS;
+
+faultline_sim::choice! {
+    /// Which faults `random_faults` draws.
+    pub enum FaultMix {
+        /// Crashes that restart, and pauses.
+        CrashRestart = "crash-restart",
+        /// Crashes that never restart (the failure model three-phase commit is built for).
+        CrashStop = "crash-stop",
+        /// Links cut between the coordinator and some participants, healed later.
+        Partitions = "partitions",
+        /// All of the above.
+        All = "all",
+    }
+}
+
+faultline_sim::params! {
+    /// Every knob of the scenario, typed: the URL, the UI, the CLI `--set` and the docs read [`PARAMS`].
+    pub struct TxParams in PARAMS {
+        protocol: Protocol = choice("2pc", Protocol::OPTIONS, "2pc; 2pc-ctp: uncertain participants ask their peers; 3pc: a pre-commit round and timeout rules."),
+        participants: u32 = int(3, 2, 7, "", "How many participants (resource managers) the transaction touches."),
+        no_voter: u32 = int(0, 0, 7, "", "The participant that chooses to abort while working and votes no (0: none)."),
+        work_ms: u64 = int(50, 1, 10_000, "ms", "How long each participant works, holding its row lock, before it can vote."),
+        fsync_ms: u64 = int(5, 0, 1_000, "ms", "The time to force a record to a durable log (prepared record, decision)."),
+        latency_min_ms: u64 = int(2, 0, 5_000, "ms", "Smallest one-way network latency."),
+        latency_max_ms: u64 = int(10, 0, 5_000, "ms", "Largest one-way network latency."),
+        timeout_ms: u64 = int(300, 10, 60_000, "ms", "How long a participant waits for Prepare, or for the outcome after voting yes, before it acts."),
+        vote_timeout_ms: u64 = int(200, 10, 60_000, "ms", "How long the coordinator waits for votes (and 3PC acknowledgements)."),
+        blocked_ms: u64 = int(1_000, 10, 600_000, "ms", "In doubt this long, holding locks, counts as blocked (an observation)."),
+        coordinator_crash_ms: u64 = int(0, 0, 600_000, "ms", "Crash the coordinator at this time (0: never)."),
+        coordinator_restart_ms: u64 = int(0, 0, 600_000, "ms", "Restart the crashed coordinator at this time (0: never)."),
+        abort_when_uncertain: bool = bool(false, "Broken: a participant that voted yes aborts when it times out."),
+        force_decision: bool = bool(true, "The coordinator forces its decision to its log before sending it (false: broken)."),
+        random_faults: u32 = int(0, 0, 200, "", "Random faults drawn from the seed (see fault_mix)."),
+        fault_mix: FaultMix = choice("crash-restart", FaultMix::OPTIONS, "Which faults random_faults draws."),
+        run_ms: u64 = int(3_000, 100, 600_000, "ms", "Time horizon of the run."),
+    }
+}
+
+pub const CANONICAL_SEED: u64 = 1;
+
+pub const ATOMICITY: &str = "atomicity";
+pub const VALIDITY: &str = "validity";
+pub const BLOCKED: &str = "blocked";
+
+faultline_sim::node_enum! {
+    /// The scenario's node kinds.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum TxNode / TxLook (Msg, Timer, Disk) {
+        Coordinator(Coordinator),
+        Participant(Participant),
+    }
+}
+
+fn atomicity(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
+    for (i, a) in h.participants.iter().enumerate() {
+        let Some((commit, step)) = a.outcome.filter(|(_, st)| *st == s.step) else { continue };
+        if let Some((j, (_, other))) = h
+            .participants
+            .iter()
+            .enumerate()
+            .find_map(|(j, b)| b.outcome.filter(|(c, _)| *c != commit).map(|o| (j, o)))
+        {
+            let (did, other_did) = if commit { ("committed", "aborted") } else { ("aborted", "committed") };
+            out.push(Breach {
+                severity: Severity::Violation,
+                message: format!(
+                    "{} {did} while {} had {other_did} (step {other}): atomicity lost — every participant must reach \
+                     the same outcome.",
+                    name(i as NodeId + 1),
+                    name(j as NodeId + 1)
+                ),
+                steps: vec![other, step],
+            });
+        }
+    }
+}
+
+fn validity(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
+    for (i, a) in h.participants.iter().enumerate() {
+        let Some((true, step)) = a.outcome.filter(|(_, st)| *st == s.step) else { continue };
+        if let Some(j) = h.participants.iter().position(|b| !matches!(b.vote, Some((true, _)))) {
+            let vote = match h.participants[j].vote {
+                Some((_, st)) => format!("voted no (step {st})"),
+                None => "never voted".to_string(),
+            };
+            out.push(Breach {
+                severity: Severity::Violation,
+                message: format!(
+                    "{} committed, but {} {vote}: a transaction may commit only if every participant voted Prepared.",
+                    name(i as NodeId + 1),
+                    name(j as NodeId + 1)
+                ),
+                steps: h.participants[j].vote.map(|(_, st)| st).into_iter().chain([step]).collect(),
+            });
+        }
+    }
+}
+
+fn blocked(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
+    let Some(TxNode::Participant(p)) = s.nodes.get(1) else { return };
+    let threshold_us = p.cfg.blocked_us;
+    for (i, a) in h.participants.iter().enumerate() {
+        let Some((since, step)) = a.in_doubt_since else { continue };
+        if s.now_us.saturating_sub(since) >= threshold_us {
+            out.push(Breach {
+                severity: Severity::Observation,
+                message: format!(
+                    "{} is blocked: it voted yes at {}, and {} later it still holds its locks with no outcome — it may \
+                     not decide alone.",
+                    name(i as NodeId + 1),
+                    faultline_sim::fault::fmt_us(since as i64),
+                    faultline_sim::fault::fmt_us(threshold_us as i64)
+                ),
+                steps: vec![step, s.step],
+            });
+        }
+    }
+}
+
+pub fn invariants() -> [Invariant<TxNode, TxHistory>; 3] {
+    [
+        Invariant { name: ATOMICITY, check: atomicity },
+        Invariant { name: VALIDITY, check: validity },
+        Invariant { name: BLOCKED, check: blocked },
+    ]
+}
+
+/// Random faults drawn from the seed (a stream of their own), of the kinds `fault_mix` names, within the first
+/// half of the run.
+pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
+    let nodes = p.participants + 1;
+    let horizon = p.run_ms * MS;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(0x2bc);
+    let mut plan = FaultPlan::new();
+    for _ in 0..p.random_faults {
+        // Most faults strike while the transaction runs: in its first few hundred milliseconds.
+        let at = rng.random_range(0..=(horizon / 2).min(400 * MS));
+        let node = rng.random_range(0..nodes);
+        let dur = rng.random_range(10 * MS..=(horizon / 4).max(20 * MS));
+        let kind = match p.fault_mix {
+            FaultMix::CrashRestart => [0, 0, 3][rng.random_range(0..3usize)],
+            FaultMix::CrashStop => 1,
+            FaultMix::Partitions => 2,
+            FaultMix::All => rng.random_range(0..4u32),
+        };
+        match kind {
+            0 => {
+                plan.push(at, Fault::Crash { node });
+                plan.push(at + dur, Fault::Restart { node });
+            }
+            1 => _ = plan.push(at, Fault::Crash { node }),
+            2 => {
+                // The coordinator loses some participants, one way or both.
+                let to = rng.random_range(1..nodes);
+                let both = rng.random_bool(0.5);
+                plan.push(at, Fault::Cut { from: COORDINATOR, to, both });
+                plan.push(at + dur, Fault::Heal { from: COORDINATOR, to, both });
+            }
+            _ => _ = plan.push(at, Fault::Pause { node, for_us: dur }),
+        }
+    }
+    plan.0.sort_by_key(|e| e.at_us);
+    plan
+}
+
+fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
+    let coordinator = Coordinator::new(CoordinatorConfig {
+        participants: p.participants,
+        protocol: p.protocol,
+        fsync_us: p.fsync_ms * MS,
+        vote_timeout_us: p.vote_timeout_ms * MS,
+        resend_us: p.timeout_ms * MS,
+        force_decision: p.force_decision,
+    });
+    let mut nodes = vec![(NodeInfo { name: name(COORDINATOR), role: "coordinator".into() }, TxNode::Coordinator(coordinator))];
+    for id in 1..=p.participants {
+        let cfg = ParticipantConfig {
+            id,
+            participants: p.participants,
+            protocol: p.protocol,
+            work_us: p.work_ms * MS,
+            fsync_us: p.fsync_ms * MS,
+            timeout_us: p.timeout_ms * MS,
+            blocked_us: p.blocked_ms * MS,
+            votes_no: p.no_voter == id,
+            initiator: id == 1,
+            abort_when_uncertain: p.abort_when_uncertain,
+        };
+        nodes.push((NodeInfo { name: name(id), role: "participant".into() }, TxNode::Participant(Participant::new(cfg))));
+    }
+    let mut faults = random_faults(p, seed);
+    if p.coordinator_crash_ms > 0 {
+        faults.push(p.coordinator_crash_ms * MS, Fault::Crash { node: COORDINATOR });
+        if p.coordinator_restart_ms > p.coordinator_crash_ms {
+            faults.push(p.coordinator_restart_ms * MS, Fault::Restart { node: COORDINATOR });
+        }
+        faults.0.sort_by_key(|e| e.at_us);
+    }
+    let net = NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS);
+    Setup { nodes, net, faults, horizon_us: p.run_ms * MS }
+}
+
+static NARRATIVE: &[Section] = &[
+    Section {
+        title: "The protocol",
+        body: "Each participant works on the transaction holding a row lock. Participant 1 finishes first: it forces \
+               a prepared record to its log and sends Prepared to the coordinator, which sends Prepare to the others. \
+               Each votes Prepared (after forcing its prepared record) or Aborted. The coordinator commits only if \
+               every vote is yes, forces the decision to its log, sends it, and each participant applies it, \
+               releases its lock and acknowledges.",
+    },
+    Section {
+        title: "What to watch",
+        body: "The bars are the locks: blue while a participant works, amber once it has voted yes and is in doubt. \
+               Crash the coordinator (click its name) after the Prepare messages: every prepared participant stays \
+               amber — blocked, holding its locks, asking a coordinator that does not answer. The charts count the \
+               locks held and the participants in doubt.",
+    },
+    Section {
+        title: "Why it blocks",
+        body: "A participant that voted yes has promised to do what the coordinator decides, and the coordinator may \
+               already have decided commit and told someone. So it may neither commit nor abort alone: it waits. \
+               Cooperative termination (2pc-ctp) helps only if some peer knows the outcome or has not voted; if \
+               every reachable peer is in doubt too, they all stay blocked. Three-phase commit (3pc) never blocks \
+               when processes only crash and messages arrive in time — and breaks atomicity when a partition or \
+               a pause splits the participants.",
+    },
+    Section {
+        title: "Break it",
+        body: "abort_when_uncertain = true: a participant that voted yes gives up on a timeout and aborts, while \
+               the others commit. force_decision = false: the coordinator sends Commit before the decision is on \
+               its log; crash it in that window and it comes back with no decision and aborts the participants \
+               that have not heard. protocol = 3pc with fault_mix = partitions: one side commits, the other aborts.",
+    },
+    Section {
+        title: "Source",
+        body: "Jim Gray and Leslie Lamport, \"Consensus on Transaction Commit\" (ACM TODS, 2006), §3 (two-phase \
+               commit, the message counts); Philip Bernstein, Vassos Hadzilacos and Nathan Goodman, \"Concurrency \
+               Control and Recovery in Database Systems\" (1987), ch. 7 (the cooperative termination protocol, \
+               three-phase commit); Dale Skeen, \"Nonblocking Commit Protocols\" (SIGMOD 1981). Simplified: one \
+               transaction, outcome records written without an fsync delay, 3PC by its timeout rules.",
+    },
+];
+
+static SERIES: &[SeriesSpec] = &[
+    SeriesSpec { metric: "locks held", label: "participants holding locks", aggregate: Aggregate::Sum },
+    SeriesSpec { metric: "in doubt", label: "participants in doubt", aggregate: Aggregate::Sum },
+    SeriesSpec { metric: "lock-held ms", label: "lock-held ms (sum of released holds)", aggregate: Aggregate::Sum },
+];
+
+static INFO: ScenarioInfo = ScenarioInfo {
+    id: "two-phase-commit",
+    title: "Two-phase commit: blocking, and what can unblock it",
+    summary: "a coordinator crash leaves prepared participants holding locks; cooperative termination and 3PC help — until a partition",
+    narrative: NARRATIVE,
+    params: PARAMS,
+    canonical_seed: CANONICAL_SEED,
+    chapters: chapters::CHAPTERS,
+    pause_label: "paused",
+    views: &[View::Charts(SERIES)],
+    samples: &[
+        Sample::golden("commit", ""),
+        Sample::golden("coordinator-crash", "latency_min_ms=10,latency_max_ms=10,fsync_ms=20,coordinator_crash_ms=100"),
+        Sample::check("ctp-random-faults", "protocol=2pc-ctp,random_faults=6,fault_mix=all"),
+        Sample::check("3pc-partitions", "protocol=3pc,random_faults=4,fault_mix=partitions"),
+        Sample::check("no-vote", "no_voter=2,participants=5"),
+        Sample::bench("seven", "participants=7,random_faults=4"),
+    ],
+    broken: &[
+        Broken { sets: "abort_when_uncertain=true,random_faults=4,fault_mix=all", invariants: &[ATOMICITY], seeds: 2_000 },
+        Broken {
+            sets: "force_decision=false,fsync_ms=50,random_faults=6,fault_mix=all",
+            invariants: &[ATOMICITY],
+            seeds: 5_000,
+        },
+        Broken { sets: "protocol=3pc,random_faults=4,fault_mix=partitions", invariants: &[ATOMICITY], seeds: 2_000 },
+        Broken { sets: "coordinator_crash_ms=100,latency_min_ms=10,latency_max_ms=10,fsync_ms=20", invariants: &[BLOCKED], seeds: 5 },
+    ],
+    ..ScenarioInfo::DEFAULT
+};
+
+pub struct TwoPhaseCommit;
+
+impl Model for TwoPhaseCommit {
+    type Node = TxNode;
+    type Params = TxParams;
+    type History = TxHistory;
+
+    fn info(&self) -> &'static ScenarioInfo {
+        &INFO
+    }
+
+    fn validate(&self, p: &TxParams) -> Result<(), ParamError> {
+        ParamError::check_order("latency_min_ms", p.latency_min_ms, "latency_max_ms", p.latency_max_ms)?;
+        if p.no_voter > p.participants {
+            return Err(ParamError::Conflict(format!(
+                "no_voter = {} names no participant: there are {} (0: none)",
+                p.no_voter, p.participants
+            )));
+        }
+        Ok(())
+    }
+
+    fn setup(&self, p: &TxParams, seed: u64) -> Setup<TxNode> {
+        setup(p, seed)
+    }
+
+    fn observe(history: &mut TxHistory, step: &Snapshot<'_, TxNode>) {
+        checker::observe(history, step)
+    }
+
+    fn invariants(&self) -> Vec<Invariant<TxNode, TxHistory>> {
+        invariants().to_vec()
+    }
+}

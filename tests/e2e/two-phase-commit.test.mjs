@@ -1,0 +1,75 @@
+// Browser end-to-end test of two-phase commit: crashing the coordinator by click after the prepares blocks every
+// prepared participant; each chapter sets its scene and shows its lesson.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { start, stop, open, counter, cursorAt, SHOTS } from './harness.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await stop(env); });
+
+const TIMED = 'latency_min_ms=10&latency_max_ms=10&fsync_ms=20';
+const events = (page) => page.locator('.log').textContent();
+
+test('2pc: crashing the coordinator by click after its prepares blocks every participant', async () => {
+  // Cursor 9: the coordinator has just sent Prepare to participants 2 and 3 (step 8, at 80 ms).
+  const { page, errors } = await open(env, `?scenario=two-phase-commit&${TIMED}&step=9`);
+  await page.locator('button.lane-name', { hasText: 'coordinator' }).first().click();
+  await page.locator('#fault-bar button', { hasText: 'crash' }).first().click();
+  await page.waitForFunction(() => document.querySelector('#fault-list')?.textContent.includes('coordinator crashes'));
+  await page.keyboard.press('End');
+  await cursorAt(page, (await counter(page)).steps);
+  assert.equal(await page.locator('#violation-banner').count(), 0, 'blocking is not a safety violation');
+  const observations = await page.locator('.banner.observation').allTextContents();
+  assert.equal(observations.filter((t) => /blocked/.test(t)).length, 3, observations.join('\n'));
+  const panels = await page.textContent('section.panels');
+  assert.equal(panels.match(/prepared: in doubt, holding its locks/g)?.length, 3, panels);
+  await page.screenshot({ path: join(SHOTS, '2pc-blocked.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('2pc: every chapter sets its scene and shows its lesson', async () => {
+  const { page, errors } = await open(env, '?scenario=two-phase-commit');
+  const expect = {
+    '1. Commit': { ok: true },
+    '2. The coordinator crashes: blocked': { observation: /blocked/ },
+    '3. Recovery unblocks, late': { panels: /participant 1\s*aborted.*participant 2\s*aborted.*participant 3\s*aborted/s },
+    '4. Cooperative termination: a peer knows': { log: /learns commit from participant 1/ },
+    '5. Cooperative termination: everyone is in doubt': { observation: /blocked/, log: /cannot help/ },
+    '6. Three-phase commit does not block': { ok: true, log: /3PC's timeout rule/ },
+    '7. Three-phase commit under a partition': { violation: /atomicity/ },
+    '8. Broken: a participant gives up': { violation: /atomicity/ },
+    '9. Broken: a decision sent before it is on the log': { violation: /atomicity/ },
+  };
+  for (const [title, want] of Object.entries(expect)) {
+    await page.locator('button.chapter', { hasText: title }).click();
+    await page.waitForFunction((t) => document.querySelector('#chapter-text')?.textContent.includes(t.slice(3)), title);
+    const { cursor, steps } = await counter(page);
+    if (want.ok) {
+      await page.keyboard.press('End');
+      await cursorAt(page, steps);
+      assert.equal(await page.locator('#violation-banner').count(), 0, title);
+    }
+    if (want.violation) assert.match(await page.textContent('#violation-banner'), want.violation, title);
+    if (want.observation) {
+      const obs = (await page.locator('.banner.observation').allTextContents()).join('\n');
+      assert.match(obs, want.observation, title);
+    }
+    if (want.panels) {
+      await page.keyboard.press('End');
+      await cursorAt(page, steps);
+      assert.match(await page.textContent('section.panels'), want.panels, title);
+    }
+    if (want.log) {
+      await page.keyboard.press('End');
+      await cursorAt(page, steps);
+      assert.match(await events(page), want.log, `${title} (cursor ${cursor} of ${steps})`);
+    }
+  }
+  await page.locator('button.chapter', { hasText: '7. Three-phase' }).click();
+  await page.screenshot({ path: join(SHOTS, '2pc-3pc-partition.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
