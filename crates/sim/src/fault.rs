@@ -218,7 +218,7 @@ mod tests {
 /// | `cut:A>B@T`, `cut:A=B@T` | cut the link A→B (one way) or both ways |
 /// | `heal:A>B@T`, `heal:A=B@T`, `healall@T` | heal it again |
 /// | `drop:ID@T`, `delay:ID:US@T` | drop or delay message ID if still in flight |
-/// | `timeout:N@T` | node N's timeout fires (a Raft election) |
+/// | `timeout:N@T` | node N's timeout fires (an election timeout, say) |
 impl FaultPlan {
     pub fn to_compact(&self) -> String {
         self.0.iter().map(|e| format!("{}@{}", compact(&e.fault), e.at_us)).collect::<Vec<_>>().join(",")

@@ -15,9 +15,10 @@
 //!   their own stream, so adding a message on one node does not reshuffle the draws of another (madsim's
 //!   `GlobalRng`, turmoil's per-host RNGs).
 //! - Protocol apart from presentation: handlers emit protocol effects only (sends, timers, persistence), which
-//!   unit tests assert exactly (openraft's `Engine` → `Command` list); what the views show — notes, bars,
-//!   charted numbers — each node's `narrate` derives after the step from the input, its look before and its
-//!   state after (yew's view-from-state), and the kernel records it after the step's protocol events.
+//!   unit tests assert exactly (an engine that returns a command list, tested command by command); what the
+//!   views show — notes, bars, charted numbers — each node's `narrate` derives after the step from the input,
+//!   its look before and its state after (yew's view-from-state), and the kernel records it after the step's
+//!   protocol events.
 //! - Faults are data: crash/restart, stop-the-world pause, clock drift and jumps, partitions (one-way too), loss,
 //!   duplication, delay — all part of the run's inputs, so a seed or a URL reproduces them.
 
