@@ -279,6 +279,12 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         Ok(sim)
     }
 
+    /// Start the checker's history from `history` instead of its default.
+    pub fn with_initial_history(mut self, history: H) -> Self {
+        self.history = history;
+        self
+    }
+
     pub fn with_invariant(mut self, invariant: Invariant<N, H>) -> Self {
         self.invariants.push(invariant);
         self
@@ -400,8 +406,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 Condition::Paused => self.defer(node, item),
                 Condition::Up => {
                     self.record(EventKind::Start { node });
-                    let before = self.nodes[node as usize].look();
-                    self.call(node, before, Input::Start, |n, ctx| n.on_start(ctx));
+                    self.call(node, Input::Start, |n, ctx| n.on_start(ctx));
                     true
                 }
             },
@@ -423,8 +428,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     return self.defer(to, item);
                 }
                 self.record(EventKind::Deliver { from, to, id, waited_us: self.now.saturating_sub(arrived_at) });
-                let before = self.nodes[to as usize].look();
-                self.call(to, before, Input::Msg { from, msg }, |n, ctx| n.on_msg(ctx, from, msg.clone()));
+                self.call(to, Input::Msg { from, msg }, |n, ctx| n.on_msg(ctx, from, msg.clone()));
                 true
             }
             Item::Timer { node, id, ref timer } => {
@@ -436,8 +440,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 }
                 take(&mut self.slots[node as usize].live_timers, |(t, _)| *t == id);
                 self.record(EventKind::Timer { node, label: timer.describe() });
-                let before = self.nodes[node as usize].look();
-                self.call(node, before, Input::Timer(timer), |n, ctx| n.on_timer(ctx, timer.clone()));
+                self.call(node, Input::Timer(timer), |n, ctx| n.on_timer(ctx, timer.clone()));
                 true
             }
             Item::Resume { node } => {
@@ -494,8 +497,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     self.nodes[i] = self.nodes[i].restart(&self.slots[i].disk);
                     self.conditions[i] = Condition::Up;
                     self.record(EventKind::Start { node });
-                    let before = self.nodes[i].look();
-                    self.call(node, before, Input::Restart { crashed: &crashed }, |n, ctx| n.on_start(ctx));
+                    self.call(node, Input::Restart { crashed: &crashed }, |n, ctx| n.on_start(ctx));
                 }
             }
             Fault::Pause { node, for_us } => {
@@ -513,8 +515,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             Fault::Cut { .. } | Fault::Heal { .. } | Fault::HealAll => fault.apply_to_links(&mut self.cut),
             Fault::Timeout { node } => {
                 if self.conditions[node as usize] == Condition::Up {
-                    let before = self.nodes[node as usize].look();
-                    self.call(node, before, Input::ForceTimeout, |n, ctx| n.on_force_timeout(ctx));
+                    self.call(node, Input::ForceTimeout, |n, ctx| n.on_force_timeout(ctx));
                 }
             }
             Fault::DropMessage { id } => self.doomed.push(id),
@@ -522,15 +523,16 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         }
     }
 
-    /// Run a handler of `node`, apply the effects it emitted, in order, and record the node's narration of it.
+    /// Run a handler of `node`, apply the effects it emitted, in order, and record the node's narration of it
+    /// (from the node's look just before the handler: for a restart, that of the state it restarted with).
     fn call(
         &mut self,
         node: NodeId,
-        before: N::Look,
         input: Input<'_, N>,
         f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer, N::Durable>),
     ) {
         let i = node as usize;
+        let before = self.nodes[i].look();
         let mut effects = std::mem::take(&mut self.effects);
         effects.clear();
         {

@@ -109,11 +109,6 @@ impl<'a, N: Node> Handled<'a, N> {
     pub fn sent(&self) -> impl Iterator<Item = (NodeId, &N::Msg)> {
         sent_in(self.effects)
     }
-
-    /// Whether the handler (re)armed `timer`.
-    pub fn set_timer(&self, timer: &N::Timer) -> bool {
-        self.effects.iter().any(|e| matches!(e, Effect::SetTimer { timer: t, .. } if t == timer))
-    }
 }
 
 fn sent_in<M, T, D>(effects: &[Effect<M, T, D>]) -> impl Iterator<Item = (NodeId, &M)> {

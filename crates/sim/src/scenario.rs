@@ -231,6 +231,12 @@ pub trait Model: Sync + 'static {
 
     fn setup(&self, p: &Self::Params, seed: u64) -> Setup<Self::Node>;
 
+    /// The checker's history as a run starts: its default, unless an invariant needs something from the
+    /// parameters (the threshold of an observation), which it then reads here rather than from a node.
+    fn history(&self, _p: &Self::Params) -> Self::History {
+        Self::History::default()
+    }
+
     /// Record what the step did (the snapshot names the node that acted and the effects it emitted), after every
     /// step and before the invariants are checked.
     fn observe(_history: &mut Self::History, _step: &Snapshot<'_, Self::Node>) {}
@@ -253,7 +259,10 @@ pub trait Model: Sync + 'static {
         setup.faults.0.extend(faults.entries().iter().cloned());
         let limits = opts.limits(setup.horizon_us);
         let sim = Sim::with_history(setup.nodes, setup.net, &setup.faults, seed, limits, Self::observe)?;
-        Ok(sim.record_views(opts.record_views).with_invariants(self.invariants()))
+        Ok(sim
+            .record_views(opts.record_views)
+            .with_initial_history(self.history(&p))
+            .with_invariants(self.invariants()))
     }
 }
 

@@ -33,8 +33,9 @@ pub struct Config {
     pub leader_noop: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Role {
+    #[default]
     Follower,
     Candidate,
     Leader,
@@ -49,18 +50,12 @@ pub struct Disk {
 }
 
 /// What the narration compares across a step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ServerLook {
     pub role: Role,
     pub term: u64,
     pub commit: u64,
     pub last_leader_us: i64,
-}
-
-impl Default for ServerLook {
-    fn default() -> Self {
-        ServerLook { role: Role::Follower, term: 0, commit: 0, last_leader_us: 0 }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

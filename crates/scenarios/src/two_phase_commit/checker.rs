@@ -8,6 +8,8 @@ use faultline_sim::{Condition, Snapshot};
 
 #[derive(Clone, Debug, Default)]
 pub struct TxHistory {
+    /// In doubt this long (µs), holding locks, counts as blocked (the `blocked_ms` parameter).
+    pub blocked_us: u64,
     /// Per participant (index: participant − 1).
     pub participants: Vec<ParticipantHistory>,
 }
@@ -46,8 +48,10 @@ pub fn observe(h: &mut TxHistory, s: &Snapshot<'_, TxNode>) {
                 Phase::Committed | Phase::Aborted if ph.outcome.is_none() => {
                     let commit = p.phase == Phase::Committed;
                     ph.outcome = Some((commit, s.step));
-                    // Aborting before it ever voted is a "no".
-                    ph.vote.get_or_insert((commit, s.step));
+                    // Aborting before it ever voted is a "no" (committing without a vote stays no vote at all).
+                    if !commit {
+                        ph.vote.get_or_insert((false, s.step));
+                    }
                 }
                 _ => {}
             }

@@ -165,8 +165,7 @@ fn validity(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
 }
 
 fn blocked(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
-    let Some(TxNode::Participant(p)) = s.nodes.get(1) else { return };
-    let threshold_us = p.cfg.blocked_us;
+    let threshold_us = h.blocked_us;
     for (i, a) in h.participants.iter().enumerate() {
         let Some((since, step)) = a.in_doubt_since else { continue };
         if s.now_us.saturating_sub(since) >= threshold_us {
@@ -250,7 +249,6 @@ fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
             work_us: p.work_ms * MS,
             fsync_us: p.fsync_ms * MS,
             timeout_us: p.timeout_ms * MS,
-            blocked_us: p.blocked_ms * MS,
             votes_no: p.no_voter == id,
             initiator: id == 1,
             abort_when_uncertain: p.abort_when_uncertain,
@@ -374,11 +372,59 @@ impl Model for TwoPhaseCommit {
         setup(p, seed)
     }
 
+    fn history(&self, p: &TxParams) -> TxHistory {
+        TxHistory { blocked_us: p.blocked_ms * MS, ..TxHistory::default() }
+    }
+
     fn observe(history: &mut TxHistory, step: &Snapshot<'_, TxNode>) {
         checker::observe(history, step)
     }
 
     fn invariants(&self) -> Vec<Invariant<TxNode, TxHistory>> {
         invariants().to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use checker::ParticipantHistory;
+
+    fn check(h: &TxHistory, step: u32) -> Vec<Breach> {
+        let nodes: Vec<TxNode> = Vec::new();
+        let snapshot = Snapshot { nodes: &nodes, conditions: &[], step, now_us: 0, actor: None, effects: &[] };
+        let mut out = Vec::new();
+        for inv in invariants() {
+            (inv.check)(&snapshot, h, &mut out);
+        }
+        out
+    }
+
+    fn participant(vote: Option<(bool, u32)>, outcome: Option<(bool, u32)>) -> ParticipantHistory {
+        ParticipantHistory { vote, outcome, in_doubt_since: None }
+    }
+
+    /// A commit by a participant whose peer voted no, or never voted, breaks validity; a commit while a peer had
+    /// aborted breaks atomicity — each reported in the step of the commit, with the steps that caused it.
+    #[test]
+    fn validity_and_atomicity_name_the_steps_that_broke_them() {
+        let h = TxHistory {
+            blocked_us: 1,
+            participants: vec![participant(Some((true, 3)), Some((true, 9))), participant(None, None)],
+        };
+        let b = check(&h, 9);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].message, "participant 1 committed, but participant 2 never voted: a transaction may commit only if every participant voted Prepared.");
+        assert_eq!(b[0].steps, [9]);
+        let h = TxHistory {
+            blocked_us: 1,
+            participants: vec![participant(Some((true, 3)), Some((true, 9))), participant(Some((false, 5)), Some((false, 5)))],
+        };
+        let b = check(&h, 9);
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert!(b[0].message.starts_with("participant 1 committed while participant 2 had aborted (step 5)"), "{}", b[0].message);
+        assert_eq!(b[0].steps, [5, 9]);
+        assert_eq!(b[1].steps, [5, 9], "validity points at the no vote and the commit");
+        assert!(check(&h, 10).is_empty(), "reported in the step that broke it, not after");
     }
 }

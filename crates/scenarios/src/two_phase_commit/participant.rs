@@ -35,8 +35,6 @@ pub struct ParticipantConfig {
     pub initiator: bool,
     /// Broken: after voting yes, a timeout makes it abort on its own.
     pub abort_when_uncertain: bool,
-    /// In doubt this long counts as blocked (read by the checker's observation, not by the protocol).
-    pub blocked_us: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,6 +55,15 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// The phase an outcome ends in.
+    pub fn outcome(commit: bool) -> Phase {
+        if commit {
+            Phase::Committed
+        } else {
+            Phase::Aborted
+        }
+    }
+
     pub fn holds_locks(self) -> bool {
         !matches!(self, Phase::Committed | Phase::Aborted)
     }
@@ -79,8 +86,6 @@ pub struct Participant {
     pub locked_at_us: i64,
     /// Its own clock when it voted yes (for the time in doubt).
     pub prepared_at_us: Option<i64>,
-    /// The outcome it was told after it had already decided otherwise (broken runs only).
-    pub contradicted: bool,
 }
 
 impl Participant {
@@ -92,7 +97,6 @@ impl Participant {
             log: ParticipantLog::default(),
             locked_at_us: 0,
             prepared_at_us: None,
-            contradicted: false,
         }
     }
 
@@ -119,14 +123,11 @@ impl Participant {
     /// Apply an outcome: write it to the log, release the locks, stop every timer.
     fn apply(&mut self, ctx: &mut C<'_>, commit: bool) {
         if !self.phase.holds_locks() {
-            if self.phase != if commit { Phase::Committed } else { Phase::Aborted } {
-                self.contradicted = true;
-            }
-            return;
+            return; // decided already (a contrary outcome happens only in broken runs; the narration says so)
         }
         self.log.outcome = Some(commit);
         self.persist(ctx);
-        self.phase = if commit { Phase::Committed } else { Phase::Aborted };
+        self.phase = Phase::outcome(commit);
         for t in [Timer::WorkDone, Timer::LogForced, Timer::Timeout] {
             ctx.cancel_timer(t);
         }
@@ -363,7 +364,7 @@ impl Node for Participant {
                 _ => {}
             },
             Input::Msg { from, msg } => match msg {
-                Msg::Commit | Msg::Abort if self.contradicted && before == now => out.note(
+                Msg::Commit | Msg::Abort if before == now && now == Phase::outcome(*msg != Msg::Commit) => out.note(
                     format!("told to {} by {}, but it already did the opposite", outcome(*msg == Msg::Commit), name(from)),
                     Tone::Bad,
                 ),
@@ -411,7 +412,6 @@ mod tests {
             votes_no: false,
             initiator: id == 1,
             abort_when_uncertain: false,
-            blocked_us: 1_000_000,
         })
     }
 

@@ -167,6 +167,8 @@ pub fn app() -> Html {
                 on_select={select.clone()} selected={state.selected} fit={state.embed.on && state.embed.fit} />
         },
     };
+    // A ring is a scenario's main view: it comes first, with the charts beside it. Without one the sequence diagram
+    // is the main view, and the charts follow it.
     let has_ring = scenario.views().iter().any(|v| matches!(v, View::Ring { .. }));
     let views = if scenario.views().is_empty() {
         html! {}
@@ -183,6 +185,7 @@ pub fn app() -> Html {
             </div>
         }
     };
+    let (views_before, views_after) = if has_ring { (views, html! {}) } else { (html! {}, views) };
     let pick = dispatch.reform(|e: Event| {
         let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
         Action::SetScenario(id)
@@ -232,15 +235,9 @@ pub fn app() -> Html {
                 />
             }
             <Banner model={model.clone()} cursor={state.cursor} on_seek={seek.clone()} compact={embed} />
-            // A ring is a scenario's main view: it comes first, with the charts beside it. Without one the sequence
-            // diagram is the main view, and the charts follow it.
-            if has_ring {
-                {views.clone()}
-            }
+            {views_before}
             {diagrams}
-            if !has_ring {
-                {views}
-            }
+            {views_after}
             if !embed {
                 <FaultBar selected={state.selected} faults={state.inputs.faults.clone()} trace={state.model.trace.clone()}
                     at_us={state.inject_at_us()} cursor={state.cursor} dispatch={dispatch.clone()} />
