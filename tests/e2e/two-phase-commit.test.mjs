@@ -1,5 +1,6 @@
 // Browser end-to-end test of two-phase commit: crashing the coordinator by click after the prepares blocks every
-// prepared participant; each chapter sets its scene and shows its lesson.
+// prepared participant; each chapter (2PC, cooperative termination, 3PC, Paxos Commit) sets its scene and shows
+// its lesson.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -42,6 +43,13 @@ test('2pc: every chapter sets its scene and shows its lesson', async () => {
     '7. Three-phase commit under a partition': { violation: /atomicity/ },
     '8. Broken: a participant gives up': { violation: /atomicity/ },
     '9. Broken: a decision sent before it is on the log': { violation: /atomicity/ },
+    '10. Paxos Commit: the backup coordinator finishes': {
+      ok: true, panels: /participant 1\s*committed.*participant 2\s*committed.*participant 3\s*committed/s,
+    },
+    '11. Paxos Commit survives an acceptor too': {
+      ok: true, panels: /participant 1\s*committed.*participant 2\s*committed.*participant 3\s*committed/s,
+    },
+    '12. More than F acceptors fail: blocked again': { observation: /blocked/ },
   };
   for (const [title, want] of Object.entries(expect)) {
     await page.locator('button.chapter', { hasText: title }).click();
@@ -70,6 +78,9 @@ test('2pc: every chapter sets its scene and shows its lesson', async () => {
   }
   await page.locator('button.chapter', { hasText: '7. Three-phase' }).click();
   await page.screenshot({ path: join(SHOTS, '2pc-3pc-partition.png'), fullPage: true });
+  await page.locator('button.chapter', { hasText: '11. Paxos Commit' }).click();
+  await page.keyboard.press('End');
+  await page.screenshot({ path: join(SHOTS, '2pc-paxos-commit.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -26,9 +26,10 @@ pub trait Node: Clone {
     type Durable: Clone + Debug + Default + PartialEq;
 
     /// The process starts: at time 0, and after every restart (on the state [`Node::restart`] returned).
-    fn on_start(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>);
+    fn on_start(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>) {}
     fn on_msg(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, from: NodeId, msg: Self::Msg);
-    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, timer: Self::Timer);
+    /// A timer it set fired. Nodes that set none need not implement it.
+    fn on_timer(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>, _timer: Self::Timer) {}
     /// A `Timeout` fault: the node's timeout fires now. Nodes without one ignore it.
     fn on_force_timeout(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer, Self::Durable>) {}
     /// The node as it restarts after a crash: its state from `durable` — what it last persisted — and nothing else.

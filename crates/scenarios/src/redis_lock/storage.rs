@@ -72,8 +72,6 @@ impl Node for Storage {
     type Timer = Timer;
     type Durable = Disk;
 
-    fn on_start(&mut self, _ctx: &mut C<'_>) {}
-
     fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
         match msg {
             Msg::Read { token, req } => match self.fence(ctx, token) {
@@ -95,8 +93,6 @@ impl Node for Storage {
             _ => {}
         }
     }
-
-    fn on_timer(&mut self, _ctx: &mut C<'_>, _timer: Timer) {}
 
     fn restart(&self, disk: &Disk) -> Self {
         // A database: what it persisted before acknowledging comes back, and nothing else.

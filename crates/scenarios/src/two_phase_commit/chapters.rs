@@ -1,8 +1,17 @@
 //! The guided story of two-phase commit, as data. Chapters 2 onwards fix the latency at 10 ms and the fsync at
 //! 20 ms so that the times line up: participant 1 votes at 70 ms, the coordinator sends `Prepare` at 80 ms, the
 //! others vote at 110 ms, and the decision is forced from 120 to 140 ms (3PC: `PreCommit` goes out at 140 ms).
+//! With Paxos Commit (three participants, F = 1) the acceptors are nodes 4–6 and the backup coordinator node 7;
+//! the votes reach acceptors 1 and 2 at 80 and 120 ms and the coordinator decides at 130 ms.
 
 use super::{ATOMICITY, BLOCKED};
+
+/// Paxos Commit's chapters: F = 1, so three acceptors and a backup coordinator.
+macro_rules! paxos {
+    () => {
+        timed!("protocol" => "paxos-commit")
+    };
+}
 use faultline_sim::{At, Chapter};
 
 /// Timely settings (every step of the protocol lands on a round number; see the module doc) plus the chapter's own.
@@ -94,5 +103,33 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("force_decision" => "false"),
         faults: "cut:0>3@115000,crash:0@130000,heal:0>3@500000,restart:0@600000",
         at: At::FirstBreach(Some(ATOMICITY)),
+    },
+    Chapter {
+        title: "10. Paxos Commit: the backup coordinator finishes",
+        text: "With paxos-commit each participant votes by proposing its vote to acceptors (ballot 0); the coordinator \
+               only learns what they accepted. It crashes at 100 ms. When the participants time out they ask the \
+               backup coordinator too, which takes over with ballot 2: it asks every acceptor for a promise, learns \
+               that every vote was Prepared, gets that chosen again in its ballot, and commits. No one blocks.",
+        params: paxos!(),
+        faults: "crash:0@100000",
+        at: At::End,
+    },
+    Chapter {
+        title: "11. Paxos Commit survives an acceptor too",
+        text: "Acceptor 1 crashes at 50 ms, before any vote reached it, and the coordinator at 100 ms. Ballot 0 never \
+               gets two acceptors to agree — but acceptors 2 and 3 are enough for the backup's ballot: up to F \
+               acceptors may fail (here F = 1, three acceptors), and the outcome still stands.",
+        params: paxos!(),
+        faults: "crash:4@50000,crash:0@100000",
+        at: At::End,
+    },
+    Chapter {
+        title: "12. More than F acceptors fail: blocked again",
+        text: "Acceptors 1 and 2 crash at 50 ms: only one of three is left, no ballot can gather a majority, and the \
+               backup coordinator tries ballot after ballot in vain. Paxos Commit does not make blocking \
+               impossible; it makes it take F+1 failures among the acceptors instead of one coordinator.",
+        params: paxos!(),
+        faults: "crash:4@50000,crash:5@50000,crash:0@100000",
+        at: At::FirstBreach(Some(BLOCKED)),
     },
 ];

@@ -31,15 +31,17 @@ impl TxHistory {
 }
 
 pub fn observe(h: &mut TxHistory, s: &Snapshot<'_, TxNode>) {
-    if h.participants.len() + 1 < s.nodes.len() {
-        h.participants.resize(s.nodes.len() - 1, ParticipantHistory::default());
-    }
-    if let Some(actor) = s.actor.filter(|&a| a != COORDINATOR) {
-        let Some(ph) = h.participants.get_mut(actor as usize - 1) else { return };
+    // A participant's step (histories are indexed by participant − 1; other nodes have none).
+    let actor = s.actor.filter(|&a| a != COORDINATOR);
+    if let Some((actor, ph)) = actor.and_then(|a| Some((a, h.participants.get_mut(a as usize - 1)?))) {
         for (to, m) in s.sent() {
             match (to, m) {
                 (COORDINATOR, Msg::Prepared) => _ = ph.vote.get_or_insert((true, s.step)),
                 (COORDINATOR, Msg::Aborted) => _ = ph.vote.get_or_insert((false, s.step)),
+                // Paxos Commit: its vote is its ballot-0 proposal for its own instance.
+                (_, Msg::Phase2a { instance, ballot: 0, prepared }) if *instance == actor => {
+                    _ = ph.vote.get_or_insert((*prepared, s.step))
+                }
                 _ => {}
             }
         }

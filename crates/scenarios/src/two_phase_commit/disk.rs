@@ -9,11 +9,21 @@ pub struct ParticipantLog {
     pub outcome: Option<bool>,
 }
 
-/// The coordinator's log: the decision (forced before it is sent) and three-phase commit's pre-commit record.
+/// The coordinator's log: the decision (forced before it is sent), three-phase commit's pre-commit record, and
+/// (Paxos Commit) the highest ballot it started, so that it never starts one twice.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CoordinatorLog {
     pub decision: Option<bool>,
     pub precommit: bool,
+    pub ballot: u64,
+}
+
+/// A Paxos Commit acceptor's state, written before every reply: the highest ballot promised, and per instance
+/// (participant − 1) the ballot and vote last accepted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AcceptorLog {
+    pub promised: u64,
+    pub accepted: Vec<super::msg::Accepted>,
 }
 
 /// The durable state of any node of the scenario.
@@ -23,6 +33,7 @@ pub enum Disk {
     Empty,
     Participant(ParticipantLog),
     Coordinator(CoordinatorLog),
+    Acceptor(AcceptorLog),
 }
 
 /// `commit` / `abort`.

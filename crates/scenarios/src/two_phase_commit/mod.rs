@@ -25,6 +25,14 @@
 //!   uncertain aborts, and one that times out pre-committed commits. No participant blocks when processes only
 //!   crash and the network is timely — but a partition (or a long pause) lets one side commit while the other
 //!   aborts.
+//! - `paxos-commit`, Paxos Commit (Gray & Lamport §4): each participant's vote is the value of its own Paxos
+//!   instance, chosen by 2F+1 acceptors (`acceptor_faults` = F). A participant votes by sending `Phase2a` for
+//!   ballot 0 — its own — to F+1 acceptors, which report what they accepted to the coordinator (`Phase2b`,
+//!   bundled). The coordinator commits when every instance chose `Prepared`; it writes nothing, since the
+//!   acceptors hold the outcome. If it is slow or dead, a backup coordinator (asked by an uncertain participant)
+//!   takes over with a higher ballot: Paxos phase 1 on the acceptors, then phase 2 with, for every open
+//!   instance, the vote accepted in the highest ballot, or `Aborted` where none was. Nobody blocks while one
+//!   coordinator and F+1 acceptors are up; with more acceptors down it blocks again.
 //!
 //! **Broken variants**, each a parameter a sweep finds: `abort_when_uncertain` (a participant that voted yes
 //! aborts on a timeout: atomicity lost) and `force_decision = false` (the coordinator sends the decision before
@@ -38,14 +46,19 @@
 //! **Message counts** (pinned by a test). Gray & Lamport count, for a failure-free commit with the initiating
 //! participant's `Prepared` starting the protocol and acknowledgements not counted, 3N−1 messages and 4 message
 //! delays with the coordinator on its own node (N = 5: 14), 3N−3 when it shares the initiating participant's
-//! node. Here the coordinator always has its own node: 3N−1 and 4 delays, plus N acknowledgements.
+//! node. Here the coordinator always has its own node: 3N−1 and 4 delays, plus N acknowledgements. For Paxos
+//! Commit the same accounting gives `BeginCommit`, N−1 `Prepare`, N(F+1) votes, F+1 bundled `Phase2b` and N
+//! decisions: (N+1)(F+3)−2 messages and 5 message delays (N = 5, F = 1: 22), as here.
 //!
 //! **Simplifications**: one transaction; the participant list is known to all (the coordinator would send it
 //! with `Prepare` for cooperative termination); participants write their outcome record without an fsync delay
 //! (only the prepared and decision records are forced, and those are what the protocol depends on); 3PC uses
 //! the per-participant timeout rules above rather than electing a new coordinator, and its guarantee is for
-//! crash-stop failures (a restarted participant follows the same rules). Paxos Commit and sagas are to come.
+//! crash-stop failures (a restarted participant follows the same rules); Paxos Commit has one fixed backup
+//! coordinator rather than an elected leader, and a leader whose ballot is refused simply tries a higher one
+//! after its timeout. Sagas are to come, as a scenario of their own.
 
+pub mod acceptor;
 pub mod chapters;
 pub mod checker;
 pub mod coordinator;
@@ -60,7 +73,8 @@ use faultline_sim::{
     Aggregate, Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError, Sample, ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View,
     US_PER_MS,
 };
-use msg::{name, Msg, Protocol, Timer, COORDINATOR};
+use acceptor::Acceptor;
+use msg::{Layout, Msg, Protocol, Timer, COORDINATOR};
 use participant::{Participant, ParticipantConfig};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -78,16 +92,20 @@ faultline_sim::choice! {
         Partitions = "partitions",
         /// All of the above.
         All = "all",
+        /// The coordinator crashes for good, and with Paxos Commit up to F acceptors too (one per fault after
+        /// the first): what Paxos Commit survives and two-phase commit does not.
+        Coordinator = "coordinator",
     }
 }
 
 faultline_sim::params! {
     /// Every knob of the scenario, typed: the URL, the UI, the CLI `--set` and the docs read [`PARAMS`].
     pub struct TxParams in PARAMS {
-        protocol: Protocol = choice("2pc", Protocol::OPTIONS, "2pc; 2pc-ctp: uncertain participants ask their peers; 3pc: a pre-commit round and timeout rules."),
+        protocol: Protocol = choice("2pc", Protocol::OPTIONS, "2pc; 2pc-ctp: uncertain participants ask their peers; 3pc: a pre-commit round and timeout rules; paxos-commit: votes chosen by Paxos on 2F+1 acceptors."),
         participants: u32 = int(3, 2, 7, "", "How many participants (resource managers) the transaction touches."),
         no_voter: u32 = int(0, 0, 7, "", "The participant that chooses to abort while working and votes no (0: none)."),
         work_ms: u64 = int(50, 1, 10_000, "ms", "How long each participant works, holding its row lock, before it can vote."),
+        acceptor_faults: u32 = int(1, 1, 3, "", "F for Paxos Commit: 2F+1 acceptors, any F of which may fail."),
         fsync_ms: u64 = int(5, 0, 1_000, "ms", "The time to force a record to a durable log (prepared record, decision)."),
         latency_min_ms: u64 = int(2, 0, 5_000, "ms", "Smallest one-way network latency."),
         latency_max_ms: u64 = int(10, 0, 5_000, "ms", "Largest one-way network latency."),
@@ -116,7 +134,13 @@ faultline_sim::node_enum! {
     pub enum TxNode / TxLook (Msg, Timer, Disk) {
         Coordinator(Coordinator),
         Participant(Participant),
+        Acceptor(Acceptor),
     }
+}
+
+/// `participant 2`, for participant index 1 (the checker's histories are indexed from 0).
+fn participant(index: usize) -> String {
+    format!("participant {}", index + 1)
 }
 
 fn atomicity(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
@@ -134,8 +158,8 @@ fn atomicity(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
                 message: format!(
                     "{} {did} while {} had {other_did} (step {other}): atomicity lost — every participant must reach \
                      the same outcome.",
-                    name(i as NodeId + 1),
-                    name(j as NodeId + 1)
+                    participant(i),
+                    participant(j)
                 ),
                 steps: vec![other, step],
             });
@@ -155,8 +179,8 @@ fn validity(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
                 severity: Severity::Violation,
                 message: format!(
                     "{} committed, but {} {vote}: a transaction may commit only if every participant voted Prepared.",
-                    name(i as NodeId + 1),
-                    name(j as NodeId + 1)
+                    participant(i),
+                    participant(j)
                 ),
                 steps: h.participants[j].vote.map(|(_, st)| st).into_iter().chain([step]).collect(),
             });
@@ -174,7 +198,7 @@ fn blocked(s: &Snapshot<'_, TxNode>, h: &TxHistory, out: &mut Vec<Breach>) {
                 message: format!(
                     "{} is blocked: it voted yes at {}, and {} later it still holds its locks with no outcome — it may \
                      not decide alone.",
-                    name(i as NodeId + 1),
+                    participant(i),
                     faultline_sim::fault::fmt_us(since as i64),
                     faultline_sim::fault::fmt_us(threshold_us as i64)
                 ),
@@ -195,14 +219,28 @@ pub fn invariants() -> [Invariant<TxNode, TxHistory>; 3] {
 /// Random faults drawn from the seed (a stream of their own), of the kinds `fault_mix` names, within the first
 /// half of the run.
 pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
-    let nodes = p.participants + 1;
+    let nodes = layout(p).backup().map_or(p.participants + 1, |b| b + 1);
     let horizon = p.run_ms * MS;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0x2bc);
     let mut plan = FaultPlan::new();
+    let window = (horizon / 2).min(400 * MS);
+    if p.fault_mix == FaultMix::Coordinator && p.random_faults > 0 {
+        plan.push(rng.random_range(0..=window), Fault::Crash { node: COORDINATOR });
+        let mut acceptors: Vec<NodeId> = layout(p).acceptors().collect();
+        for _ in 1..p.random_faults.min(p.acceptor_faults + 1) {
+            if acceptors.is_empty() {
+                break;
+            }
+            let node = acceptors.swap_remove(rng.random_range(0..acceptors.len()));
+            plan.push(rng.random_range(0..=window), Fault::Crash { node });
+        }
+        plan.0.sort_by_key(|e| e.at_us);
+        return plan;
+    }
     for _ in 0..p.random_faults {
         // Most faults strike while the transaction runs: in its first few hundred milliseconds.
-        let at = rng.random_range(0..=(horizon / 2).min(400 * MS));
+        let at = rng.random_range(0..=window);
         let node = rng.random_range(0..nodes);
         let dur = rng.random_range(10 * MS..=(horizon / 4).max(20 * MS));
         let kind = match p.fault_mix {
@@ -210,6 +248,7 @@ pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
             FaultMix::CrashStop => 1,
             FaultMix::Partitions => 2,
             FaultMix::All => rng.random_range(0..4u32),
+            FaultMix::Coordinator => 1,
         };
         match kind {
             0 => {
@@ -219,7 +258,7 @@ pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
             1 => _ = plan.push(at, Fault::Crash { node }),
             2 => {
                 // The coordinator loses some participants, one way or both.
-                let to = rng.random_range(1..nodes);
+                let to = rng.random_range(1..=p.participants);
                 let both = rng.random_bool(0.5);
                 plan.push(at, Fault::Cut { from: COORDINATOR, to, both });
                 plan.push(at + dur, Fault::Heal { from: COORDINATOR, to, both });
@@ -231,20 +270,31 @@ pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
     plan
 }
 
+/// The node layout for these parameters: acceptors and a backup coordinator for Paxos Commit only.
+fn layout(p: &TxParams) -> Layout {
+    let acceptors = if p.protocol == Protocol::PaxosCommit { 2 * p.acceptor_faults + 1 } else { 0 };
+    Layout { participants: p.participants, acceptors }
+}
+
 fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
-    let coordinator = Coordinator::new(CoordinatorConfig {
-        participants: p.participants,
-        protocol: p.protocol,
-        fsync_us: p.fsync_ms * MS,
-        vote_timeout_us: p.vote_timeout_ms * MS,
-        resend_us: p.timeout_ms * MS,
-        force_decision: p.force_decision,
-    });
-    let mut nodes = vec![(NodeInfo { name: name(COORDINATOR), role: "coordinator".into() }, TxNode::Coordinator(coordinator))];
-    for id in 1..=p.participants {
+    let layout = layout(p);
+    let coordinator = |rank| {
+        TxNode::Coordinator(Coordinator::new(CoordinatorConfig {
+            layout,
+            protocol: p.protocol,
+            rank,
+            fsync_us: p.fsync_ms * MS,
+            vote_timeout_us: p.vote_timeout_ms * MS,
+            resend_us: p.timeout_ms * MS,
+            force_decision: p.force_decision,
+        }))
+    };
+    let info = |id: NodeId, role: &str| NodeInfo { name: layout.name(id), role: role.into() };
+    let mut nodes = vec![(info(COORDINATOR, "coordinator"), coordinator(0))];
+    for id in layout.participants() {
         let cfg = ParticipantConfig {
             id,
-            participants: p.participants,
+            layout,
             protocol: p.protocol,
             work_us: p.work_ms * MS,
             fsync_us: p.fsync_ms * MS,
@@ -253,7 +303,13 @@ fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
             initiator: id == 1,
             abort_when_uncertain: p.abort_when_uncertain,
         };
-        nodes.push((NodeInfo { name: name(id), role: "participant".into() }, TxNode::Participant(Participant::new(cfg))));
+        nodes.push((info(id, "participant"), TxNode::Participant(Participant::new(cfg))));
+    }
+    for id in layout.acceptors() {
+        nodes.push((info(id, "acceptor"), TxNode::Acceptor(Acceptor::new(layout))));
+    }
+    if let Some(id) = layout.backup() {
+        nodes.push((info(id, "coordinator"), coordinator(1)));
     }
     let mut faults = random_faults(p, seed);
     if p.coordinator_crash_ms > 0 {
@@ -290,7 +346,9 @@ static NARRATIVE: &[Section] = &[
                Cooperative termination (2pc-ctp) helps only if some peer knows the outcome or has not voted; if \
                every reachable peer is in doubt too, they all stay blocked. Three-phase commit (3pc) never blocks \
                when processes only crash and messages arrive in time — and breaks atomicity when a partition or \
-               a pause splits the participants.",
+               a pause splits the participants. Paxos Commit (paxos-commit) puts each vote in the hands of 2F+1 \
+               acceptors instead of one coordinator: a backup coordinator can read the votes from any F+1 of them \
+               and finish, so it blocks only if F+1 acceptors, or both coordinators, are down.",
     },
     Section {
         title: "Break it",
@@ -304,8 +362,9 @@ static NARRATIVE: &[Section] = &[
         body: "Jim Gray and Leslie Lamport, \"Consensus on Transaction Commit\" (ACM TODS, 2006), §3 (two-phase \
                commit, the message counts); Philip Bernstein, Vassos Hadzilacos and Nathan Goodman, \"Concurrency \
                Control and Recovery in Database Systems\" (1987), ch. 7 (the cooperative termination protocol, \
-               three-phase commit); Dale Skeen, \"Nonblocking Commit Protocols\" (SIGMOD 1981). Simplified: one \
-               transaction, outcome records written without an fsync delay, 3PC by its timeout rules.",
+               three-phase commit); Dale Skeen, \"Nonblocking Commit Protocols\" (SIGMOD 1981); Gray & Lamport §4 \
+               (Paxos Commit, its message counts). Simplified: one transaction, outcome records written without an \
+               fsync delay, 3PC by its timeout rules, Paxos Commit with one fixed backup coordinator.",
     },
 ];
 
@@ -318,7 +377,7 @@ static SERIES: &[SeriesSpec] = &[
 static INFO: ScenarioInfo = ScenarioInfo {
     id: "two-phase-commit",
     title: "Two-phase commit: blocking, and what can unblock it",
-    summary: "a coordinator crash leaves prepared participants holding locks; cooperative termination and 3PC help — until a partition",
+    summary: "a coordinator crash leaves prepared participants holding locks; cooperative termination and 3PC help until a partition; Paxos Commit does not block",
     narrative: NARRATIVE,
     params: PARAMS,
     canonical_seed: CANONICAL_SEED,
@@ -331,6 +390,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Sample::check("ctp-random-faults", "protocol=2pc-ctp,random_faults=6,fault_mix=all"),
         Sample::check("3pc-partitions", "protocol=3pc,random_faults=4,fault_mix=partitions"),
         Sample::check("no-vote", "no_voter=2,participants=5"),
+        Sample::check("paxos-commit", "protocol=paxos-commit,random_faults=6,fault_mix=all"),
         Sample::bench("seven", "participants=7,random_faults=4"),
     ],
     broken: &[
@@ -373,7 +433,8 @@ impl Model for TwoPhaseCommit {
     }
 
     fn history(&self, p: &TxParams) -> TxHistory {
-        TxHistory { blocked_us: p.blocked_ms * MS, ..TxHistory::default() }
+        let participants = vec![checker::ParticipantHistory::default(); p.participants as usize];
+        TxHistory { blocked_us: p.blocked_ms * MS, participants }
     }
 
     fn observe(history: &mut TxHistory, step: &Snapshot<'_, TxNode>) {

@@ -1,20 +1,72 @@
 //! Messages and timers, named as in Gray & Lamport's "Consensus on Transaction Commit" (2006) — `Prepare`,
 //! `Prepared`, `Aborted`, `Commit`, `Abort` — plus the acknowledgement that lets the coordinator forget a
 //! transaction, the cooperative termination protocol's `DecisionRequest` and its "cannot help" answer
-//! (Bernstein, Hadzilacos & Goodman, ch. 7), and three-phase commit's `PreCommit` and its acknowledgement.
+//! (Bernstein, Hadzilacos & Goodman, ch. 7), three-phase commit's `PreCommit` and its acknowledgement, and
+//! Paxos Commit's `BeginCommit` and the Paxos phase messages (`Phase1a/1b/2a/2b`) of Gray & Lamport §4.
 
 use faultline_sim::{Describe, NodeId};
 use serde::Serialize;
 
+/// What an acceptor has accepted for one instance: the ballot and the vote (`true`: Prepared).
+pub type Accepted = Option<(u64, bool)>;
+
 /// Node 0 is the coordinator (the transaction manager); participants (resource managers) are nodes 1..=N.
 pub const COORDINATOR: NodeId = 0;
 
-/// `coordinator`, `participant 2`: as the diagram's lanes are named.
-pub fn name(id: NodeId) -> String {
-    if id == COORDINATOR {
-        "coordinator".into()
-    } else {
-        format!("participant {id}")
+/// Which node is which: the coordinator (0), participants 1..=N, then — for Paxos Commit only — 2F+1 acceptors
+/// and a backup coordinator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub participants: u32,
+    /// 2F+1 acceptors (0 for the other protocols).
+    pub acceptors: u32,
+}
+
+impl Layout {
+    pub fn participants(self) -> std::ops::RangeInclusive<NodeId> {
+        1..=self.participants
+    }
+
+    pub fn acceptors(self) -> std::ops::RangeInclusive<NodeId> {
+        self.participants + 1..=self.participants + self.acceptors
+    }
+
+    /// A majority of the acceptors: F+1.
+    pub fn quorum(self) -> usize {
+        self.acceptors as usize / 2 + 1
+    }
+
+    /// The F+1 acceptors a participant sends its ballot-0 vote to (Gray & Lamport's normal case).
+    pub fn first_quorum(self) -> std::ops::Range<NodeId> {
+        self.participants + 1..self.participants + 1 + self.quorum() as NodeId
+    }
+
+    /// The backup coordinator (Paxos Commit only).
+    pub fn backup(self) -> Option<NodeId> {
+        (self.acceptors > 0).then_some(self.participants + self.acceptors + 1)
+    }
+
+    /// The coordinators a participant may ask for the outcome.
+    pub fn leaders(self) -> impl Iterator<Item = NodeId> {
+        std::iter::once(COORDINATOR).chain(self.backup())
+    }
+
+    /// Which acceptor (0-based) `id` is.
+    pub fn acceptor_index(self, id: NodeId) -> Option<usize> {
+        self.acceptors().contains(&id).then(|| (id - self.participants - 1) as usize)
+    }
+
+    /// `coordinator`, `participant 2`, `acceptor 1`, `backup coordinator`: as the diagram's lanes are named.
+    pub fn name(self, id: NodeId) -> String {
+        if id == COORDINATOR {
+            "coordinator".into()
+        } else if id <= self.participants {
+            format!("participant {id}")
+        } else if let Some(i) = self.acceptor_index(id) {
+            format!("acceptor {}", i + 1)
+        } else {
+            "backup coordinator".into()
+        }
     }
 }
 
@@ -39,6 +91,17 @@ pub enum Msg {
     /// Three-phase commit: every participant voted yes; the coordinator will commit unless it fails.
     PreCommit,
     PreCommitAck,
+    /// Paxos Commit: the initiating participant asks the coordinator to begin (it votes through the acceptors).
+    BeginCommit,
+    /// Paxos Commit, a vote as a Paxos phase 2a message for the voter's own instance: ballot 0 is the
+    /// participant's own (no phase 1 needed); a coordinator taking over uses a higher ballot.
+    Phase2a { instance: NodeId, ballot: u64, prepared: bool },
+    /// An acceptor accepted these votes in this ballot (at ballot 0 bundled: all instances, or an abort at once).
+    Phase2b { ballot: u64, accepted: Vec<(NodeId, bool)> },
+    /// A coordinator taking over asks the acceptors to promise a higher ballot, for every instance at once.
+    Phase1a { ballot: u64 },
+    /// The promise, with what the acceptor has accepted so far per instance (ballot, prepared).
+    Phase1b { ballot: u64, accepted: Vec<Accepted> },
 }
 
 impl Msg {
@@ -65,6 +128,19 @@ impl Describe for Msg {
             Msg::Uncertain => "Uncertain",
             Msg::PreCommit => "PreCommit",
             Msg::PreCommitAck => "PreCommit ack",
+            Msg::BeginCommit => "BeginCommit",
+            Msg::Phase2a { instance, ballot, prepared } => {
+                return format!("2a #{instance} b{ballot}: {}", if *prepared { "Prepared" } else { "Aborted" })
+            }
+            Msg::Phase2b { ballot, accepted } => {
+                let votes: Vec<String> = accepted
+                    .iter()
+                    .map(|(i, p)| format!("#{i} {}", if *p { "Prepared" } else { "Aborted" }))
+                    .collect();
+                return format!("2b b{ballot}: {}", votes.join(", "));
+            }
+            Msg::Phase1a { ballot } => return format!("1a b{ballot}"),
+            Msg::Phase1b { ballot, .. } => return format!("1b b{ballot}"),
         }
         .to_string()
     }
@@ -106,5 +182,7 @@ faultline_sim::choice! {
         Ctp = "2pc-ctp",
         /// Three-phase commit with the timeout rules: uncertain → abort, pre-committed → commit.
         ThreePc = "3pc",
+        /// Paxos Commit: each vote is chosen by Paxos on 2F+1 acceptors; a backup coordinator can finish.
+        PaxosCommit = "paxos-commit",
     }
 }

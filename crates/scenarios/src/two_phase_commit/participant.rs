@@ -12,7 +12,7 @@
 //!   pre-committed → commit.
 
 use super::disk::{outcome, Disk, ParticipantLog};
-use super::msg::{name, Msg, Protocol, Timer, COORDINATOR};
+use super::msg::{Layout, Msg, Protocol, Timer, COORDINATOR};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone};
 
@@ -21,7 +21,7 @@ type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParticipantConfig {
     pub id: NodeId,
-    pub participants: u32,
+    pub layout: Layout,
     pub protocol: Protocol,
     /// How long its work takes (the initiating participant's exactly; the others' is drawn in [½, 1]×).
     pub work_us: u64,
@@ -101,11 +101,26 @@ impl Participant {
     }
 
     fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
-        (1..=self.cfg.participants).filter(move |&p| p != self.cfg.id)
+        self.cfg.layout.participants().filter(move |&p| p != self.cfg.id)
     }
 
     fn persist(&mut self, ctx: &mut C<'_>) {
         ctx.persist(Disk::Participant(self.log.clone()));
+    }
+
+    /// Vote: to the coordinator (2PC, 3PC), or as this instance's ballot-0 Paxos vote to F+1 acceptors (Paxos
+    /// Commit; the initiating participant first asks the coordinator to begin).
+    fn vote(&self, ctx: &mut C<'_>, prepared: bool) {
+        if self.cfg.protocol != Protocol::PaxosCommit {
+            ctx.send(COORDINATOR, if prepared { Msg::Prepared } else { Msg::Aborted });
+            return;
+        }
+        if self.cfg.initiator {
+            ctx.send(COORDINATOR, Msg::BeginCommit);
+        }
+        for a in self.cfg.layout.first_quorum() {
+            ctx.send(a, Msg::Phase2a { instance: self.cfg.id, ballot: 0, prepared });
+        }
     }
 
     /// Force the prepared record; the vote goes out when the write completes.
@@ -133,9 +148,12 @@ impl Participant {
         }
     }
 
-    /// Ask for the outcome: the coordinator, and with cooperative termination every peer.
+    /// Ask for the outcome: the coordinator (with Paxos Commit the backup too), and with cooperative termination
+    /// every peer.
     fn ask(&mut self, ctx: &mut C<'_>) {
-        ctx.send(COORDINATOR, Msg::DecisionRequest);
+        for leader in self.cfg.layout.leaders().collect::<Vec<_>>() {
+            ctx.send(leader, Msg::DecisionRequest);
+        }
         if self.cfg.protocol == Protocol::Ctp {
             for p in self.peers().collect::<Vec<_>>() {
                 ctx.send(p, Msg::DecisionRequest);
@@ -177,7 +195,7 @@ impl Node for Participant {
                 if self.cfg.votes_no {
                     self.abort_alone(ctx);
                     if self.cfg.initiator || self.asked {
-                        ctx.send(COORDINATOR, Msg::Aborted);
+                        self.vote(ctx, false);
                     }
                 } else if self.cfg.initiator || self.asked {
                     self.prepare(ctx);
@@ -191,7 +209,7 @@ impl Node for Participant {
                 self.persist(ctx);
                 self.phase = Phase::Prepared;
                 self.prepared_at_us = Some(ctx.now_us());
-                ctx.send(COORDINATOR, Msg::Prepared);
+                self.vote(ctx, true);
                 ctx.set_timer(self.cfg.timeout_us, Timer::Timeout);
             }
             // No `Prepare` came: it has not voted, so it may abort.
@@ -213,14 +231,14 @@ impl Node for Participant {
             Msg::Prepare => match self.phase {
                 Phase::Working => self.asked = true,
                 Phase::Ready => self.prepare(ctx),
-                Phase::Prepared | Phase::PreCommitted => ctx.send(COORDINATOR, Msg::Prepared),
-                Phase::Aborted => ctx.send(COORDINATOR, Msg::Aborted),
+                Phase::Prepared | Phase::PreCommitted => self.vote(ctx, true),
+                Phase::Aborted => self.vote(ctx, false),
                 Phase::Forcing | Phase::Committed => {}
             },
             Msg::Commit | Msg::Abort => {
                 self.apply(ctx, msg == Msg::Commit);
-                if from == COORDINATOR {
-                    ctx.send(COORDINATOR, Msg::Ack);
+                if self.cfg.layout.leaders().any(|l| l == from) {
+                    ctx.send(from, Msg::Ack);
                 }
             }
             Msg::PreCommit => {
@@ -243,7 +261,7 @@ impl Node for Participant {
                 }
                 Phase::Prepared | Phase::PreCommitted => ctx.send(from, Msg::Uncertain),
             },
-            Msg::Uncertain | Msg::Prepared | Msg::Aborted | Msg::Ack | Msg::PreCommitAck => {}
+            _ => {}
         }
     }
 
@@ -365,21 +383,32 @@ impl Node for Participant {
             },
             Input::Msg { from, msg } => match msg {
                 Msg::Commit | Msg::Abort if before == now && now == Phase::outcome(*msg != Msg::Commit) => out.note(
-                    format!("told to {} by {}, but it already did the opposite", outcome(*msg == Msg::Commit), name(from)),
+                    format!(
+                        "told to {} by {}, but it already did the opposite",
+                        outcome(*msg == Msg::Commit),
+                        self.cfg.layout.name(from)
+                    ),
                     Tone::Bad,
                 ),
-                Msg::Commit | Msg::Abort if before != now && from != COORDINATOR => out.note(
-                    format!("learns {} from {} (cooperative termination)", outcome(*msg == Msg::Commit), name(from)),
+                Msg::Commit | Msg::Abort if before != now && self.cfg.layout.participants().contains(&from) => out.note(
+                    format!(
+                        "learns {} from {} (cooperative termination)",
+                        outcome(*msg == Msg::Commit),
+                        self.cfg.layout.name(from)
+                    ),
                     Tone::Good,
                 ),
                 Msg::Commit | Msg::Abort if before != now => {
-                    out.note(format!("{}s: locks released", outcome(*msg == Msg::Commit)), Tone::Good)
+                    let by = if from == COORDINATOR { String::new() } else { format!(" (told by the {})", self.cfg.layout.name(from)) };
+                    out.note(format!("{}s: locks released{by}", outcome(*msg == Msg::Commit)), Tone::Good)
                 }
                 Msg::DecisionRequest if before != now => out.note(
-                    format!("{} asks; it has not voted, so it aborts and says so", name(from)),
+                    format!("{} asks; it has not voted, so it aborts and says so", self.cfg.layout.name(from)),
                     Tone::Neutral,
                 ),
-                Msg::Uncertain => out.note(format!("{} is uncertain too: it cannot help", name(from)), Tone::Neutral),
+                Msg::Uncertain => {
+                    out.note(format!("{} is uncertain too: it cannot help", self.cfg.layout.name(from)), Tone::Neutral)
+                }
                 _ => {}
             },
             _ => {}
@@ -404,7 +433,7 @@ mod tests {
     fn participant(id: NodeId, protocol: Protocol) -> Participant {
         Participant::new(ParticipantConfig {
             id,
-            participants: 3,
+            layout: Layout { participants: 3, acceptors: 0 },
             protocol,
             work_us: 50_000,
             fsync_us: 5_000,
