@@ -32,6 +32,7 @@ registry! {
     "redis-lock" => redis_lock::RedisLock,
     "raft" => raft::Raft,
     "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
+    "saga" => saga::Saga,
 }
 
 /// The scenario with this id.

@@ -419,13 +419,7 @@ impl Model for TwoPhaseCommit {
 
     fn validate(&self, p: &TxParams) -> Result<(), ParamError> {
         ParamError::check_order("latency_min_ms", p.latency_min_ms, "latency_max_ms", p.latency_max_ms)?;
-        if p.no_voter > p.participants {
-            return Err(ParamError::Conflict(format!(
-                "no_voter = {} names no participant: there are {} (0: none)",
-                p.no_voter, p.participants
-            )));
-        }
-        Ok(())
+        ParamError::check_order("no_voter", p.no_voter, "participants", p.participants)
     }
 
     fn setup(&self, p: &TxParams, seed: u64) -> Setup<TxNode> {

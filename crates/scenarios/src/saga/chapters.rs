@@ -1,0 +1,61 @@
+//! The guided story of the saga, as data. Chapters 4 onwards fix the latency at 10 ms: the flight is booked at
+//! 10 ms, the hotel at 30 ms, the car fails at 50 ms, and the hotel's cancellation is sent at 60 ms.
+
+use super::{APPLIED_ONCE, INTERMEDIATE};
+use faultline_sim::{At, Chapter};
+
+pub static CHAPTERS: &[Chapter] = &[
+    Chapter {
+        title: "1. The trip is booked",
+        text: "No step fails: the orchestrator books the flight, the hotel and the car, one after the other, writing \
+               each outcome to its saga log. Each booking commits at once at its service; nothing is locked, nothing \
+               waits.",
+        params: &[("fail_step", "0")],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "2. No car: compensations",
+        text: "The car cannot be booked. The saga cannot roll back what the flight and the hotel committed; it \
+               compensates instead, last first: it cancels the hotel, then the flight, each with a refund. The \
+               saga ends compensated: everything that was done is undone.",
+        params: &[],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "3. A reader sees half a trip",
+        text: "While the saga runs, the flight is booked and the hotel is not yet: anyone who reads the bookings now \
+               sees a trip that may never exist. Two-phase commit would hide it behind locks (and block); a saga \
+               gives up isolation to never block.",
+        params: &[],
+        faults: "",
+        at: At::FirstBreach(Some(INTERMEDIATE)),
+    },
+    Chapter {
+        title: "4. A retried cancellation, applied once",
+        text: "The hotel pauses at 65 ms, just as the cancellation reaches it, for 400 ms. The orchestrator hears \
+               nothing for 100 ms and sends the cancellation again, and again. When the hotel resumes, it applies \
+               the first and recognises the others by their idempotency key: one refund.",
+        params: &[("latency_min_ms", "10"), ("latency_max_ms", "10")],
+        faults: "pause:2:400000@65000",
+        at: At::End,
+    },
+    Chapter {
+        title: "5. Broken: no idempotency keys",
+        text: "The same pause, but the hotel does not record keys: every copy of the cancellation refunds the \
+               customer again.",
+        params: &[("latency_min_ms", "10"), ("latency_max_ms", "10"), ("idempotency_keys", "false")],
+        faults: "pause:2:400000@65000",
+        at: At::FirstBreach(Some(APPLIED_ONCE)),
+    },
+    Chapter {
+        title: "6. The orchestrator crashes and resumes from its log",
+        text: "The orchestrator crashes at 25 ms, after it asked for the hotel and before the answer. It restarts at \
+               300 ms, reads its saga log (flight done), and asks for the hotel again with the same key: the hotel \
+               answers booked without booking twice, and the saga goes on — to the car, and its compensations.",
+        params: &[("latency_min_ms", "10"), ("latency_max_ms", "10")],
+        faults: "crash:0@25000,restart:0@300000",
+        at: At::End,
+    },
+];
