@@ -56,7 +56,7 @@
 //! the per-participant timeout rules above rather than electing a new coordinator, and its guarantee is for
 //! crash-stop failures (a restarted participant follows the same rules); Paxos Commit has one fixed backup
 //! coordinator rather than an elected leader, and a leader whose ballot is refused simply tries a higher one
-//! after its timeout. Sagas are to come, as a scenario of their own.
+//! after its timeout. Sagas are the `saga` scenario.
 
 pub mod acceptor;
 pub mod chapters;
