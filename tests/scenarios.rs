@@ -50,6 +50,30 @@ fn every_parameter_spec_is_sound() {
     }
 }
 
+/// A counterpart is registered, and every chapter and sample of the scenario carries over into a run of it.
+#[test]
+fn every_counterpart_runs_each_chapter_and_sample() {
+    for s in scenarios::all() {
+        let Some(c) = s.counterpart() else { continue };
+        let other = scenarios::find(c.scenario).unwrap_or_else(|| panic!("{}: no scenario `{}`", s.id(), c.scenario));
+        assert!(other.id() != s.id() && !c.label.is_empty());
+        let chapters = s.chapters().iter().map(|ch| {
+            let sets: Vec<String> = ch.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            (ch.title, sets.join(","), ch.faults)
+        });
+        let samples = s.info().samples.iter().map(|x| (x.name, x.sets.to_string(), ""));
+        for (what, sets, faults) in chapters.chain(samples) {
+            let p = s.params_with(&sets).unwrap();
+            let (plan, _) = FaultPlan::parse_compact(faults);
+            let t = (c.translate)(&p, s.canonical_seed(), &plan);
+            let q = other.params_with(&t.sets).unwrap_or_else(|e| panic!("{} `{what}` -> {}: {e}", s.id(), other.id()));
+            let nodes = other.run(&q, 1, &FaultPlan::new(), &RunOptions::default()).unwrap().nodes.len() as u32;
+            assert!(t.faults.entries().iter().all(|e| e.fault.nodes().iter().all(|&n| n < nodes)), "{what}");
+            other.run(&q, s.canonical_seed(), &t.faults, &RunOptions::default()).unwrap();
+        }
+    }
+}
+
 #[test]
 fn every_chapter_parses_runs_and_reaches_its_anchor() {
     for s in scenarios::all() {

@@ -84,3 +84,29 @@ test('2pc: every chapter sets its scene and shows its lesson', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('compare: the blocked coordinator crash beside the same failure as a saga, from the button and the URL', async () => {
+  const { page, errors } = await open(env, '?scenario=two-phase-commit');
+  await page.locator('button.chapter', { hasText: '2. The coordinator crashes' }).click();
+  await page.locator('#btn-compare', { hasText: 'Compare with the saga' }).click();
+  const caption = await page.locator('#compare .diagram-title').nth(1).textContent();
+  assert.match(caption, /^Sagas: .*steps=3, fail_step=0.*faults 50 ms earlier/, caption);
+  const lanes = await page.locator('#compare section.diagram').nth(1).locator('.lane-name').allTextContents();
+  assert.deepEqual(lanes.map((t) => t.trim()), ['orchestrator', 'flight', 'hotel', 'car']);
+  await page.keyboard.press('End');
+  await cursorAt(page, (await counter(page)).steps);
+  // Left: blocked, locks held. Right: no blocking, but half a trip stands with no one left to compensate it.
+  const banners = await page.locator('.banner.observation').allTextContents();
+  assert.ok(banners.some((t) => /blocked/.test(t)), banners.join('\n'));
+  assert.ok(banners.some((t) => /half a trip/.test(t)), banners.join('\n'));
+  await page.waitForFunction(() => location.search.includes('view=compare'));
+  await page.screenshot({ path: join(SHOTS, 'compare-2pc-saga.png'), fullPage: true });
+  // The URL reproduces it, from the saga's side too.
+  const again = await open(env, '?scenario=saga&view=compare&latency_min_ms=10&latency_max_ms=10&faults=crash:0@25000,restart:0@300000');
+  const other = await again.page.locator('#compare section.diagram').nth(1).locator('.lane-name').allTextContents();
+  assert.deepEqual(other.map((t) => t.trim()), ['coordinator', 'participant 1', 'participant 2', 'participant 3']);
+  assert.deepEqual(again.errors, []);
+  await again.page.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -139,6 +139,19 @@ impl FaultPlan {
         &self.0
     }
 
+    /// This plan carried into another run: the faults that name only nodes `keep` accepts, moved by `shift_us`
+    /// (never before 0). Faults on message ids are left behind: another run numbers its messages differently.
+    pub fn carried(&self, keep: impl Fn(NodeId) -> bool, shift_us: i64) -> FaultPlan {
+        FaultPlan(
+            self.0
+                .iter()
+                .filter(|e| !matches!(e.fault, Fault::DropMessage { .. } | Fault::DelayMessage { .. }))
+                .filter(|e| e.fault.nodes().into_iter().all(&keep))
+                .map(|e| FaultEntry { at_us: e.at_us.saturating_add_signed(shift_us), fault: e.fault.clone() })
+                .collect(),
+        )
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -593,7 +593,13 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             Effect::CancelTimer { timer } => {
                 take(&mut self.slots[node as usize].live_timers, |(_, t)| *t == timer);
             }
-            Effect::Persist(durable) => self.slots[node as usize].disk = durable,
+            Effect::Persist(durable) => {
+                let slot = &mut self.slots[node as usize];
+                if slot.disk != durable {
+                    slot.disk = durable;
+                    self.record(EventKind::Persist { node });
+                }
+            }
         }
     }
 

@@ -41,8 +41,9 @@ pub use node::{Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narrati
 pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{
-    record, repro_command, sweep, Aggregate, At, Broken, Chapter, Checkpoint, Model, Recording, RunError, RunOptions,
-    Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup, SweepSummary, View, CHECKPOINT_EVERY,
+    record, repro_command, sweep, Aggregate, At, Broken, Chapter, Checkpoint, Counterpart, Model, Recording, RunError,
+    RunOptions, Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup, SweepSummary, Translated, View,
+    CHECKPOINT_EVERY,
 };
 pub use trace::{
     Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange, Widget,

@@ -147,6 +147,29 @@ pub struct Broken {
     pub seeds: u64,
 }
 
+/// Another scenario that meets the same failure another way (two-phase commit and the saga), for the compare view:
+/// the run on screen beside its counterpart's run, synced by time.
+#[derive(Clone, Copy, Debug)]
+pub struct Counterpart {
+    /// The other scenario's id.
+    pub scenario: &'static str,
+    /// What the compare button and the caption call it: `the saga`.
+    pub label: &'static str,
+    /// This run (parameters, seed, fault plan) in the counterpart's terms, to run with the same seed.
+    pub translate: fn(&Params, u64, &FaultPlan) -> Translated,
+}
+
+/// A run carried into a [`Counterpart`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translated {
+    /// Settings over the counterpart's defaults: `key=value,key=value`.
+    pub sets: String,
+    /// Every fault of the run, the ones its parameters draw included, as the counterpart's plan.
+    pub faults: FaultPlan,
+    /// What did not carry over or moved, in plain words for the caption (may be empty).
+    pub note: String,
+}
+
 /// What a scenario is, as data: everything but how it runs. Build it from [`ScenarioInfo::DEFAULT`] with struct
 /// update syntax, so that a field added later touches no scenario:
 /// `static INFO: ScenarioInfo = ScenarioInfo { id: "two-phase-commit", title: "…", ..ScenarioInfo::DEFAULT };`
@@ -166,6 +189,8 @@ pub struct ScenarioInfo {
     pub chapters: &'static [Chapter],
     /// The boolean parameter that turns the fix on, for side-by-side comparison (e.g. `fencing`).
     pub mitigation: Option<&'static str>,
+    /// Another scenario to compare with side by side, when the scenario has no `mitigation` to flip.
+    pub counterpart: Option<Counterpart>,
     /// What the diagram calls a stop-the-world pause of this scenario's nodes (a lock client's pause is its
     /// garbage collector's; the default is `paused`).
     pub pause_label: &'static str,
@@ -193,6 +218,7 @@ impl ScenarioInfo {
         canonical_seed: 0,
         chapters: &[],
         mitigation: None,
+        counterpart: None,
         pause_label: "paused",
         views: &[],
         samples: &[Sample::golden("canonical", "")],
@@ -324,6 +350,9 @@ pub trait Scenario: Sync {
     }
     fn mitigation(&self) -> Option<&'static str> {
         self.info().mitigation
+    }
+    fn counterpart(&self) -> Option<Counterpart> {
+        self.info().counterpart
     }
     fn views(&self) -> &'static [View] {
         self.info().views

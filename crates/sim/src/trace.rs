@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Bumped whenever the meaning or shape of a trace changes; an import of another version is refused.
-pub const TRACE_VERSION: u32 = 1;
+pub const TRACE_VERSION: u32 = 2;
 
 /// How an event, a note or a node's status should look: the UI picks colours from it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +177,11 @@ pub enum EventKind {
     },
     /// A paused node runs again.
     Resume {
+        node: NodeId,
+    },
+    /// The node wrote to its durable storage: what survives its crash changed (a forced log record, Raft's
+    /// persistent state). Recorded by the kernel whenever a handler's `persist` changes what is stored.
+    Persist {
         node: NodeId,
     },
     /// A number a scenario charts over time (`term`, `committed`), as of this node.
@@ -357,6 +362,7 @@ impl Trace {
             }
             EventKind::Fault { fault } => format!("FAULT: {}", fault.describe(&n)),
             EventKind::Resume { node } => format!("{} resumes after its pause", n(*node)),
+            EventKind::Persist { node } => format!("{}: written to its durable log (survives a crash)", n(*node)),
             EventKind::Metric { node, name, value } => format!("{}: {name} = {value}", n(*node)),
             EventKind::Breach { invariant, severity, message, .. } => match severity {
                 Severity::Violation => format!("VIOLATION of {invariant}: {message}"),

@@ -79,7 +79,11 @@ impl Node for PingPong {
     fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
         self.seen.push((ctx.now_us(), msg.clone()));
         match msg {
-            Msg::Ping(n) => ctx.send(from, Msg::Pong(n)),
+            Msg::Ping(n) => {
+                ctx.send(from, Msg::Pong(n));
+                // Writes what is already stored (its count stays 0): the kernel records no durable write.
+                ctx.persist(self.pongs_durable);
+            }
             Msg::Pong(_) => {
                 self.pongs_durable += 1;
                 self.pongs_volatile += 1;
@@ -226,7 +230,8 @@ fn narration_follows_the_protocol_events_of_its_step_and_a_restart_sees_the_cras
     };
     let fault = EventKind::Fault { fault: Fault::Restart { node: 0 } };
     assert_eq!(step, [&fault, &EventKind::Start { node: 0 }, &note]);
-    // A tick: the ping is sent, then the bar opens; a pong: the bar closes and the chart gets +1.
+    // A tick: the ping is sent, then the bar opens; a pong: the count is written to disk (the kernel records a
+    // durable write), then the bar closes and the chart gets +1.
     let tick = events.iter().find(|e| matches!(e.kind, EventKind::Timer { node: 0, .. })).unwrap();
     let kinds: Vec<_> = events.iter().filter(|e| e.step == tick.step).map(|e| &e.kind).collect();
     assert!(
@@ -238,10 +243,14 @@ fn narration_follows_the_protocol_events_of_its_step_and_a_restart_sees_the_cras
     assert_eq!(
         kinds[1..],
         [
+            &EventKind::Persist { node: 0 },
             &EventKind::SpanClose { node: 0, key: "wait".into() },
             &EventKind::Metric { node: 0, name: "pongs".into(), value: 1 }
         ]
     );
+    let writes = |n: NodeId| events.iter().filter(|e| e.kind == EventKind::Persist { node: n }).count();
+    let pongs = events.iter().filter(|e| matches!(e.kind, EventKind::Deliver { to: 0, .. })).count();
+    assert_eq!((writes(0), writes(1)), (pongs, 0), "a write that changes nothing is not recorded");
 }
 
 #[test]

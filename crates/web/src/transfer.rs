@@ -95,8 +95,8 @@ mod tests {
         assert_eq!(err("{}"), "the file is not a Faultline trace (it has no version)");
         let good = exported();
         assert_eq!(
-            err(&good.replacen("\"version\": 1", "\"version\": 2", 1)),
-            "trace version 2 is not supported (this build reads version 1)"
+            err(&good.replacen("\"version\": 2", "\"version\": 1", 1)),
+            "trace version 1 is not supported (this build reads version 2)"
         );
         assert!(err(&good.replacen("\"redis-lock\"", "\"paxos\"", 1)).starts_with("scenario `paxos` is unknown"));
         assert!(err(&good.replacen("\"ttl_ms\": 500", "\"ttl_ms\": 1", 1)).contains("out of range"));

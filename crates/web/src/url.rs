@@ -111,10 +111,11 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
     let compare = match get("view") {
         None | Some("") | Some("single") => false,
         Some("compare") => {
-            if scenario.mitigation().is_none() {
+            let can = crate::state::can_compare(scenario);
+            if !can {
                 notices.push(format!("URL: {} has nothing to compare; showing one run.", scenario.id()));
             }
-            scenario.mitigation().is_some()
+            can
         }
         Some(other) => {
             notices.push(format!("URL: view `{other}` is unknown (single, compare); showing one run."));

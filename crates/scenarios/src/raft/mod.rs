@@ -318,7 +318,8 @@ static NARRATIVE: &[Section] = &[
                leader (click its name): the others stop hearing heartbeats, one times out first, and a new leader \
                is elected in a higher term. Cut a minority off with its leader: it keeps its role but commits \
                nothing, while the majority elects another; heal, and the stale leader steps down and its log is \
-               repaired.",
+               repaired. A small disk under a lane marks a write of the persistent state (currentTerm, votedFor, \
+               log[]), which Figure 2 requires before the server answers.",
     },
     Section {
         title: "Why it is safe",

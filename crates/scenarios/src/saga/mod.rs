@@ -29,8 +29,8 @@ pub mod orchestrator;
 pub mod service;
 
 use faultline_sim::{
-    Aggregate, Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError, Sample,
-    ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View, US_PER_MS,
+    Aggregate, Breach, Broken, Counterpart, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError,
+    Params, Sample, ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, Translated, View, US_PER_MS,
 };
 use disk::SagaDisk;
 use msg::{name, Msg, Timer, ORCHESTRATOR};
@@ -193,6 +193,35 @@ pub fn random_faults(p: &SagaParams, seed: u64) -> FaultPlan {
     plan
 }
 
+/// The working time `as_two_phase_commit` gives each participant.
+const TX_WORK_MS: u64 = 50;
+
+/// The same business transaction under two-phase commit, for the compare view: a participant per step, the step
+/// that cannot be done is the participant that votes no, the same latency, and every fault on the orchestrator
+/// (now the coordinator) or a service (now a participant). Participants work for 50 ms before they can vote, so
+/// the faults move 50 ms later to strike at the same point of the transaction. Message loss does not carry over:
+/// two-phase commit has no loss parameter.
+fn as_two_phase_commit(params: &Params, seed: u64, faults: &FaultPlan) -> Translated {
+    let p = SagaParams::from(params);
+    let mut all = faults.clone();
+    all.0.extend(random_faults(&p, seed).0);
+    all.0.sort_by_key(|e| e.at_us);
+    let carried = all.carried(|n| n <= p.steps, (TX_WORK_MS * MS) as i64);
+    let mut note = format!("faults {TX_WORK_MS} ms later (participants work {TX_WORK_MS} ms before they vote)");
+    if p.loss_pct > 0 {
+        note.push_str(&format!("; left out: {}% message loss", p.loss_pct));
+    }
+    Translated {
+        sets: format!(
+            "protocol=2pc,participants={},no_voter={},work_ms={TX_WORK_MS},latency_min_ms={},latency_max_ms={},\
+             run_ms={}",
+            p.steps, p.fail_step, p.latency_min_ms, p.latency_max_ms, p.run_ms
+        ),
+        faults: carried,
+        note,
+    }
+}
+
 fn setup(p: &SagaParams, seed: u64) -> Setup<SagaNode> {
     let orchestrator = Orchestrator::new(OrchestratorConfig {
         steps: p.steps,
@@ -229,7 +258,9 @@ static NARRATIVE: &[Section] = &[
         body: "The blue bars are bookings: each is visible to every reader from the moment it commits. There are no \
                locks and no one is ever blocked — but a reader sees half a trip while the saga runs, or while it \
                is being undone. Pause the hotel while it cancels (click its name): the orchestrator times out and \
-               sends the cancellation again; the idempotency key makes the second one change nothing.",
+               sends the cancellation again; the idempotency key makes the second one change nothing. A small disk \
+               under a lane marks a durable write (the saga log, a service's ledger). Compare (c) shows the same \
+               failure under two-phase commit.",
     },
     Section {
         title: "Against two-phase commit",
@@ -263,6 +294,11 @@ static INFO: ScenarioInfo = ScenarioInfo {
     params: PARAMS,
     canonical_seed: CANONICAL_SEED,
     chapters: chapters::CHAPTERS,
+    counterpart: Some(Counterpart {
+        scenario: "two-phase-commit",
+        label: "two-phase commit",
+        translate: as_two_phase_commit,
+    }),
     pause_label: "paused",
     views: &[View::Charts(SERIES)],
     samples: &[

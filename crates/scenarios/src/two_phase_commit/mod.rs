@@ -70,7 +70,7 @@ use checker::TxHistory;
 use coordinator::{Coordinator, CoordinatorConfig};
 use disk::Disk;
 use faultline_sim::{
-    Aggregate, Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError, Sample, ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View,
+    Aggregate, Breach, Broken, Counterpart, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError, Sample, Params, ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, Translated, View,
     US_PER_MS,
 };
 use acceptor::Acceptor;
@@ -311,6 +311,12 @@ fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
     if let Some(id) = layout.backup() {
         nodes.push((info(id, "coordinator"), coordinator(1)));
     }
+    let net = NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS);
+    Setup { nodes, net, faults: parameter_faults(p, seed), horizon_us: p.run_ms * MS }
+}
+
+/// The faults the parameters plan: the random ones and the coordinator's crash and restart.
+fn parameter_faults(p: &TxParams, seed: u64) -> FaultPlan {
     let mut faults = random_faults(p, seed);
     if p.coordinator_crash_ms > 0 {
         faults.push(p.coordinator_crash_ms * MS, Fault::Crash { node: COORDINATOR });
@@ -319,8 +325,41 @@ fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
         }
         faults.0.sort_by_key(|e| e.at_us);
     }
-    let net = NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS);
-    Setup { nodes, net, faults, horizon_us: p.run_ms * MS }
+    faults
+}
+
+/// The same business transaction as a saga, for the compare view: a step per participant (a trip has at most
+/// five), the participant that votes no is the step that cannot be done, the same latency, and every fault on
+/// the coordinator (now the orchestrator) or a participant (now a service). A saga step does its work when it is
+/// asked, with no working phase before a vote, so the faults move `work_ms` earlier to strike at the same point
+/// of the transaction. Acceptors and the backup coordinator have no counterpart.
+fn as_saga(params: &Params, seed: u64, faults: &FaultPlan) -> Translated {
+    let p = TxParams::from(params);
+    let steps = p.participants.min(5);
+    let fail_step = if p.no_voter <= steps { p.no_voter } else { 0 };
+    let mut all = faults.clone();
+    all.0.extend(parameter_faults(&p, seed).0);
+    all.0.sort_by_key(|e| e.at_us);
+    let carried = all.carried(|n| n <= steps, -((p.work_ms * MS) as i64));
+    let mut left = Vec::new();
+    if p.participants > steps {
+        left.push(format!("participants {} to {}", steps + 1, p.participants));
+    }
+    if carried.entries().len() < all.entries().len() {
+        left.push(format!("{} faults on nodes a saga does not have", all.entries().len() - carried.entries().len()));
+    }
+    let mut note = format!("faults {} ms earlier (a saga step has no working phase)", p.work_ms);
+    if !left.is_empty() {
+        note = format!("{note}; left out: {}", left.join(", "));
+    }
+    Translated {
+        sets: format!(
+            "steps={steps},fail_step={fail_step},latency_min_ms={},latency_max_ms={},run_ms={}",
+            p.latency_min_ms, p.latency_max_ms, p.run_ms
+        ),
+        faults: carried,
+        note,
+    }
 }
 
 static NARRATIVE: &[Section] = &[
@@ -336,8 +375,9 @@ static NARRATIVE: &[Section] = &[
         title: "What to watch",
         body: "The bars are the locks: blue while a participant works, amber once it has voted yes and is in doubt. \
                Crash the coordinator (click its name) after the Prepare messages: every prepared participant stays \
-               amber — blocked, holding its locks, asking a coordinator that does not answer. The charts count the \
-               locks held and the participants in doubt.",
+               amber — blocked, holding its locks, asking a coordinator that does not answer. A small disk under a \
+               lane marks a record forced to that node's log (what survives its crash). The charts count the \
+               locks held and the participants in doubt. Compare (c) shows the same failure as a saga.",
     },
     Section {
         title: "Why it blocks",
@@ -382,6 +422,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
     params: PARAMS,
     canonical_seed: CANONICAL_SEED,
     chapters: chapters::CHAPTERS,
+    counterpart: Some(Counterpart { scenario: "saga", label: "the saga", translate: as_saga }),
     pause_label: "paused",
     views: &[View::Charts(SERIES)],
     samples: &[

@@ -146,23 +146,21 @@ pub fn app() -> Html {
     let embed = state.embed.on;
     let seek = dispatch.reform(Action::Seek);
     let select = dispatch.reform(|t| Action::Select(Some(t)));
-    let mitigation = scenario.mitigation();
-    let diagrams = match (&state.compare, mitigation) {
-        (Some(other), Some(key)) => {
-            let on = state.inputs.params.bool(key);
-            let other = ModelRef(other.clone());
+    let diagrams = match &state.compare {
+        Some(c) => {
+            let other = ModelRef(c.model.clone());
             let ccursor = state.compare_cursor();
             html! {
                 <div class="compare" id="compare">
                     <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
-                        on_select={select.clone()} selected={state.selected} title={format!("{key} = {on}")} />
-                    <Banner model={other.clone()} cursor={ccursor} on_seek={Callback::noop()} compact=true />
+                        on_select={select.clone()} selected={state.selected} title={c.this.clone()} />
+                    <Banner model={other.clone()} cursor={ccursor} on_seek={Callback::noop()} beside=true />
                     <SequenceDiagram id="sequence-compare" model={other} cursor={ccursor} on_seek={Callback::noop()}
-                        title={format!("{key} = {} (same seed, same faults; synced by time)", !on)} />
+                        title={c.other.clone()} />
                 </div>
             }
         }
-        _ => html! {
+        None => html! {
             <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
                 on_select={select.clone()} selected={state.selected} fit={state.embed.on && state.embed.fit} />
         },
@@ -190,6 +188,13 @@ pub fn app() -> Html {
         let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
         Action::SetScenario(id)
     });
+    let compare_button = match (scenario.mitigation(), scenario.counterpart()) {
+        (Some(key), _) => Some((format!("Compare {key} off / on"), "Compare with the fix off and on (c)".to_string())),
+        (None, Some(c)) => {
+            Some((format!("Compare with {}", c.label), format!("The same failure under {}, side by side (c)", c.label)))
+        }
+        (None, None) => None,
+    };
     let toggles = html! {
         <div class="toggles">
             <select id="scenario-select" aria-label="Scenario" onchange={pick}>
@@ -197,9 +202,9 @@ pub fn app() -> Html {
                     <option value={s.id()} selected={s.id() == scenario.id()}>{s.id()}</option>
                 }) }
             </select>
-            if let Some(key) = mitigation {
+            if let Some((label, hint)) = compare_button {
                 <button id="btn-compare" aria-pressed={state.compare.is_some().to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::ToggleCompare)}
-                    title="Compare with the fix off and on (c)">{format!("Compare {key} off / on")}</button>
+                    title={hint}>{label}</button>
             }
             <button id="btn-presenter" aria-pressed={state.presenter.to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::TogglePresenter)}
                 title="Presenter mode: large type, high contrast (p)">{"Presenter"}</button>

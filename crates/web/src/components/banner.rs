@@ -10,9 +10,12 @@ pub struct Props {
     pub model: ModelRef,
     pub cursor: u32,
     pub on_seek: Callback<u32>,
-    /// Violations only, no observations (embedded pages, the compared run).
+    /// Violations only, no observations (embedded pages).
     #[prop_or_default]
     pub compact: bool,
+    /// The run beside the main one in compare mode: the same banners, quieter and without the main one's ids.
+    #[prop_or_default]
+    pub beside: bool,
 }
 
 #[function_component(Banner)]
@@ -31,13 +34,14 @@ pub fn banner(p: &Props) -> Html {
         }
     };
     let at_end = p.cursor >= p.model.steps() && p.model.steps() > 0;
+    let main = !p.compact && !p.beside;
     html! {
         <section class="banners" aria-live="polite">
             if let Some(limit) = p.model.trace.outcome.limit_message().filter(|_| at_end) {
-                <div class="banner observation" id="limit-banner">{format!("⚠ {limit}.")}</div>
+                <div class="banner observation" id={main.then_some("limit-banner")}>{format!("⚠ {limit}.")}</div>
             }
             { for violations.iter().map(|b| html! {
-                <div class={classes!("banner", "violation", (!p.compact).then_some("primary"))} id={(!p.compact).then_some("violation-banner")} role="alert">
+                <div class={classes!("banner", "violation", main.then_some("primary"))} id={main.then_some("violation-banner")} role="alert">
                     <strong>{format!("✗ Invariant broken: {}", b.invariant)}</strong>
                     <span class="at">{format!(" at step {}", b.step)}</span>
                     <p>{&b.message}</p>
@@ -52,7 +56,7 @@ pub fn banner(p: &Props) -> Html {
                 </div>
             }) }
             { if at_end && violations.is_empty() {
-                html! { <div class="banner ok" id={(!p.compact).then_some("ok-banner")}>{format!("✓ No invariant broke in this run ({} steps).", p.model.steps())}</div> }
+                html! { <div class="banner ok" id={main.then_some("ok-banner")}>{format!("✓ No invariant broke in this run ({} steps).", p.model.steps())}</div> }
             } else { html! {} } }
         </section>
     }

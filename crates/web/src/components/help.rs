@@ -10,7 +10,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("r", "reset to the start"),
     ("1 … 9", "speed: 1, 2, 4 … 256 steps per second"),
     ("p", "presenter mode (large type, high contrast)"),
-    ("c", "compare with the fix off and on, side by side"),
+    ("c", "compare side by side: the fix off and on, or the same failure in a sibling scenario"),
     ("n / b", "next / previous chapter"),
     ("Esc", "close this help and the fault menu"),
     ("?", "this help"),

@@ -276,6 +276,15 @@ pub fn sequence_diagram(p: &Props) -> Html {
 
     let marks = m.marks.iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + 200.0, x0, x1)).map(|k| {
         let y = m.lane_y(k.node);
+        if k.durable {
+            // A small disk (a cylinder) just under the lane: the write survives a crash.
+            return html! {
+                <g class="disk"><title>{&k.text}</title>
+                    <rect x={px(k.x - 4.0)} y={px(y + 5.0)} width="8" height="9" rx="1.5" />
+                    <ellipse cx={px(k.x)} cy={px(y + 6.5)} rx="4" ry="1.5" />
+                </g>
+            };
+        }
         let loud = matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor;
         html! {
             <g class={classes!("mark", tone_class(k.tone))}>

@@ -132,6 +132,7 @@ impl Model {
                                     x,
                                     text: other.describe(&names),
                                     tone: Tone::Warn,
+                                    durable: false,
                                 });
                             }
                         }
@@ -149,9 +150,22 @@ impl Model {
                         self.bars[i].x2 = x;
                     }
                 }
-                EventKind::Note { node, text, tone } => {
-                    self.marks.push(Mark { node: *node, step: e.step, x, text: text.clone(), tone: *tone })
-                }
+                EventKind::Note { node, text, tone } => self.marks.push(Mark {
+                    node: *node,
+                    step: e.step,
+                    x,
+                    text: text.clone(),
+                    tone: *tone,
+                    durable: false,
+                }),
+                EventKind::Persist { node } => self.marks.push(Mark {
+                    node: *node,
+                    step: e.step,
+                    x,
+                    text: "written to its durable log: survives a crash".into(),
+                    tone: Tone::Neutral,
+                    durable: true,
+                }),
                 EventKind::Breach { invariant, severity, message, steps } => {
                     if *severity == Severity::Violation {
                         self.notable.push(e.step);

@@ -95,6 +95,8 @@ pub struct Mark {
     pub x: f64,
     pub text: String,
     pub tone: Tone,
+    /// A durable write (drawn as a small disk above the lane), not a note.
+    pub durable: bool,
 }
 
 /// A charted number over the run, as its scenario declared it: (step, time, value) whenever it changes.

@@ -8,7 +8,8 @@ use crate::model::Model;
 use crate::url::{Embed, UrlSettings};
 use faultline_sim::{Fault, FaultPlan, NodeId, Params, Scenario};
 pub use run::run;
-use run::{empty_trace, mitigated};
+pub use run::{can_compare, Compared};
+use run::{compared, empty_trace};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -54,8 +55,8 @@ impl PartialEq for RunInputs {
 pub struct AppState {
     pub inputs: RunInputs,
     pub model: Rc<Model>,
-    /// The same run with the mitigation toggled, when comparing side by side.
-    pub compare: Option<Rc<Model>>,
+    /// The run shown beside this one when comparing side by side (the fix flipped, or a counterpart scenario).
+    pub compare: Option<Rc<Compared>>,
     /// How many steps are shown: 0 (nothing yet) ..= steps.
     pub cursor: u32,
     pub playing: bool,
@@ -152,7 +153,13 @@ impl AppState {
             None => 0,
         };
         let compare = if compare {
-            mitigated(scenario, &params).and_then(|p| run(scenario, &p, seed, &faults).ok())
+            match compared(scenario, &params, seed, &faults) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    notices.push(format!("URL: cannot compare: {e}; showing one run."));
+                    None
+                }
+            }
         } else {
             None
         };
@@ -179,12 +186,12 @@ impl AppState {
     /// The cursor of the compared run: the steps it took up to the primary cursor's time.
     pub fn compare_cursor(&self) -> u32 {
         match &self.compare {
-            Some(m) => {
+            Some(c) => {
                 if self.cursor == 0 {
                     0
                 } else {
                     let t = self.model.time_at(self.cursor);
-                    m.step_us.partition_point(|&s| s <= t) as u32
+                    c.model.step_us.partition_point(|&s| s <= t) as u32
                 }
             }
             None => 0,
@@ -325,14 +332,9 @@ impl Reducible for AppState {
                 if self.compare.is_some() {
                     next.compare = None;
                 } else {
-                    match mitigated(self.inputs.scenario, &self.inputs.params) {
-                        Some(p) => match run(self.inputs.scenario, &p, self.inputs.seed, &self.inputs.faults) {
-                            Ok(m) => next.compare = Some(m),
-                            Err(e) => next.notices.push(format!("Cannot compare: {e}.")),
-                        },
-                        None => {
-                            next.notices.push(format!("{} has no mitigation to compare.", self.inputs.scenario.id()))
-                        }
+                    match compared(self.inputs.scenario, &self.inputs.params, self.inputs.seed, &self.inputs.faults) {
+                        Ok(c) => next.compare = Some(c),
+                        Err(e) => next.notices.push(format!("Cannot compare: {e}.")),
                     }
                 }
             }
@@ -512,7 +514,7 @@ mod tests {
     #[test]
     fn compare_runs_the_mitigation_the_other_way_in_sync() {
         let s = state().reduce(Action::ToggleCompare);
-        let other = s.compare.clone().expect("redis-lock compares fencing");
+        let other = s.compare.clone().expect("redis-lock compares fencing").model.clone();
         assert!(other.trace.params["fencing"] == faultline_sim::ParamValue::Bool(true));
         let s = s.reduce(Action::Seek(20));
         let t = s.model.time_at(20);
@@ -523,6 +525,24 @@ mod tests {
         let s = s.reduce(Action::SetParam("ttl_ms".into(), "700".into()));
         assert!(s.compare.is_some());
         assert!(s.reduce(Action::ToggleCompare).compare.is_none());
+    }
+
+    /// Without a mitigation, compare mode shows the counterpart scenario: a chapter of two-phase commit beside the
+    /// saga, re-run when the chapter changes, and from the URL too.
+    #[test]
+    fn compare_shows_the_counterpart_scenario_for_the_chapter_on_screen() {
+        let s =
+            state_from(&[("scenario", "two-phase-commit")]).reduce(Action::Chapter(1)).reduce(Action::ToggleCompare);
+        let c = s.compare.clone().expect("two-phase commit compares with the saga");
+        assert_eq!(c.model.trace.scenario, "saga");
+        assert_eq!(c.model.trace.faults.to_compact(), "crash:0@50000");
+        assert!(c.other.starts_with("Sagas") && c.other.contains("fail_step=0"), "{}", c.other);
+        let s = s.reduce(Action::Chapter(2));
+        let c = s.compare.clone().expect("still comparing");
+        assert_eq!(c.model.trace.faults.to_compact(), "crash:0@50000,restart:0@1450000");
+        let s = state_from(&[("scenario", "saga"), ("view", "compare")]);
+        assert_eq!(s.compare.as_ref().map(|c| c.model.trace.scenario.as_str()), Some("two-phase-commit"));
+        assert!(s.notices.is_empty(), "{:?}", s.notices);
     }
 
     #[test]

@@ -14,12 +14,53 @@ pub fn run(scenario: &dyn Scenario, params: &Params, seed: u64, faults: &FaultPl
     Ok(Rc::new(Model::from_recording(rec)))
 }
 
-/// The parameters with the scenario's mitigation flipped.
-pub(super) fn mitigated(scenario: &dyn Scenario, params: &Params) -> Option<Params> {
-    let key = scenario.mitigation()?;
-    let mut p = params.clone();
-    p.set_value(key, ParamValue::Bool(!params.bool(key))).ok()?;
-    Some(p)
+/// What compare mode shows beside the run on screen, and how the two are captioned.
+pub struct Compared {
+    pub model: Rc<Model>,
+    /// The caption over the run on screen.
+    pub this: String,
+    /// The caption over the other run.
+    pub other: String,
+}
+
+/// Whether compare mode has something to show for this scenario.
+pub fn can_compare(scenario: &dyn Scenario) -> bool {
+    scenario.mitigation().is_some() || scenario.counterpart().is_some()
+}
+
+/// The run compare mode puts beside this one: the same run with the scenario's mitigation flipped; without a
+/// mitigation, the same failure in its counterpart scenario (same seed, the faults carried over).
+pub(super) fn compared(
+    scenario: &dyn Scenario,
+    params: &Params,
+    seed: u64,
+    faults: &FaultPlan,
+) -> Result<Rc<Compared>, String> {
+    if let Some(key) = scenario.mitigation() {
+        let on = params.bool(key);
+        let mut p = params.clone();
+        p.set_value(key, ParamValue::Bool(!on)).map_err(|e| e.to_string())?;
+        return Ok(Rc::new(Compared {
+            model: run(scenario, &p, seed, faults)?,
+            this: format!("{key} = {on}"),
+            other: format!("{key} = {} (same seed, same faults; synced by time)", !on),
+        }));
+    }
+    let c = scenario.counterpart().ok_or_else(|| format!("{} has nothing to compare", scenario.id()))?;
+    let other = faultline_scenarios::find(c.scenario).ok_or_else(|| format!("{} is not in this build", c.scenario))?;
+    let t = (c.translate)(params, seed, faults);
+    let p = other.params_with(&t.sets).map_err(|e| format!("{}: {e}", c.scenario))?;
+    let mut caption = format!("{}: {} (same seed", other.title(), t.sets.replace(',', ", "));
+    if !t.note.is_empty() {
+        caption.push_str("; ");
+        caption.push_str(&t.note);
+    }
+    caption.push_str("; synced by time)");
+    Ok(Rc::new(Compared {
+        model: run(other, &p, seed, &t.faults)?,
+        this: scenario.title().to_string(),
+        other: caption,
+    }))
 }
 
 /// A trace with no steps, for the (unreachable in practice) case where even the defaults fail to run.
@@ -43,8 +84,7 @@ impl AppState {
             Ok(model) => {
                 next.cursor = self.cursor.min(model.steps());
                 next.compare = if self.compare.is_some() {
-                    mitigated(self.inputs.scenario, &params)
-                        .and_then(|p| run(self.inputs.scenario, &p, seed, &faults).ok())
+                    compared(self.inputs.scenario, &params, seed, &faults).ok()
                 } else {
                     None
                 };
