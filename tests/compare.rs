@@ -45,7 +45,7 @@ fn observed(t: &Trace, invariant: &str) -> bool {
 fn a_dead_coordinator_blocks_two_phase_commit_and_strands_a_half_done_saga() {
     let timed = "latency_min_ms=10,latency_max_ms=10,fsync_ms=20";
     let (t, tx, saga) = translate(&TwoPhaseCommit, timed, "crash:0@100000");
-    assert_eq!(t.sets, "steps=3,fail_step=0,latency_min_ms=10,latency_max_ms=10,run_ms=3000");
+    assert_eq!(t.sets, "steps=3,fail_step=0,latency_min_ms=10,latency_max_ms=10,loss_pct=0,run_ms=3000");
     assert_eq!(t.faults.to_compact(), "crash:0@50000", "50 ms of work earlier");
     assert!(observed(&tx, BLOCKED));
     assert_eq!(last_sum(&tx, "locks held"), 3, "every participant still holds its lock at the end");
@@ -63,7 +63,7 @@ fn an_orchestrator_outage_costs_two_phase_commit_its_locks_for_the_whole_outage(
     let (t, saga, tx) = translate(&Saga, timed, "crash:0@25000,restart:0@300000");
     assert_eq!(
         t.sets,
-        "protocol=2pc,participants=3,no_voter=3,work_ms=50,latency_min_ms=10,latency_max_ms=10,run_ms=3000"
+        "protocol=2pc,participants=3,no_voter=3,work_ms=50,latency_min_ms=10,latency_max_ms=10,loss_pct=0,run_ms=3000"
     );
     assert_eq!(t.faults.to_compact(), "crash:0@75000,restart:0@350000", "50 ms of work later");
     assert_eq!((saga.violations().count(), last_sum(&saga, "bookings standing")), (0, 0), "compensated");
@@ -77,13 +77,13 @@ fn an_orchestrator_outage_costs_two_phase_commit_its_locks_for_the_whole_outage(
     assert!(held.max().unwrap() >= 350 - 75 + 50, "participant 1 held its lock through the outage");
 }
 
-/// Faults on nodes the counterpart lacks are left out and said so; faults on message ids never carry.
+/// Faults on nodes the counterpart lacks are left out and said so; faults on message ids never carry; loss does.
 #[test]
 fn what_does_not_carry_over_is_named() {
     let (t, _, _) = translate(&TwoPhaseCommit, "participants=7,no_voter=7", "crash:6@1000,drop:3@0,pause:2:5000@80000");
-    assert_eq!(t.sets, "steps=5,fail_step=0,latency_min_ms=2,latency_max_ms=10,run_ms=3000");
+    assert_eq!(t.sets, "steps=5,fail_step=0,latency_min_ms=2,latency_max_ms=10,loss_pct=0,run_ms=3000");
     assert_eq!(t.faults.to_compact(), "pause:2:5000@30000");
     assert!(t.note.contains("participants 6 to 7") && t.note.contains("2 faults"), "{}", t.note);
     let (t, _, _) = translate(&Saga, "loss_pct=10", "");
-    assert!(t.note.contains("10% message loss"), "{}", t.note);
+    assert!(t.sets.contains("loss_pct=10"), "{}", t.sets);
 }

@@ -153,6 +153,20 @@ fn three_phase_commit_holds_under_crash_stop_and_breaks_under_partitions() {
     assert_eq!(violations(&partitions, VALIDITY), 0, "a partition breaks atomicity, never validity");
 }
 
+/// Lost messages: a lost Prepare or vote ends in abort, a lost decision is asked for again — 2PC, cooperative
+/// termination and Paxos Commit stay atomic with 10% of all messages lost. A lost PreCommit is a partition in
+/// miniature: 3PC's timeout rule commits on one side and aborts on the other.
+#[test]
+fn with_lost_messages_only_three_phase_commit_loses_atomicity() {
+    for protocol in ["2pc", "2pc-ctp", "paxos-commit"] {
+        let s = sweep_with(&format!("protocol={protocol},loss_pct=10"), SEEDS / 5);
+        assert_eq!(s.violations, Default::default(), "{protocol}: {:?}", s.first_failure);
+    }
+    let s = sweep_with("protocol=3pc,loss_pct=10", SEEDS / 5);
+    assert!(violations(&s, ATOMICITY) > 0, "{s:?}");
+    assert_eq!(violations(&s, VALIDITY), 0, "{s:?}");
+}
+
 /// The broken variants are found by the generic test of every declared broken variant (`tests/scenarios.rs`);
 /// here, the correct coordinator holds with the same faults and the same slow log as `force_decision=false`.
 #[test]

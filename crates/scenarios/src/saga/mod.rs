@@ -199,26 +199,21 @@ const TX_WORK_MS: u64 = 50;
 /// The same business transaction under two-phase commit, for the compare view: a participant per step, the step
 /// that cannot be done is the participant that votes no, the same latency, and every fault on the orchestrator
 /// (now the coordinator) or a service (now a participant). Participants work for 50 ms before they can vote, so
-/// the faults move 50 ms later to strike at the same point of the transaction. Message loss does not carry over:
-/// two-phase commit has no loss parameter.
+/// the faults move 50 ms later to strike at the same point of the transaction. Message loss carries over.
 fn as_two_phase_commit(params: &Params, seed: u64, faults: &FaultPlan) -> Translated {
     let p = SagaParams::from(params);
     let mut all = faults.clone();
     all.0.extend(random_faults(&p, seed).0);
     all.0.sort_by_key(|e| e.at_us);
     let carried = all.carried(|n| n <= p.steps, (TX_WORK_MS * MS) as i64);
-    let mut note = format!("faults {TX_WORK_MS} ms later (participants work {TX_WORK_MS} ms before they vote)");
-    if p.loss_pct > 0 {
-        note.push_str(&format!("; left out: {}% message loss", p.loss_pct));
-    }
     Translated {
         sets: format!(
             "protocol=2pc,participants={},no_voter={},work_ms={TX_WORK_MS},latency_min_ms={},latency_max_ms={},\
-             run_ms={}",
-            p.steps, p.fail_step, p.latency_min_ms, p.latency_max_ms, p.run_ms
+             loss_pct={},run_ms={}",
+            p.steps, p.fail_step, p.latency_min_ms, p.latency_max_ms, p.loss_pct, p.run_ms
         ),
         faults: carried,
-        note,
+        note: format!("faults {TX_WORK_MS} ms later: participants work {TX_WORK_MS} ms before they vote"),
     }
 }
 

@@ -23,8 +23,8 @@
 //! - `3pc`, three-phase commit (Skeen, 1981; the same chapter): after every yes vote the coordinator sends
 //!   `PreCommit` and waits for acknowledgements before it sends `Commit`; a participant that times out while
 //!   uncertain aborts, and one that times out pre-committed commits. No participant blocks when processes only
-//!   crash and the network is timely — but a partition (or a long pause) lets one side commit while the other
-//!   aborts.
+//!   crash and the network is timely — but a partition, a long pause or a lost `PreCommit` (`loss_pct`) lets one
+//!   side commit while the other aborts.
 //! - `paxos-commit`, Paxos Commit (Gray & Lamport §4): each participant's vote is the value of its own Paxos
 //!   instance, chosen by 2F+1 acceptors (`acceptor_faults` = F). A participant votes by sending `Phase2a` for
 //!   ballot 0 — its own — to F+1 acceptors, which report what they accepted to the coordinator (`Phase2b`,
@@ -109,6 +109,7 @@ faultline_sim::params! {
         fsync_ms: u64 = int(5, 0, 1_000, "ms", "The time to force a record to a durable log (prepared record, decision)."),
         latency_min_ms: u64 = int(2, 0, 5_000, "ms", "Smallest one-way network latency."),
         latency_max_ms: u64 = int(10, 0, 5_000, "ms", "Largest one-way network latency."),
+        loss_pct: u32 = int(0, 0, 50, "%", "Chance that any message is lost (timeouts and DecisionRequests recover)."),
         timeout_ms: u64 = int(300, 10, 60_000, "ms", "How long a participant waits for Prepare, or for the outcome after voting yes, before it acts."),
         vote_timeout_ms: u64 = int(200, 10, 60_000, "ms", "How long the coordinator waits for votes (and 3PC acknowledgements)."),
         blocked_ms: u64 = int(1_000, 10, 600_000, "ms", "In doubt this long, holding locks, counts as blocked (an observation)."),
@@ -311,7 +312,10 @@ fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
     if let Some(id) = layout.backup() {
         nodes.push((info(id, "coordinator"), coordinator(1)));
     }
-    let net = NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS);
+    let net = NetConfig {
+        loss_ppm: p.loss_pct * 10_000,
+        ..NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS)
+    };
     Setup { nodes, net, faults: parameter_faults(p, seed), horizon_us: p.run_ms * MS }
 }
 
@@ -348,14 +352,14 @@ fn as_saga(params: &Params, seed: u64, faults: &FaultPlan) -> Translated {
     if carried.entries().len() < all.entries().len() {
         left.push(format!("{} faults on nodes a saga does not have", all.entries().len() - carried.entries().len()));
     }
-    let mut note = format!("faults {} ms earlier (a saga step has no working phase)", p.work_ms);
+    let mut note = format!("faults {} ms earlier: a saga step has no working phase", p.work_ms);
     if !left.is_empty() {
         note = format!("{note}; left out: {}", left.join(", "));
     }
     Translated {
         sets: format!(
-            "steps={steps},fail_step={fail_step},latency_min_ms={},latency_max_ms={},run_ms={}",
-            p.latency_min_ms, p.latency_max_ms, p.run_ms
+            "steps={steps},fail_step={fail_step},latency_min_ms={},latency_max_ms={},loss_pct={},run_ms={}",
+            p.latency_min_ms, p.latency_max_ms, p.loss_pct, p.run_ms
         ),
         faults: carried,
         note,
@@ -395,7 +399,9 @@ static NARRATIVE: &[Section] = &[
         body: "abort_when_uncertain = true: a participant that voted yes gives up on a timeout and aborts, while \
                the others commit. force_decision = false: the coordinator sends Commit before the decision is on \
                its log; crash it in that window and it comes back with no decision and aborts the participants \
-               that have not heard. protocol = 3pc with fault_mix = partitions: one side commits, the other aborts.",
+               that have not heard. protocol = 3pc with fault_mix = partitions, or with loss_pct = 10 (a lost \
+               PreCommit is a partition in miniature): one side commits, the other aborts. The other protocols \
+               stay atomic when messages are lost.",
     },
     Section {
         title: "Source",
