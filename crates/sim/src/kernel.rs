@@ -9,7 +9,9 @@ use crate::net::{NetConfig, PPM};
 use crate::node::{
     uniform, Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot,
 };
-use crate::trace::{Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Tone, ViewChange};
+use crate::trace::{
+    Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Tone, ViewChange,
+};
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -129,6 +131,7 @@ impl<N: Node + 'static, H: Clone + Default + 'static> Stepper for Sim<N, H> {
 pub struct RunOutput {
     pub nodes: Vec<NodeInfo>,
     pub events: Vec<Event>,
+    pub members: MemberDigest,
     pub views: Vec<ViewChange>,
     pub steps: u32,
     pub end_us: u64,
@@ -174,7 +177,19 @@ pub struct Sim<N: Node, H = ()> {
     effects: Vec<Effect<N::Msg, N::Timer, N::Durable>>,
     breaches: Vec<Breach>,
     narration: Narration,
+    /// The crowd members whose events are kept, sorted (`None`: every member's).
+    follow: Option<Vec<u32>>,
+    members: MemberDigest,
+    /// The crowd member the current step acts for.
+    step_member: Option<u32>,
 }
+
+/// Tags of the compact member events in [`MemberDigest`].
+const SEND: u64 = 1;
+const DELIVER: u64 = 2;
+const DROP: u64 = 3;
+const TIMER: u64 = 4;
+const PERSIST: u64 = 5;
 
 impl<N: Node> Sim<N, ()> {
     /// Set up a run whose invariants need no history. Every node gets its own RNG stream derived from `seed`;
@@ -267,6 +282,9 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             history: H::default(),
             observe,
             actor: None,
+            follow: None,
+            members: MemberDigest::default(),
+            step_member: None,
         };
         sim.net.loss_ppm = net.loss_ppm.min(PPM);
         sim.net.dup_ppm = net.dup_ppm.min(PPM);
@@ -292,6 +310,17 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
 
     pub fn with_invariants(mut self, invariants: impl IntoIterator<Item = Invariant<N, H>>) -> Self {
         self.invariants.extend(invariants);
+        self
+    }
+
+    /// Keep the events of these crowd members only (see [`crate::Describe::member`]); by default every member's
+    /// events are kept. The hash does not depend on it.
+    pub fn follow(mut self, members: Option<Vec<u32>>) -> Self {
+        self.follow = members.map(|mut m| {
+            m.sort_unstable();
+            m.dedup();
+            m
+        });
         self
     }
 
@@ -367,6 +396,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         RunOutput {
             nodes: self.slots.into_iter().map(|s| s.info).collect(),
             events: self.events,
+            members: self.members,
             views: self.views,
             steps: self.step,
             end_us: self.now,
@@ -394,7 +424,27 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
     }
 
     fn record(&mut self, kind: EventKind) {
-        self.events.push(Event { step: self.step, at_us: self.now, kind });
+        self.events.push(Event { step: self.step, at_us: self.now, kind, member: None });
+    }
+
+    /// Whether the events of `member` are kept.
+    fn follows(&self, member: u32) -> bool {
+        self.follow.as_ref().is_none_or(|f| f.binary_search(&member).is_ok())
+    }
+
+    /// Record a protocol event: in full for a node's own traffic; for a crowd member, into the member digest
+    /// (`words`, its compact form) and in full only while the member is followed. `kind` is built only if kept.
+    fn record_for(&mut self, member: Option<u32>, words: impl FnOnce() -> [u64; 6], kind: impl FnOnce() -> EventKind) {
+        match member {
+            None => self.record(kind()),
+            Some(m) => {
+                let w = words();
+                self.members.mix(&[u64::from(self.step), self.now, w[0], w[1], w[2], w[3], w[4], w[5]]);
+                if self.follows(m) {
+                    self.events.push(Event { step: self.step, at_us: self.now, kind: kind(), member });
+                }
+            }
+        }
     }
 
     /// Handle one queue item; false when it turned out to be a no-op (cancelled timer, stale resume, an item
@@ -420,14 +470,25 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 let fate = fate.or_else(|| take(&mut self.doomed, |&i| i == id).map(|_| DropReason::Injected));
                 let fate = fate.or_else(|| self.cut.contains(&(from, to)).then_some(DropReason::LinkCut));
                 let fate = fate.or((self.conditions[to as usize] == Condition::Down).then_some(DropReason::NodeDown));
+                let member = msg.member();
+                let (f, t) = (u64::from(from), u64::from(to));
                 if let Some(reason) = fate {
-                    self.record(EventKind::Drop { from, to, id, reason });
+                    self.record_for(
+                        member,
+                        || [DROP, f, t, id, reason as u64, 0],
+                        || EventKind::Drop { from, to, id, reason },
+                    );
                     return true;
                 }
                 if self.conditions[to as usize] == Condition::Paused {
                     return self.defer(to, item);
                 }
-                self.record(EventKind::Deliver { from, to, id, waited_us: self.now.saturating_sub(arrived_at) });
+                let waited_us = self.now.saturating_sub(arrived_at);
+                self.record_for(
+                    member,
+                    || [DELIVER, f, t, id, waited_us, 0],
+                    || EventKind::Deliver { from, to, id, waited_us },
+                );
                 self.call(to, Input::Msg { from, msg }, |n, ctx| n.on_msg(ctx, from, msg.clone()));
                 true
             }
@@ -439,7 +500,11 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     return self.defer(node, item);
                 }
                 take(&mut self.slots[node as usize].live_timers, |(t, _)| *t == id);
-                self.record(EventKind::Timer { node, label: timer.describe() });
+                self.record_for(
+                    timer.member(),
+                    || [TIMER, u64::from(node), 0, 0, 0, 0],
+                    || EventKind::Timer { node, label: timer.describe() },
+                );
                 self.call(node, Input::Timer(timer), |n, ctx| n.on_timer(ctx, timer.clone()));
                 true
             }
@@ -532,7 +597,14 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer, N::Durable>),
     ) {
         let i = node as usize;
-        let before = self.nodes[i].look();
+        let member = match input {
+            Input::Msg { msg, .. } => msg.member(),
+            Input::Timer(t) => t.member(),
+            _ => None,
+        };
+        // A step for a member that is not followed is not narrated: its narration would not be kept.
+        let narrated = member.is_none_or(|m| self.follows(m));
+        let before = if narrated { self.nodes[i].look() } else { N::Look::default() };
         let mut effects = std::mem::take(&mut self.effects);
         effects.clear();
         {
@@ -547,8 +619,15 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             f(&mut self.nodes[i], &mut ctx);
         }
         // Applied, and kept until the step ends: the checker sees what the handler did.
+        self.step_member = member;
         for effect in &effects {
             self.apply(node, effect.clone());
+        }
+        self.step_member = None;
+        if !narrated {
+            self.effects = effects;
+            self.actor = Some(node);
+            return;
         }
         let mut narration = std::mem::take(&mut self.narration);
         let step =
@@ -561,7 +640,8 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 Shown::SpanClose { key } => EventKind::SpanClose { node, key: key.to_string() },
                 Shown::Metric { name, value } => EventKind::Metric { node, name: name.to_string(), value },
             };
-            self.record(kind);
+            // Narration is view code: a member's is kept with it, outside the hash.
+            self.events.push(Event { step: self.step, at_us: self.now, kind, member });
         }
         self.narration = narration;
         self.effects = effects;
@@ -597,7 +677,11 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 let slot = &mut self.slots[node as usize];
                 if slot.disk != durable {
                     slot.disk = durable;
-                    self.record(EventKind::Persist { node });
+                    self.record_for(
+                        self.step_member,
+                        || [PERSIST, u64::from(node), 0, 0, 0, 0],
+                        || EventKind::Persist { node },
+                    );
                 }
             }
         }
@@ -620,8 +704,11 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             None
         };
         let at = self.now.saturating_add(latency);
-        let label = msg.describe();
-        self.record(EventKind::Send { from, to, id, label, arrives_at_us: at, dup });
+        self.record_for(
+            msg.member(),
+            || [SEND, u64::from(from), u64::from(to), id, at, u64::from(dup)],
+            || EventKind::Send { from, to, id, label: msg.describe(), arrives_at_us: at, dup },
+        );
         self.enqueue(at, Item::Deliver { from, to, id, msg, arrived_at: at, fate });
     }
 
@@ -663,6 +750,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                             message,
                             steps: b.steps,
                         },
+                        member: None,
                     });
                 }
             }

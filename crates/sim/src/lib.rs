@@ -19,6 +19,10 @@
 //!   views show — notes, bars, charted numbers — each node's `narrate` derives after the step from the input,
 //!   its look before and its state after (yew's view-from-state), and the kernel records it after the step's
 //!   protocol events.
+//! - Crowds: a node may act for thousands of members (the clients of a load test), whose messages and timers
+//!   name them ([`Describe::member`]). The trace keeps the events of the followed members and of the nodes' own
+//!   traffic, and folds every member's events into a digest the hash covers, so following another client changes
+//!   what is kept, never the hash; the crowd's numbers come from the nodes' own metrics.
 //! - Faults are data: crash/restart, stop-the-world pause, clock drift and jumps, partitions (one-way too), loss,
 //!   duplication, delay — all part of the run's inputs, so a seed or a URL reproduces them.
 
@@ -41,13 +45,13 @@ pub use node::{Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narrati
 pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{
-    record, repro_command, sweep, Aggregate, At, Broken, Chapter, Checkpoint, Counterpart, Model, Recording, RunError,
-    RunOptions, Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup, SweepSummary, Translated, View,
-    CHECKPOINT_EVERY,
+    record, repro_command, sweep, Aggregate, At, Broken, Chapter, Checkpoint, Counterpart, Crowd, Model, Recording,
+    RunError, RunOptions, Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup, SweepSummary,
+    Translated, View, CHECKPOINT_EVERY,
 };
 pub use trace::{
-    Condition, DropReason, Event, EventKind, NodeInfo, NodeView, Outcome, Severity, Tone, Trace, ViewChange, Widget,
-    TRACE_VERSION,
+    Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Severity, Tone, Trace,
+    ViewChange, Widget, TRACE_VERSION,
 };
 
 /// Identifies a node within one run: its index in the scenario's node list.

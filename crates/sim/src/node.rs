@@ -13,6 +13,13 @@ use std::fmt::Debug;
 /// A short label for a message or a timer, as the trace and the diagrams show it (`SET lock c1-5e2a91f0 NX PX 500`).
 pub trait Describe {
     fn describe(&self) -> String;
+
+    /// The crowd member this message or timer acts for (a client among thousands that one node simulates), or
+    /// `None` for a node's own traffic. The kernel keeps the events of a member only while it is followed (see
+    /// [`crate::Crowd`]); the trace's hash covers every member's events, followed or not.
+    fn member(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// A sans-IO state machine. Handlers read time and randomness only from the [`Ctx`] and act only through it.

@@ -40,25 +40,30 @@ pub struct Chapter {
     pub at: At,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunOptions {
     /// Record every node's panel whenever it changes (the UI wants it; sweeps do not).
     pub record_views: bool,
-    pub max_steps: u32,
-    pub max_queue: usize,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        let l = Limits::default();
-        RunOptions { record_views: false, max_steps: l.max_steps, max_queue: l.max_queue }
-    }
+    /// Limits instead of the scenario's (see [`Limits::default`] and [`Crowd`]).
+    pub max_steps: Option<u32>,
+    pub max_queue: Option<usize>,
+    /// The crowd members whose events the trace keeps, instead of the scenario's choice (see [`Crowd`]).
+    pub follow: Option<Vec<u32>>,
 }
 
 impl RunOptions {
-    /// The kernel limits for a run with this time horizon.
-    pub fn limits(&self, horizon_us: u64) -> Limits {
-        Limits { max_steps: self.max_steps, max_queue: self.max_queue, horizon_us }
+    /// The kernel limits for a run of this setup.
+    pub fn limits<N>(&self, setup: &Setup<N>) -> Limits {
+        let d = setup.crowd.as_ref().map_or_else(Limits::default, |c| Limits {
+            max_steps: c.max_steps,
+            max_queue: c.max_queue,
+            ..Limits::default()
+        });
+        Limits {
+            max_steps: self.max_steps.unwrap_or(d.max_steps),
+            max_queue: self.max_queue.unwrap_or(d.max_queue),
+            horizon_us: setup.horizon_us,
+        }
     }
 }
 
@@ -233,6 +238,31 @@ pub struct Setup<N> {
     pub net: NetConfig,
     pub faults: FaultPlan,
     pub horizon_us: u64,
+    /// Set when a node simulates a crowd (see [`Crowd`]).
+    pub crowd: Option<Crowd>,
+}
+
+impl<N> Setup<N> {
+    pub fn new(nodes: Vec<(NodeInfo, N)>, net: NetConfig, faults: FaultPlan, horizon_us: u64) -> Self {
+        Setup { nodes, net, faults, horizon_us, crowd: None }
+    }
+
+    pub fn with_crowd(mut self, crowd: Crowd) -> Self {
+        self.crowd = Some(crowd);
+        self
+    }
+}
+
+/// What a run needs when one of its nodes simulates a crowd — thousands of clients, each a *member* that its
+/// messages and timers name ([`crate::Describe::member`]): the trace keeps every event of the followed members
+/// and of the nodes, and only a digest of the rest (aggregates come from the nodes' own metrics); and the limits
+/// are a crowd's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Crowd {
+    /// The members whose events the trace keeps (a run's options may choose others).
+    pub follow: Vec<u32>,
+    pub max_steps: u32,
+    pub max_queue: usize,
 }
 
 /// What a scenario author implements: the node type, how to build the nodes from typed parameters, and the
@@ -283,9 +313,11 @@ pub trait Model: Sync + 'static {
         let mut setup = self.setup(&p, seed);
         // The parameters' own faults come first, then the plan's (an entry at the same time strikes after them).
         setup.faults.0.extend(faults.entries().iter().cloned());
-        let limits = opts.limits(setup.horizon_us);
+        let limits = opts.limits(&setup);
+        let follow = setup.crowd.as_ref().map(|c| opts.follow.clone().unwrap_or_else(|| c.follow.clone()));
         let sim = Sim::with_history(setup.nodes, setup.net, &setup.faults, seed, limits, Self::observe)?;
         Ok(sim
+            .follow(follow)
             .record_views(opts.record_views)
             .with_initial_history(self.history(&p))
             .with_invariants(self.invariants()))
@@ -382,6 +414,7 @@ impl Trace {
             end_us: out.end_us,
             outcome: out.outcome,
             events: out.events,
+            members: out.members,
             views: out.views,
             hash: String::new(),
         };

@@ -205,6 +205,41 @@ pub struct Event {
     pub at_us: u64,
     #[serde(flatten)]
     pub kind: EventKind,
+    /// The crowd member the event belongs to (see [`crate::Describe::member`]); such events are kept only for
+    /// followed members, and the hash covers them through [`Trace::members`] instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<u32>,
+}
+
+/// A digest of every crowd member's protocol events (sends, deliveries, drops, timers, durable writes) in a
+/// compact form without labels — computed as they happen, whether they are kept or not, so that following
+/// another member changes what the trace keeps but not its hash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDigest {
+    pub events: u64,
+    pub digest: u64,
+}
+
+impl MemberDigest {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    /// Fold one event, given as words, into the digest (FNV-1a over their little-endian bytes).
+    pub fn mix(&mut self, words: &[u64]) {
+        let mut h = if self.events == 0 { Self::OFFSET } else { self.digest };
+        for w in words {
+            for b in w.to_le_bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(Self::PRIME);
+            }
+        }
+        self.digest = h;
+        self.events += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events == 0
+    }
 }
 
 /// How the run ended.
@@ -251,6 +286,9 @@ pub struct Trace {
     pub end_us: u64,
     pub outcome: Outcome,
     pub events: Vec<Event>,
+    /// Every crowd member's events, kept or not, as a digest (empty for a scenario without a crowd).
+    #[serde(default, skip_serializing_if = "MemberDigest::is_empty")]
+    pub members: MemberDigest,
     /// Panel contents, recorded only when asked for (the UI asks; sweeps do not). Not part of the hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<ViewChange>,
@@ -269,7 +307,17 @@ struct Hashed<'a> {
     steps: u32,
     end_us: u64,
     outcome: &'a Outcome,
-    events: &'a [Event],
+    events: Unkept<'a>,
+    members: MemberDigest,
+}
+
+/// The events a trace keeps whatever is followed: those of no crowd member.
+struct Unkept<'a>(&'a [Event]);
+
+impl Serialize for Unkept<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().filter(|e| e.member.is_none()))
+    }
 }
 
 impl Trace {
@@ -285,7 +333,8 @@ impl Trace {
             steps: self.steps,
             end_us: self.end_us,
             outcome: &self.outcome,
-            events: &self.events,
+            events: Unkept(&self.events),
+            members: self.members,
         })
     }
 

@@ -355,7 +355,7 @@ fn setup(p: &LockParams, seed: u64) -> Setup<LockNode> {
     }
     faults.0.extend(random_faults(p, seed).0);
     let net = NetConfig::with_latency_us(p.latency_min_ms * US_PER_MS, p.latency_max_ms * US_PER_MS);
-    Setup { nodes, net, faults, horizon_us: p.run_ms * US_PER_MS }
+    Setup::new(nodes, net, faults, p.run_ms * US_PER_MS)
 }
 
 static NARRATIVE: &[Section] = &[

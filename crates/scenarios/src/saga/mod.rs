@@ -237,7 +237,7 @@ fn setup(p: &SagaParams, seed: u64) -> Setup<SagaNode> {
         loss_ppm: p.loss_pct * 10_000,
         ..NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS)
     };
-    Setup { nodes, net, faults: random_faults(p, seed), horizon_us: p.run_ms * MS }
+    Setup::new(nodes, net, random_faults(p, seed), p.run_ms * MS)
 }
 
 static NARRATIVE: &[Section] = &[

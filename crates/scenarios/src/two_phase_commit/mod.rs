@@ -316,7 +316,7 @@ fn setup(p: &TxParams, seed: u64) -> Setup<TxNode> {
         loss_ppm: p.loss_pct * 10_000,
         ..NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS)
     };
-    Setup { nodes, net, faults: parameter_faults(p, seed), horizon_us: p.run_ms * MS }
+    Setup::new(nodes, net, parameter_faults(p, seed), p.run_ms * MS)
 }
 
 /// The faults the parameters plan: the random ones and the coordinator's crash and restart.

@@ -68,6 +68,7 @@ pub(super) fn empty_trace(scenario: &dyn Scenario) -> Trace {
     let out = faultline_sim::RunOutput {
         nodes: Vec::new(),
         events: Vec::new(),
+        members: Default::default(),
         views: Vec::new(),
         steps: 0,
         end_us: 0,
