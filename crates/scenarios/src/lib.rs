@@ -33,6 +33,7 @@ registry! {
     "raft" => raft::Raft,
     "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
     "saga" => saga::Saga,
+    "thundering-herd" => thundering_herd::ThunderingHerd,
 }
 
 /// The scenario with this id.

@@ -26,6 +26,7 @@
 //! - Faults are data: crash/restart, stop-the-world pause, clock drift and jumps, partitions (one-way too), loss,
 //!   duplication, delay — all part of the run's inputs, so a seed or a URL reproduces them.
 
+pub mod agenda;
 pub mod bench;
 pub mod clock;
 pub mod fault;
@@ -37,6 +38,7 @@ pub mod params;
 pub mod scenario;
 pub mod trace;
 
+pub use agenda::Agenda;
 pub use clock::Clock;
 pub use fault::{Fault, FaultEntry, FaultPlan};
 pub use kernel::{Limits, RunOutput, Sim, SimError, Stepper, TimerId};

@@ -1,0 +1,138 @@
+//! A node's own schedule of many timed entries — one or more per client of a crowd — behind a single kernel
+//! timer. The kernel keeps a node's timers in a short list, which suits a server's two or three timers; a node
+//! that acts for thousands of clients keeps their deadlines here instead, arms the earliest with one kernel
+//! timer (named after the member it is for, so that the trace files the step under that member) and handles one
+//! due entry per step.
+
+use crate::node::Ctx;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+#[derive(Clone, Debug)]
+struct Entry<E> {
+    at_us: i64,
+    seq: u64,
+    item: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at_us, self.seq) == (other.at_us, other.seq)
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at_us, self.seq).cmp(&(other.at_us, other.seq))
+    }
+}
+
+/// Entries due at node-local times, popped in (time, insertion) order. Entries that became moot (a deadline of
+/// a request that already finished) stay until they come up; [`Agenda::arm`] skips them with a predicate.
+#[derive(Clone, Debug)]
+pub struct Agenda<E, T> {
+    heap: BinaryHeap<Reverse<Entry<E>>>,
+    seq: u64,
+    /// The kernel timer that is set, and for which entry.
+    armed: Option<(i64, u64, T)>,
+}
+
+impl<E, T> Default for Agenda<E, T> {
+    fn default() -> Self {
+        Agenda { heap: BinaryHeap::new(), seq: 0, armed: None }
+    }
+}
+
+impl<E, T: Clone + PartialEq> Agenda<E, T> {
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Schedule `item` at node-local time `at_us`.
+    pub fn push(&mut self, at_us: i64, item: E) {
+        self.seq += 1;
+        self.heap.push(Reverse(Entry { at_us, seq: self.seq, item }));
+    }
+
+    /// The earliest entry if it is due by `now_us`.
+    pub fn pop_due(&mut self, now_us: i64) -> Option<E> {
+        if self.heap.peek().is_some_and(|Reverse(e)| e.at_us <= now_us) {
+            self.heap.pop().map(|Reverse(e)| e.item)
+        } else {
+            None
+        }
+    }
+
+    /// Keep one kernel timer set for the earliest live entry: drop the moot entries at the front (`live` says
+    /// which are not), then (re)set the timer `timer(entry)` if the front changed. Call it at the end of every
+    /// handler that pushed or popped.
+    pub fn arm<M, D>(&mut self, ctx: &mut Ctx<'_, M, T, D>, live: impl Fn(&E) -> bool, timer: impl Fn(&E) -> T) {
+        while self.heap.peek().is_some_and(|Reverse(e)| !live(&e.item)) {
+            self.heap.pop();
+        }
+        let front = self.heap.peek().map(|Reverse(e)| (e.at_us, e.seq));
+        if front == self.armed.as_ref().map(|(at, seq, _)| (*at, *seq)) {
+            return;
+        }
+        if let Some((_, _, t)) = self.armed.take() {
+            ctx.cancel_timer(t);
+        }
+        if let Some(Reverse(e)) = self.heap.peek() {
+            let t = timer(&e.item);
+            ctx.set_timer(e.at_us.saturating_sub(ctx.now_us()).max(0) as u64, t.clone());
+            self.armed = Some((e.at_us, e.seq, t));
+        }
+    }
+
+    /// The armed timer fired: forget it, so that the next [`Agenda::arm`] sets a new one.
+    pub fn fired(&mut self) {
+        self.armed = None;
+    }
+
+    /// Forget everything (a crash).
+    pub fn clear(&mut self) {
+        self.heap.clear();
+        self.armed = None;
+    }
+
+    /// The live entries, in no particular order (for a view).
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &E)> {
+        self.heap.iter().map(|Reverse(e)| (e.at_us, &e.item))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Effect, TestCtx};
+
+    #[test]
+    fn one_kernel_timer_follows_the_earliest_live_entry() {
+        let mut a: Agenda<u32, u32> = Agenda::default();
+        let mut t: TestCtx<(), u32, ()> = TestCtx::new(0, 1_000, 1);
+        a.push(5_000, 7);
+        a.push(3_000, 8);
+        a.push(3_000, 9);
+        a.arm(&mut t.ctx(), |_| true, |&e| e);
+        assert_eq!(t.take(), [Effect::SetTimer { after_us: 2_000, timer: 8 }]);
+        // Re-arming with nothing new does nothing; a moot front is skipped and the timer moves.
+        a.arm(&mut t.ctx(), |_| true, |&e| e);
+        assert_eq!(t.take(), []);
+        a.arm(&mut t.ctx(), |&e| e != 8, |&e| e);
+        assert_eq!(t.take(), [Effect::CancelTimer { timer: 8 }, Effect::SetTimer { after_us: 2_000, timer: 9 }]);
+        // It fires: pop what is due, in order, one at a time.
+        a.fired();
+        assert_eq!((a.pop_due(3_000), a.pop_due(3_000)), (Some(9), None));
+        a.arm(&mut t.ctx(), |_| true, |&e| e);
+        assert_eq!(t.take(), [Effect::SetTimer { after_us: 4_000, timer: 7 }]);
+    }
+}
