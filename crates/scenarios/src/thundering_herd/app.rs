@@ -106,11 +106,15 @@ impl Due {
     }
 }
 
-/// A recompute in progress in this process: the client doing it and the clients waiting for it.
+/// A recompute in progress in this process: the client doing it and the clients waiting for it. As with
+/// `group.Do(key, func() { query; SET })`, the flight lasts until the value is stored in the cache, so a miss in
+/// between joins it instead of starting another.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Flight {
     pub leader: (Client, u32),
     pub waiters: Vec<(Client, u32)>,
+    /// The query returned and the `SET` is on its way: the leader is done, the flight is not.
+    pub storing: bool,
 }
 
 /// The numbers of the last sample window (the charts read them).
@@ -267,7 +271,7 @@ impl App {
                         }
                     }
                     None => {
-                        self.flights.insert(key, Flight { leader: (c, req), waiters: Vec::new() });
+                        self.flights.insert(key, Flight { leader: (c, req), waiters: Vec::new(), storing: false });
                         self.query(ctx, c, req, key, generation);
                     }
                 },
@@ -309,11 +313,26 @@ impl App {
             ctx.send(self.cfg.layout.cache(), Msg::Set { client: c, key, ttl_us, delta_us: now - s.query_us });
         }
         self.finish(ctx, c, req, outcome);
-        if self.flights.get(&key).is_some_and(|f| f.leader == (c, req)) {
-            let waiters = self.flights.remove(&key).map(|f| f.waiters).unwrap_or_default();
+        if let Some(f) = self.flights.get_mut(&key).filter(|f| f.leader == (c, req)) {
+            let waiters = std::mem::take(&mut f.waiters);
+            if ok {
+                f.storing = true;
+            } else {
+                self.flights.remove(&key);
+            }
             let shared = if ok { ClientState::Served } else { ClientState::Failed };
             for (w, r) in waiters {
                 self.finish(ctx, w, r, shared);
+            }
+        }
+    }
+
+    /// The `SET` is done: the flight ends, and whoever joined it meanwhile gets the value.
+    fn on_stored(&mut self, ctx: &mut C<'_>, c: Client, key: Key) {
+        if self.flights.get(&key).is_some_and(|f| f.storing && f.leader.0 == c) {
+            let waiters = self.flights.remove(&key).map(|f| f.waiters).unwrap_or_default();
+            for (w, r) in waiters {
+                self.finish(ctx, w, r, ClientState::Served);
             }
         }
     }
@@ -331,6 +350,10 @@ impl App {
                         for (w, r) in waiters {
                             self.finish(ctx, w, r, ClientState::Failed);
                         }
+                    }
+                    // Its `SET` never came back (the cache went down): the next miss starts a new flight.
+                    Some(f) if f.storing => {
+                        self.flights.remove(&key);
                     }
                     Some(f) => f.waiters.retain(|&w| w != (c, req)),
                     None => {}
@@ -411,6 +434,7 @@ impl Node for App {
                 }
             }
             Msg::Result { client, req, key, ok } => self.on_result(ctx, client, req, key, ok),
+            Msg::Stored { client, key } => self.on_stored(ctx, client, key),
             _ => {}
         }
         self.rearm(ctx);

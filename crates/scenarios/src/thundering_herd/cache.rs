@@ -45,6 +45,7 @@ pub struct Cache {
     /// time after it expired).
     pub gets: u64,
     pub served: u64,
+    pub misses: u64,
     pub expiries: u64,
     pub sampled: (u64, u64),
     /// Hit ratio over the last sample window, in percent.
@@ -61,7 +62,7 @@ impl Cache {
                 ..Entry::default()
             })
             .collect();
-        Cache { cfg, entries, gets: 0, served: 0, expiries: 0, sampled: (0, 0), hit_pct: 100 }
+        Cache { cfg, entries, gets: 0, served: 0, misses: 0, expiries: 0, sampled: (0, 0), hit_pct: 100 }
     }
 
     fn lookup(&mut self, now: i64, key: Key) -> (Lookup, u32) {
@@ -105,12 +106,14 @@ impl Node for Cache {
             Msg::Get { client, key } => {
                 self.gets += 1;
                 let (lookup, generation) = self.lookup(now, key);
-                if !matches!(lookup, Lookup::Miss) {
+                if matches!(lookup, Lookup::Miss) {
+                    self.misses += 1;
+                } else {
                     self.served += 1;
                 }
                 ctx.send(from, Msg::Got { client, key, lookup, generation });
             }
-            Msg::Set { key, ttl_us, delta_us, .. } => {
+            Msg::Set { client, key, ttl_us, delta_us } => {
                 if let Some(e) = self.entries.get_mut(key as usize) {
                     *e = Entry {
                         generation: e.generation + 1,
@@ -120,6 +123,7 @@ impl Node for Cache {
                         ..Entry::default()
                     };
                 }
+                ctx.send(from, Msg::Stored { client, key });
             }
             Msg::Lock { client, key, lease_us } => {
                 let granted = match self.entries.get_mut(key as usize) {
@@ -156,6 +160,7 @@ impl Node for Cache {
         if let Input::Timer(Timer::Sample) = step.input {
             out.metric("hit %", self.hit_pct as i64);
             out.metric("expiries", self.expiries as i64);
+            out.metric("misses", self.misses as i64);
         }
         if let Input::Msg { msg: Msg::Get { key, .. }, .. } = step.input {
             if let Some((_, Msg::Got { lookup: Lookup::Miss, .. })) = step.sent().next() {

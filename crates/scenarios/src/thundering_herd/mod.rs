@@ -34,6 +34,7 @@
 
 pub mod app;
 pub mod cache;
+pub mod chapters;
 pub mod database;
 pub mod msg;
 
@@ -271,9 +272,10 @@ static NARRATIVE: &[Section] = &[
     },
     Section {
         title: "Break it",
-        body: "mitigation = none with recompute_ms = 400: the queue outgrows the timeouts, queries are refused, and \
-               the value struggles to come back. Crash the cache (click it) and restart it: a cold cache is a \
-               stampede on every key.",
+        body: "keys = 100 with popularity = uniform, ttl_ms = 10000 and recompute_ms = 150: a hundred keys warmed \
+               together expire together, the queue outgrows the timeouts, and the cache never recovers — jittered \
+               TTLs serve the same load. Crash the cache (click it) and restart it: a cold cache is a stampede on \
+               every key. Crash an app server while it holds the lock of lock-lease: the others wait out the lease.",
     },
     Section {
         title: "Source",
@@ -301,6 +303,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
     narrative: NARRATIVE,
     params: PARAMS,
     canonical_seed: CANONICAL_SEED,
+    chapters: chapters::CHAPTERS,
     views: &[View::Charts(SERIES)],
     samples: &[
         Sample::golden("stampede", "clients=100,run_ms=12000"),

@@ -57,6 +57,8 @@ pub enum Msg {
     Got { client: Client, key: Key, lookup: Lookup, generation: u32 },
     /// `SET key value PX ttl` after a recompute that took `delta_us`.
     Set { client: Client, key: Key, ttl_us: u64, delta_us: i64 },
+    /// `OK` to a `SET`.
+    Stored { client: Client, key: Key },
     /// `SET lock:key NX PX lease` (the distributed single-flight): only one recompute per key in the cluster.
     Lock { client: Client, key: Key, lease_us: u64 },
     /// Whether the lock was taken.
@@ -74,6 +76,7 @@ impl Msg {
             Msg::Get { client, .. }
             | Msg::Got { client, .. }
             | Msg::Set { client, .. }
+            | Msg::Stored { client, .. }
             | Msg::Lock { client, .. }
             | Msg::Locked { client, .. }
             | Msg::Query { client, .. }
@@ -94,6 +97,7 @@ impl Describe for Msg {
                 Lookup::Miss => format!("miss k{key}"),
             },
             Msg::Set { key, ttl_us, .. } => format!("SET k{key} PX {}", ttl_us / 1_000),
+            Msg::Stored { .. } => "OK".into(),
             Msg::Lock { key, lease_us, .. } => format!("SET lock:k{key} NX PX {}", lease_us / 1_000),
             Msg::Locked { granted: true, .. } => "OK".into(),
             Msg::Locked { granted: false, .. } => "(nil): locked".into(),

@@ -1,0 +1,79 @@
+//! The guided story of the cache stampede, as data. One hot key, 1,000 clients on four app servers, a TTL of 5 s:
+//! the warm value expires at 5 s, then every 5 s after each recompute. Chapters 2 and 5 read a hundred keys
+//! warmed together (TTL 10 s, a 150 ms recompute).
+
+use super::{OVERLOAD, STAMPEDE};
+use faultline_sim::{At, Chapter};
+
+/// A hundred keys read evenly, warmed together.
+macro_rules! hundred {
+    ($($k:literal => $v:literal),* $(,)?) => {
+        &[("keys", "100"), ("popularity", "uniform"), ("ttl_ms", "10000"), ("recompute_ms", "150") $(, ($k, $v))*]
+    };
+}
+
+pub static CHAPTERS: &[Chapter] = &[
+    Chapter {
+        title: "1. The stampede",
+        text: "The hot key expires at 5 s. Every client that reads it before the new value is back misses, and every \
+               miss recomputes: hundreds of identical queries reach a database that runs 20 at once. The queue \
+               grows, each recompute waits longer, and more clients miss meanwhile.",
+        params: &[],
+        faults: "",
+        at: At::FirstBreach(Some(STAMPEDE)),
+    },
+    Chapter {
+        title: "2. The herd keeps the cache cold",
+        text: "A hundred keys were warmed together, so they expire together at 10 s. The burst of recomputes outgrows \
+               the queue's timeout: queries are refused, their values never come back, and every read keeps missing \
+               — the database stays overloaded long after the burst. A metastable failure.",
+        params: hundred!(),
+        faults: "",
+        at: At::FirstBreach(Some(OVERLOAD)),
+    },
+    Chapter {
+        title: "3. Single-flight: one per app server",
+        text: "With single-flight a miss waits for the recompute already running in its process. Four app servers, \
+               four recomputes per expiry — the table is per process, not per cluster — and the clients that wait \
+               get the value with the leader.",
+        params: &[("mitigation", "single-flight")],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "4. A lock in the cache: one in the cluster",
+        text: "SET lock:k0 NX PX 1000 lets exactly one client recompute; the others poll the cache until the value is \
+               back. The winner reads the cache once more before it queries (the value may be back already). One \
+               recompute per expiry — as long as the holder lives: crash its app server and the others wait out \
+               the lease.",
+        params: &[("mitigation", "lock-lease")],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "5. Jittered TTLs",
+        text: "The same hundred keys, each warmed with a TTL drawn from 8 to 12 s: their expiries spread over four \
+               seconds, the recomputes with them, and the database serves the same load without a queue.",
+        params: hundred!("mitigation" => "jittered-ttl"),
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "6. Stale-while-revalidate",
+        text: "For two seconds after the expiry the cache still serves the old value, and asks exactly one client to \
+               refresh it in the background. No client misses, none waits, one recompute per expiry.",
+        params: &[("mitigation", "stale-while-revalidate")],
+        faults: "",
+        at: At::End,
+    },
+    Chapter {
+        title: "7. XFetch: recompute before it expires",
+        text: "Each read of a fresh value recomputes it early when now − Δ·β·ln(rand()) ≥ expiry, Δ being how long \
+               the last recompute took. The chance grows as the expiry nears, and at a thousand reads a second someone \
+               refreshes the key a moment before it expires: it almost never does, and only a handful of recomputes \
+               overlap.",
+        params: &[("mitigation", "xfetch")],
+        faults: "",
+        at: At::End,
+    },
+];
