@@ -104,6 +104,10 @@ pub enum View {
     Ring { legend: &'static str },
     /// One chart per series, over time.
     Charts(&'static [SeriesSpec]),
+    /// Every crowd member as a cell coloured by its state (each node's [`crate::Widget::Population`], a block per
+    /// node): `states` names the states in the order of their numbers, for the legend. Clicking a cell follows
+    /// that member: the trace keeps its events and the diagram shows them.
+    Population { states: &'static [&'static str] },
 }
 
 /// What a declared sample run is for.
@@ -511,14 +515,20 @@ pub struct Checkpoint {
     pub sim: Box<dyn Stepper>,
 }
 
-/// A whole run plus checkpoints every so many steps.
+/// A whole run plus checkpoints every so many steps, and the time of every step (a crowd's steps keep no events
+/// to read it from).
 pub struct Recording {
     pub trace: Trace,
     pub checkpoints: Vec<Checkpoint>,
+    pub step_us: Vec<u64>,
 }
 
-/// Run to the end, keeping a checkpoint every `every` steps (and at step 0). Checkpoints hold no events, so
-/// they cost only the world's state.
+/// At most this many checkpoints per recording: a long run (a crowd's millions of steps) keeps one every
+/// `every · 2^k` steps instead, so that their memory stays bounded and a seek replays at most that many.
+pub const MAX_CHECKPOINTS: usize = 128;
+
+/// Run to the end, keeping a checkpoint every `every` steps (and at step 0) — every twice as many each time
+/// [`MAX_CHECKPOINTS`] would be passed. Checkpoints hold no events, so they cost only the world's state.
 pub fn record(
     s: &dyn Scenario,
     params: &Params,
@@ -527,18 +537,24 @@ pub fn record(
     opts: &RunOptions,
     every: u32,
 ) -> Result<Recording, RunError> {
-    let every = every.max(1);
+    let mut every = every.max(1);
     let mut sim = s.start(params, seed, faults, opts)?;
     let mut checkpoints = vec![Checkpoint { step: 0, sim: sim.boxed_clone() }];
     let mut events = Vec::new();
+    let mut step_us = Vec::new();
     while sim.step() {
+        step_us.push(sim.now_us());
         sim.drain_events(&mut events);
         if sim.steps() % every == 0 {
             checkpoints.push(Checkpoint { step: sim.steps(), sim: sim.boxed_clone() });
+            if checkpoints.len() > MAX_CHECKPOINTS {
+                every *= 2;
+                checkpoints.retain(|c| c.step % every == 0);
+            }
         }
     }
     sim.drain_events(&mut events);
     let mut out = sim.finish_boxed();
     out.events = events;
-    Ok(Recording { trace: Trace::from_run(s.id(), seed, params, faults, out), checkpoints })
+    Ok(Recording { trace: Trace::from_run(s.id(), seed, params, faults, out), checkpoints, step_us })
 }

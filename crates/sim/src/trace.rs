@@ -55,6 +55,9 @@ pub enum Widget {
     Countdown { left_us: u64, total_us: u64, label: String },
     /// A level against a maximum (a queue's length), drawn as a filling bar.
     Gauge { value: u64, max: u64, label: String },
+    /// The crowd a node acts for: each member's state, as an index into the states of the scenario's
+    /// [`crate::View::Population`]; drawn as a block of coloured cells.
+    Population { members: Vec<u32>, states: Vec<u8> },
 }
 
 impl NodeView {

@@ -20,6 +20,7 @@ pub const RESERVED: &[&str] = &[
     "autoplay",
     "origin",
     "fit",
+    "follow",
 ];
 
 /// How the page is embedded in another (a docs page's iframe).
@@ -48,6 +49,8 @@ pub struct UrlSettings {
     pub presenter: bool,
     pub chapter: Option<usize>,
     pub embed: Embed,
+    /// `follow=17`: the crowd member (numbered from 1, as the page names clients) whose events the trace keeps.
+    pub follow: Option<Vec<u32>>,
     pub notices: Vec<String>,
 }
 
@@ -122,6 +125,13 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
             false
         }
     };
+    let follow = get("follow").and_then(|raw| match raw.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Some(vec![n - 1]),
+        _ => {
+            notices.push(format!("URL: follow `{raw}` is not a client number (1 or more); following the default."));
+            None
+        }
+    });
     let embed = Embed {
         on: flag(get("embed")).unwrap_or(false),
         controls: flag(get("controls")).unwrap_or(true),
@@ -151,6 +161,7 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
         presenter: flag(get("presenter")).unwrap_or(false),
         chapter,
         embed,
+        follow,
         notices,
     }
 }
@@ -166,6 +177,7 @@ pub struct Shown<'a> {
     pub presenter: bool,
     pub chapter: Option<usize>,
     pub embed: &'a Embed,
+    pub follow: Option<&'a [u32]>,
 }
 
 /// The query string: scenario and seed always; parameters only when not default; the rest when set.
@@ -188,6 +200,9 @@ pub fn query(s: &Shown<'_>) -> String {
     }
     if let Some(c) = s.chapter {
         q.push_str(&format!("&chapter={}", c + 1));
+    }
+    if let Some(&[m]) = s.follow {
+        q.push_str(&format!("&follow={}", m + 1));
     }
     if s.embed.on {
         q.push_str("&embed=1");
@@ -270,18 +285,20 @@ mod tests {
             presenter: s.presenter,
             chapter: s.chapter,
             embed: &s.embed,
+            follow: Some(&[16]),
         };
         let q = query(&shown);
         assert_eq!(
             q,
             "?scenario=redis-lock&seed=7&ttl_ms=900&fencing=true&faults=crash:3@400001,pause:0:5000@9&step=12\
-             &view=compare&presenter=1&chapter=2"
+             &view=compare&presenter=1&chapter=2&follow=17"
         );
         let again = from_query(&q);
         assert_eq!((again.seed, &again.params, again.step), (7, &s.params, Some(12)));
         assert_eq!(again.faults.entries()[0].fault, Fault::Crash { node: 3 });
         assert!(again.compare && again.presenter);
         assert_eq!(again.chapter, Some(1));
+        assert_eq!(again.follow, Some(vec![16]));
     }
 
     #[test]
@@ -307,6 +324,7 @@ mod tests {
             presenter: false,
             chapter: None,
             embed: &s.embed,
+            follow: None,
         };
         let q = query(&shown);
         assert!(q.ends_with("&embed=1&controls=0&fit=1&origin=https://docs.example"), "{q}");

@@ -17,7 +17,7 @@
 use super::database::SAMPLE_US;
 use super::msg::{Client, Key, Layout, Lookup, Msg, Timer};
 use super::Mitigation;
-use faultline_sim::{Agenda, Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone};
+use faultline_sim::{Agenda, Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget};
 use rand::RngExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -513,7 +513,10 @@ impl Node for App {
                 .filter(|(_, n)| *n > 0)
                 .map(|(l, n)| (l.to_string(), n.to_string()))
                 .collect(),
-            widgets: Vec::new(),
+            widgets: vec![Widget::Population {
+                members: (0..self.clients.len()).map(|i| self.client(i)).collect(),
+                states: self.clients.iter().map(|s| s.state as u8).collect(),
+            }],
         }
     }
 }

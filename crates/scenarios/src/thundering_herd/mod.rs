@@ -304,7 +304,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
     params: PARAMS,
     canonical_seed: CANONICAL_SEED,
     chapters: chapters::CHAPTERS,
-    views: &[View::Charts(SERIES)],
+    views: &[View::Population { states: &app::ClientState::LABELS }, View::Charts(SERIES)],
     samples: &[
         Sample::golden("stampede", "clients=100,run_ms=12000"),
         Sample::check("xfetch", "clients=200,mitigation=xfetch,run_ms=12000"),

@@ -2,11 +2,11 @@
 
 use super::{
     banner::Banner, chapters::Chapters, chart::Chart, controls::Controls, event_log::EventLog, fault_bar::FaultBar,
-    help::Help, narrative::Narrative, node_panels::NodePanels, notices::Notices, params_panel::ParamsPanel, ring::Ring,
-    sequence::SequenceDiagram, transfer::Transfer, ModelRef,
+    help::Help, narrative::Narrative, node_panels::NodePanels, notices::Notices, params_panel::ParamsPanel,
+    population::Population, ring::Ring, sequence::SequenceDiagram, transfer::Transfer, ModelRef,
 };
 use crate::hooks::embed_api::use_embed_api;
-use crate::state::{Action, AppState, SPEEDS};
+use crate::state::{Action, AppState, SPEEDS, TIME_TICK_MS};
 use crate::url;
 use faultline_sim::View;
 use gloo::events::{EventListener, EventListenerOptions};
@@ -95,6 +95,7 @@ pub fn app() -> Html {
             presenter: state.presenter,
             chapter: state.chapter,
             embed: &state.embed,
+            follow: state.follow.as_deref(),
         });
         // Written a moment after the screen settles (not on every frame of playback or key repeat).
         let quiet = !state.playing;
@@ -106,12 +107,13 @@ pub fn app() -> Html {
         });
     }
 
-    // Playback: one tick per 1/speed seconds while playing.
+    // Playback: one tick per 1/speed seconds while playing (a run that plays by time ticks at a fixed rate).
     {
         let d = state.dispatcher();
-        use_effect_with((state.playing, state.speed), move |(playing, speed)| {
+        let by_time = state.model.by_time();
+        use_effect_with((state.playing, state.speed, by_time), move |(playing, speed, by_time)| {
             let interval = playing.then(|| {
-                let ms = 1000 / SPEEDS[(*speed).min(SPEEDS.len() - 1)];
+                let ms = if *by_time { TIME_TICK_MS } else { 1000 / SPEEDS[(*speed).min(SPEEDS.len() - 1)] };
                 Interval::new(ms.max(1), move || d.dispatch(Action::Tick))
             });
             move || drop(interval)
@@ -165,9 +167,16 @@ pub fn app() -> Html {
                 on_select={select.clone()} selected={state.selected} fit={state.embed.on && state.embed.fit} />
         },
     };
+    // The members the trace keeps: the user's choice, or the scenario's (those with events kept).
+    let followed: Vec<u32> = state.follow.clone().unwrap_or_else(|| {
+        let mut m: Vec<u32> = state.model.trace.events.iter().filter_map(|e| e.member).collect();
+        m.sort_unstable();
+        m.dedup();
+        m
+    });
     // A ring is a scenario's main view: it comes first, with the charts beside it. Without one the sequence diagram
     // is the main view, and the charts follow it.
-    let has_ring = scenario.views().iter().any(|v| matches!(v, View::Ring { .. }));
+    let has_ring = scenario.views().iter().any(|v| matches!(v, View::Ring { .. } | View::Population { .. }));
     let views = if scenario.views().is_empty() {
         html! {}
     } else {
@@ -179,6 +188,10 @@ pub fn app() -> Html {
                             selected={state.selected} legend={*legend} />
                     },
                     View::Charts(_) => html! { <Chart model={model.clone()} cursor={state.cursor} /> },
+                    View::Population { states } => html! {
+                        <Population model={model.clone()} cursor={state.cursor} states={*states}
+                            followed={followed.clone()} on_follow={dispatch.reform(Action::Follow)} />
+                    },
                 }) }
             </div>
         }
@@ -236,6 +249,7 @@ pub fn app() -> Html {
                     seed={state.inputs.seed}
                     hash={state.model.trace.hash.clone()}
                     compact={embed}
+                    by_time={state.model.by_time()}
                     dispatch={dispatch.clone()}
                 />
             }

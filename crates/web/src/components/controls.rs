@@ -1,6 +1,6 @@
 //! Playback controls: reset, step back, play/pause, step forward, end, the scrub bar, speed and seed.
 
-use crate::state::{Action, SPEEDS};
+use crate::state::{speed_label, Action, SPEEDS};
 use faultline_sim::fault::fmt_us;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -17,6 +17,9 @@ pub struct Props {
     /// Embedded: playback only, no seed box.
     #[prop_or_default]
     pub compact: bool,
+    /// The run plays by time (a crowd): speeds are against real time.
+    #[prop_or_default]
+    pub by_time: bool,
     pub dispatch: Callback<Action>,
 }
 
@@ -98,7 +101,7 @@ pub fn controls(p: &Props) -> Html {
             <label class="speed">{"speed "}
                 <select onchange={speed} aria-label="Playback speed (keys 1-9)">
                     { for SPEEDS.iter().enumerate().map(|(i, s)| html! {
-                        <option value={i.to_string()} selected={i == p.speed}>{format!("{s} steps/s")}</option>
+                        <option value={i.to_string()} selected={i == p.speed}>{speed_label(*s, p.by_time)}</option>
                     }) }
                 </select>
             </label>

@@ -18,6 +18,9 @@ pub struct Props {
 pub fn event_log(p: &Props) -> Html {
     let from = p.cursor.saturating_sub(LOG_STEPS);
     let range = p.model.events_between(from, p.cursor);
+    // A crowd keeps events for few of its steps: show the last ones kept, however far back.
+    let all = p.model.events_between(0, p.cursor);
+    let range = range.start.min(all.end.saturating_sub(LOG_STEPS as usize))..range.end;
     let trace = &p.model.trace;
     html! {
         <section class="log" aria-label="Event log">

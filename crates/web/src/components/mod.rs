@@ -12,6 +12,7 @@ pub mod narrative;
 pub mod node_panels;
 pub mod notices;
 pub mod params_panel;
+pub mod population;
 pub mod ring;
 pub mod sequence;
 pub mod transfer;

@@ -54,7 +54,9 @@ impl Model {
                         _ => (Fate::Dropped, e.at_us),
                     };
                     let x2 = self.x_of_time(arrived);
-                    if let Some(a) = self.arrows.get_mut(*id as usize).filter(|a| a.id == *id) {
+                    // Arrows are in id order; a crowd keeps only some messages, so look the id up.
+                    let at = self.arrows.binary_search_by_key(id, |a| a.id).ok();
+                    if let Some(a) = at.and_then(|i| self.arrows.get_mut(i)) {
                         a.end_step = Some(e.step);
                         a.fate = fate;
                         a.arrive_us = arrived;

@@ -151,33 +151,46 @@ pub struct Model {
 impl Model {
     /// A model of a live run, with checkpoints for the panels.
     pub fn from_recording(rec: Recording) -> Model {
-        let mut m = Model::from_trace(Rc::new(rec.trace));
+        let mut m = Model::build(Rc::new(rec.trace), Some(rec.step_us));
         m.checkpoints = rec.checkpoints;
         m
     }
 
     /// A model of a trace alone (an import): the panels show recorded views if the trace has them.
     pub fn from_trace(trace: Rc<Trace>) -> Model {
+        Model::build(trace, None)
+    }
+
+    /// `step_us`: every step's time, when the run was recorded here; an imported trace's come from its events
+    /// (a step with no kept event — a crowd member's — takes its predecessor's).
+    fn build(trace: Rc<Trace>, step_us: Option<Vec<u64>>) -> Model {
         let steps = trace.steps as usize;
-        let mut step_us = vec![0u64; steps];
+        // Which steps have kept events: only those get a gap of their own.
+        let mut kept = vec![false; steps];
+        let mut from_events = vec![0u64; if step_us.is_some() { 0 } else { steps }];
         for e in &trace.events {
-            if let Some(t) = step_us.get_mut(e.step as usize) {
+            if let Some(k) = kept.get_mut(e.step as usize) {
+                *k = true;
+            }
+            if let Some(t) = from_events.get_mut(e.step as usize) {
                 *t = e.at_us;
             }
         }
-        // Fill steps without events (none today) with their predecessor's time, keeping times sorted.
+        let mut step_us = step_us.filter(|s| s.len() == steps).unwrap_or(from_events);
+        step_us.resize(steps, 0);
         for i in 1..steps {
             step_us[i] = step_us[i].max(step_us[i - 1]);
         }
+        let shown = kept.iter().filter(|&&k| k).count();
         let total_us = step_us.last().copied().unwrap_or(0).max(1) as f64;
-        let width = (steps as f64 * MIN_GAP * 2.2).max(MIN_WIDTH);
-        let spare = (width - LEFT - RIGHT - steps as f64 * MIN_GAP).max(0.0);
+        let width = (shown as f64 * MIN_GAP * 2.2).max(MIN_WIDTH);
+        let spare = (width - LEFT - RIGHT - shown as f64 * MIN_GAP).max(0.0);
         let scale = spare / total_us;
         let mut step_x = Vec::with_capacity(steps);
         let mut x = LEFT + MIN_GAP;
         for i in 0..steps {
             if i > 0 {
-                x += MIN_GAP + (step_us[i] - step_us[i - 1]) as f64 * scale;
+                x += if kept[i] { MIN_GAP } else { 0.0 } + (step_us[i] - step_us[i - 1]) as f64 * scale;
             }
             step_x.push(x);
         }
@@ -257,6 +270,12 @@ impl Model {
     }
 
     /// True time once `cursor` steps have run (0 before the first).
+    /// Whether the run plays by time rather than step by step: a crowd's steps are far too many to watch one by
+    /// one.
+    pub fn by_time(&self) -> bool {
+        !self.trace.members.is_empty()
+    }
+
     pub fn time_at(&self, cursor: u32) -> u64 {
         if cursor == 0 {
             0

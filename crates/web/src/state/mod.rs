@@ -16,6 +16,24 @@ use yew::Reducible;
 /// Playback speeds in steps per second; keys 1..9 pick them.
 pub const SPEEDS: &[u32] = &[1, 2, 4, 8, 16, 32, 64, 128, 256];
 pub const DEFAULT_SPEED: usize = 2;
+/// A crowd plays by time, not by steps (its steps are thousands a second): one tick every this many ms, and per
+/// tick of speed `SPEEDS[i]` this much virtual time times `SPEEDS[i]` (speed 16 is real time).
+pub const TIME_TICK_MS: u32 = 50;
+pub const TIME_PER_SPEED_US: u64 = 3_125;
+
+/// The label of a speed: steps a second, or for a run that plays by time, how fast against real time.
+pub fn speed_label(speed: u32, by_time: bool) -> String {
+    if by_time {
+        let x = f64::from(speed) / 16.0;
+        if x < 1.0 {
+            format!("{x}× real time")
+        } else {
+            format!("{x:.0}× real time")
+        }
+    } else {
+        format!("{speed} steps/s")
+    }
+}
 /// The pause a click injects, and the clock jump and message delay.
 pub const CLICK_PAUSE_US: u64 = 500_000;
 pub const CLICK_JUMP_US: i64 = 1_000_000;
@@ -68,6 +86,8 @@ pub struct AppState {
     pub chapter: Option<usize>,
     pub selected: Option<Target>,
     pub embed: Embed,
+    /// The crowd members whose events the trace keeps, when the user chose (by a click on the population view).
+    pub follow: Option<Vec<u32>>,
 }
 
 impl PartialEq for AppState {
@@ -84,6 +104,7 @@ impl PartialEq for AppState {
             && self.chapter == other.chapter
             && self.selected == other.selected
             && self.embed == other.embed
+            && self.follow == other.follow
     }
 }
 
@@ -126,19 +147,33 @@ pub enum Action {
     Import(String, String),
     /// Show another scenario, with its defaults.
     SetScenario(String),
+    /// Follow this crowd member: the trace keeps its events (the run and its hash are the same).
+    Follow(u32),
 }
 
 impl AppState {
     /// The state for settings read from a URL. Settings that cannot run (conflicting parameters, faults naming
     /// unknown nodes) fall back to the defaults, with a notice.
     pub fn new(s: UrlSettings) -> Self {
-        let UrlSettings { scenario, seed, params, faults, step, compare, presenter, chapter, embed, mut notices } = s;
-        let (params, faults, model) = match run(scenario, &params, seed, &faults) {
+        let UrlSettings {
+            scenario,
+            seed,
+            params,
+            faults,
+            step,
+            compare,
+            presenter,
+            chapter,
+            embed,
+            follow,
+            mut notices,
+        } = s;
+        let (params, faults, model) = match run(scenario, &params, seed, &faults, follow.as_deref()) {
             Ok(m) => (params, faults, m),
             Err(e) => {
                 notices.push(format!("URL: {e}; using the default parameters and no faults."));
                 let d = scenario.default_params();
-                let m = run(scenario, &d, seed, &FaultPlan::new())
+                let m = run(scenario, &d, seed, &FaultPlan::new(), None)
                     .unwrap_or_else(|_| Rc::new(Model::from_trace(Rc::new(empty_trace(scenario)))));
                 (d, FaultPlan::new(), m)
             }
@@ -153,7 +188,7 @@ impl AppState {
             None => 0,
         };
         let compare = if compare {
-            match compared(scenario, &params, seed, &faults) {
+            match compared(scenario, &params, seed, &faults, follow.as_deref()) {
                 Ok(c) => Some(c),
                 Err(e) => {
                     notices.push(format!("URL: cannot compare: {e}; showing one run."));
@@ -176,6 +211,7 @@ impl AppState {
             chapter,
             selected: None,
             embed,
+            follow,
         }
     }
 
@@ -261,7 +297,14 @@ impl Reducible for AppState {
             Action::Pause => next.playing = false,
             Action::Tick => {
                 if self.playing {
-                    next.cursor = (self.cursor + 1).min(steps);
+                    next.cursor = if self.model.by_time() {
+                        let per_tick = SPEEDS[self.speed.min(SPEEDS.len() - 1)] as u64 * TIME_PER_SPEED_US;
+                        let target = self.model.time_at(self.cursor) + per_tick;
+                        (self.model.step_us.partition_point(|&t| t <= target) as u32).max(self.cursor + 1)
+                    } else {
+                        self.cursor + 1
+                    }
+                    .min(steps);
                     next.playing = next.cursor < steps;
                 }
             }
@@ -332,7 +375,8 @@ impl Reducible for AppState {
                 if self.compare.is_some() {
                     next.compare = None;
                 } else {
-                    match compared(self.inputs.scenario, &self.inputs.params, self.inputs.seed, &self.inputs.faults) {
+                    let i = &self.inputs;
+                    match compared(i.scenario, &i.params, i.seed, &i.faults, self.follow.as_deref()) {
                         Ok(c) => next.compare = Some(c),
                         Err(e) => next.notices.push(format!("Cannot compare: {e}.")),
                     }
@@ -368,6 +412,14 @@ impl Reducible for AppState {
                 Some(_) => {}
                 None => next.notices.push(format!("unknown scenario `{id}`; known: {}", faultline_scenarios::ids())),
             },
+            Action::Follow(member) => {
+                let mut n = (*self).clone();
+                n.follow = Some(vec![member]);
+                let i = &self.inputs;
+                let mut n = n.rerun(i.params.clone(), i.seed, i.faults.clone());
+                n.chapter = self.chapter;
+                return Rc::new(n);
+            }
         }
         Rc::new(next)
     }
@@ -543,6 +595,28 @@ mod tests {
         let s = state_from(&[("scenario", "saga"), ("view", "compare")]);
         assert_eq!(s.compare.as_ref().map(|c| c.model.trace.scenario.as_str()), Some("two-phase-commit"));
         assert!(s.notices.is_empty(), "{:?}", s.notices);
+    }
+
+    /// A crowd plays by time, and following a client keeps its events without changing the run.
+    #[test]
+    fn following_a_client_keeps_its_events_and_the_same_hash() {
+        let s = state_from(&[("scenario", "thundering-herd"), ("clients", "400"), ("run_ms", "3000")]);
+        assert!(s.model.by_time());
+        let members = |s: &AppState| {
+            let mut m: Vec<u32> = s.model.trace.events.iter().filter_map(|e| e.member).collect();
+            m.dedup();
+            m.sort_unstable();
+            m.dedup();
+            m
+        };
+        assert_eq!(members(&s), [0, 1], "the scenario follows two clients by default");
+        let f = s.clone().reduce(Action::Seek(200)).reduce(Action::Follow(17));
+        assert_eq!((members(&f), f.cursor, &f.model.trace.hash), (vec![17], 200, &s.model.trace.hash));
+        // Playing moves by time: one tick at the default speed covers 12.5 ms of the run.
+        let target = f.model.time_at(200) + 12_500;
+        let t = f.clone().reduce(Action::Play).reduce(Action::Tick);
+        assert_eq!(t.cursor, (f.model.step_us.partition_point(|&u| u <= target) as u32).max(201));
+        assert!(t.cursor > 202, "more than one step per tick");
     }
 
     #[test]

@@ -7,10 +7,17 @@ use crate::transfer;
 use faultline_sim::{record, FaultPlan, ParamValue, Params, RunOptions, Scenario, Trace};
 use std::rc::Rc;
 
-/// Run the scenario for the browser, with checkpoints for the panels.
-pub fn run(scenario: &dyn Scenario, params: &Params, seed: u64, faults: &FaultPlan) -> Result<Rc<Model>, String> {
-    let rec =
-        record(scenario, params, seed, faults, &RunOptions::default(), CHECKPOINT_EVERY).map_err(|e| e.to_string())?;
+/// Run the scenario for the browser, with checkpoints for the panels; `follow` picks the crowd members whose
+/// events the trace keeps (the scenario's choice when `None`).
+pub fn run(
+    scenario: &dyn Scenario,
+    params: &Params,
+    seed: u64,
+    faults: &FaultPlan,
+    follow: Option<&[u32]>,
+) -> Result<Rc<Model>, String> {
+    let opts = RunOptions { follow: follow.map(<[u32]>::to_vec), ..RunOptions::default() };
+    let rec = record(scenario, params, seed, faults, &opts, CHECKPOINT_EVERY).map_err(|e| e.to_string())?;
     Ok(Rc::new(Model::from_recording(rec)))
 }
 
@@ -35,13 +42,14 @@ pub(super) fn compared(
     params: &Params,
     seed: u64,
     faults: &FaultPlan,
+    follow: Option<&[u32]>,
 ) -> Result<Rc<Compared>, String> {
     if let Some(key) = scenario.mitigation() {
         let on = params.bool(key);
         let mut p = params.clone();
         p.set_value(key, ParamValue::Bool(!on)).map_err(|e| e.to_string())?;
         return Ok(Rc::new(Compared {
-            model: run(scenario, &p, seed, faults)?,
+            model: run(scenario, &p, seed, faults, follow)?,
             this: format!("{key} = {on}"),
             other: format!("{key} = {} (same seed, same faults; synced by time)", !on),
         }));
@@ -57,7 +65,7 @@ pub(super) fn compared(
     }
     caption.push_str("; synced by time)");
     Ok(Rc::new(Compared {
-        model: run(other, &p, seed, &t.faults)?,
+        model: run(other, &p, seed, &t.faults, None)?,
         this: scenario.title().to_string(),
         other: caption,
     }))
@@ -81,11 +89,12 @@ impl AppState {
     /// Re-run with new inputs; the cursor stays where it was (clamped), so the past stays on screen.
     pub(super) fn rerun(&self, params: Params, seed: u64, faults: FaultPlan) -> Self {
         let mut next = self.clone();
-        match run(self.inputs.scenario, &params, seed, &faults) {
+        let follow = self.follow.as_deref();
+        match run(self.inputs.scenario, &params, seed, &faults, follow) {
             Ok(model) => {
                 next.cursor = self.cursor.min(model.steps());
                 next.compare = if self.compare.is_some() {
-                    compared(self.inputs.scenario, &params, seed, &faults).ok()
+                    compared(self.inputs.scenario, &params, seed, &faults, follow).ok()
                 } else {
                     None
                 };
@@ -104,7 +113,7 @@ impl AppState {
     pub(super) fn import(&self, name: String, text: &str) -> Self {
         let mut next = self.clone();
         let result = transfer::parse_header(text).and_then(|i| {
-            let model = run(i.scenario, &i.params, i.seed, &i.faults)?;
+            let model = run(i.scenario, &i.params, i.seed, &i.faults, None)?;
             if model.trace.hash == i.hash {
                 Ok((i, model))
             } else {
@@ -123,6 +132,7 @@ impl AppState {
                 next.inputs.faults = i.faults;
                 next.model = model;
                 next.compare = None;
+                next.follow = None;
                 next.cursor = 0;
                 next.playing = false;
                 next.chapter = None;
