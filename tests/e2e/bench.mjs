@@ -1,16 +1,20 @@
-// Browser half of `cargo xtask bench` (not a test): opens a long run in headless Chromium and measures
-// (1) seeking to random steps with the scrub bar and (2) stepping one step per frame, each from the input event
-// until the app has re-rendered. Prints one JSON line.
+// Browser half of `cargo xtask bench` (not a test): opens each long run in headless Chromium (a fresh page
+// each) and measures its load (the run built and checkpointed), the page's memory (JS heap + wasm memory), (1)
+// seeking to random steps with the scrub bar and (2) stepping one step per frame, each from the input event until
+// the app has re-rendered. Prints one JSON line per run.
 import { start, stop } from './harness.mjs';
 
-const QUERY = process.env.FAULTLINE_BENCH_QUERY;
+const QUERIES = JSON.parse(process.env.FAULTLINE_BENCH_QUERIES);
 const env = await start();
 try {
+for (const QUERY of QUERIES) {
   const page = await env.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
   const t0 = Date.now();
   await page.goto(env.base + QUERY);
   await page.waitForSelector('#sequence', { timeout: 180000 });
   const loadMs = Date.now() - t0;
+  const memory = await page.evaluate(() => (performance.memory?.usedJSHeapSize ?? 0) + (window.__wasm?.memory?.buffer.byteLength ?? 0));
   const r = await page.evaluate(async () => {
     const macrotask = () => new Promise((ok) => {
       const c = new MessageChannel();
@@ -55,11 +59,15 @@ try {
   });
   const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
   console.log(JSON.stringify({
+    query: QUERY,
     load_ms: loadMs,
+    memory_mb: memory / 1048576,
     steps: r.steps,
     seek_ms: { median: pct(r.seeks, 0.5), p95: pct(r.seeks, 0.95), max: Math.max(...r.seeks), n: r.seeks.length },
     frame_ms: { median: pct(r.frames, 0.5), p95: pct(r.frames, 0.95), max: Math.max(...r.frames), n: r.frames.length },
   }));
+  await page.close();
+}
 } finally {
   await stop(env);
 }

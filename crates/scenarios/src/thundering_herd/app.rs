@@ -520,3 +520,96 @@ impl Node for App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_sim::{Effect, TestCtx};
+
+    type T = TestCtx<Msg, Timer, ()>;
+
+    fn app(mitigation: Mitigation) -> App {
+        App::new(
+            AppConfig {
+                layout: Layout { app_servers: 1 },
+                clients: 3,
+                mitigation,
+                think_us: 1_000_000,
+                timeout_us: 1_000_000,
+                ttl_us: 5_000_000,
+                jitter_pct: 20,
+                beta_x100: 100,
+                lease_us: 1_000_000,
+                poll_us: 50_000,
+                popularity: Arc::from([1.0]),
+            },
+            0,
+        )
+    }
+
+    /// Client `c` starts a request at `at`: it asks the cache.
+    fn ask(a: &mut App, t: &mut T, c: Client) {
+        a.ask(&mut t.ctx(), c);
+        assert!(t.take().contains(&Effect::Send { to: 1, msg: Msg::Get { client: c, key: 0 } }));
+    }
+
+    fn queries(effects: &[Effect<Msg, Timer, ()>]) -> usize {
+        effects.iter().filter(|e| matches!(e, Effect::Send { msg: Msg::Query { .. }, .. })).count()
+    }
+
+    /// Single-flight: the first miss queries, the next waits; the result is stored and shared; a miss between the
+    /// result and the `OK` of the SET still joins the flight.
+    #[test]
+    fn single_flight_queries_once_and_shares_the_result() {
+        let mut a = app(Mitigation::SingleFlight);
+        let mut t = T::new(0, 10, 1);
+        for c in 0..3 {
+            ask(&mut a, &mut t, c);
+        }
+        let miss = |c| Msg::Got { client: c, key: 0, lookup: Lookup::Miss, generation: 1 };
+        a.on_msg(&mut t.ctx(), 1, miss(0));
+        assert_eq!(queries(&t.take()), 1);
+        a.on_msg(&mut t.ctx(), 1, miss(1));
+        assert_eq!(queries(&t.take()), 0);
+        assert_eq!((a.clients[0].state, a.clients[1].state), (ClientState::Fetching, ClientState::Waiting));
+        let mut t = T::new(0, 200_010, 1);
+        a.on_msg(&mut t.ctx(), 2, Msg::Result { client: 0, req: 1, key: 0, ok: true });
+        let sent = t.take();
+        assert!(sent.contains(&Effect::Send {
+            to: 1,
+            msg: Msg::Set { client: 0, key: 0, ttl_us: 5_000_000, delta_us: 200_000 }
+        }));
+        assert_eq!((a.clients[0].state, a.clients[1].state), (ClientState::Recomputed, ClientState::Served));
+        a.on_msg(&mut t.ctx(), 1, miss(2));
+        assert_eq!(queries(&t.take()), 0, "the flight lasts until the value is stored");
+        a.on_msg(&mut t.ctx(), 1, Msg::Stored { client: 0, key: 0 });
+        assert_eq!(a.clients[2].state, ClientState::Served);
+        assert!(a.flights.is_empty());
+    }
+
+    /// Without a mitigation every miss queries.
+    #[test]
+    fn with_no_mitigation_every_miss_queries() {
+        let mut a = app(Mitigation::None);
+        let mut t = T::new(0, 10, 1);
+        for c in 0..3 {
+            ask(&mut a, &mut t, c);
+            a.on_msg(&mut t.ctx(), 1, Msg::Got { client: c, key: 0, lookup: Lookup::Miss, generation: 1 });
+            assert_eq!(queries(&t.take()), 1);
+        }
+    }
+
+    /// XFetch's rule, now − Δ·β·ln(rand()) ≥ expiry: never long before the expiry, always at it.
+    #[test]
+    fn xfetch_recomputes_early_only_near_the_expiry() {
+        let a = app(Mitigation::Xfetch);
+        let mut far = T::new(0, 0, 1);
+        assert!((0..1_000).all(|_| !a.early(&mut far.ctx(), 5_000_000, 200_000)));
+        let mut at = T::new(0, 5_000_000, 1);
+        assert!((0..1_000).all(|_| a.early(&mut at.ctx(), 5_000_000, 200_000)));
+        // 200 ms before it, with Δ = 200 ms: P = e^(−1) ≈ 37%.
+        let mut near = T::new(0, 4_800_000, 1);
+        let hits = (0..10_000).filter(|_| a.early(&mut near.ctx(), 5_000_000, 200_000)).count();
+        assert!((3_400..4_000).contains(&hits), "{hits}");
+    }
+}

@@ -188,3 +188,72 @@ impl Node for Cache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_sim::{Effect, TestCtx};
+
+    fn cache(grace_us: u64) -> Cache {
+        Cache::new(CacheConfig {
+            keys: 1,
+            warm_ttls_us: vec![5_000_000],
+            warm_delta_us: 200_000,
+            grace_us,
+            revalidate_lease_us: 1_000_000,
+        })
+    }
+
+    fn get(c: &mut Cache, at: i64, client: u32) -> Vec<Effect<Msg, Timer, ()>> {
+        let mut t: TestCtx<Msg, Timer, ()> = TestCtx::new(4, at, 1);
+        c.on_msg(&mut t.ctx(), 0, Msg::Get { client, key: 0 });
+        t.take()
+    }
+
+    fn got(lookup: Lookup, client: u32, generation: u32) -> Vec<Effect<Msg, Timer, ()>> {
+        vec![Effect::Send { to: 0, msg: Msg::Got { client, key: 0, lookup, generation } }]
+    }
+
+    /// Fresh until the TTL, then a miss — counted as one expiry however many miss it; a SET makes it fresh again.
+    #[test]
+    fn a_value_is_fresh_until_its_ttl_then_every_reader_misses() {
+        let mut c = cache(0);
+        assert_eq!(get(&mut c, 4_999_999, 7), got(Lookup::Hit { expires_us: 5_000_000, delta_us: 200_000 }, 7, 1));
+        assert_eq!(get(&mut c, 5_000_000, 7), got(Lookup::Miss, 7, 1));
+        assert_eq!(get(&mut c, 5_000_001, 8), got(Lookup::Miss, 8, 1));
+        assert_eq!((c.expiries, c.misses), (1, 2));
+        let mut t: TestCtx<Msg, Timer, ()> = TestCtx::new(4, 5_300_000, 1);
+        c.on_msg(&mut t.ctx(), 0, Msg::Set { client: 7, key: 0, ttl_us: 5_000_000, delta_us: 300_000 });
+        assert_eq!(t.take(), [Effect::Send { to: 0, msg: Msg::Stored { client: 7, key: 0 } }]);
+        assert_eq!(get(&mut c, 5_300_001, 9), got(Lookup::Hit { expires_us: 10_300_000, delta_us: 300_000 }, 9, 2));
+    }
+
+    /// RFC 5861: within the grace window the stale value is served, and only the first asker (per lease) is asked
+    /// to revalidate it.
+    #[test]
+    fn stale_while_revalidate_asks_one_reader_to_refresh() {
+        let mut c = cache(2_000_000);
+        assert_eq!(get(&mut c, 5_000_000, 1), got(Lookup::Stale { revalidate: true }, 1, 1));
+        assert_eq!(get(&mut c, 5_100_000, 2), got(Lookup::Stale { revalidate: false }, 2, 1));
+        // The reviser's lease ran out: the next reader is asked.
+        assert_eq!(get(&mut c, 6_000_000, 3), got(Lookup::Stale { revalidate: true }, 3, 1));
+        assert_eq!(get(&mut c, 7_000_000, 4), got(Lookup::Miss, 4, 1));
+    }
+
+    /// SET NX PX: one holder at a time until the lease ends or the value is set.
+    #[test]
+    fn the_lock_has_one_holder_until_its_lease_ends() {
+        let mut c = cache(0);
+        let mut lock = |at: i64, client: u32| {
+            let mut t: TestCtx<Msg, Timer, ()> = TestCtx::new(4, at, 1);
+            c.on_msg(&mut t.ctx(), 0, Msg::Lock { client, key: 0, lease_us: 1_000_000 });
+            match t.take().as_slice() {
+                [Effect::Send { msg: Msg::Locked { granted, .. }, .. }] => *granted,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(lock(5_000_000, 1));
+        assert!(!lock(5_500_000, 2));
+        assert!(lock(6_000_000, 2), "the lease ended");
+    }
+}

@@ -235,3 +235,38 @@ impl Node for Database {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_sim::{Effect, TestCtx};
+
+    fn query(db: &mut Database, at: i64, client: u32) -> Vec<Effect<Msg, Timer, ()>> {
+        let mut t: TestCtx<Msg, Timer, ()> = TestCtx::new(5, at, 1);
+        db.on_msg(&mut t.ctx(), 0, Msg::Query { client, req: 1, key: 0, generation: 1 });
+        t.take()
+    }
+
+    /// Two connections: two queries run (the first arms the one kernel timer), the third queues; when one ends the
+    /// queued one gets its connection — unless it waited past the queue timeout, when it is refused.
+    #[test]
+    fn queries_beyond_the_limit_queue_and_a_query_that_waited_too_long_is_refused() {
+        let mut db = Database::new(DatabaseConfig { limit: 2, service_us: 100_000, queue_timeout_us: 50_000 });
+        let first = query(&mut db, 0, 1);
+        assert!(matches!(first.as_slice(), [Effect::SetTimer { timer: Timer::Next { client: 1 }, .. }]), "{first:?}");
+        assert_eq!(query(&mut db, 0, 2), []);
+        assert_eq!(query(&mut db, 10_000, 3), []);
+        assert_eq!((db.running.len(), db.queue.len(), db.active_of(0), db.peak_per_key), (2, 1, 3, 3));
+        // The first completion comes after 90 to 110 ms: client 3 has waited past 50 ms by then.
+        let (at, _) = db.agenda.iter().min_by_key(|(at, _)| *at).map(|(at, e)| (at, *e)).unwrap();
+        let mut t: TestCtx<Msg, Timer, ()> = TestCtx::new(5, at, 1);
+        db.on_timer(&mut t.ctx(), Timer::Next { client: 1 });
+        let sent: Vec<_> = t.take().into_iter().filter_map(|e| match e {
+            Effect::Send { msg: Msg::Result { client, ok, .. }, .. } => Some((client, ok)),
+            _ => None,
+        }).collect();
+        assert_eq!(sent.len(), 2);
+        assert!(sent.contains(&(3, false)), "{sent:?}");
+        assert_eq!((db.refused, db.completed, db.active_of(0)), (1, 1, 1));
+    }
+}

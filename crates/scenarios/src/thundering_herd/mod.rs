@@ -310,6 +310,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Sample::check("xfetch", "clients=200,mitigation=xfetch,run_ms=12000"),
         Sample::check("lock-lease", "clients=200,mitigation=lock-lease,run_ms=12000"),
         Sample::bench("thousand", ""),
+        Sample::long_run("thousand-browser", "clients=1000"),
         Sample::long_run("ten-thousand", "clients=10000"),
     ],
     broken: &[Broken { sets: "run_ms=12000", invariants: &[STAMPEDE], seeds: 3 }],
