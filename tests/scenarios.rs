@@ -45,7 +45,8 @@ fn every_parameter_spec_is_sound() {
             assert_eq!(spec.parse(&text).ok(), Some(spec.default_value()), "{}: `{}`", s.id(), spec.key);
         }
         if let Some(m) = s.mitigation() {
-            assert!(matches!(s.default_params().spec(m).map(|x| x.kind), Some(ParamKind::Bool { .. })), "{}", s.id());
+            let kind = s.default_params().spec(m).map(|x| x.kind);
+            assert!(matches!(kind, Some(ParamKind::Bool { .. } | ParamKind::Choice { .. })), "{}", s.id());
         }
     }
 }
@@ -98,7 +99,32 @@ fn every_chapter_parses_runs_and_reaches_its_anchor() {
 fn the_canonical_seed_shows_the_point() {
     for s in scenarios::all() {
         let t = run(*s, "", s.canonical_seed(), "");
+        let choice = |fix: &str| match s.default_params().spec(fix).map(|x| x.kind) {
+            Some(ParamKind::Choice { options, default }) => Some((options, default)),
+            _ => None,
+        };
         match s.mitigation() {
+            // A choice of fixes: the default is none, which shows the failure (as a violation or an observation);
+            // the strongest fix, the last option, shows none of it.
+            Some(fix) if choice(fix).is_some() => {
+                let (options, default) = choice(fix).unwrap();
+                assert_eq!(default, options[0], "{}: no fix by default", s.id());
+                let broke: Vec<String> = t
+                    .events
+                    .iter()
+                    .filter_map(|e| match &e.kind {
+                        EventKind::Breach { invariant, .. } => Some(invariant.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                assert!(!broke.is_empty(), "{}: the canonical run shows no failure", s.id());
+                let fixed = run(*s, &format!("{fix}={}", options[options.len() - 1]), s.canonical_seed(), "");
+                let again = fixed
+                    .events
+                    .iter()
+                    .any(|e| matches!(&e.kind, EventKind::Breach { invariant, .. } if broke.contains(invariant)));
+                assert!(!again, "{}: the strongest fix does not hold on the canonical seed", s.id());
+            }
             Some(fix) => {
                 let off = s.default_params().get(fix).map(|v| v.to_string()) == Some("false".into());
                 assert!(off, "{}: the fix `{fix}` is off by default", s.id());

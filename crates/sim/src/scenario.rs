@@ -196,7 +196,9 @@ pub struct ScenarioInfo {
     pub canonical_seed: u64,
     /// A guided story through the scenario (may be empty).
     pub chapters: &'static [Chapter],
-    /// The boolean parameter that turns the fix on, for side-by-side comparison (e.g. `fencing`).
+    /// The parameter that turns the fix on, for side-by-side comparison: a switch (`fencing`, off by default; the
+    /// compare view flips it) or a choice of fixes whose first option is none (the compare view puts the chosen
+    /// fix beside the first option, and the first beside the last: order the options so the strongest is last).
     pub mitigation: Option<&'static str>,
     /// Another scenario to compare with side by side, when the scenario has no `mitigation` to flip.
     pub counterpart: Option<Counterpart>,

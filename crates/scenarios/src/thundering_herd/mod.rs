@@ -304,6 +304,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
     params: PARAMS,
     canonical_seed: CANONICAL_SEED,
     chapters: chapters::CHAPTERS,
+    mitigation: Some("mitigation"),
     views: &[View::Population { states: &app::ClientState::LABELS }, View::Charts(SERIES)],
     samples: &[
         Sample::golden("stampede", "clients=100,run_ms=12000"),

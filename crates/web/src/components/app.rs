@@ -148,6 +148,40 @@ pub fn app() -> Html {
     let embed = state.embed.on;
     let seek = dispatch.reform(Action::Seek);
     let select = dispatch.reform(|t| Action::Select(Some(t)));
+    // The members the trace keeps: the user's choice, or the scenario's (those with events kept).
+    let followed: Vec<u32> = state.follow.clone().unwrap_or_else(|| {
+        let mut m: Vec<u32> = state.model.trace.events.iter().filter_map(|e| e.member).collect();
+        m.sort_unstable();
+        m.dedup();
+        m
+    });
+    // The scenario's views of a run: the one on screen (interactive) or the one compared beside it.
+    let views_of = |model: &ModelRef, cursor: u32, main: bool| {
+        if scenario.views().is_empty() {
+            return html! {};
+        }
+        let (select, follow) =
+            if main { (select.clone(), dispatch.reform(Action::Follow)) } else { (Callback::noop(), Callback::noop()) };
+        html! {
+            <div class="ringrow">
+                { for scenario.views().iter().map(|view| match view {
+                    View::Ring { legend } => html! {
+                        <Ring model={model.clone()} {cursor} on_select={select.clone()}
+                            selected={if main { state.selected } else { None }} legend={*legend} />
+                    },
+                    View::Charts(_) => html! { <Chart model={model.clone()} {cursor} /> },
+                    View::Population { states } => html! {
+                        <Population model={model.clone()} {cursor} states={*states}
+                            id={if main { "population" } else { "population-compare" }}
+                            followed={if main { followed.clone() } else { Vec::new() }} on_follow={follow.clone()} />
+                    },
+                }) }
+            </div>
+        }
+    };
+    // A ring or a crowd is a scenario's main view: it comes first, with the charts beside it. Without one the
+    // sequence diagram is the main view, and the charts follow it.
+    let has_ring = scenario.views().iter().any(|v| matches!(v, View::Ring { .. } | View::Population { .. }));
     let diagrams = match &state.compare {
         Some(c) => {
             let other = ModelRef(c.model.clone());
@@ -157,6 +191,10 @@ pub fn app() -> Html {
                     <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
                         on_select={select.clone()} selected={state.selected} title={c.this.clone()} />
                     <Banner model={other.clone()} cursor={ccursor} on_seek={Callback::noop()} beside=true />
+                    if has_ring {
+                        <div class="diagram-title compared-views">{c.other.clone()}</div>
+                        { views_of(&other, ccursor, false) }
+                    }
                     <SequenceDiagram id="sequence-compare" model={other} cursor={ccursor} on_seek={Callback::noop()}
                         title={c.other.clone()} />
                 </div>
@@ -167,42 +205,20 @@ pub fn app() -> Html {
                 on_select={select.clone()} selected={state.selected} fit={state.embed.on && state.embed.fit} />
         },
     };
-    // The members the trace keeps: the user's choice, or the scenario's (those with events kept).
-    let followed: Vec<u32> = state.follow.clone().unwrap_or_else(|| {
-        let mut m: Vec<u32> = state.model.trace.events.iter().filter_map(|e| e.member).collect();
-        m.sort_unstable();
-        m.dedup();
-        m
-    });
-    // A ring is a scenario's main view: it comes first, with the charts beside it. Without one the sequence diagram
-    // is the main view, and the charts follow it.
-    let has_ring = scenario.views().iter().any(|v| matches!(v, View::Ring { .. } | View::Population { .. }));
-    let views = if scenario.views().is_empty() {
-        html! {}
-    } else {
-        html! {
-            <div class="ringrow">
-                { for scenario.views().iter().map(|view| match view {
-                    View::Ring { legend } => html! {
-                        <Ring model={model.clone()} cursor={state.cursor} on_select={select.clone()}
-                            selected={state.selected} legend={*legend} />
-                    },
-                    View::Charts(_) => html! { <Chart model={model.clone()} cursor={state.cursor} /> },
-                    View::Population { states } => html! {
-                        <Population model={model.clone()} cursor={state.cursor} states={*states}
-                            followed={followed.clone()} on_follow={dispatch.reform(Action::Follow)} />
-                    },
-                }) }
-            </div>
-        }
-    };
+    let views = views_of(&model, state.cursor, true);
     let (views_before, views_after) = if has_ring { (views, html! {}) } else { (html! {}, views) };
     let pick = dispatch.reform(|e: Event| {
         let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
         Action::SetScenario(id)
     });
     let compare_button = match (scenario.mitigation(), scenario.counterpart()) {
-        (Some(key), _) => Some((format!("Compare {key} off / on"), "Compare with the fix off and on (c)".to_string())),
+        (Some(key), _) if matches!(state.inputs.params.get(key), Some(faultline_sim::ParamValue::Bool(_))) => {
+            Some((format!("Compare {key} off / on"), "Compare with the fix off and on (c)".to_string()))
+        }
+        (Some(key), _) => Some((
+            format!("Compare {key}s"),
+            format!("This {key} beside none — or, from none, beside the strongest (c)"),
+        )),
         (None, Some(c)) => {
             Some((format!("Compare with {}", c.label), format!("The same failure under {}, side by side (c)", c.label)))
         }

@@ -17,6 +17,8 @@ pub struct Props {
     pub states: &'static [&'static str],
     pub followed: Vec<u32>,
     pub on_follow: Callback<u32>,
+    #[prop_or(AttrValue::Static("population"))]
+    pub id: AttrValue,
 }
 
 /// One colour per state number, in order (the scenario orders its states to match: calm, then busy).
@@ -158,7 +160,7 @@ pub fn population(p: &Props) -> Html {
     };
     html! {
         <section class="population" aria-label="Clients">
-            <canvas ref={canvas} id="population" width={WIDTH.to_string()} height="120" {onclick}
+            <canvas ref={canvas} id={p.id.clone()} width={WIDTH.to_string()} height="120" {onclick}
                 role="img" aria-label="Every client as a cell coloured by its state; click one to follow it" />
             <ul class="legend">
                 { for p.states.iter().zip(&counts).zip(PALETTE).map(|((s, n), colour)| html! {

@@ -597,6 +597,17 @@ mod tests {
         assert!(s.notices.is_empty(), "{:?}", s.notices);
     }
 
+    /// A choice of fixes compares with the baseline, or from the baseline with the strongest.
+    #[test]
+    fn compare_puts_two_mitigations_side_by_side() {
+        let s = state_from(&[("scenario", "thundering-herd"), ("clients", "100"), ("run_ms", "2000")]);
+        let mitigation = |c: &Compared| c.model.trace.params["mitigation"].to_string();
+        let c = s.clone().reduce(Action::ToggleCompare).compare.clone().expect("the herd compares mitigations");
+        assert_eq!((mitigation(&c), c.this.as_str()), ("xfetch".to_string(), "mitigation = none"));
+        let s = s.reduce(Action::SetParam("mitigation".into(), "single-flight".into())).reduce(Action::ToggleCompare);
+        assert_eq!(s.compare.as_ref().map(|c| mitigation(c)), Some("none".to_string()));
+    }
+
     /// A crowd plays by time, and following a client keeps its events without changing the run.
     #[test]
     fn following_a_client_keeps_its_events_and_the_same_hash() {

@@ -4,7 +4,7 @@
 use super::AppState;
 use crate::model::{Model, CHECKPOINT_EVERY};
 use crate::transfer;
-use faultline_sim::{record, FaultPlan, ParamValue, Params, RunOptions, Scenario, Trace};
+use faultline_sim::{record, FaultPlan, ParamKind, ParamValue, Params, RunOptions, Scenario, Trace};
 use std::rc::Rc;
 
 /// Run the scenario for the browser, with checkpoints for the panels; `follow` picks the crowd members whose
@@ -45,13 +45,23 @@ pub(super) fn compared(
     follow: Option<&[u32]>,
 ) -> Result<Rc<Compared>, String> {
     if let Some(key) = scenario.mitigation() {
-        let on = params.bool(key);
+        let now = params.get(key).ok_or_else(|| format!("no parameter `{key}`"))?;
+        let other = match (now, params.spec(key).map(|s| s.kind)) {
+            (ParamValue::Bool(on), _) => ParamValue::Bool(!on),
+            // A choice of fixes: against the baseline (the first option), or from the baseline the last (the
+            // strongest; the scenario orders them so).
+            (ParamValue::Choice(v), Some(ParamKind::Choice { options, .. })) => {
+                let first = options.first().copied().unwrap_or(v);
+                ParamValue::Choice(if v == first { options.last().copied().unwrap_or(v) } else { first })
+            }
+            _ => return Err(format!("`{key}` is neither a switch nor a choice")),
+        };
         let mut p = params.clone();
-        p.set_value(key, ParamValue::Bool(!on)).map_err(|e| e.to_string())?;
+        p.set_value(key, other).map_err(|e| e.to_string())?;
         return Ok(Rc::new(Compared {
             model: run(scenario, &p, seed, faults, follow)?,
-            this: format!("{key} = {on}"),
-            other: format!("{key} = {} (same seed, same faults; synced by time)", !on),
+            this: format!("{key} = {now}"),
+            other: format!("{key} = {other} (same seed, same faults; synced by time)"),
         }));
     }
     let c = scenario.counterpart().ok_or_else(|| format!("{} has nothing to compare", scenario.id()))?;
