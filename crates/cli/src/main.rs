@@ -4,6 +4,7 @@
 //! faultline list
 //! faultline run redis-lock --seed 1 --set fencing=true --format text|json
 //! faultline sweep redis-lock --seeds 1000 --set fencing=false --format text|json
+//! faultline table retry-storm --vary clients=10..190:10 --by backoff --metric calls --seeds 5
 //! ```
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -14,6 +15,9 @@ use std::process::ExitCode;
 
 /// At most this many seeds in one sweep.
 const MAX_SEEDS: u64 = 1_000_000;
+/// At most this many rows in a table, and seeds per cell.
+const MAX_ROWS: usize = 1_000;
+const MAX_TABLE_SEEDS: u64 = 10_000;
 
 #[derive(Parser)]
 #[command(name = "faultline", version, about = "Watch distributed coordination fail, and the fixes hold.")]
@@ -52,6 +56,27 @@ enum Command {
         scenario: String,
         /// How many seeds to run (0..N).
         #[arg(long)]
+        seeds: u64,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Vary one parameter over a range (rows) and optionally a choice over its options (columns), and print a
+    /// metric's final value, averaged over seeds 0..N: the AWS backoff blog's chart is
+    /// `faultline table retry-storm --vary clients=10..190:10 --by backoff --metric calls`.
+    Table {
+        scenario: String,
+        /// KEY=FROM..TO:STEP (integers), or KEY=A,B,C.
+        #[arg(long, value_name = "KEY=RANGE")]
+        vary: String,
+        /// A choice parameter whose options become the columns.
+        #[arg(long, value_name = "KEY")]
+        by: Option<String>,
+        /// The metric to report (its final value, summed over nodes).
+        #[arg(long)]
+        metric: String,
+        #[arg(long, default_value = "5")]
         seeds: u64,
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
@@ -120,6 +145,15 @@ fn execute(cmd: Command) -> Result<(), String> {
             match format {
                 Format::Json => w(&mut out, trace.report_json().to_string())?,
                 Format::Text => w(&mut out, timeline(&trace, &p))?,
+            }
+        }
+        Command::Table { scenario: id, vary, by, metric, seeds, sets, format } => {
+            let s = scenario(&id)?;
+            let base = params(s, &sets)?;
+            let t = table(s, &base, &vary, by.as_deref(), &metric, seeds)?;
+            match format {
+                Format::Json => w(&mut out, serde_json::to_string(&t).map_err(|e| e.to_string())?)?,
+                Format::Text => w(&mut out, t.text())?,
             }
         }
         Command::Sweep { scenario: id, seeds, sets, format } => {
@@ -246,4 +280,119 @@ impl SweepFormat for SweepSummary {
         }
         s
     }
+}
+
+/// A metric's mean final value per row (a value of the varied parameter) and column (an option of `by`).
+#[derive(serde::Serialize)]
+struct Table {
+    scenario: String,
+    metric: String,
+    vary: String,
+    by: Option<String>,
+    seeds: u64,
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<f64>)>,
+}
+
+impl Table {
+    fn text(&self) -> String {
+        let mut s = format!("{}: mean final `{}` over seeds 0..{}\n", self.scenario, self.metric, self.seeds);
+        let w = self.columns.iter().map(|c| c.len()).max().unwrap_or(0).max(10);
+        s.push_str(&format!("{:>10}", self.vary));
+        for c in &self.columns {
+            s.push_str(&format!("  {c:>w$}"));
+        }
+        s.push('\n');
+        for (v, cells) in &self.rows {
+            s.push_str(&format!("{v:>10}"));
+            for x in cells {
+                s.push_str(&format!("  {x:>w$.1}"));
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// The values of `KEY=FROM..TO:STEP` or `KEY=A,B,C`.
+fn vary_values(vary: &str) -> Result<(String, Vec<String>), String> {
+    let (key, range) = vary.split_once('=').ok_or_else(|| format!("--vary takes KEY=FROM..TO:STEP, not `{vary}`"))?;
+    let values: Vec<String> = match range.split_once("..") {
+        Some((from, rest)) => {
+            let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
+            let num = |t: &str| t.trim().parse::<i64>().map_err(|_| format!("--vary: `{t}` is not a whole number"));
+            let (from, to, step) = (num(from)?, num(to)?, num(step)?);
+            if step <= 0 || to < from {
+                return Err(format!("--vary: {from}..{to}:{step} is empty (it needs FROM <= TO and STEP > 0)"));
+            }
+            let n = ((to - from) / step + 1) as usize;
+            if n > MAX_ROWS {
+                return Err(format!("--vary: {n} rows is more than the limit of {MAX_ROWS}"));
+            }
+            (0..n).map(|i| (from + i as i64 * step).to_string()).collect()
+        }
+        None => range.split(',').map(|v| v.trim().to_string()).collect(),
+    };
+    if values.len() > MAX_ROWS {
+        return Err(format!("--vary: {} rows is more than the limit of {MAX_ROWS}", values.len()));
+    }
+    Ok((key.trim().to_string(), values))
+}
+
+fn table(
+    s: &dyn Scenario,
+    base: &Params,
+    vary: &str,
+    by: Option<&str>,
+    metric: &str,
+    seeds: u64,
+) -> Result<Table, String> {
+    if seeds == 0 || seeds > MAX_TABLE_SEEDS {
+        return Err(format!("--seeds must be in 1..={MAX_TABLE_SEEDS}, not {seeds}"));
+    }
+    let (key, values) = vary_values(vary)?;
+    let columns: Vec<String> = match by {
+        None => vec![metric.to_string()],
+        Some(b) => match base.spec(b).map(|x| x.kind) {
+            Some(faultline_sim::ParamKind::Choice { options, .. }) => options.iter().map(|o| o.to_string()).collect(),
+            _ => return Err(format!("--by: `{b}` is not a choice parameter of {}", s.id())),
+        },
+    };
+    let bar = indicatif::ProgressBar::new(values.len() as u64 * columns.len() as u64 * seeds).with_style(
+        indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} runs ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut rows = Vec::new();
+    for v in &values {
+        let mut cells = Vec::new();
+        for c in &columns {
+            let mut p = base.clone();
+            p.set(&key, v).map_err(|e| format!("--vary: {e}"))?;
+            if let Some(b) = by {
+                p.set(b, c).map_err(|e| e.to_string())?;
+            }
+            let mut sum = 0.0;
+            for seed in 0..seeds {
+                let t = s.run(&p, seed, &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
+                let value = t.final_metrics().get(metric).copied().ok_or_else(|| {
+                    let known: Vec<String> = t.final_metrics().into_keys().collect();
+                    format!("{} reports no metric `{metric}` (it reports: {})", s.id(), known.join(", "))
+                })?;
+                sum += value as f64;
+                bar.inc(1);
+            }
+            cells.push(sum / seeds as f64);
+        }
+        rows.push((v.clone(), cells));
+    }
+    bar.finish_and_clear();
+    Ok(Table {
+        scenario: s.id().to_string(),
+        metric: metric.to_string(),
+        vary: key,
+        by: by.map(str::to_string),
+        seeds,
+        columns,
+        rows,
+    })
 }

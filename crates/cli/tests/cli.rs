@@ -130,3 +130,41 @@ fn params_lists_defaults_ranges_and_docs() {
     let out = stdout(&o);
     assert!(out.lines().any(|l| l.starts_with("ttl_ms") && l.contains("500") && l.contains("10..=60000 ms")), "{out}");
 }
+
+/// The AWS backoff blog's chart as a table: rows of clients, a column per backoff, calls averaged over seeds —
+/// and bad ranges, metrics and columns refused with the reason.
+#[test]
+fn table_varies_a_parameter_and_prints_a_metric_per_option() {
+    let o = faultline(&[
+        "table",
+        "retry-storm",
+        "--vary",
+        "clients=10..30:10",
+        "--by",
+        "backoff",
+        "--metric",
+        "calls",
+        "--seeds",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let t = json(&o);
+    assert_eq!(t["columns"][4], "full-jitter");
+    let rows = t["rows"].as_array().unwrap();
+    assert_eq!(rows.iter().map(|r| r[0].as_str().unwrap()).collect::<Vec<_>>(), ["10", "20", "30"]);
+    let calls = |row: usize, col: usize| rows[row][1][col].as_f64().unwrap();
+    assert!(calls(2, 0) > calls(0, 0), "more clients, more calls");
+    let text =
+        stdout(&faultline(&["table", "retry-storm", "--vary", "clients=10,20", "--metric", "calls", "--seeds", "1"]));
+    assert!(text.lines().nth(1).unwrap().contains("clients"), "{text}");
+    for (args, says) in [
+        (vec!["--vary", "clients=30..10", "--metric", "calls"], "is empty"),
+        (vec!["--vary", "clients=1..100000", "--metric", "calls"], "limit of 1000"),
+        (vec!["--vary", "clients=10", "--metric", "nope"], "no metric `nope`"),
+        (vec!["--vary", "clients=10", "--metric", "calls", "--by", "clients"], "not a choice"),
+    ] {
+        let o = faultline(&[&["table", "retry-storm"][..], &args].concat());
+        assert!(!o.status.success() && stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -34,6 +34,7 @@ registry! {
     "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
     "saga" => saga::Saga,
     "thundering-herd" => thundering_herd::ThunderingHerd,
+    "retry-storm" => retry_storm::RetryStorm,
 }
 
 /// The scenario with this id.

@@ -182,6 +182,8 @@ pub struct Sim<N: Node, H = ()> {
     members: MemberDigest,
     /// The crowd member the current step acts for.
     step_member: Option<u32>,
+    /// `seq` at the last purge of cancelled timers from the queue.
+    purged_at_seq: u64,
 }
 
 /// Tags of the compact member events in [`MemberDigest`].
@@ -285,6 +287,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             follow: None,
             members: MemberDigest::default(),
             step_member: None,
+            purged_at_seq: 0,
         };
         sim.net.loss_ppm = net.loss_ppm.min(PPM);
         sim.net.dup_ppm = net.dup_ppm.min(PPM);
@@ -405,7 +408,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
     }
 
     fn enqueue(&mut self, at: u64, item: Item<N::Msg, N::Timer>) {
-        if self.queue.len() >= self.limits.max_queue {
+        if self.queue.len() >= self.limits.max_queue && !self.purge_cancelled_timers() {
             self.queue_overflow = true;
             return;
         }
@@ -421,6 +424,39 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             }
         };
         self.queue.push(Reverse((at, self.seq, index)));
+    }
+
+    /// Drop the queue's entries of timers that were cancelled or replaced (they wait in the heap until their
+    /// time, then do nothing): a node that re-arms one timer thousands of times a second (a crowd's
+    /// [`crate::Agenda`]) would otherwise fill the queue with them. True if that made room. At most once per
+    /// quarter of the limit's worth of new entries, so that a queue full of live entries costs no more than that.
+    fn purge_cancelled_timers(&mut self) -> bool {
+        if self.seq < self.purged_at_seq + (self.limits.max_queue as u64 / 4).max(1) && self.purged_at_seq > 0 {
+            return false;
+        }
+        self.purged_at_seq = self.seq;
+        let (slab, slots) = (&mut self.slab, &self.slots);
+        let mut freed = Vec::new();
+        let keys = std::mem::take(&mut self.queue).into_vec();
+        let kept: Vec<QueueKey> = keys
+            .into_iter()
+            .filter(|Reverse((_, _, index))| {
+                let dead = match slab.get(*index as usize) {
+                    Some(Some(Item::Timer { node, id, .. })) => {
+                        !slots[*node as usize].live_timers.iter().any(|(t, _)| t == id)
+                    }
+                    _ => false,
+                };
+                if dead {
+                    slab[*index as usize] = None;
+                    freed.push(*index);
+                }
+                !dead
+            })
+            .collect();
+        self.queue = BinaryHeap::from(kept);
+        self.free.extend(freed);
+        self.queue.len() < self.limits.max_queue
     }
 
     fn record(&mut self, kind: EventKind) {

@@ -246,6 +246,12 @@ impl<M, T, D> Ctx<'_, M, T, D> {
         uniform(self.rng, lo, hi)
     }
 
+    /// An exponential draw with this mean (a think time, the gap between a Poisson process's arrivals).
+    pub fn random_exponential(&mut self, mean_us: u64) -> u64 {
+        let u: f64 = self.rng.random_range(f64::EPSILON..=1.0);
+        (-(mean_us as f64) * u.ln()) as u64
+    }
+
     pub fn send(&mut self, to: NodeId, msg: M) {
         self.effects.push(Effect::Send { to, msg });
     }

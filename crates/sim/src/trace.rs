@@ -341,6 +341,22 @@ impl Trace {
         })
     }
 
+    /// Each metric's value at the end of the run: the sum over nodes of the last value each reported (a crowd's
+    /// totals, a chart's last point).
+    pub fn final_metrics(&self) -> BTreeMap<String, i64> {
+        let mut last: BTreeMap<(&str, NodeId), i64> = BTreeMap::new();
+        for e in &self.events {
+            if let EventKind::Metric { node, name, value } = &e.kind {
+                last.insert((name.as_str(), *node), *value);
+            }
+        }
+        let mut out = BTreeMap::new();
+        for ((name, _), v) in last {
+            *out.entry(name.to_string()).or_default() += v;
+        }
+        out
+    }
+
     pub fn node_name(&self, id: NodeId) -> String {
         self.nodes.get(id as usize).map(|n| n.name.clone()).unwrap_or_else(|| format!("node {id}"))
     }

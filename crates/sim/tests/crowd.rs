@@ -145,3 +145,51 @@ fn the_trace_keeps_the_followed_members_and_the_same_hash_whatever_is_followed()
     other.members.digest ^= 1;
     assert_ne!(other.compute_hash(), all.hash);
 }
+
+/// A node that re-arms its one timer over and over (as a crowd's agenda does) leaves cancelled timers in the
+/// queue; the kernel purges them when the queue is full, so only live entries count against its limit.
+#[derive(Clone, Debug, Default)]
+struct Churn {
+    fired: u32,
+}
+
+impl Node for Churn {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Durable = ();
+    type Look = ();
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg, Timer, ()>) {
+        ctx.set_timer(MS, Timer::Due(0));
+    }
+
+    fn on_msg(&mut self, _: &mut Ctx<'_, Msg, Timer, ()>, _: u32, _: Msg) {}
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Msg, Timer, ()>, _: Timer) {
+        self.fired += 1;
+        for k in 1..=10 {
+            ctx.set_timer(1_000 * MS, Timer::Due(k));
+            ctx.cancel_timer(Timer::Due(k));
+        }
+        ctx.set_timer(MS, Timer::Due(0));
+    }
+
+    fn restart(&self, _: &()) -> Self {
+        Churn::default()
+    }
+
+    fn view(&self, _now: i64) -> NodeView {
+        NodeView::default()
+    }
+}
+
+#[test]
+fn cancelled_timers_do_not_count_against_the_queue_limit() {
+    let nodes = vec![(NodeInfo { name: "n".into(), role: "n".into() }, Churn::default())];
+    let limits = Limits { horizon_us: 1_000 * MS, max_queue: 50, ..Limits::default() };
+    let mut sim = Sim::new(nodes, NetConfig::default(), &FaultPlan::new(), 1, limits).unwrap();
+    while sim.step() {}
+    assert_eq!(sim.outcome(), Some(&faultline_sim::Outcome::TimeLimit { limit_us: 1_000 * MS }));
+    // Ten cancelled timers per firing, a thousand firings: far more than 50 were dead in the queue at once.
+    assert!(sim.nodes()[0].fired >= 999, "{}", sim.nodes()[0].fired);
+}

@@ -178,8 +178,7 @@ impl App {
     }
 
     fn think(&self, ctx: &mut C<'_>) -> i64 {
-        let u: f64 = ctx.rng().random_range(f64::EPSILON..=1.0);
-        (-(self.cfg.think_us as f64) * u.ln()) as i64
+        ctx.random_exponential(self.cfg.think_us) as i64
     }
 
     fn pick_key(&self, ctx: &mut C<'_>) -> Key {
