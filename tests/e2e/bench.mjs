@@ -9,7 +9,26 @@ const env = await start();
 try {
 for (const QUERY of QUERIES) {
   const page = await env.browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
+  await page.addInitScript(() => {
+    addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
+    // Time every playback tick: from the app's setInterval callback (the reducer) until the page has re-rendered
+    // the step counter (a MutationObserver callback runs once the render is done).
+    window.__ticks = [];
+    window.__tickStart = null;
+    const every = window.setInterval.bind(window);
+    window.setInterval = (fn, ms, ...rest) => every(() => {
+      window.__tickStart = performance.now();
+      fn();
+    }, ms, ...rest);
+    addEventListener('TrunkApplicationStarted', () => {
+      new MutationObserver(() => {
+        if (window.__tickStart !== null) {
+          window.__ticks.push(performance.now() - window.__tickStart);
+          window.__tickStart = null;
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+  });
   const t0 = Date.now();
   await page.goto(env.base + QUERY);
   await page.waitForSelector('#sequence', { timeout: 180000 });
@@ -55,7 +74,20 @@ for (const QUERY of QUERIES) {
       frames.push(performance.now() - t);
       await macrotask();
     }
-    return { steps, seeks, frames };
+    // A run that plays by time (a crowd): play it at real time for three seconds from the start and time each
+    // tick, with the frames the population view draws in between.
+    let ticks = [];
+    if (document.querySelector('select[aria-label^="Playback speed"]')?.textContent.includes('real time')) {
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Home', bubbles: true }));
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: '5', bubbles: true }));
+      await macrotask();
+      window.__ticks = [];
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+      await new Promise((ok) => setTimeout(ok, 3000));
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+      ticks = window.__ticks.slice();
+    }
+    return { steps, seeks, frames, ticks };
   });
   const pct = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
   console.log(JSON.stringify({
@@ -65,6 +97,7 @@ for (const QUERY of QUERIES) {
     steps: r.steps,
     seek_ms: { median: pct(r.seeks, 0.5), p95: pct(r.seeks, 0.95), max: Math.max(...r.seeks), n: r.seeks.length },
     frame_ms: { median: pct(r.frames, 0.5), p95: pct(r.frames, 0.95), max: Math.max(...r.frames), n: r.frames.length },
+    tick_ms: r.ticks.length ? { median: pct(r.ticks, 0.5), p95: pct(r.ticks, 0.95), max: Math.max(...r.ticks), n: r.ticks.length } : null,
   }));
   await page.close();
 }

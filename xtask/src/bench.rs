@@ -143,6 +143,15 @@ pub(crate) fn bench() -> Result {
             ms(&b["frame_ms"]["max"]),
             b["frame_ms"]["n"]
         );
+        if b["tick_ms"].is_object() {
+            println!(
+                "  playing, script per tick median {:>6.1} ms   p95 {:>6.1} ms   max {:>6.1} ms   (target p95 <= 8 ms; {} ticks at 1x real time)",
+                ms(&b["tick_ms"]["median"]),
+                ms(&b["tick_ms"]["p95"]),
+                ms(&b["tick_ms"]["max"]),
+                b["tick_ms"]["n"]
+            );
+        }
     }
     Ok(())
 }

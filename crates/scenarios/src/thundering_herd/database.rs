@@ -93,6 +93,27 @@ impl Database {
         self.active.get(&key).copied().unwrap_or(0)
     }
 
+    /// The recomputes of the hottest key's latest expiry (so far).
+    pub fn latest_stampede(&self) -> u32 {
+        self.per_generation.range((0, 0)..=(0, u32::MAX)).next_back().map_or(0, |(_, n)| *n)
+    }
+
+    /// How many expiries (of any key) brought 1, 2–3, 4–10, 11–100 and more than 100 recomputes: the
+    /// distribution of stampede sizes the XFetch paper reports.
+    pub fn stampede_sizes(&self) -> [u32; 5] {
+        let mut h = [0; 5];
+        for &n in self.per_generation.values() {
+            h[match n {
+                0..=1 => 0,
+                2..=3 => 1,
+                4..=10 => 2,
+                11..=100 => 3,
+                _ => 4,
+            }] += 1;
+        }
+        h
+    }
+
     fn start(&mut self, ctx: &mut C<'_>, q: Query) {
         let s = self.cfg.service_us;
         let took = ctx.rng().random_range(s - s / 10..=s + s / 10);
@@ -200,6 +221,7 @@ impl Node for Database {
                 out.metric("recomputes", self.received as i64);
                 out.metric("refused", self.refused as i64);
                 out.metric("peak recomputes of a key", i64::from(self.peak_per_key));
+                out.metric("recomputes, last expiry", i64::from(self.latest_stampede()));
             }
             Input::Msg { msg: Msg::Query { key, .. }, .. } if !self.queue.is_empty() => {
                 out.note(format!("k{key}: queued behind {} queries", self.queue.len() - 1), Tone::Warn);
@@ -223,6 +245,10 @@ impl Node for Database {
                 ("queries".into(), self.received.to_string()),
                 ("refused".into(), self.refused.to_string()),
                 ("peak queue".into(), self.peak_queue.to_string()),
+                ("recomputes per expiry".into(), {
+                    let h = self.stampede_sizes();
+                    format!("1: {}, 2–3: {}, 4–10: {}, 11–100: {}, >100: {}", h[0], h[1], h[2], h[3], h[4])
+                }),
             ],
             widgets: vec![
                 Widget::Gauge { value: busy, max: u64::from(self.cfg.limit), label: "connections busy".into() },

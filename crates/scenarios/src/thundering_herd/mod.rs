@@ -289,6 +289,7 @@ static NARRATIVE: &[Section] = &[
 
 static SERIES: &[SeriesSpec] = &[
     SeriesSpec { metric: "recomputes/s", label: "recomputes started /s (database)", aggregate: Aggregate::Sum },
+    SeriesSpec { metric: "recomputes, last expiry", label: "recomputes of k0's latest expiry", aggregate: Aggregate::Sum },
     SeriesSpec { metric: "db queue", label: "database queue", aggregate: Aggregate::Sum },
     SeriesSpec { metric: "db running", label: "database queries running", aggregate: Aggregate::Sum },
     SeriesSpec { metric: "hit %", label: "cache hit ratio %", aggregate: Aggregate::Latest },

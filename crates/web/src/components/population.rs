@@ -138,6 +138,20 @@ pub fn population(p: &Props) -> Html {
         });
     }
     let (blocks, _) = layout(&p.model, p.cursor);
+    // The nodes the crowd depends on (a cache, a database), as their gauges: a level against its maximum.
+    let gauges: Vec<(String, String, u64, u64)> = p
+        .model
+        .views_at(p.cursor)
+        .iter()
+        .flat_map(|v| v.iter().enumerate().map(|(i, (_, view))| (i, view.widgets.clone())).collect::<Vec<_>>())
+        .flat_map(|(i, widgets)| {
+            let node = p.model.trace.node_name(i as u32);
+            widgets.into_iter().filter_map(move |w| match w {
+                Widget::Gauge { value, max, label } => Some((node.clone(), label, value, max)),
+                _ => None,
+            })
+        })
+        .collect();
     let mut counts = vec![0usize; p.states.len()];
     for b in &blocks {
         for &s in &b.states {
@@ -167,6 +181,20 @@ pub fn population(p: &Props) -> Html {
                     <li><span class="swatch" style={format!("background: {colour}")}></span>{format!("{s}: {n}")}</li>
                 }) }
             </ul>
+            if !gauges.is_empty() {
+                <ul class="gauges">
+                    { for gauges.iter().map(|(node, label, value, max)| {
+                        let pct = (*value as f64 / (*max).max(1) as f64 * 100.0).clamp(0.0, 100.0);
+                        html! {
+                            <li>
+                                <span class="gauge-label">{format!("{node}: {label}")}</span>
+                                <span class="gauge-bar"><span style={format!("width: {pct:.0}%")}></span></span>
+                                <span class="gauge-value">{format!("{value}/{max}")}</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
             if !p.followed.is_empty() {
                 <p class="hint" id="followed">{format!("Following client {} in the diagram — click another cell to follow it.",
                     p.followed.iter().map(|m| (m + 1).to_string()).collect::<Vec<_>>().join(" and "))}</p>
