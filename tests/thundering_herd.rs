@@ -22,8 +22,14 @@ struct Totals {
 }
 
 fn totals(sets: &str, seed: u64) -> Totals {
+    totals_with(sets, seed, "")
+}
+
+fn totals_with(sets: &str, seed: u64, faults: &str) -> Totals {
     let p = ThunderingHerd.params_with(sets).unwrap();
-    let mut sim = ThunderingHerd.sim(&p, seed, &FaultPlan::new(), &RunOptions::default()).unwrap();
+    let (plan, errors) = FaultPlan::parse_compact(faults);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut sim = ThunderingHerd.sim(&p, seed, &plan, &RunOptions::default()).unwrap();
     while sim.step() {}
     assert!(sim.outcome().unwrap().limit_message().is_none(), "{sets}: {:?}", sim.outcome());
     let mut t = Totals::default();
@@ -78,6 +84,17 @@ fn a_lock_in_the_cache_recomputes_once_in_the_cluster() {
         assert_eq!(t.peak, 1, "{t:?}");
         assert_eq!(t.recomputes, t.expiries, "double-checked: one recompute per expiry: {t:?}");
     }
+}
+
+/// The lock's holder dies with its recompute (chapter 5: on the canonical seed app 4's client holds it at the
+/// first expiry): the others wait out the lease, and many time out; without the crash none does.
+#[test]
+fn a_lock_holder_that_dies_makes_everyone_wait_out_its_lease() {
+    let sets = "mitigation=lock-lease,run_ms=12000";
+    let crashed = totals_with(sets, 1, "crash:3@5100000,restart:3@8000000");
+    let fine = totals_with(sets, 1, "");
+    assert_eq!(fine.failed, 0, "{fine:?}");
+    assert!(crashed.failed > 100 && crashed.recomputes > fine.recomputes, "{crashed:?} vs {fine:?}");
 }
 
 #[test]

@@ -41,7 +41,7 @@ test('herd: a crowd plays by time, and XFetch ends with no stampede', async () =
   await page.keyboard.press(' ');
   const { cursor } = await counter(page);
   assert.ok(cursor > 100, `played ${cursor} steps in 0.6 s`);
-  await page.locator('button.chapter', { hasText: '7. XFetch' }).click();
+  await page.locator('button.chapter', { hasText: '8. XFetch' }).click();
   const { steps } = await counter(page);
   await cursorAt(page, steps);
   const banners = await page.locator('.banner.observation').allTextContents();

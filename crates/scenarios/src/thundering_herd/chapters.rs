@@ -1,6 +1,7 @@
 //! The guided story of the cache stampede, as data. One hot key, 1,000 clients on four app servers, a TTL of 5 s:
-//! the warm value expires at 5 s, then every 5 s after each recompute. Chapters 2 and 5 read a hundred keys
-//! warmed together (TTL 10 s, a 150 ms recompute).
+//! the warm value expires at 5 s, then every 5 s after each recompute. Chapters 2 and 6 read a hundred keys
+//! warmed together (TTL 10 s, a 150 ms recompute). Chapter 5 crashes app 4, whose client holds the lock at the
+//! first expiry on the canonical seed.
 
 use super::{OVERLOAD, STAMPEDE};
 use faultline_sim::{At, Chapter};
@@ -51,7 +52,17 @@ pub static CHAPTERS: &[Chapter] = &[
         at: At::End,
     },
     Chapter {
-        title: "5. Jittered TTLs",
+        title: "5. The lock holder dies",
+        text: "The same lock, but app 4 — whose client holds lock:k0 at the first expiry — crashes at 5.1 s, its \
+               recompute with it. The lock stays taken until its lease runs out a second later; every other client \
+               polls a cache that has no value and a lock it cannot take, and many time out. A lease bounds the \
+               wait, it does not remove it.",
+        params: &[("mitigation", "lock-lease"), ("run_ms", "12000")],
+        faults: "crash:3@5100000,restart:3@8000000",
+        at: At::End,
+    },
+    Chapter {
+        title: "6. Jittered TTLs",
         text: "The same hundred keys, each warmed with a TTL drawn from 8 to 12 s: their expiries spread over four \
                seconds, the recomputes with them, and the database serves the same load without a queue.",
         params: hundred!("mitigation" => "jittered-ttl"),
@@ -59,7 +70,7 @@ pub static CHAPTERS: &[Chapter] = &[
         at: At::End,
     },
     Chapter {
-        title: "6. Stale-while-revalidate",
+        title: "7. Stale-while-revalidate",
         text: "For two seconds after the expiry the cache still serves the old value, and asks exactly one client to \
                refresh it in the background. No client misses, none waits, one recompute per expiry.",
         params: &[("mitigation", "stale-while-revalidate")],
@@ -67,7 +78,7 @@ pub static CHAPTERS: &[Chapter] = &[
         at: At::End,
     },
     Chapter {
-        title: "7. XFetch: recompute before it expires",
+        title: "8. XFetch: recompute before it expires",
         text: "Each read of a fresh value recomputes it early when now − Δ·β·ln(rand()) ≥ expiry, Δ being how long \
                the last recompute took. The chance grows as the expiry nears, and at a thousand reads a second someone \
                refreshes the key a moment before it expires: it almost never does, and only a handful of recomputes \
