@@ -44,6 +44,26 @@ fn the_work_grows_faster_than_the_number_of_clients() {
     }
 }
 
+/// A slow service is worse than a failing one: clients that time out and call again send it several times its
+/// load while it still owes every earlier answer; a retry budget keeps the load near normal.
+#[test]
+fn a_slow_service_gets_a_multiple_of_its_load_unless_retries_are_budgeted() {
+    let peak = |sets: &str| {
+        let t = run(&format!("workload=outage,run_ms=12000,timeout_ms=250,{sets}"), 1);
+        t.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Metric { name, value, .. } if name == "calls/s" => Some(*value),
+                _ => None,
+            })
+            .max()
+            .unwrap()
+    };
+    let (normal, slow, budget) = (peak("outage_ms=0"), peak("slow_ms=3000"), peak("slow_ms=3000,retry_budget=true"));
+    assert!(slow > 3 * normal, "slow {slow} vs normal {normal}");
+    assert!(budget < 2 * normal, "budget {budget} vs normal {normal}");
+}
+
 /// During an outage clients that retry at once multiply the load; a retry budget caps the retries at its tokens
 /// plus a tenth of the successes, and the calls stay near the clients' own rate.
 #[test]

@@ -57,4 +57,14 @@ pub static CHAPTERS: &[Chapter] = &[
         faults: "",
         at: At::End,
     },
+    Chapter {
+        title: "7. Slow is worse than down",
+        text: "The service does not fail this time: from 2 s to 7 s it answers every call 3 s late. Each client gives \
+               up after a quarter of a second and calls again while its first call is still being served: four calls \
+               a second per client instead of one, a dozen of each client's calls held at once, and not one answer \
+               that anybody still waits for.",
+        params: &[("workload", "outage"), ("run_ms", "12000"), ("slow_ms", "3000"), ("timeout_ms", "250")],
+        faults: "",
+        at: At::End,
+    },
 ];

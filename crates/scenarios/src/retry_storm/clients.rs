@@ -12,7 +12,7 @@
 //! spends one, and with less than one token left a failure is final — so that a long outage cannot multiply the
 //! load by the number of attempts.
 
-use super::msg::{Client, Msg, Timer, SERVICE};
+use super::msg::{Client, Kind, Msg, Timer, SERVICE};
 use super::{Backoff, Workload, SAMPLE_US};
 use faultline_sim::{Agenda, Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget};
 use rand::RngExt;
@@ -31,6 +31,8 @@ pub struct ClientsConfig {
     pub retry_budget: bool,
     /// outage: the mean think time between a client's calls.
     pub think_us: u64,
+    /// A call not answered by then counts as failed.
+    pub timeout_us: u64,
 }
 
 /// What a client is doing, as the population view colours it.
@@ -69,6 +71,8 @@ pub struct Slot {
 pub enum Due {
     /// Start (or, after a backoff, retry) a call.
     Call(Client),
+    /// Call number `.1` of the client times out.
+    Deadline(Client, u32),
 }
 
 #[derive(Clone, Debug)]
@@ -127,12 +131,20 @@ impl Clients {
     }
 
     fn call(&mut self, ctx: &mut C<'_>, c: Client) {
+        let deadline = ctx.now_us() + self.cfg.timeout_us as i64;
         let Some(s) = self.slots.get_mut(c as usize) else { return };
         s.state = ClientState::Calling;
         s.calls += 1;
         self.calls += 1;
+        let call = s.calls as u32;
         // Every attempt reads afresh: a version read before a sleep is stale after it.
-        ctx.send(SERVICE, Msg::Read { client: c });
+        ctx.send(SERVICE, Msg { client: c, call, kind: Kind::Read });
+        self.agenda.push(deadline, Due::Deadline(c, call));
+    }
+
+    /// Whether `call` is the client's call in flight (a reply to an earlier one it gave up on is ignored).
+    fn current(&self, c: Client, call: u32) -> bool {
+        self.slots.get(c as usize).is_some_and(|s| s.calls as u32 == call && s.state == ClientState::Calling)
     }
 
     fn succeed(&mut self, ctx: &mut C<'_>, c: Client) {
@@ -187,7 +199,14 @@ impl Clients {
     }
 
     fn rearm(&mut self, ctx: &mut C<'_>) {
-        self.agenda.arm(ctx, |_| true, |&Due::Call(client)| Timer::Next { client });
+        let slots = &self.slots;
+        let live = |d: &Due| match *d {
+            Due::Call(_) => true,
+            Due::Deadline(c, call) => {
+                slots.get(c as usize).is_some_and(|s| s.calls as u32 == call && s.state == ClientState::Calling)
+            }
+        };
+        self.agenda.arm(ctx, live, |&(Due::Call(client) | Due::Deadline(client, _))| Timer::Next { client });
     }
 }
 
@@ -211,24 +230,28 @@ impl Node for Clients {
     }
 
     fn on_msg(&mut self, ctx: &mut C<'_>, _from: NodeId, msg: Msg) {
-        match msg {
-            Msg::Version { client, version } => match self.cfg.workload {
+        let client = msg.client;
+        if !self.current(client, msg.call) {
+            return;
+        }
+        match msg.kind {
+            Kind::Version(version) => match self.cfg.workload {
                 Workload::Contention => {
                     if let Some(s) = self.slots.get_mut(client as usize) {
                         s.version = version;
                     }
-                    ctx.send(SERVICE, Msg::Write { client, expected: version });
+                    ctx.send(SERVICE, msg.reply(Kind::Write(version)));
                 }
                 Workload::Outage => self.succeed(ctx, client),
             },
-            Msg::Written { client } => self.succeed(ctx, client),
-            Msg::Conflict { client, version } => {
+            Kind::Written => self.succeed(ctx, client),
+            Kind::Conflict(version) => {
                 if let Some(s) = self.slots.get_mut(client as usize) {
                     s.version = version;
                 }
                 self.fail(ctx, client);
             }
-            Msg::Failed { client } => self.fail(ctx, client),
+            Kind::Failed => self.fail(ctx, client),
             _ => {}
         }
         self.rearm(ctx);
@@ -238,8 +261,10 @@ impl Node for Clients {
         match timer {
             Timer::Next { .. } => {
                 self.agenda.fired();
-                if let Some(Due::Call(c)) = self.agenda.pop_due(ctx.now_us()) {
-                    self.call(ctx, c);
+                match self.agenda.pop_due(ctx.now_us()) {
+                    Some(Due::Call(c)) => self.call(ctx, c),
+                    Some(Due::Deadline(c, call)) if self.current(c, call) => self.fail(ctx, c),
+                    _ => {}
                 }
                 self.rearm(ctx);
             }
@@ -262,8 +287,8 @@ impl Node for Clients {
                 out.metric("gave up", self.gave_up as i64);
                 out.metric("completed at ms", self.last_success_us / 1_000);
             }
-            Input::Msg { msg: Msg::Conflict { client, .. } | Msg::Failed { client }, .. } => {
-                if let Some(s) = self.slots.get(*client as usize) {
+            Input::Msg { msg: Msg { client, kind: Kind::Conflict(_) | Kind::Failed, .. }, .. } => {
+                if let Some(s) = self.slots.get(*client as usize).filter(|s| s.state != ClientState::Calling) {
                     let text = match s.state {
                         ClientState::Backoff => format!("client {}: retry {} in {} ms", client + 1, s.attempt, s.sleep_us / 1_000),
                         _ => format!("client {}: gives up", client + 1),
@@ -312,6 +337,7 @@ mod tests {
             max_attempts: 0,
             retry_budget: false,
             think_us: 1_000_000,
+            timeout_us: 1_000_000,
         })
     }
 

@@ -4,7 +4,8 @@
 //! AWS Architecture Blog's simulator — every client wants to update the same row once, with optimistic
 //! concurrency: read its version, write it back if it is still at that version; a write that loses the race
 //! conflicts and must be retried. In the `outage` workload each client calls the service now and then, and the
-//! service fails every call for `outage_ms`.
+//! service fails every call for `outage_ms` — or, with `slow_ms`, answers each that much later, so that clients
+//! time out (`timeout_ms`) and retry while their first calls are still being served.
 //!
 //! **The failure.** A client that retries at once, or after the same exponential delays as everyone else, retries
 //! in lockstep with the others: the retries collide again (contention), or arrive together the moment the service
@@ -34,7 +35,7 @@ use faultline_sim::{
     Section, SeriesSpec, Setup, Severity, Snapshot, View, US_PER_MS,
 };
 use msg::{name, Msg, Timer, CLIENTS, SERVICE};
-use service::Service;
+use service::{Service, ServiceConfig};
 
 const MS: u64 = US_PER_MS;
 
@@ -79,7 +80,9 @@ faultline_sim::params! {
         retry_budget: bool = bool(false, "A token bucket for retries: a success earns 0.1 token, a retry spends 1."),
         requests_per_min: u32 = int(60, 1, 6_000, "/min", "outage: how often each client calls, on average."),
         outage_start_ms: u64 = int(2_000, 0, 600_000, "ms", "outage: when the service starts failing."),
-        outage_ms: u64 = int(5_000, 0, 600_000, "ms", "outage: how long it fails every call."),
+        outage_ms: u64 = int(5_000, 0, 600_000, "ms", "outage: how long it fails every call (or answers late)."),
+        slow_ms: u64 = int(0, 0, 600_000, "ms", "outage: 0 — every call fails; otherwise every call is answered this much later."),
+        timeout_ms: u64 = int(1_000, 1, 600_000, "ms", "A client gives up on a call after this long (a failure, retried by the backoff)."),
         amplification_k: u32 = int(10, 1, 1_000, "", "A call that takes more than this many attempts is a retry storm (an observation)."),
         latency_min_ms: u64 = int(1, 0, 5_000, "ms", "Smallest one-way network latency."),
         latency_max_ms: u64 = int(5, 0, 5_000, "ms", "Largest one-way network latency."),
@@ -131,6 +134,7 @@ fn setup(p: &StormParams, _seed: u64) -> Setup<StormNode> {
         max_attempts: p.max_attempts,
         retry_budget: p.retry_budget,
         think_us: 60_000_000 / u64::from(p.requests_per_min),
+        timeout_us: p.timeout_ms * MS,
     };
     let outage = match p.workload {
         Workload::Outage => ((p.outage_start_ms * MS) as i64, ((p.outage_start_ms + p.outage_ms) * MS) as i64),
@@ -139,7 +143,7 @@ fn setup(p: &StormParams, _seed: u64) -> Setup<StormNode> {
     let info = |id, role: &str| NodeInfo { name: name(id), role: role.into() };
     let nodes = vec![
         (info(CLIENTS, "clients"), StormNode::Clients(Clients::new(cfg))),
-        (info(SERVICE, "service"), StormNode::Service(Service::new(outage))),
+        (info(SERVICE, "service"), StormNode::Service(Service::new(ServiceConfig { outage, slow_us: p.slow_ms * MS }))),
     ];
     let net = NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS);
     let follow = [0, 1].into_iter().filter(|&c| c < p.clients).collect();
@@ -174,7 +178,9 @@ static NARRATIVE: &[Section] = &[
         title: "Break it",
         body: "backoff = none: every conflict is retried at once and the calls pile up. workload = outage with \
                max_attempts = 0: every client retries through the whole outage; turn retry_budget on and the \
-               retries stop once the budget is spent.",
+               retries stop once the budget is spent. slow_ms = 3000 with timeout_ms = 250: the service is slow, not \
+               down — every client gives up after a quarter second and calls again, and the slow service is sent \
+               four times its load, all of it for answers nobody waits for.",
     },
     Section {
         title: "Source",

@@ -18,44 +18,51 @@ pub fn name(id: NodeId) -> String {
     }
 }
 
+/// A message of one call: the client it is for and the number of that client's call (a reply to a call the
+/// client gave up on is recognised and ignored).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Msg {
+pub struct Msg {
+    pub client: Client,
+    pub call: u32,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
     /// Read the row's version.
-    Read { client: Client },
-    Version { client: Client, version: u64 },
-    /// Write the row if it is still at `expected` (a conditional update).
-    Write { client: Client, expected: u64 },
+    Read,
+    Version(u64),
+    /// Write the row if it is still at this version (a conditional update).
+    Write(u64),
     /// The write succeeded.
-    Written { client: Client },
-    /// Someone wrote first: the row is at `version` now.
-    Conflict { client: Client, version: u64 },
-    /// The service failed the call (it is having an outage) or shed it (too busy).
-    Failed { client: Client },
+    Written,
+    /// Someone wrote first: the row is at this version now.
+    Conflict(u64),
+    /// The service failed the call (it is having an outage).
+    Failed,
 }
 
 impl Msg {
     pub fn client(&self) -> Client {
-        match *self {
-            Msg::Read { client }
-            | Msg::Version { client, .. }
-            | Msg::Write { client, .. }
-            | Msg::Written { client }
-            | Msg::Conflict { client, .. }
-            | Msg::Failed { client } => client,
-        }
+        self.client
+    }
+
+    /// The reply to this call.
+    pub fn reply(&self, kind: Kind) -> Msg {
+        Msg { client: self.client, call: self.call, kind }
     }
 }
 
 impl Describe for Msg {
     fn describe(&self) -> String {
-        let c = self.client() + 1;
-        match self {
-            Msg::Read { .. } => format!("read (client {c})"),
-            Msg::Version { version, .. } => format!("version {version}"),
-            Msg::Write { expected, .. } => format!("write if version {expected} (client {c})"),
-            Msg::Written { .. } => "written".into(),
-            Msg::Conflict { version, .. } => format!("conflict: now {version}"),
-            Msg::Failed { .. } => "503".into(),
+        let c = self.client + 1;
+        match self.kind {
+            Kind::Read => format!("read (client {c})"),
+            Kind::Version(v) => format!("version {v}"),
+            Kind::Write(v) => format!("write if version {v} (client {c})"),
+            Kind::Written => "written".into(),
+            Kind::Conflict(v) => format!("conflict: now {v}"),
+            Kind::Failed => "503".into(),
         }
     }
 
@@ -68,7 +75,7 @@ impl Describe for Msg {
 pub enum Timer {
     /// The clients' next due entry (a backoff that ends, a call that times out), for this client.
     Next { client: Client },
-    /// The service finishes a call.
+    /// The service answers a call it was slow to serve.
     Done { client: Client },
     Sample,
 }

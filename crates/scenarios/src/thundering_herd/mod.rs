@@ -293,6 +293,7 @@ static SERIES: &[SeriesSpec] = &[
     SeriesSpec { metric: "db queue", label: "database queue", aggregate: Aggregate::Sum },
     SeriesSpec { metric: "db running", label: "database queries running", aggregate: Aggregate::Sum },
     SeriesSpec { metric: "hit %", label: "cache hit ratio %", aggregate: Aggregate::Latest },
+    SeriesSpec { metric: "p50 ms", label: "latency p50 ms (slowest app server)", aggregate: Aggregate::Max },
     SeriesSpec { metric: "p99 ms", label: "latency p99 ms (slowest app server)", aggregate: Aggregate::Max },
     SeriesSpec { metric: "failed/s", label: "failed requests /s", aggregate: Aggregate::Sum },
 ];
