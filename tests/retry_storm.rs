@@ -14,6 +14,18 @@ fn run(sets: &str, seed: u64) -> Trace {
     t
 }
 
+/// The most calls the service saw in one second (its charted rate).
+fn peak_calls(t: &Trace) -> i64 {
+    t.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Metric { name, value, .. } if name == "calls/s" => Some(*value),
+            _ => None,
+        })
+        .max()
+        .unwrap()
+}
+
 /// Mean final (calls, completion ms) over three seeds; every client must have succeeded.
 fn contention(backoff: &str, clients: u32) -> (f64, f64) {
     let (mut calls, mut done) = (0.0, 0.0);
@@ -48,17 +60,7 @@ fn the_work_grows_faster_than_the_number_of_clients() {
 /// load while it still owes every earlier answer; a retry budget keeps the load near normal.
 #[test]
 fn a_slow_service_gets_a_multiple_of_its_load_unless_retries_are_budgeted() {
-    let peak = |sets: &str| {
-        let t = run(&format!("workload=outage,run_ms=12000,timeout_ms=250,{sets}"), 1);
-        t.events
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Metric { name, value, .. } if name == "calls/s" => Some(*value),
-                _ => None,
-            })
-            .max()
-            .unwrap()
-    };
+    let peak = |sets: &str| peak_calls(&run(&format!("workload=outage,run_ms=12000,timeout_ms=250,{sets}"), 1));
     let (normal, slow, budget) = (peak("outage_ms=0"), peak("slow_ms=3000"), peak("slow_ms=3000,retry_budget=true"));
     assert!(slow > 3 * normal, "slow {slow} vs normal {normal}");
     assert!(budget < 2 * normal, "budget {budget} vs normal {normal}");
@@ -68,16 +70,7 @@ fn a_slow_service_gets_a_multiple_of_its_load_unless_retries_are_budgeted() {
 /// plus a tenth of the successes, and the calls stay near the clients' own rate.
 #[test]
 fn a_retry_budget_keeps_an_outage_from_multiplying_the_load() {
-    let peak = |t: &Trace| {
-        t.events
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::Metric { name, value, .. } if name == "calls/s" => Some(*value),
-                _ => None,
-            })
-            .max()
-            .unwrap()
-    };
+    let peak = peak_calls;
     for seed in 0..3 {
         let storm = run("workload=outage,backoff=none,run_ms=12000", seed);
         let capped = run("workload=outage,backoff=none,retry_budget=true,run_ms=12000", seed);
