@@ -253,7 +253,8 @@ pub fn app() -> Html {
             }
             <Notices notices={state.notices.clone()} on_dismiss={dispatch.reform(|_| Action::DismissNotices)} />
             if !embed {
-                <Chapters chapters={scenario.chapters()} current={state.chapter} dispatch={dispatch.clone()} />
+                <Chapters chapters={scenario.chapters()} current={state.chapter} dispatch={dispatch.clone()}
+                    compact={state.presenter} />
             }
             if state.embed.controls || !embed {
                 <Controls
@@ -264,15 +265,17 @@ pub fn app() -> Html {
                     time_us={state.model.time_at(state.cursor)}
                     seed={state.inputs.seed}
                     hash={state.model.trace.hash.clone()}
-                    compact={embed}
+                    compact={embed || state.presenter}
                     by_time={state.model.by_time()}
                     dispatch={dispatch.clone()}
                 />
             }
             <Banner model={model.clone()} cursor={state.cursor} on_seek={seek.clone()} compact={embed} />
-            {views_before}
-            {diagrams}
-            {views_after}
+            <div class={classes!("stage", (!has_ring && !scenario.views().is_empty()).then_some("with-side"))}>
+                {views_before}
+                {diagrams}
+                {views_after}
+            </div>
             if !embed {
                 <FaultBar selected={state.selected} faults={state.inputs.faults.clone()} trace={state.model.trace.clone()}
                     at_us={state.inject_at_us()} cursor={state.cursor} dispatch={dispatch.clone()} />

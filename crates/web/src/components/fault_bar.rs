@@ -70,7 +70,7 @@ pub fn fault_bar(p: &Props) -> Html {
     };
     let close = d.reform(|_: MouseEvent| Action::Select(None));
     html! {
-        <section class="faultbar" id="fault-bar" aria-label="Inject faults">
+        <section class={classes!("faultbar", p.selected.is_none().then_some("idle"))} id="fault-bar" aria-label="Inject faults">
             <div class="row">
                 <span class="at">{format!("at step {} (t = {}):", p.cursor, fmt_us(p.at_us as i64))}</span>
                 {actions}

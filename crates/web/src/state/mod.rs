@@ -198,7 +198,7 @@ impl AppState {
         } else {
             None
         };
-        AppState {
+        let state = AppState {
             inputs: RunInputs { scenario, params, seed, faults },
             model,
             compare,
@@ -212,6 +212,23 @@ impl AppState {
             selected: None,
             embed,
             follow,
+        };
+        // A bare chapter link (`?scenario=…&chapter=2`: defaults, no faults, the canonical seed) sets the chapter's
+        // scene, then the URL's step, if any, moves the cursor. A link made by the page spells out the chapter's
+        // settings and faults itself, and whatever was changed since: those win.
+        let bare = state.inputs.params == scenario.default_params()
+            && state.inputs.faults.is_empty()
+            && state.inputs.seed == scenario.canonical_seed();
+        match chapter {
+            Some(i) if bare => {
+                let mut s = (*Rc::new(state).reduce(Action::Chapter(i))).clone();
+                if let Some(c) = step {
+                    s.cursor = c.min(s.steps());
+                }
+                s.playing = s.embed.autoplay;
+                s
+            }
+            _ => state,
         }
     }
 
@@ -628,6 +645,18 @@ mod tests {
         let t = f.clone().reduce(Action::Play).reduce(Action::Tick);
         assert_eq!(t.cursor, (f.model.step_us.partition_point(|&u| u <= target) as u32).max(201));
         assert!(t.cursor > 202, "more than one step per tick");
+    }
+
+    /// A bare chapter link sets the chapter's scene; a link the page made keeps what it spells out.
+    #[test]
+    fn a_chapter_in_the_url_sets_its_scene_unless_the_url_spells_one_out() {
+        let bare = state_from(&[("scenario", "two-phase-commit"), ("chapter", "2")]);
+        assert_eq!((bare.chapter, bare.inputs.faults.to_compact().as_str()), (Some(1), "crash:0@100000"));
+        assert_eq!(bare.cursor, bare.model.anchor(bare.inputs.scenario.chapters()[1].at));
+        let at = state_from(&[("scenario", "two-phase-commit"), ("chapter", "2"), ("step", "5")]);
+        assert_eq!((at.cursor, at.inputs.faults.is_empty()), (5, false));
+        let spelled = state_from(&[("scenario", "two-phase-commit"), ("chapter", "2"), ("faults", "crash:1@1000")]);
+        assert_eq!((spelled.chapter, spelled.inputs.faults.to_compact().as_str()), (Some(1), "crash:1@1000"));
     }
 
     #[test]

@@ -1,0 +1,42 @@
+// Browser test of presenter mode on a projector: at 1280×720 and 1920×1080, for every scenario's second chapter
+// (opened by a bare chapter link), the main views take at least 60% of the viewport, the page scrolls neither way,
+// and the chapter's caption is large enough to read from the back of a room.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { start, stop, open, SHOTS } from './harness.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await stop(env); });
+
+const SCENARIOS = ['redis-lock', 'raft', 'two-phase-commit', 'saga', 'thundering-herd', 'retry-storm'];
+
+for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+  test(`presenter at ${w}×${h}: the main views fill the screen, nothing scrolls`, async () => {
+    for (const s of SCENARIOS) {
+      const { page, errors } = await open(env, `?scenario=${s}&chapter=2&presenter=1`);
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForSelector('#chapter-text');
+      await page.waitForTimeout(150);
+      const m = await page.evaluate(() => {
+        const stage = document.querySelector('.stage').getBoundingClientRect();
+        const el = document.documentElement;
+        return {
+          share: (Math.min(stage.bottom, innerHeight) - stage.top) / innerHeight,
+          hscroll: el.scrollWidth > innerWidth,
+          vscroll: el.scrollHeight > innerHeight,
+          caption: parseFloat(getComputedStyle(document.querySelector('#chapter-text')).fontSize),
+        };
+      });
+      assert.ok(m.share >= 0.6, `${s}: the main views take ${(m.share * 100).toFixed(0)}% of ${w}×${h}`);
+      assert.ok(!m.hscroll && !m.vscroll, `${s}: the page scrolls at ${w}×${h}`);
+      assert.ok(m.caption >= 18, `${s}: caption at ${m.caption}px`);
+      if (s === 'two-phase-commit' || s === 'thundering-herd') {
+        await page.screenshot({ path: join(SHOTS, `presenter-${s}-${w}.png`) });
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+}
