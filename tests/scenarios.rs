@@ -2,7 +2,7 @@
 //! for all, so that a new scenario is held to it the day it is registered.
 
 use faultline::scenarios;
-use faultline::sim::{At, EventKind, FaultPlan, ParamKind, RunOptions, SampleRole, Scenario, Severity, View};
+use faultline::sim::{EventKind, FaultPlan, ParamKind, RunOptions, SampleRole, Scenario, Severity, View};
 
 fn run(s: &dyn Scenario, sets: &str, seed: u64, faults: &str) -> faultline::sim::Trace {
     let p = s.params_with(sets).unwrap_or_else(|e| panic!("{}: `{sets}`: {e}", s.id()));
@@ -81,14 +81,23 @@ fn every_chapter_parses_runs_and_reaches_its_anchor() {
         for ch in s.chapters() {
             let sets: Vec<String> = ch.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let t = run(*s, &sets.join(","), s.canonical_seed(), ch.faults);
-            let reached = match ch.at {
-                At::Start | At::End => true,
-                At::FirstFault => t.events.iter().any(|e| matches!(e.kind, EventKind::Fault { .. })),
-                At::FirstBreach(name) => t.events.iter().any(
-                    |e| matches!(&e.kind, EventKind::Breach { invariant, .. } if name.is_none_or(|n| n == invariant)),
-                ),
-            };
-            assert!(reached, "{}: chapter `{}` does not reach {:?}", s.id(), ch.title, ch.at);
+            assert!(ch.at.reached_in(&t), "{}: chapter `{}` does not reach {:?}", s.id(), ch.title, ch.at);
+            // Each beat reaches its anchor, in order, and has a caption.
+            let mut last = 0;
+            for b in ch.beats {
+                assert!(
+                    b.at.reached_in(&t),
+                    "{}: `{}`, beat `{}` does not reach {:?}",
+                    s.id(),
+                    ch.title,
+                    b.caption,
+                    b.at
+                );
+                assert!(!b.caption.is_empty());
+                let step = b.at.cursor_in(&t);
+                assert!(step >= last, "{}: `{}`: the beats go back in time at `{}`", s.id(), ch.title, b.caption);
+                last = step;
+            }
         }
     }
 }

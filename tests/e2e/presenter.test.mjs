@@ -40,3 +40,32 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
     }
   });
 }
+
+test('a presentation remote walks the Redis-lock story beat by beat (PageDown / PageUp)', async () => {
+  const { page, errors } = await open(env, '?scenario=redis-lock&chapter=2&presenter=1');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const beat = async () => (await page.textContent('#beat-count')).trim();
+  const caption = () => page.textContent('#chapter-text');
+  assert.equal(await beat(), '1 / 4');
+  assert.match(await caption(), /takes the lock/);
+  const seen = [await caption()];
+  for (const want of ['2 / 4', '3 / 4', '4 / 4']) {
+    await page.keyboard.press('PageDown');
+    await page.waitForFunction((w) => document.querySelector('#beat-count')?.textContent.trim() === w, want);
+    seen.push(await caption());
+    // The way to the beat plays, and stops on it.
+    await page.waitForFunction(() => !document.querySelector('#step-counter')?.closest('.controls')
+      ?.querySelector('.play[aria-pressed="true"]'), null, { timeout: 10000 }).catch(() => {});
+  }
+  assert.equal(new Set(seen).size, 4, seen.join(' | '));
+  await page.waitForFunction(() => document.querySelector('.banner.observation')?.textContent.includes('single-holder'), null, { timeout: 15000 });
+  await page.screenshot({ path: join(SHOTS, 'presenter-redis-beat-4.png') });
+  // Past the last beat, the next chapter; PageUp comes back to this one's last beat.
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(() => document.querySelector('#chapter-select')?.value === '2');
+  assert.match(await caption(), /Client 2 read the counter/);
+  await page.keyboard.press('PageUp');
+  await page.waitForFunction(() => document.querySelector('#beat-count')?.textContent.trim() === '4 / 4');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

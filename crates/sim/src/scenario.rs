@@ -25,6 +25,87 @@ pub enum At {
     FirstFault,
     /// Just after the first breach (of this invariant, or of any violation when `None`).
     FirstBreach(Option<&'static str>),
+    /// Just after the last step at or before this time (µs).
+    Time(u64),
+}
+
+impl At {
+    /// Whether the run has what this anchor names (a fault, the breach, a step by that time); `Start` and `End`
+    /// always.
+    pub fn reached_in(&self, t: &Trace) -> bool {
+        use crate::trace::EventKind;
+        match *self {
+            At::Start | At::End => true,
+            At::FirstFault => t.events.iter().any(|e| matches!(e.kind, EventKind::Fault { .. })),
+            At::FirstBreach(name) => t.events.iter().any(|e| match &e.kind {
+                EventKind::Breach { invariant, severity, .. } => match name {
+                    Some(n) => n == invariant,
+                    None => *severity == crate::Severity::Violation,
+                },
+                _ => false,
+            }),
+            At::Time(us) => us <= t.end_us,
+        }
+    }
+
+    /// The cursor this anchor puts on the run: how many steps are shown (the end of the run when the anchor is
+    /// not in it). `Time` counts the steps with a kept event by then (a crowd's other steps keep none: the browser
+    /// uses each step's own time instead).
+    pub fn cursor_in(&self, t: &Trace) -> u32 {
+        use crate::trace::EventKind;
+        let after = |step: Option<u32>| step.map_or(t.steps, |s| s + 1);
+        match *self {
+            At::Start => 0,
+            At::End => t.steps,
+            At::FirstFault => {
+                after(t.events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).map(|e| e.step))
+            }
+            At::FirstBreach(name) => after(
+                t.events
+                    .iter()
+                    .find(|e| match &e.kind {
+                        EventKind::Breach { invariant, severity, .. } => match name {
+                            Some(n) => n == invariant,
+                            None => *severity == crate::Severity::Violation,
+                        },
+                        _ => false,
+                    })
+                    .map(|e| e.step),
+            ),
+            At::Time(us) => t.events.iter().take_while(|e| e.at_us <= us).last().map_or(0, |e| e.step + 1),
+        }
+    }
+}
+
+/// One beat of a chapter's story: where the cursor goes, and the one or two sentences said there. A host moves
+/// from beat to beat with a presentation remote (PageDown / PageUp).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Beat {
+    pub at: At,
+    /// On the screen, large: what to see now.
+    pub caption: &'static str,
+    /// For the host only (the speaker window): what to say, what to ask the room.
+    pub notes: &'static str,
+    /// Coming from the beat before, play the steps between at this many steps a second instead of jumping (a
+    /// run that plays by time: this many sixteenths of real time).
+    pub play: Option<u32>,
+}
+
+impl Beat {
+    /// A beat that jumps to `at`.
+    pub const fn at(at: At, caption: &'static str) -> Beat {
+        Beat { at, caption, notes: "", play: None }
+    }
+
+    /// A beat reached by playing the steps from the beat before at `speed` steps a second.
+    pub const fn play(at: At, speed: u32, caption: &'static str) -> Beat {
+        Beat { at, caption, notes: "", play: Some(speed) }
+    }
+
+    /// The same beat with notes for the host.
+    pub const fn notes(self, notes: &'static str) -> Beat {
+        Beat { notes, ..self }
+    }
 }
 
 /// One step of a guided story: the state it reaches (parameters over the defaults, faults, cursor) and what a
@@ -37,7 +118,10 @@ pub struct Chapter {
     pub params: &'static [(&'static str, &'static str)],
     /// A fault plan in compact form (see [`FaultPlan::parse_compact`]), usually empty.
     pub faults: &'static str,
+    /// Where the chapter starts when it has no beats (then it is one beat: `text` at `at`).
     pub at: At,
+    /// The story in beats, in order (empty: one beat).
+    pub beats: &'static [Beat],
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

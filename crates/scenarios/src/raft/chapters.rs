@@ -11,6 +11,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("request_ms", "0"), ("run_ms", "1000")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "2. The leader crashes",
@@ -21,6 +22,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("run_ms", "3000")],
         faults: "crash:4@1000000,restart:4@2000000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "3. A split vote",
@@ -29,6 +31,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("randomize_timeouts", "false"), ("run_ms", "3000")],
         faults: "",
         at: At::FirstBreach(Some(super::SPLIT_VOTES)),
+        beats: &[],
     },
     Chapter {
         title: "4. A minority leader",
@@ -38,6 +41,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("run_ms", "3000")],
         faults: "cut:4=0@1000000,cut:4=1@1000000,cut:4=2@1000000,cut:3=0@1000000,cut:3=1@1000000,cut:3=2@1000000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "5. Healing repairs the logs",
@@ -48,5 +52,6 @@ pub static CHAPTERS: &[Chapter] = &[
         faults: "cut:4=0@1000000,cut:4=1@1000000,cut:4=2@1000000,cut:3=0@1000000,cut:3=1@1000000,cut:3=2@1000000,\
                  healall@2500000",
         at: At::End,
+        beats: &[],
     },
 ];

@@ -13,6 +13,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::FirstBreach(Some(AMPLIFICATION)),
+        beats: &[],
     },
     Chapter {
         title: "2. Exponential backoff, in lockstep",
@@ -22,6 +23,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("backoff", "exponential")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "3. Full jitter",
@@ -30,6 +32,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("backoff", "full-jitter")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "4. Equal and decorrelated jitter",
@@ -39,6 +42,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("backoff", "decorrelated-jitter")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "5. An outage multiplies the load",
@@ -47,6 +51,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("workload", "outage"), ("run_ms", "12000")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "6. A retry budget",
@@ -56,6 +61,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("workload", "outage"), ("run_ms", "12000"), ("retry_budget", "true")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "7. Slow is worse than down",
@@ -66,5 +72,6 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("workload", "outage"), ("run_ms", "12000"), ("slow_ms", "3000"), ("timeout_ms", "250")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
 ];

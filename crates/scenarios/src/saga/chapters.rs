@@ -13,6 +13,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("fail_step", "0")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "2. No car: compensations",
@@ -22,6 +23,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "3. A reader sees half a trip",
@@ -31,6 +33,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::FirstBreach(Some(INTERMEDIATE)),
+        beats: &[],
     },
     Chapter {
         title: "4. A retried cancellation, applied once",
@@ -40,6 +43,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("latency_min_ms", "10"), ("latency_max_ms", "10")],
         faults: "pause:2:400000@65000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "5. Broken: no idempotency keys",
@@ -48,6 +52,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("latency_min_ms", "10"), ("latency_max_ms", "10"), ("idempotency_keys", "false")],
         faults: "pause:2:400000@65000",
         at: At::FirstBreach(Some(APPLIED_ONCE)),
+        beats: &[],
     },
     Chapter {
         title: "6. The orchestrator crashes and resumes from its log",
@@ -57,5 +62,6 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("latency_min_ms", "10"), ("latency_max_ms", "10")],
         faults: "crash:0@25000,restart:0@300000",
         at: At::End,
+        beats: &[],
     },
 ];

@@ -22,6 +22,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::FirstBreach(Some(STAMPEDE)),
+        beats: &[],
     },
     Chapter {
         title: "2. The herd keeps the cache cold",
@@ -31,6 +32,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: hundred!(),
         faults: "",
         at: At::FirstBreach(Some(OVERLOAD)),
+        beats: &[],
     },
     Chapter {
         title: "3. Single-flight: one per app server",
@@ -40,6 +42,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "single-flight")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "4. A lock in the cache: one in the cluster",
@@ -50,6 +53,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "lock-lease")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "5. The lock holder dies",
@@ -60,6 +64,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "lock-lease"), ("run_ms", "12000")],
         faults: "crash:3@5100000,restart:3@8000000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "6. Jittered TTLs",
@@ -68,6 +73,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: hundred!("mitigation" => "jittered-ttl"),
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "7. Stale-while-revalidate",
@@ -76,6 +82,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "stale-while-revalidate")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "8. XFetch: recompute before it expires",
@@ -86,5 +93,6 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "xfetch")],
         faults: "",
         at: At::End,
+        beats: &[],
     },
 ];

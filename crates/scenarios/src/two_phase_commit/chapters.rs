@@ -30,6 +30,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "2. The coordinator crashes: blocked",
@@ -40,6 +41,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!(),
         faults: "crash:0@100000",
         at: At::FirstBreach(Some(BLOCKED)),
+        beats: &[],
     },
     Chapter {
         title: "3. Recovery unblocks, late",
@@ -48,6 +50,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!(),
         faults: "crash:0@100000,restart:0@1500000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "4. Cooperative termination: a peer knows",
@@ -57,6 +60,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "2pc-ctp"),
         faults: "cut:0>2@130000,cut:0>3@130000,crash:0@145000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "5. Cooperative termination: everyone is in doubt",
@@ -66,6 +70,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "2pc-ctp"),
         faults: "crash:0@100000",
         at: At::FirstBreach(Some(BLOCKED)),
+        beats: &[],
     },
     Chapter {
         title: "6. Three-phase commit does not block",
@@ -75,6 +80,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "3pc"),
         faults: "crash:0@100000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "7. Three-phase commit under a partition",
@@ -85,6 +91,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "3pc"),
         faults: "cut:0>2@130000,cut:0>3@130000",
         at: At::FirstBreach(Some(ATOMICITY)),
+        beats: &[],
     },
     Chapter {
         title: "8. Broken: a participant gives up",
@@ -93,6 +100,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("abort_when_uncertain" => "true"),
         faults: "cut:0>3@130000",
         at: At::FirstBreach(Some(ATOMICITY)),
+        beats: &[],
     },
     Chapter {
         title: "9. Broken: a decision sent before it is on the log",
@@ -103,6 +111,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("force_decision" => "false"),
         faults: "cut:0>3@115000,crash:0@130000,heal:0>3@500000,restart:0@600000",
         at: At::FirstBreach(Some(ATOMICITY)),
+        beats: &[],
     },
     Chapter {
         title: "10. Paxos Commit: the backup coordinator finishes",
@@ -113,6 +122,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: paxos!(),
         faults: "crash:0@100000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "11. Paxos Commit survives an acceptor too",
@@ -122,6 +132,7 @@ pub static CHAPTERS: &[Chapter] = &[
         params: paxos!(),
         faults: "crash:4@50000,crash:0@100000",
         at: At::End,
+        beats: &[],
     },
     Chapter {
         title: "12. More than F acceptors fail: blocked again",
@@ -131,5 +142,6 @@ pub static CHAPTERS: &[Chapter] = &[
         params: paxos!(),
         faults: "crash:4@50000,crash:5@50000,crash:0@100000",
         at: At::FirstBreach(Some(BLOCKED)),
+        beats: &[],
     },
 ];

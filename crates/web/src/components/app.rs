@@ -52,8 +52,15 @@ fn shortcut_applies(e: &web_sys::KeyboardEvent) -> bool {
     }
 }
 
-fn key_action(e: &web_sys::KeyboardEvent, chapter: Option<usize>) -> Option<Action> {
+fn key_action(e: &web_sys::KeyboardEvent, chapter: Option<usize>, presenter: bool) -> Option<Action> {
+    // A presentation remote sends PageDown / PageUp (some send arrows): beats. In presenter mode with a chapter
+    // on, the arrows move by beats too.
+    let beats = presenter && chapter.is_some();
     Some(match (e.key().as_str(), e.shift_key()) {
+        ("PageDown", _) => Action::NextBeat,
+        ("PageUp", _) => Action::PrevBeat,
+        ("ArrowRight" | "ArrowDown", false) if beats => Action::NextBeat,
+        ("ArrowLeft" | "ArrowUp", false) if beats => Action::PrevBeat,
         (" ", _) => Action::TogglePlay,
         ("ArrowRight", false) => Action::StepForward,
         ("ArrowLeft", false) => Action::StepBack,
@@ -123,9 +130,9 @@ pub fn app() -> Html {
     // Keyboard shortcuts (see the `?` overlay).
     {
         let d = state.dispatcher();
-        let chapter = state.chapter;
-        use_effect_with(chapter, move |chapter| {
-            let chapter = *chapter;
+        let (chapter, presenter) = (state.chapter, state.presenter);
+        use_effect_with((chapter, presenter), move |(chapter, presenter)| {
+            let (chapter, presenter) = (*chapter, *presenter);
             let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
                 let opts = EventListenerOptions::enable_prevent_default();
                 EventListener::new_with_options(&doc, "keydown", opts, move |e| {
@@ -133,7 +140,7 @@ pub fn app() -> Html {
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || !shortcut_applies(e) {
                         return;
                     }
-                    if let Some(a) = key_action(e, chapter) {
+                    if let Some(a) = key_action(e, chapter, presenter) {
                         e.prevent_default();
                         d.dispatch(a);
                     }
@@ -254,7 +261,7 @@ pub fn app() -> Html {
             <Notices notices={state.notices.clone()} on_dismiss={dispatch.reform(|_| Action::DismissNotices)} />
             if !embed {
                 <Chapters chapters={scenario.chapters()} current={state.chapter} dispatch={dispatch.clone()}
-                    compact={state.presenter} />
+                    compact={state.presenter} caption={state.caption()} beat={state.beat} />
             }
             if state.embed.controls || !embed {
                 <Controls

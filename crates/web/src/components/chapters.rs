@@ -12,6 +12,26 @@ pub struct Props {
     /// Presenter mode: the chapters as one compact row (a list to pick from), the text as a large caption.
     #[prop_or_default]
     pub compact: bool,
+    /// What to show: the current beat's caption (or the chapter's text).
+    #[prop_or_default]
+    pub caption: Option<&'static str>,
+    /// The current beat of the chapter.
+    #[prop_or_default]
+    pub beat: usize,
+}
+
+/// The beat buttons and where the story is: "beat 2 of 4".
+fn beat_nav(p: &Props) -> Html {
+    let Some(ch) = p.current.and_then(|c| p.chapters.get(c)) else { return html! {} };
+    let n = ch.beats.len().max(1);
+    let d = &p.dispatch;
+    html! {
+        <span class="beat-nav">
+            <button id="beat-prev" onclick={d.reform(|_: MouseEvent| Action::PrevBeat)} title="The beat before (PageUp)" aria-label="Previous beat">{"◂"}</button>
+            <span class="beat-count" id="beat-count">{format!("{} / {n}", p.beat + 1)}</span>
+            <button id="beat-next" onclick={d.reform(|_: MouseEvent| Action::NextBeat)} title="The next beat (PageDown)" aria-label="Next beat">{"▸"}</button>
+        </span>
+    }
 }
 
 #[function_component(Chapters)]
@@ -42,8 +62,11 @@ pub fn chapters(p: &Props) -> Html {
                     </select>
                     <button id="chapter-next" disabled={p.current == Some(n - 1)} onclick={d.reform(move |_: MouseEvent| Action::Chapter(next))} aria-label="Next chapter">{"▸"}</button>
                 </div>
-                if let Some(ch) = p.current.and_then(|c| p.chapters.get(c)) {
-                    <p class="chapter-text caption" id="chapter-text">{ch.text}</p>
+                if let Some(text) = p.caption {
+                    <div class="caption-row">
+                        <p class="chapter-text caption" id="chapter-text">{text}</p>
+                        { beat_nav(p) }
+                    </div>
                 }
             </section>
         };
@@ -63,8 +86,13 @@ pub fn chapters(p: &Props) -> Html {
                 </ol>
                 <button id="chapter-next" disabled={p.current == Some(n - 1)} onclick={d.reform(move |_: MouseEvent| Action::Chapter(next))}>{"Next ▸"}</button>
             </div>
-            if let Some(ch) = p.current.and_then(|c| p.chapters.get(c)) {
-                <p class="chapter-text" id="chapter-text"><strong>{ch.title}{": "}</strong>{ch.text}</p>
+            if let (Some(ch), Some(text)) = (p.current.and_then(|c| p.chapters.get(c)), p.caption) {
+                <div class="caption-row">
+                    <p class="chapter-text" id="chapter-text"><strong>{ch.title}{": "}</strong>{text}</p>
+                    if ch.beats.len() > 1 {
+                        { beat_nav(p) }
+                    }
+                </div>
             }
         </section>
     }

@@ -8,9 +8,7 @@
 //! messages stay readable, and the rest of the width is shared in proportion to elapsed time so that long
 //! stretches (a TTL, a long pause) still look long.
 
-use faultline_sim::{
-    Aggregate, At, Checkpoint, Condition, EventKind, NodeId, NodeView, Recording, Severity, Tone, Trace,
-};
+use faultline_sim::{Aggregate, At, Checkpoint, Condition, NodeId, NodeView, Recording, Severity, Tone, Trace};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -295,22 +293,10 @@ impl Model {
 
     /// The cursor a chapter's anchor stands for in this run.
     pub fn anchor(&self, at: At) -> u32 {
-        let after = |step: Option<u32>| step.map_or(self.steps(), |s| s + 1);
         match at {
-            At::Start => 0,
-            At::End => self.steps(),
-            At::FirstFault => {
-                after(self.trace.events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).map(|e| e.step))
-            }
-            At::FirstBreach(name) => after(
-                self.breaches
-                    .iter()
-                    .find(|b| match name {
-                        Some(n) => b.invariant == n,
-                        None => b.severity == Severity::Violation,
-                    })
-                    .map(|b| b.step),
-            ),
+            // Every step's own time (a crowd's steps keep no events to read it from).
+            At::Time(us) => self.step_us.partition_point(|&t| t <= us) as u32,
+            other => other.cursor_in(&self.trace),
         }
     }
 
@@ -429,7 +415,8 @@ mod tests {
     #[test]
     fn anchors_land_after_their_events() {
         let m = model(false);
-        let fault = m.trace.events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).unwrap().step;
+        let fault =
+            m.trace.events.iter().find(|e| matches!(e.kind, faultline_sim::EventKind::Fault { .. })).unwrap().step;
         assert_eq!(m.anchor(At::FirstFault), fault + 1);
         let v = m.breaches.iter().find(|b| b.severity == Severity::Violation).unwrap().step;
         assert_eq!(m.anchor(At::FirstBreach(None)), v + 1);

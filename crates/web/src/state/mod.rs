@@ -88,6 +88,10 @@ pub struct AppState {
     pub embed: Embed,
     /// The crowd members whose events the trace keeps, when the user chose (by a click on the population view).
     pub follow: Option<Vec<u32>>,
+    /// The beat of the current chapter (0 for a chapter without beats).
+    pub beat: usize,
+    /// Playing stops here (on the way to a beat).
+    pub stop_at: Option<u32>,
 }
 
 impl PartialEq for AppState {
@@ -105,6 +109,8 @@ impl PartialEq for AppState {
             && self.selected == other.selected
             && self.embed == other.embed
             && self.follow == other.follow
+            && self.beat == other.beat
+            && self.stop_at == other.stop_at
     }
 }
 
@@ -149,6 +155,10 @@ pub enum Action {
     SetScenario(String),
     /// Follow this crowd member: the trace keeps its events (the run and its hash are the same).
     Follow(u32),
+    /// The next beat of the chapter (at its last, the next chapter; with none, the first): a remote's PageDown.
+    NextBeat,
+    /// The beat before (at the first, the previous chapter's last): PageUp.
+    PrevBeat,
 }
 
 impl AppState {
@@ -212,6 +222,8 @@ impl AppState {
             selected: None,
             embed,
             follow,
+            beat: 0,
+            stop_at: None,
         };
         // A bare chapter link (`?scenario=…&chapter=2`: defaults, no faults, the canonical seed) sets the chapter's
         // scene, then the URL's step, if any, moves the cursor. A link made by the page spells out the chapter's
@@ -234,6 +246,18 @@ impl AppState {
 
     pub fn steps(&self) -> u32 {
         self.model.steps()
+    }
+
+    /// The chapter on screen, with its index.
+    pub fn current_chapter(&self) -> Option<(usize, &'static faultline_sim::Chapter)> {
+        let c = self.chapter?;
+        self.inputs.scenario.chapters().get(c).map(|ch| (c, ch))
+    }
+
+    /// What the caption says now: the beat's words, or the chapter's text for a chapter without beats.
+    pub fn caption(&self) -> Option<&'static str> {
+        let (_, ch) = self.current_chapter()?;
+        Some(ch.beats.get(self.beat).map_or(ch.text, |b| b.caption))
     }
 
     /// The cursor of the compared run: the steps it took up to the primary cursor's time.
@@ -321,8 +345,12 @@ impl Reducible for AppState {
                     } else {
                         self.cursor + 1
                     }
-                    .min(steps);
-                    next.playing = next.cursor < steps;
+                    .min(steps)
+                    .min(self.stop_at.unwrap_or(steps));
+                    next.playing = next.cursor < self.stop_at.unwrap_or(steps);
+                    if !next.playing {
+                        next.stop_at = None;
+                    }
                 }
             }
             Action::SetSpeed(i) => next.speed = i.min(SPEEDS.len() - 1),
@@ -410,10 +438,59 @@ impl Reducible for AppState {
                 let (faults, errors) = FaultPlan::parse_compact(ch.faults);
                 next.notices.extend(errors);
                 let mut n = next.rerun(params, self.inputs.scenario.canonical_seed(), faults);
-                n.cursor = n.model.anchor(ch.at);
+                n.cursor = n.model.anchor(ch.beats.first().map_or(ch.at, |b| b.at));
                 n.chapter = Some(i);
+                n.beat = 0;
                 n.playing = false;
+                n.stop_at = None;
                 return Rc::new(n);
+            }
+            Action::NextBeat => {
+                let Some((c, ch)) = self.current_chapter() else { return self.reduce(Action::Chapter(0)) };
+                if self.beat + 1 >= ch.beats.len() {
+                    return if c + 1 < self.inputs.scenario.chapters().len() {
+                        self.reduce(Action::Chapter(c + 1))
+                    } else {
+                        self
+                    };
+                }
+                let beat = ch.beats[self.beat + 1];
+                let target = self.model.anchor(beat.at);
+                next.beat = self.beat + 1;
+                match beat.play {
+                    // Play the way there at the beat's speed, and stop on arrival.
+                    Some(speed) if target > self.cursor => {
+                        next.speed = SPEEDS.iter().position(|&s| s >= speed).unwrap_or(SPEEDS.len() - 1);
+                        next.playing = true;
+                        next.stop_at = Some(target);
+                    }
+                    _ => {
+                        next.cursor = target;
+                        next.playing = false;
+                        next.stop_at = None;
+                    }
+                }
+            }
+            Action::PrevBeat => {
+                let Some((c, ch)) = self.current_chapter() else { return self };
+                if self.beat == 0 || ch.beats.is_empty() {
+                    if c == 0 {
+                        return self;
+                    }
+                    // The previous chapter, at its last beat.
+                    let prev = self.reduce(Action::Chapter(c - 1));
+                    let last = prev.current_chapter().map_or(0, |(_, ch)| ch.beats.len().saturating_sub(1));
+                    let mut n = (*prev).clone();
+                    if let Some(b) = prev.current_chapter().and_then(|(_, ch)| ch.beats.get(last)) {
+                        n.beat = last;
+                        n.cursor = n.model.anchor(b.at);
+                    }
+                    return Rc::new(n);
+                }
+                next.beat = self.beat - 1;
+                next.cursor = self.model.anchor(ch.beats[self.beat - 1].at);
+                next.playing = false;
+                next.stop_at = None;
             }
             Action::Import(name, text) => return Rc::new(self.import(name, &text)),
             Action::SetScenario(id) => match faultline_scenarios::find(&id) {
@@ -572,7 +649,8 @@ mod tests {
         for (i, ch) in s.inputs.scenario.chapters().iter().enumerate() {
             let c = s.clone().reduce(Action::Chapter(i));
             assert_eq!(c.chapter, Some(i));
-            assert_eq!(c.cursor, c.model.anchor(ch.at), "{}", ch.title);
+            // A chapter starts at its first beat (or, without beats, at its anchor).
+            assert_eq!(c.cursor, c.model.anchor(ch.beats.first().map_or(ch.at, |b| b.at)), "{}", ch.title);
             assert!(c.notices.is_empty(), "{}: {:?}", ch.title, c.notices);
         }
         // Touching a knob leaves the chapter.
@@ -645,6 +723,37 @@ mod tests {
         let t = f.clone().reduce(Action::Play).reduce(Action::Tick);
         assert_eq!(t.cursor, (f.model.step_us.partition_point(|&u| u <= target) as u32).max(201));
         assert!(t.cursor > 202, "more than one step per tick");
+    }
+
+    /// A remote walks a chapter beat by beat: PageDown plays the way to the next beat at its speed and stops
+    /// there; PageUp jumps back; past the last beat comes the next chapter, before the first the previous one's
+    /// last.
+    #[test]
+    fn a_remote_walks_the_story_beat_by_beat() {
+        let s = state().reduce(Action::Chapter(1));
+        let beats = s.inputs.scenario.chapters()[1].beats;
+        assert!(beats.len() >= 3);
+        assert_eq!((s.beat, s.cursor, s.caption()), (0, s.model.anchor(beats[0].at), Some(beats[0].caption)));
+        let mut s = s.reduce(Action::NextBeat);
+        let target = s.model.anchor(beats[1].at);
+        assert_eq!((s.beat, s.playing, s.stop_at), (1, true, Some(target)));
+        while s.playing {
+            s = s.reduce(Action::Tick);
+        }
+        assert_eq!(s.cursor, target, "playing stops at the beat");
+        let back = s.clone().reduce(Action::PrevBeat);
+        assert_eq!((back.beat, back.cursor), (0, s.model.anchor(beats[0].at)));
+        let mut s = s;
+        while s.beat + 1 < beats.len() {
+            s = s.reduce(Action::NextBeat);
+        }
+        assert_eq!((s.chapter, s.beat), (Some(1), beats.len() - 1));
+        let next = s.clone().reduce(Action::NextBeat);
+        assert_eq!((next.chapter, next.beat), (Some(2), 0));
+        let again = next.reduce(Action::PrevBeat);
+        assert_eq!((again.chapter, again.beat), (Some(1), beats.len() - 1));
+        // With no chapter on, the remote starts the story.
+        assert_eq!(state().reduce(Action::NextBeat).chapter, Some(0));
     }
 
     /// A bare chapter link sets the chapter's scene; a link the page made keeps what it spells out.
