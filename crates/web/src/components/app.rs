@@ -81,6 +81,23 @@ fn key_action(e: &web_sys::KeyboardEvent, chapter: Option<usize>, presenter: boo
     })
 }
 
+/// Set the stage's `--diagram-zoom` so that the diagram fills the stage's height (1 when `fill` is off).
+fn fit_diagram(fill: bool) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(Some(stage)) = doc.query_selector(".stage") else { return };
+    let _ = stage.set_attribute("style", "--diagram-zoom: 1");
+    if !fill {
+        return;
+    }
+    let Ok(Some(lanes)) = doc.query_selector(".stage .diagram .lanes-wrap") else { return };
+    // The room the stage has, less the diagram's frame; the diagram's own height at zoom 1.
+    let (room, natural) = (f64::from(stage.client_height()) - 28.0, f64::from(lanes.client_height()));
+    if natural > 0.0 {
+        let k = (room / natural).clamp(1.0, 2.0);
+        let _ = stage.set_attribute("style", &format!("--diagram-zoom: {k:.3}"));
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| AppState::new(url::parse(&url_pairs())));
@@ -213,6 +230,22 @@ pub fn app() -> Html {
         },
     };
     let views = views_of(&model, state.cursor, true);
+    // On a projector the diagram is the main view when there is no ring or crowd: scale it to the height left for
+    // it (up to twice its size), text and all, so that a run with few lanes does not leave the screen half empty.
+    // Measured after the page is laid out, outside the virtual DOM.
+    {
+        let fill = state.presenter && !has_ring && state.compare.is_none() && !embed;
+        use_effect_with(
+            (fill, ModelRef(state.model.clone()), state.chapter, state.notices.len()),
+            move |(fill, _, _, _)| {
+                let fill = *fill;
+                fit_diagram(fill);
+                // Again whenever the window changes size (a projector connected, full screen).
+                let listener = web_sys::window().map(|w| EventListener::new(&w, "resize", move |_| fit_diagram(fill)));
+                move || drop(listener)
+            },
+        );
+    }
     let (views_before, views_after) = if has_ring { (views, html! {}) } else { (html! {}, views) };
     let pick = dispatch.reform(|e: Event| {
         let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
