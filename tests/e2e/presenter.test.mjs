@@ -69,3 +69,29 @@ test('a presentation remote walks the Redis-lock story beat by beat (PageDown / 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the speaker window follows the projected window and drives it back', async () => {
+  // Both windows in one browser context: BroadcastChannel joins windows of one origin and one profile.
+  const ctx = await env.browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const errors = [];
+  const main = await ctx.newPage();
+  const speaker = await ctx.newPage();
+  for (const p of [main, speaker]) p.on('pageerror', (e) => errors.push(e.message));
+  await main.goto(env.base + '?scenario=redis-lock&chapter=2&presenter=1');
+  await main.waitForSelector('#beat-count');
+  await speaker.goto(env.base + '?speaker=1&scenario=redis-lock');
+  await speaker.waitForFunction(() => document.querySelector('#speaker-where')?.textContent.includes('beat 1 of 4'));
+  assert.match(await speaker.textContent('#speaker-now'), /takes the lock/);
+  assert.match(await speaker.textContent('#speaker-notes'), /Ask the room/);
+  assert.match(await speaker.textContent('#speaker-next'), /garbage collector/);
+  // A beat change in the projected window shows in the speaker window...
+  await main.keyboard.press('PageDown');
+  await speaker.waitForFunction(() => document.querySelector('#speaker-where')?.textContent.includes('beat 2 of 4'));
+  // ...and the speaker window's Next moves the projected one.
+  await speaker.click('#speaker-go');
+  await main.waitForFunction(() => document.querySelector('#beat-count')?.textContent.trim() === '3 / 4');
+  await speaker.waitForFunction(() => document.querySelector('#speaker-where')?.textContent.includes('beat 3 of 4'));
+  await speaker.screenshot({ path: join(SHOTS, 'speaker-window.png') });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

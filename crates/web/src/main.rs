@@ -16,5 +16,14 @@ mod transfer;
 mod url;
 
 fn main() {
-    yew::Renderer::<components::app::App>::new().render();
+    // `?speaker=1`: the speaker window of a talk, beside the projected page (see `components::speaker`).
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let pairs = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    let get = |k: &str| pairs.as_ref().and_then(|p| p.get(k));
+    if get("speaker").as_deref() == Some("1") {
+        let scenario = get("scenario").unwrap_or_default().into();
+        yew::Renderer::<components::speaker::Speaker>::with_props(components::speaker::Props { scenario }).render();
+    } else {
+        yew::Renderer::<components::app::App>::new().render();
+    }
 }

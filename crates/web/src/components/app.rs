@@ -144,6 +144,42 @@ pub fn app() -> Html {
         });
     }
 
+    // The speaker window: tell it where the story is; take its "next" and "previous".
+    {
+        let d = state.dispatcher();
+        let channel = use_mut_ref(|| None::<(web_sys::BroadcastChannel, EventListener)>);
+        let at = crate::components::speaker::Message::At {
+            scenario: state.inputs.scenario.id().to_string(),
+            chapter: state.chapter,
+            beat: state.beat,
+        };
+        let latest = use_mut_ref(|| at.clone());
+        {
+            let (channel, latest) = (channel.clone(), latest.clone());
+            use_effect_with((), move |_| {
+                use crate::components::speaker::{join, post, Message, CHANNEL};
+                let joined = join(move |m| match m {
+                    Message::Go { forward } => d.dispatch(if forward { Action::NextBeat } else { Action::PrevBeat }),
+                    // A speaker window opened: tell it where the story is (from a channel of its own, since a
+                    // channel does not hear itself).
+                    Message::Hello => {
+                        if let Ok(c) = web_sys::BroadcastChannel::new(CHANNEL) {
+                            post(&c, &latest.borrow());
+                        }
+                    }
+                    Message::At { .. } => {}
+                });
+                *channel.borrow_mut() = joined;
+            });
+        }
+        use_effect_with(at, move |at| {
+            *latest.borrow_mut() = at.clone();
+            if let Some((c, _)) = channel.borrow().as_ref() {
+                crate::components::speaker::post(c, at);
+            }
+        });
+    }
+
     // Keyboard shortcuts (see the `?` overlay).
     {
         let d = state.dispatcher();
@@ -264,6 +300,19 @@ pub fn app() -> Html {
         }
         (None, None) => None,
     };
+    let open_speaker = {
+        let id = scenario.id();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(w) = web_sys::window() {
+                let path = w.location().pathname().unwrap_or_default();
+                let _ = w.open_with_url_and_target_and_features(
+                    &format!("{path}?speaker=1&scenario={id}"),
+                    "faultline-speaker",
+                    "popup,width=720,height=520",
+                );
+            }
+        })
+    };
     let toggles = html! {
         <div class="toggles">
             <select id="scenario-select" aria-label="Scenario" onchange={pick}>
@@ -274,6 +323,9 @@ pub fn app() -> Html {
             if let Some((label, hint)) = compare_button {
                 <button id="btn-compare" aria-pressed={state.compare.is_some().to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::ToggleCompare)}
                     title={hint}>{label}</button>
+            }
+            if state.presenter {
+                <button id="btn-speaker" onclick={open_speaker} title="Open the speaker window: captions, notes and the time, on your own screen">{"Speaker window"}</button>
             }
             <button id="btn-presenter" aria-pressed={state.presenter.to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::TogglePresenter)}
                 title="Presenter mode: large type, high contrast (p)">{"Presenter"}</button>

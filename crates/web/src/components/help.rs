@@ -9,9 +9,13 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Home / End", "start / end of the run"),
     ("r", "reset to the start"),
     ("1 … 9", "speed: 1, 2, 4 … 256 steps per second"),
-    ("p", "presenter mode (large type, high contrast)"),
+    ("p", "presenter mode: the projector layout; its Speaker window shows captions, notes and the time"),
     ("c", "compare side by side: the fix off and on, or the same failure in a sibling scenario"),
     ("n / b", "next / previous chapter"),
+    (
+        "PageDown / PageUp",
+        "next / previous beat of the story (a presentation remote; in presenter mode the arrows too)",
+    ),
     ("Esc", "close this help and the fault menu"),
     ("?", "this help"),
 ];

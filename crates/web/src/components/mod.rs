@@ -15,6 +15,7 @@ pub mod params_panel;
 pub mod population;
 pub mod ring;
 pub mod sequence;
+pub mod speaker;
 pub mod transfer;
 
 use crate::model::Model;
