@@ -54,8 +54,7 @@ test('a presentation remote walks the Redis-lock story beat by beat (PageDown / 
     await page.waitForFunction((w) => document.querySelector('#beat-count')?.textContent.trim() === w, want);
     seen.push(await caption());
     // The way to the beat plays, and stops on it.
-    await page.waitForFunction(() => !document.querySelector('#step-counter')?.closest('.controls')
-      ?.querySelector('.play[aria-pressed="true"]'), null, { timeout: 10000 }).catch(() => {});
+    await page.waitForFunction(() => document.querySelector('#btn-play')?.getAttribute('aria-label').startsWith('Play'), null, { timeout: 15000 });
   }
   assert.equal(new Set(seen).size, 4, seen.join(' | '));
   await page.waitForFunction(() => document.querySelector('.banner.observation')?.textContent.includes('single-holder'), null, { timeout: 15000 });

@@ -16,7 +16,11 @@ const legend = async (page) => Object.fromEntries((await page.locator('.populati
 test('herd: the stampede chapter fills the database queue with one key; a click follows a client', async () => {
   const { page, errors } = await open(env, '?scenario=thundering-herd');
   await page.locator('button.chapter', { hasText: '1. The stampede' }).click();
+  // The chapter's second beat plays the expiry and stops at the stampede.
+  await page.waitForSelector('#beat-count');
+  await page.keyboard.press('PageDown');
   await page.waitForFunction(() => document.querySelector('.banner.observation')?.textContent.includes('stampede'));
+  await page.waitForFunction(() => document.querySelector('#btn-play')?.getAttribute('aria-label').startsWith('Play'));
   const counts = await legend(page);
   assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 1000, JSON.stringify(counts));
   assert.ok(counts['querying the db'] > 10, JSON.stringify(counts));

@@ -62,6 +62,9 @@ test('2pc: every chapter sets its scene and shows its lesson', async () => {
     }
     if (want.violation) assert.match(await page.textContent('#violation-banner'), want.violation, title);
     if (want.observation) {
+      // A chapter told in beats starts at its first; the observation comes by the end.
+      await page.keyboard.press('End');
+      await cursorAt(page, steps);
       const obs = (await page.locator('.banner.observation').allTextContents()).join('\n');
       assert.match(obs, want.observation, title);
     }

@@ -4,7 +4,7 @@
 //! first expiry on the canonical seed.
 
 use super::{OVERLOAD, STAMPEDE};
-use faultline_sim::{At, Chapter};
+use faultline_sim::{At, Beat, Chapter};
 
 /// A hundred keys read evenly, warmed together.
 macro_rules! hundred {
@@ -22,7 +22,14 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::FirstBreach(Some(STAMPEDE)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(4_900_000), "A thousand clients read the hot key; the cache answers them all. The database is idle.")
+                .notes("Every square is a client: green, served from the cache."),
+            Beat::play(At::FirstBreach(Some(STAMPEDE)), 4, "At 5 s the value expires. Every client that reads it now misses — and recomputes.")
+                .notes("Purple squares: clients querying the database for the same rows."),
+            Beat::play(At::Time(6_500_000), 4, "The database runs 20 queries at once; the rest queue, and each recompute waits longer while more clients miss.")
+                .notes("Watch the queue chart, and the red squares: clients that gave up."),
+        ],
     },
     Chapter {
         title: "2. The herd keeps the cache cold",

@@ -12,7 +12,7 @@ macro_rules! paxos {
         timed!("protocol" => "paxos-commit")
     };
 }
-use faultline_sim::{At, Chapter};
+use faultline_sim::{At, Beat, Chapter};
 
 /// Timely settings (every step of the protocol lands on a round number; see the module doc) plus the chapter's own.
 macro_rules! timed {
@@ -41,7 +41,14 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!(),
         faults: "crash:0@100000",
         at: At::FirstBreach(Some(BLOCKED)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(80_000), "Participant 1 has voted yes; at 80 ms the coordinator sends Prepare to the others.")
+                .notes("Each row lock is a blue bar: other transactions that need those rows wait."),
+            Beat::play(At::FirstFault, 8, "The others force their prepared record and vote yes. At 100 ms the coordinator crashes — before any decision.")
+                .notes("Ask the room: may a participant that voted yes abort now? (No: the coordinator may have decided commit.)"),
+            Beat::play(At::FirstBreach(Some(BLOCKED)), 16, "They ask again and again; nobody answers. A second later all three are blocked, holding their locks.")
+                .notes("Amber bars: in doubt. Only the coordinator's log knows — next chapter, it recovers."),
+        ],
     },
     Chapter {
         title: "3. Recovery unblocks, late",

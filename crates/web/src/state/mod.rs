@@ -761,7 +761,8 @@ mod tests {
     fn a_chapter_in_the_url_sets_its_scene_unless_the_url_spells_one_out() {
         let bare = state_from(&[("scenario", "two-phase-commit"), ("chapter", "2")]);
         assert_eq!((bare.chapter, bare.inputs.faults.to_compact().as_str()), (Some(1), "crash:0@100000"));
-        assert_eq!(bare.cursor, bare.model.anchor(bare.inputs.scenario.chapters()[1].at));
+        let ch = &bare.inputs.scenario.chapters()[1];
+        assert_eq!(bare.cursor, bare.model.anchor(ch.beats.first().map_or(ch.at, |b| b.at)), "its first beat");
         let at = state_from(&[("scenario", "two-phase-commit"), ("chapter", "2"), ("step", "5")]);
         assert_eq!((at.cursor, at.inputs.faults.is_empty()), (5, false));
         let spelled = state_from(&[("scenario", "two-phase-commit"), ("chapter", "2"), ("faults", "crash:1@1000")]);
