@@ -15,6 +15,16 @@ pub struct Props {
 
 /// Draw one series up to `now_us` on a canvas. Errors (a canvas the browser will not draw on) leave it blank.
 fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, cursor: u32, end_us: u64, now_us: u64, colour: RGBColor) {
+    // Clear what the last frame drew (filling with a transparent colour would leave it, and the "now" lines with
+    // it).
+    if let Some(ctx) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| wasm_bindgen::JsCast::dyn_into::<web_sys::CanvasRenderingContext2d>(c).ok())
+    {
+        ctx.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    }
     let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
     let root = backend.into_drawing_area();
     let _ = root.fill(&TRANSPARENT);
