@@ -35,25 +35,29 @@ pub struct ClientsConfig {
     pub timeout_us: u64,
 }
 
-/// What a client is doing, as the population view colours it.
+/// What a client is doing, as the population view colours it: the numbers pick the view's colours (green,
+/// teal, amber, red, grey, blue), so that done is green, backing off amber, giving up red and calling blue.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ClientState {
+    /// Its call succeeded at the first attempt (contention: its write is done).
+    Done = 0,
+    /// Its call succeeded after retries.
+    DoneRetried = 1,
+    /// Sleeping before a retry.
+    Backoff = 2,
+    /// It gave up (attempts or the budget ran out).
+    GaveUp = 3,
     /// Waiting to start (contention) or thinking (outage).
     #[default]
-    Idle = 0,
-    /// Its call succeeded (contention: its write is done).
-    Done = 1,
-    /// It gave up (attempts or the budget ran out).
-    GaveUp = 2,
-    /// Sleeping before a retry.
-    Backoff = 3,
+    Idle = 4,
     /// A call in flight.
-    Calling = 4,
+    Calling = 5,
 }
 
 impl ClientState {
-    pub const LABELS: [&'static str; 5] = ["idle", "succeeded", "gave up", "backing off", "calling"];
+    pub const LABELS: [&'static str; 6] =
+        ["succeeded at once", "succeeded after retries", "backing off", "gave up", "idle", "calling"];
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -152,13 +156,14 @@ impl Clients {
         let next = now + self.think(ctx);
         let Some(s) = self.slots.get_mut(c as usize) else { return };
         self.max_attempts_seen = self.max_attempts_seen.max(s.attempt + 1);
+        let done = if s.attempt == 0 { ClientState::Done } else { ClientState::DoneRetried };
         s.attempt = 0;
         s.sleep_us = 0;
         self.successes += 1;
         self.last_success_us = now;
         self.tokens_x10 = (self.tokens_x10 + 1).min(TOKENS_MAX_X10);
         match self.cfg.workload {
-            Workload::Contention => s.state = ClientState::Done,
+            Workload::Contention => s.state = done,
             Workload::Outage => {
                 s.state = ClientState::Idle;
                 self.agenda.push(next, Due::Call(c));
@@ -301,7 +306,7 @@ impl Node for Clients {
     }
 
     fn view(&self, _now: i64) -> NodeView {
-        let mut counts = [0u32; 5];
+        let mut counts = [0u32; ClientState::LABELS.len()];
         for s in &self.slots {
             counts[s.state as usize] += 1;
         }

@@ -162,7 +162,8 @@ static NARRATIVE: &[Section] = &[
     },
     Section {
         title: "What to watch",
-        body: "Each square is a client: grey waiting, blue calling, amber backing off, green done. With plain \
+        body: "Each square is a client: grey waiting, blue calling, amber backing off, green done (teal after \
+               retries), red gave up. With plain \
                exponential backoff the clients that conflicted together sleep the same time and collide again; with \
                jitter they spread out and finish with fewer calls. The charts count the calls and the clients \
                backing off.",

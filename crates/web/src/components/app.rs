@@ -209,12 +209,15 @@ pub fn app() -> Html {
     let seek = dispatch.reform(Action::Seek);
     let select = dispatch.reform(|t| Action::Select(Some(t)));
     // The members the trace keeps: the user's choice, or the scenario's (those with events kept).
-    let followed: Vec<u32> = state.follow.clone().unwrap_or_else(|| {
-        let mut m: Vec<u32> = state.model.trace.events.iter().filter_map(|e| e.member).collect();
-        m.sort_unstable();
-        m.dedup();
-        m
+    // The members the trace keeps: the user's choice, or the scenario's (those with events kept) — read from the
+    // trace once per run, not on every frame.
+    let kept = use_memo(ModelRef(state.model.clone()), |m| {
+        let mut kept: Vec<u32> = m.0.trace.events.iter().filter_map(|e| e.member).collect();
+        kept.sort_unstable();
+        kept.dedup();
+        kept
     });
+    let followed: Vec<u32> = state.follow.clone().unwrap_or_else(|| (*kept).clone());
     // The scenario's views of a run: the one on screen (interactive) or the one compared beside it.
     let views_of = |model: &ModelRef, cursor: u32, main: bool| {
         if scenario.views().is_empty() {

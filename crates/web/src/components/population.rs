@@ -125,19 +125,19 @@ fn member_at(blocks: &[Block], x: f64, y: f64) -> Option<u32> {
 pub fn population(p: &Props) -> Html {
     let canvas = use_node_ref();
     let frame = use_mut_ref(|| None::<AnimationFrame>);
+    // One layout per cursor: the legend, the frame and a click all read it.
+    let laid = use_memo((p.cursor, p.model.clone()), |(cursor, model)| layout(model, *cursor));
     {
-        let (canvas, model, followed) = (canvas.clone(), p.model.clone(), p.followed.clone());
-        use_effect_with((p.cursor, p.model.clone(), p.followed.clone()), move |(cursor, _, _)| {
-            let cursor = *cursor;
+        let (canvas, laid, followed) = (canvas.clone(), laid.clone(), p.followed.clone());
+        use_effect_with((p.cursor, p.model.clone(), p.followed.clone()), move |_| {
             *frame.borrow_mut() = Some(request_animation_frame(move |_| {
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                    let (blocks, height) = layout(&model, cursor);
-                    draw(&c, &blocks, height, &followed);
+                    draw(&c, &laid.0, laid.1, &followed);
                 }
             }));
         });
     }
-    let (blocks, _) = layout(&p.model, p.cursor);
+    let blocks = &laid.0;
     // The nodes the crowd depends on (a cache, a database), as their gauges: a level against its maximum.
     let gauges: Vec<(String, String, u64, u64)> = p
         .model
@@ -153,7 +153,7 @@ pub fn population(p: &Props) -> Html {
         })
         .collect();
     let mut counts = vec![0usize; p.states.len()];
-    for b in &blocks {
+    for b in blocks {
         for &s in &b.states {
             if let Some(n) = counts.get_mut(s as usize) {
                 *n += 1;
@@ -161,13 +161,13 @@ pub fn population(p: &Props) -> Html {
         }
     }
     let onclick = {
-        let (canvas, model, cursor, follow) = (canvas.clone(), p.model.clone(), p.cursor, p.on_follow.clone());
+        let (canvas, laid, follow) = (canvas.clone(), laid.clone(), p.on_follow.clone());
         Callback::from(move |e: MouseEvent| {
             let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() else { return };
             let r = c.get_bounding_client_rect();
             let scale = WIDTH / r.width().max(1.0);
             let (x, y) = ((f64::from(e.client_x()) - r.left()) * scale, (f64::from(e.client_y()) - r.top()) * scale);
-            if let Some(m) = member_at(&layout(&model, cursor).0, x, y) {
+            if let Some(m) = member_at(&laid.0, x, y) {
                 follow.emit(m);
             }
         })
