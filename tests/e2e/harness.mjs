@@ -39,12 +39,18 @@ export async function stop(env) {
   env?.server?.close();
 }
 
-/** Open the playground with a query; collect page errors and console errors. */
-export async function open(env, query) {
-  const page = await env.browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+/** A new page that collects page errors and console errors. */
+export async function newPage(env, viewport = { width: 1400, height: 1000 }) {
+  const page = await env.browser.newPage({ viewport, acceptDownloads: true });
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  return { page, errors };
+}
+
+/** Open the playground with a query. */
+export async function open(env, query) {
+  const { page, errors } = await newPage(env);
   await page.goto(env.base + query);
   await page.waitForSelector('#sequence', { timeout: 20000 });
   return { page, errors };

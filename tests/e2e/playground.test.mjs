@@ -90,7 +90,7 @@ test('bad URL values show a message naming them, and the defaults run', async ()
 });
 
 test('keyboard: End, Home, arrows and space', async () => {
-  const { page, errors } = await open(env, '?scenario=redis-lock');
+  const { page, errors } = await open(env, '?scenario=redis-lock&step=0');
   const { steps } = await counter(page);
   await page.keyboard.press('End');
   assert.equal((await cursorAt(page, steps)).cursor, steps);

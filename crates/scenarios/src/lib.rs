@@ -6,6 +6,8 @@
 
 use faultline_sim::Scenario;
 
+pub mod workshop;
+
 /// One line per scenario: `"feature" => module::Scenario`. Each line declares the module (built only with its
 /// cargo feature) and its place in [`all`].
 macro_rules! registry {

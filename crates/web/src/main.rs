@@ -20,9 +20,15 @@ fn main() {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let pairs = web_sys::UrlSearchParams::new_with_str(&search).ok();
     let get = |k: &str| pairs.as_ref().and_then(|p| p.get(k));
+    // `?page=workshop`: the workshop plan; no query at all (or another page): the front door; else the playground.
+    let page = get("page");
     if get("speaker").as_deref() == Some("1") {
         let scenario = get("scenario").unwrap_or_default().into();
         yew::Renderer::<components::speaker::Speaker>::with_props(components::speaker::Props { scenario }).render();
+    } else if page.as_deref() == Some("workshop") {
+        yew::Renderer::<components::workshop::Workshop>::new().render();
+    } else if page.is_some() || search.trim_start_matches('?').is_empty() {
+        yew::Renderer::<components::front_door::FrontDoor>::new().render();
     } else {
         yew::Renderer::<components::app::App>::new().render();
     }

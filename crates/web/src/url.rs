@@ -51,6 +51,9 @@ pub struct UrlSettings {
     pub embed: Embed,
     /// `follow=17`: the crowd member (numbered from 1, as the page names clients) whose events the trace keeps.
     pub follow: Option<Vec<u32>>,
+    /// The URL only names a scenario (`?scenario=raft`, perhaps with `presenter=1`): someone is opening it, so the
+    /// page starts at the first beat of its first chapter rather than at bare lanes at step 0.
+    pub landing: bool,
     pub notices: Vec<String>,
 }
 
@@ -162,6 +165,7 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
         chapter,
         embed,
         follow,
+        landing: get("scenario").is_some() && pairs.iter().all(|(k, _)| k == "scenario" || k == "presenter"),
         notices,
     }
 }

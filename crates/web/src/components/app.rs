@@ -340,7 +340,7 @@ pub fn app() -> Html {
             if !embed {
                 <header class="top">
                     <div>
-                        <h1><span class="brand">{"Faultline"}</span>{" · "}{scenario.title()}</h1>
+                        <h1><a class="brand" href="?" title="All scenarios">{"Faultline"}</a>{" · "}{scenario.title()}</h1>
                         <p class="summary">{scenario.summary()}</p>
                     </div>
                     {toggles}

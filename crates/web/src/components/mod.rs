@@ -7,6 +7,7 @@ pub mod chart;
 pub mod controls;
 pub mod event_log;
 pub mod fault_bar;
+pub mod front_door;
 pub mod help;
 pub mod narrative;
 pub mod node_panels;
@@ -17,6 +18,7 @@ pub mod ring;
 pub mod sequence;
 pub mod speaker;
 pub mod transfer;
+pub mod workshop;
 
 use crate::model::Model;
 use std::rc::Rc;

@@ -176,8 +176,11 @@ impl AppState {
             chapter,
             embed,
             follow,
+            landing,
             mut notices,
         } = s;
+        // Opening a scenario by its name alone starts its story: the first beat of the first chapter.
+        let chapter = if landing && !scenario.chapters().is_empty() { Some(0) } else { chapter };
         let (params, faults, model) = match run(scenario, &params, seed, &faults, follow.as_deref()) {
             Ok(m) => (params, faults, m),
             Err(e) => {
@@ -769,12 +772,38 @@ mod tests {
         assert_eq!((spelled.chapter, spelled.inputs.faults.to_compact().as_str()), (Some(1), "crash:1@1000"));
     }
 
+    /// `?scenario=ID` alone opens the story: chapter 1, its first beat, its caption. A URL that names anything
+    /// else (a step, a view, a knob, an embed) shows exactly that.
     #[test]
-    fn switching_scenarios_starts_from_their_defaults() {
+    fn a_bare_scenario_link_lands_on_the_first_beat_of_the_first_chapter() {
+        for s in faultline_scenarios::all() {
+            let opened = state_from(&[("scenario", s.id())]);
+            let ch = &s.chapters()[0];
+            assert_eq!((opened.chapter, opened.beat), (Some(0), 0), "{}", s.id());
+            assert_eq!(opened.cursor, opened.model.anchor(ch.beats.first().map_or(ch.at, |b| b.at)), "{}", s.id());
+            assert_eq!(opened.caption(), Some(ch.beats.first().map_or(ch.text, |b| b.caption)));
+            assert!(opened.notices.is_empty() && !opened.playing, "{}: {:?}", s.id(), opened.notices);
+            let presenting = state_from(&[("scenario", s.id()), ("presenter", "1")]);
+            assert_eq!((presenting.chapter, presenting.cursor), (Some(0), opened.cursor));
+        }
+        for named in [
+            [("scenario", "raft"), ("step", "0")],
+            [("scenario", "raft"), ("embed", "1")],
+            [("scenario", "raft"), ("seed", "7")],
+        ] {
+            let s = state_from(&named);
+            assert_eq!((s.chapter, s.cursor), (None, 0), "{named:?}");
+        }
+        assert_eq!(state().chapter, None);
+    }
+
+    #[test]
+    fn switching_scenarios_opens_their_story_at_the_first_beat() {
         let s = state().reduce(Action::Seek(9)).reduce(Action::SetScenario("raft".into()));
         assert_eq!(s.inputs.scenario.id(), "raft");
-        assert_eq!((s.cursor, s.inputs.seed), (0, s.inputs.scenario.canonical_seed()));
-        assert_eq!(s.inputs.params, s.inputs.scenario.default_params());
+        assert_eq!((s.chapter, s.beat, s.inputs.seed), (Some(0), 0, s.inputs.scenario.canonical_seed()));
+        let first = state_from(&[("scenario", "raft"), ("chapter", "1")]);
+        assert_eq!((s.cursor, &s.inputs.params), (first.cursor, &first.inputs.params));
         let s = s.reduce(Action::SetScenario("paxos".into()));
         assert_eq!(s.inputs.scenario.id(), "raft");
         assert!(s.notices[0].contains("unknown scenario `paxos`"));
