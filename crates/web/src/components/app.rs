@@ -336,8 +336,11 @@ pub fn app() -> Html {
         </div>
     };
     html! {
-        <div class={classes!("app", state.presenter.then_some("presenter"), embed.then_some("embed"))}>
-            if !embed {
+        <main class={classes!("app", state.presenter.then_some("presenter"), embed.then_some("embed"))}>
+            if embed {
+                // Read by screen readers; the frame has no room for a title.
+                <h1 class="visually-hidden">{format!("Faultline: {}", scenario.title())}</h1>
+            } else {
                 <header class="top">
                     <div>
                         <h1><a class="brand" href="?" title="All scenarios">{"Faultline"}</a>{" · "}{scenario.title()}</h1>
@@ -389,6 +392,6 @@ pub fn app() -> Html {
             if state.help {
                 <Help on_close={dispatch.reform(|_| Action::ToggleHelp)} />
             }
-        </div>
+        </main>
     }
 }

@@ -29,7 +29,8 @@ pub fn event_log(p: &Props) -> Html {
                 <p class="hint">{"Press ▶ (or Space) to play, → to step."}</p>
             }
             // Newest first in the DOM, shown last: `column-reverse` keeps the newest in view without script.
-            <ol>
+            // Focusable, so that a keyboard can scroll it.
+            <ol tabindex="0" aria-label="Events, the newest last">
                 { for trace.events[range].iter().rev().map(|e| {
                     let current = e.step + 1 == p.cursor;
                     let kind = match &e.kind {

@@ -58,7 +58,8 @@ fn card(p: &CardProps) -> Html {
         <article class="card" id={format!("card-{}", s.id())}>
             <h2><a href={open.clone()}>{s.title()}</a></h2>
             <p class="lesson">{s.summary()}</p>
-            <a class="thumb-link" href={open.clone()} aria-label={format!("Open {}", s.title())}>
+            // The picture repeats the title's link: for a pointer only, hidden from screen readers and the keyboard.
+            <a class="thumb-link" href={open.clone()} aria-hidden="true" tabindex="-1">
                 <Thumb id={p.id} order={p.order} />
             </a>
             <ol class="card-chapters">
@@ -106,7 +107,8 @@ fn thumb(p: &CardProps) -> Html {
         },
         _ => html! { <SequenceDiagram model={m} {cursor} on_seek={Callback::noop()} id={format!("thumb-{}", p.id)} /> },
     };
-    html! { <div class="thumb" data-step={cursor.to_string()}>{picture}</div> }
+    // `inert`: a picture, not controls — nothing in it takes the focus or a click (the card's link does).
+    html! { <div class="thumb" data-step={cursor.to_string()} inert=true>{picture}</div> }
 }
 
 fn main_view(s: &dyn Scenario) -> Option<&'static View> {

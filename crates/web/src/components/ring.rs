@@ -159,7 +159,9 @@ pub fn ring(p: &Props) -> Html {
         };
         html! {
             <g class={classes!("server", tone_class(tone), cond_class, selected.then_some("selected"))} {onclick}
-               role="button" aria-label={format!("{}: click to inject a fault", l.name)}>
+               role="button">
+                // The name (and tooltip): an `aria-label` would hide the badge and name drawn inside it.
+                <title>{format!("{badge} {}: click to inject a fault", l.name)}</title>
                 {for arcs}
                 {for gauges}
                 <circle cx={px(cx)} cy={px(cy)} r={px(NODE_R)} />

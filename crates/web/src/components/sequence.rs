@@ -341,7 +341,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     }
                 }) }
             </div>
-            <div class="scroller" ref={scroller} {onscroll}>
+            <div class="scroller" ref={scroller} {onscroll} tabindex="0" aria-label="The diagram: scroll to see earlier steps">
                 <svg id={p.id.clone()} class="seq" xmlns="http://www.w3.org/2000/svg"
                      width={if fit { "100%".to_string() } else { px(m.width) }} height={(!fit).then(|| px(m.height))}
                      viewBox={format!("0 0 {} {}", px(m.width), px(m.height))} role="img"
