@@ -1,0 +1,51 @@
+// Browser test of the layouts a docs author and a learner on a phone see: every scenario in an 800×500 embed
+// (the main view takes most of the frame) and on a 390-pixel phone (the main view spans the screen once scrolled
+// to); neither page scrolls sideways. Screenshots of each go to the screenshots folder. (Presenter mode at
+// 1280×720 and 1920×1080 is checked by presenter.test.mjs.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { start, stop, newPage, SHOTS } from './harness.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await stop(env); });
+
+const SCENARIOS = ['redis-lock', 'raft', 'two-phase-commit', 'saga', 'thundering-herd', 'retry-storm'];
+
+/** The share of the viewport the stage (the scenario's main views) covers, and how far the page scrolls sideways. */
+const measure = () => {
+  const st = document.querySelector('.stage').getBoundingClientRect();
+  // The playback controls stick to the top of the screen: what they cover is not seen.
+  const c = document.querySelector('.controls')?.getBoundingClientRect();
+  const covered = c && c.top <= 1 ? c.bottom : 0;
+  const h = Math.max(0, Math.min(st.bottom, innerHeight) - Math.max(st.top, covered));
+  const w = Math.max(0, Math.min(st.right, innerWidth) - Math.max(st.left, 0));
+  return { share: (w * h) / (innerWidth * innerHeight), width: st.width / innerWidth,
+    sideways: document.documentElement.scrollWidth - innerWidth };
+};
+
+for (const [name, w, h, extra, least] of [['embed', 800, 500, '&embed=1&step=10', 0.6], ['phone', 390, 844, '', 0.35]]) {
+  test(`${name} at ${w}×${h}: the main view's share, no sideways scroll`, async () => {
+    const { page, errors } = await newPage(env, { width: w, height: h });
+    for (const s of SCENARIOS) {
+      await page.goto(env.base + `?scenario=${s}${extra}`);
+      await page.waitForSelector('#sequence');
+      // On a phone the learner scrolls down to the views; an embed shows them at once.
+      if (name === 'phone') {
+        await page.evaluate(() => {
+          const top = document.querySelector('.stage').getBoundingClientRect().top + scrollY;
+          scrollTo(0, top - document.querySelector('.controls').offsetHeight);
+        });
+      }
+      await page.waitForTimeout(150);
+      const m = await page.evaluate(measure);
+      await page.screenshot({ path: join(SHOTS, `${name}-${s}.png`) });
+      assert.ok(m.share >= least, `${s}: the main view covers ${(m.share * 100).toFixed(0)}% of the ${name}'s screen`);
+      assert.ok(m.width >= 0.9, `${s}: the main view spans ${(m.width * 100).toFixed(0)}% of the width`);
+      assert.equal(m.sideways, 0, `${s}: the page scrolls sideways by ${m.sideways}px`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
