@@ -88,11 +88,13 @@ test('keyboard: help overlay, presenter mode, reset and speed keys', async () =>
 test('chapters set the scene and compare shows the fix side by side', async () => {
   const { page, errors } = await open(env, '?scenario=redis-lock');
   await page.locator('button.chapter', { hasText: 'Fencing fixes it' }).click();
+  await page.keyboard.press('End');
   await page.locator('#ok-banner').waitFor();
   assert.ok(await page.isChecked('#param-fencing'));
   assert.match(await page.textContent('#chapter-text'), /token/);
   await page.click('#chapter-next');
   await page.waitForFunction(() => document.querySelector('#chapter-text')?.textContent.includes('Unsafe release'));
+  await page.keyboard.press('End');
   assert.match(await page.textContent('.banners'), /release-own-lock-only/);
   await page.click('#btn-compare');
   await page.locator('#sequence-compare').waitFor();

@@ -15,8 +15,11 @@ const legend = async (page, id = '#population') => Object.fromEntries((await pag
 test('storm: retrying at once is a storm; full jitter gets everyone through; compare puts it beside none', async () => {
   const { page, errors } = await open(env, '?scenario=retry-storm');
   await page.locator('button.chapter', { hasText: '1. Retry at once' }).click();
+  await page.keyboard.press('End');
   await page.waitForFunction(() => document.querySelector('.banner.observation')?.textContent.includes('retry-amplification'));
   await page.locator('button.chapter', { hasText: '3. Full jitter' }).click();
+  await page.waitForFunction(() => document.querySelector('#chapter-text')?.textContent.includes('Full jitter'));
+  await page.keyboard.press('End');
   await cursorAt(page, (await counter(page)).steps);
   const done = await legend(page);
   assert.equal(done['succeeded at once'] + done['succeeded after retries'], 100, JSON.stringify(done));

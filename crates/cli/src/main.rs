@@ -48,6 +48,10 @@ enum Command {
         /// A fault plan in compact form: `pause:0:800000@30000,cut:1=2@5000` (times in µs; nodes by index).
         #[arg(long, value_name = "PLAN")]
         faults: Option<String>,
+        /// Start from a chapter of the scenario's story (numbered from 1): its settings and faults, then any --set
+        /// and --faults given; the text lists where each of its beats falls.
+        #[arg(long)]
+        chapter: Option<usize>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -133,18 +137,33 @@ fn execute(cmd: Command) -> Result<(), String> {
                 w(&mut out, format!("{key:<kw$} {default:<dw$} {range:<rw$} {}", spec.doc))?;
             }
         }
-        Command::Run { scenario: id, seed, sets, faults, format } => {
+        Command::Run { scenario: id, seed, sets, faults, chapter, format } => {
             let s = scenario(&id)?;
-            let p = params(s, &sets)?;
+            let chapter = match chapter {
+                None => None,
+                Some(n) => Some(n.checked_sub(1).and_then(|i| s.chapters().get(i)).ok_or_else(|| {
+                    format!("--chapter must be one of 1..={} for {}, not {n}", s.chapters().len(), s.id())
+                })?),
+            };
+            let mut all_sets: Vec<String> =
+                chapter.iter().flat_map(|ch| ch.params.iter().map(|(k, v)| format!("{k}={v}"))).collect();
+            all_sets.extend(sets);
+            let p = params(s, &all_sets)?;
             let seed = seed.unwrap_or(s.canonical_seed());
-            let (plan, errors) = FaultPlan::parse_compact(faults.as_deref().unwrap_or(""));
+            let plan_text = faults.as_deref().or(chapter.map(|ch| ch.faults)).unwrap_or("");
+            let (plan, errors) = FaultPlan::parse_compact(plan_text);
             if let Some(e) = errors.first() {
                 return Err(e.clone());
             }
             let trace = s.run(&p, seed, &plan, &RunOptions::default()).map_err(|e| e.to_string())?;
             match format {
                 Format::Json => w(&mut out, trace.report_json().to_string())?,
-                Format::Text => w(&mut out, timeline(&trace, &p))?,
+                Format::Text => {
+                    w(&mut out, timeline(&trace, &p))?;
+                    if let Some(ch) = chapter {
+                        w(&mut out, beats(&trace, ch))?;
+                    }
+                }
             }
         }
         Command::Table { scenario: id, vary, by, metric, seeds, sets, format } => {
@@ -173,6 +192,18 @@ fn execute(cmd: Command) -> Result<(), String> {
 }
 
 /// A readable timeline: time, step, event; then a summary naming each breach.
+/// Where a chapter's beats fall in its run: step and time, and the caption.
+fn beats(t: &Trace, ch: &faultline_sim::Chapter) -> String {
+    let mut s = format!("chapter {}\n", ch.title);
+    let one = [faultline_sim::Beat::at(ch.at, ch.text)];
+    for (i, b) in (if ch.beats.is_empty() { &one[..] } else { ch.beats }).iter().enumerate() {
+        let step = b.at.cursor_in(t);
+        let at = t.events.iter().take_while(|e| e.step < step).last().map_or(0, |e| e.at_us);
+        s.push_str(&format!("  beat {} at step {step} ({}): {}\n", i + 1, fmt_us(at as i64), b.caption));
+    }
+    s
+}
+
 fn timeline(t: &Trace, p: &Params) -> String {
     let mut s = format!("{}  seed {}  hash {}\n", t.scenario, t.seed, t.hash);
     let set: Vec<String> = p.iter().map(|(spec, v)| format!("{}={v}", spec.key)).collect();

@@ -168,3 +168,23 @@ fn table_varies_a_parameter_and_prints_a_metric_per_option() {
         assert!(!o.status.success() && stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn run_from_a_chapter_uses_its_settings_and_lists_its_beats() {
+    let o = faultline(&["run", "redis-lock", "--chapter", "6"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("fencing=true"), "{text}");
+    assert!(text.contains("FAULT: redis crashes"), "{text}");
+    assert!(text.contains("chapter 6. A restart turns the counter back"), "{text}");
+    assert!(text.contains("  beat 4 at step 31 (834.226 ms): Client 1 wakes"), "{text}");
+    // The same run as spelling the chapter out, and --set goes on top of the chapter's settings.
+    let spelled =
+        faultline(&["run", "redis-lock", "--set", "fencing=true", "--faults", "crash:2@100000,restart:2@110000"]);
+    assert_eq!(text.lines().next(), stdout(&spelled).lines().next(), "the same hash");
+    let over = stdout(&faultline(&["run", "redis-lock", "--chapter", "6", "--set", "persistence=aof-always"]));
+    assert!(over.contains("persistence=aof-always") && over.contains("fencing=true"), "{over}");
+    let bad = faultline(&["run", "redis-lock", "--chapter", "0"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--chapter must be one of 1..=7 for redis-lock, not 0"), "{}", stderr(&bad));
+}

@@ -11,7 +11,14 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("request_ms", "0"), ("run_ms", "1000")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(150_000), "Five servers start as followers, each with a random election timeout between 150 and 300 ms (the arcs).")
+                .notes("Figure 2 of the Raft paper: a follower that hears no leader before its timeout starts an election."),
+            Beat::play(At::Time(156_000), 8, "Server 5's timer runs out first: it becomes a candidate for term 1, votes for itself and sends RequestVote to the others."),
+            Beat::play(At::Time(166_000), 8, "Two votes come back — three with its own, a majority of five: server 5 leads term 1."),
+            Beat::play(At::End, 16, "Its heartbeats (empty AppendEntries) reset the others' timers: no one else times out.")
+                .notes("Ask: what stops two leaders in one term? Each server votes once per term, and two majorities overlap."),
+        ],
     },
     Chapter {
         title: "2. The leader crashes",
@@ -41,7 +48,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("randomize_timeouts", "false"), ("run_ms", "3000")],
         faults: "",
         at: At::FirstBreach(Some(super::SPLIT_VOTES)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(151_000), "Timeouts are not random here: at 150 ms every server times out at once and becomes a candidate for term 1."),
+            Beat::play(At::Time(301_000), 8, "Each voted for itself, so nobody gets a majority. 150 ms later they all time out again, in term 2."),
+            Beat::play(At::FirstBreach(Some(super::SPLIT_VOTES)), 16, "And again, term after term: no leader. Randomised timeouts are what break the tie.")
+                .notes("Turn randomize_timeouts back on and the next election succeeds at once."),
+        ],
     },
     Chapter {
         title: "4. A minority leader",
@@ -51,7 +63,13 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("run_ms", "3000")],
         faults: "cut:4=0@1000000,cut:4=1@1000000,cut:4=2@1000000,cut:3=0@1000000,cut:3=1@1000000,cut:3=2@1000000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(1_000_001), "Server 5 leads term 1. At 1 s, it and server 4 are cut off from servers 1 to 3.")
+                .notes("The dashed chords are the cut links."),
+            Beat::play(At::Time(1_203_000), 16, "Servers 1 to 3 hear no leader; server 2 times out and wins term 2 with their three votes."),
+            Beat::play(At::End, 16, "Server 5 still believes it leads term 1 and appends requests, but with only server 4 it commits nothing. The majority side commits on.")
+                .notes("Two servers think they lead, in different terms; only one can commit. Safety holds."),
+        ],
     },
     Chapter {
         title: "5. Healing repairs the logs",
@@ -62,6 +80,11 @@ pub static CHAPTERS: &[Chapter] = &[
         faults: "cut:4=0@1000000,cut:4=1@1000000,cut:4=2@1000000,cut:3=0@1000000,cut:3=1@1000000,cut:3=2@1000000,\
                  healall@2500000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(2_400_000), "The same partition: two leaders, term 1 on the minority side with uncommitted entries, term 2 on the majority side."),
+            Beat::play(At::Time(2_506_000), 8, "At 2.5 s the links heal. Server 5 hears term 2 and steps down to follower."),
+            Beat::play(At::End, 16, "The term-2 leader walks each follower's log back to where it matches and overwrites the rest: server 5's uncommitted entries are gone.")
+                .notes("Only uncommitted entries are ever overwritten — that is the Log Matching and Leader Completeness properties at work."),
+        ],
     },
 ];

@@ -13,7 +13,14 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("gc_pause_ms", "0")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(12_700), "Client 1 sends SET lock NX PX 500 and gets OK: it holds the lock for half a second. The bars above the lanes are the lease, as client 1 believes it and as Redis knows it.")
+                .notes("NX: only if the key does not exist. PX 500: Redis deletes it after 500 ms, so a crashed holder cannot keep the lock forever."),
+            Beat::play(At::Time(32_000), 8, "Client 2 asks for the same lock and gets (nil): the key exists. It backs off and will try again."),
+            Beat::play(At::Time(141_000), 8, "Client 1 reads the counter (0), writes 1, and releases: DEL, only if the key still holds its own random value."),
+            Beat::play(At::End, 8, "Client 2's retry finds the lock free: it reads 1, writes 2 and releases. No pause, no overlap — the lock did its job.")
+                .notes("Ask the room: what did this lock assume about time? Next chapter breaks that assumption."),
+        ],
     },
     Chapter {
         title: "2. The pause",
@@ -62,7 +69,14 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("fencing", "true")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(12_700), "With fencing on, each SET that succeeds also hands out a token from INCR: client 1 takes the lock with token 1.")
+                .notes("The same pause as before is coming at 30 ms. Watch what the storage does differently."),
+            Beat::play(At::FirstBreach(Some(SINGLE_HOLDER)), 16, "The pause, the expiry, and client 2 takes the lock with token 2. Two clients still believe they hold it — fencing does not prevent that."),
+            Beat::play(At::Time(785_000), 8, "Client 2 writes with token 2; the storage accepts it and remembers 2 as the highest token seen."),
+            Beat::play(At::End, 8, "Client 1 wakes and writes with token 1. The storage rejects it: 1 < 2. No update is lost.")
+                .notes("The check happens where the data is. The lock service is only a hint; the storage enforces it."),
+        ],
     },
     Chapter {
         title: "5. Unsafe release",
@@ -74,7 +88,14 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("safe_release", "false"), ("work_ms", "600"), ("clients", "3")],
         faults: "",
         at: At::FirstBreach(Some(OWN_LOCK_RELEASE)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(13_000), "Three clients, a plain DEL to release, and work (600 ms) that outlasts the lease (500 ms). Client 1 holds the lock.")
+                .notes("The pause is still there too; the point here is the release."),
+            Beat::play(At::FirstBreach(Some(SINGLE_HOLDER)), 16, "Client 1's lease runs out while it is still paused, and client 2 takes the lock."),
+            Beat::play(At::FirstBreach(Some(OWN_LOCK_RELEASE)), 8, "Client 1 finishes and releases with a plain DEL — deleting client 2's lock, not its own.")
+                .notes("The safe release compares the value first (a Lua script: GET, compare, DEL), so it only deletes its own key."),
+            Beat::play(At::FirstBreach(Some(NO_LOST_UPDATE)), 16, "Client 3 takes the lock client 1 deleted. Client 2, still working, then writes a value it computed before client 1's write: an update is lost."),
+        ],
     },
     Chapter {
         title: "6. A restart turns the counter back",
@@ -87,7 +108,14 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("fencing", "true")],
         faults: "crash:2@100000,restart:2@110000",
         at: At::FirstBreach(Some(NO_LOST_UPDATE)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(31_000), "Fencing is on. Client 1 holds the lock with token 1 and is paused at 30 ms."),
+            Beat::play(At::Time(111_000), 8, "At 100 ms Redis loses power; it is back at 110 ms with nothing on disk (persistence = none): the key is gone, and so is the token counter.")
+                .notes("Redis's default snapshotting would also have lost the last second or more."),
+            Beat::play(At::FirstBreach(Some(SINGLE_HOLDER)), 8, "Client 2 finds the lock free at once and gets token 1 — the same token as client 1."),
+            Beat::play(At::FirstBreach(Some(NO_LOST_UPDATE)), 16, "Client 1 wakes and writes with token 1; the storage has seen only 1, so it accepts. Client 2's update is lost, fencing on.")
+                .notes("A fencing token is only as good as the counter behind it: it must never go backwards."),
+        ],
     },
     Chapter {
         title: "7. A token source that never goes back",
@@ -100,7 +128,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("fencing", "true"), ("persistence", "aof-always")],
         faults: "crash:2@100000,restart:2@110000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(111_000), "The same crash at 100 ms, but Redis fsyncs its append-only file before every reply: it comes back with the key and the counter at 1."),
+            Beat::play(At::FirstBreach(Some(SINGLE_HOLDER)), 16, "So client 2 must wait for client 1's lease to expire, and gets token 2."),
+            Beat::play(At::End, 16, "Client 1 wakes and writes with token 1; the storage rejects it: 1 < 2. Fencing holds because the counter survived.")
+                .notes("In production: a consensus-backed counter such as etcd's revision or ZooKeeper's zxid. Try aof-everysec."),
+        ],
     },
 ];
 

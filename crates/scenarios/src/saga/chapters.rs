@@ -2,7 +2,7 @@
 //! 10 ms, the hotel at 30 ms, the car fails at 50 ms, and the hotel's cancellation is sent at 60 ms.
 
 use super::{APPLIED_ONCE, INTERMEDIATE};
-use faultline_sim::{At, Chapter};
+use faultline_sim::{At, Beat, Chapter};
 
 pub static CHAPTERS: &[Chapter] = &[
     Chapter {
@@ -13,7 +13,11 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("fail_step", "0")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(7_000), "The orchestrator books the flight: the flight service commits at once and answers. No lock is held.")
+                .notes("Each step is a local transaction of its own service."),
+            Beat::play(At::End, 8, "Then the hotel, then the car — each outcome written to the orchestrator's saga log. The trip is booked."),
+        ],
     },
     Chapter {
         title: "2. No car: compensations",
@@ -23,7 +27,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(22_000), "Flight and hotel are booked, each committed at once in its own service."),
+            Beat::play(At::Time(35_000), 8, "The car step fails. There is nothing to roll back: the flight and hotel are committed."),
+            Beat::play(At::End, 8, "So the orchestrator compensates, last step first: it cancels the hotel, then the flight.")
+                .notes("A compensation is a new transaction that undoes the effect (a refund), not a rollback."),
+        ],
     },
     Chapter {
         title: "3. A reader sees half a trip",
@@ -33,7 +42,11 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::FirstBreach(Some(INTERMEDIATE)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::FirstBreach(Some(INTERMEDIATE)), "The flight is booked and the hotel is not yet: anyone who reads now sees half a trip.")
+                .notes("Two-phase commit hid this behind locks; a saga holds none, so it has no isolation."),
+            Beat::play(At::End, 8, "Worse, this trip is cancelled later: a reader may have acted on a booking that is then compensated."),
+        ],
     },
     Chapter {
         title: "4. A retried cancellation, applied once",
@@ -43,7 +56,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("latency_min_ms", "10"), ("latency_max_ms", "10")],
         faults: "pause:2:400000@65000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(61_000), "The car fails and the orchestrator sends the hotel its cancellation."),
+            Beat::play(At::Time(466_000), 16, "The hotel pauses at 65 ms for 400 ms. Hearing nothing, the orchestrator sends the cancellation again every 100 ms: five copies wait for the hotel."),
+            Beat::play(At::End, 8, "The hotel wakes at 465 ms. Every copy carries the same idempotency key: it refunds once, and answers the other copies from its record.")
+                .notes("Retries are how a saga survives failures, so every request must be safe to apply twice."),
+        ],
     },
     Chapter {
         title: "5. Broken: no idempotency keys",
@@ -52,7 +70,10 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("latency_min_ms", "10"), ("latency_max_ms", "10"), ("idempotency_keys", "false")],
         faults: "pause:2:400000@65000",
         at: At::FirstBreach(Some(APPLIED_ONCE)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(61_000), "The same failure and pause, but the hotel keeps no record of the requests it applied."),
+            Beat::play(At::FirstBreach(Some(APPLIED_ONCE)), 16, "The hotel wakes and applies every copy of the cancellation: it refunds more often than it booked."),
+        ],
     },
     Chapter {
         title: "6. The orchestrator crashes and resumes from its log",
@@ -62,6 +83,11 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("latency_min_ms", "10"), ("latency_max_ms", "10")],
         faults: "crash:0@25000,restart:0@300000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(41_000), "The orchestrator crashes at 25 ms, after asking the hotel; the hotel's answer is lost."),
+            Beat::play(At::Time(301_000), 8, "It restarts at 300 ms and reads its saga log: resume with the hotel step, sent again (the key makes the repeat safe)."),
+            Beat::play(At::End, 8, "It goes on: the car fails, and it compensates the hotel and the flight.")
+                .notes("The saga log is to a saga what the decision record is to 2PC."),
+        ],
     },
 ];

@@ -39,7 +39,13 @@ pub static CHAPTERS: &[Chapter] = &[
         params: hundred!(),
         faults: "",
         at: At::FirstBreach(Some(OVERLOAD)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(9_900_000), "A hundred keys, warmed together, all served from the cache. They will expire together at 10 s.")
+                .notes("Caches warmed by one deploy or one batch job share their TTLs."),
+            Beat::play(At::FirstBreach(Some(STAMPEDE)), 4, "At 10 s they expire: a burst of misses, every one a recompute."),
+            Beat::play(At::FirstBreach(Some(OVERLOAD)), 4, "The queue outgrows its timeout: the database refuses queries, their values never return, and the reads keep missing.")
+                .notes("Metastable: the trigger is gone, the overload sustains itself. Watch the queue chart stay high."),
+        ],
     },
     Chapter {
         title: "3. Single-flight: one per app server",
@@ -49,7 +55,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "single-flight")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(4_900_000), "Single-flight: within an app server, a miss waits for the recompute already running there."),
+            Beat::play(At::Time(5_400_000), 4, "The key expires at 5 s: four recomputes, one per app server — the table of flights is per process, not per cluster."),
+            Beat::play(At::End, 16, "The clients that waited get the value with their server's leader. The queue stays short.")
+                .notes("Compare with none to see the difference in the database chart."),
+        ],
     },
     Chapter {
         title: "4. A lock in the cache: one in the cluster",
@@ -60,7 +71,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "lock-lease")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(4_900_000), "A lock in the cache: SET lock:k0 NX PX 1000 before recomputing."),
+            Beat::play(At::Time(5_400_000), 4, "At the expiry exactly one client wins the lock and recomputes; the others poll the cache until the value is back."),
+            Beat::play(At::End, 16, "One recompute per expiry, in the whole cluster — as long as the holder lives. Next chapter kills it.")
+                .notes("The winner reads the cache once more before it queries: the value may be back already."),
+        ],
     },
     Chapter {
         title: "5. The lock holder dies",
@@ -71,7 +87,13 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "lock-lease"), ("run_ms", "12000")],
         faults: "crash:3@5100000,restart:3@8000000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(5_050_000), "The same lock. The key has expired, and a client of app 4 holds lock:k0 and is recomputing."),
+            Beat::play(At::FirstFault, 4, "At 5.1 s app 4 crashes, and its recompute with it. The lock stays taken."),
+            Beat::play(At::Time(6_300_000), 4, "Every other client polls a cache with no value and a lock it cannot take, until the lease runs out a second later; many time out.")
+                .notes("A lease bounds the wait; it does not remove it."),
+            Beat::play(At::End, 16, "The lease expires, another client takes the lock and the value comes back. App 4 restarts at 8 s."),
+        ],
     },
     Chapter {
         title: "6. Jittered TTLs",
@@ -80,7 +102,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: hundred!("mitigation" => "jittered-ttl"),
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(7_900_000), "The same hundred keys, but each warmed with a TTL drawn from 8 to 12 s."),
+            Beat::play(At::Time(12_500_000), 4, "Their expiries spread over four seconds, and the recomputes with them: the database keeps up without a queue."),
+            Beat::play(At::End, 16, "Every later expiry is spread the same way.")
+                .notes("The simplest fix: randomness where the system had accidental synchrony."),
+        ],
     },
     Chapter {
         title: "7. Stale-while-revalidate",
@@ -89,7 +116,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "stale-while-revalidate")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(4_900_000), "Stale-while-revalidate: for two seconds after expiry the cache may still serve the old value."),
+            Beat::play(At::Time(5_400_000), 4, "At 5 s the key expires. No client misses: they get the stale value, and exactly one is asked to refresh it in the background."),
+            Beat::play(At::End, 16, "One recompute per expiry, no waiting.")
+                .notes("The price: readers see a value up to two seconds old. Fine for a product page, not for a balance."),
+        ],
     },
     Chapter {
         title: "8. XFetch: recompute before it expires",
@@ -100,6 +132,11 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[("mitigation", "xfetch")],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(4_500_000), "XFetch: every read of a fresh value may recompute it early, with a chance that grows as the expiry nears."),
+            Beat::play(At::Time(5_400_000), 4, "Someone refreshed the key a moment before 5 s: it never expires, and no client misses."),
+            Beat::play(At::End, 16, "Only a handful of early recomputes overlap — the method of Vattani, Chierichetti and Lowenstein (2015).")
+                .notes("now − Δ·β·ln(rand()) ≥ expiry: Δ is how long the last recompute took, β = 1 by default."),
+        ],
     },
 ];

@@ -30,7 +30,13 @@ pub static CHAPTERS: &[Chapter] = &[
         params: &[],
         faults: "",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(56_000), "Each participant works under a row lock (the blue bars). Participant 1 is done first: it forces a prepared record to its log and votes yes.")
+                .notes("From this vote on, participant 1 is bound: it may not commit or abort on its own."),
+            Beat::play(At::Time(80_000), 8, "The others vote yes too. All three hold their locks, in doubt, until they hear the decision."),
+            Beat::play(At::End, 8, "The coordinator forces commit to its log, then sends Commit; each participant commits, releases its locks and acknowledges.")
+                .notes("The decision is durable before anyone hears it: that is what makes it recoverable."),
+        ],
     },
     Chapter {
         title: "2. The coordinator crashes: blocked",
@@ -57,7 +63,13 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!(),
         faults: "crash:0@100000,restart:0@1500000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(111_000), "The coordinator crashes at 100 ms, before deciding. All three participants have voted yes and hold their locks."),
+            Beat::play(At::Time(1_400_000), 16, "They ask for the decision again and again; nobody answers. Their locks stay held, for over a second.")
+                .notes("Every other transaction that needs those rows waits behind them."),
+            Beat::play(At::End, 8, "The coordinator restarts at 1.5 s. Its log has no decision, so nothing was sent: it aborts, and the locks are released at last.")
+                .notes("Presumed abort: no decision on the log means no one can have committed."),
+        ],
     },
     Chapter {
         title: "4. Cooperative termination: a peer knows",
@@ -67,7 +79,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "2pc-ctp"),
         faults: "cut:0>2@130000,cut:0>3@130000,crash:0@145000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(121_000), "With 2pc-ctp, every participant knows the others. The coordinator decides commit at 120 ms."),
+            Beat::play(At::Time(151_000), 8, "Its links to participants 2 and 3 fail at 130 ms and it crashes at 145 ms: only participant 1 hears Commit."),
+            Beat::play(At::End, 8, "After 300 ms in doubt, 2 and 3 ask their peers; participant 1 knows the outcome and tells them. Everyone commits.")
+                .notes("Cooperative termination helps only if some participant knows the decision — next chapter."),
+        ],
     },
     Chapter {
         title: "5. Cooperative termination: everyone is in doubt",
@@ -77,7 +94,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "2pc-ctp"),
         faults: "crash:0@100000",
         at: At::FirstBreach(Some(BLOCKED)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(111_000), "The same protocol, but the coordinator crashes at 100 ms, before it has decided."),
+            Beat::play(At::Time(440_000), 8, "The participants ask the coordinator and each other. Every peer answers: in doubt too."),
+            Beat::play(At::FirstBreach(Some(BLOCKED)), 16, "Nobody knows the outcome, and nobody may decide it: all three are blocked, locks held.")
+                .notes("Only the coordinator could have decided. This is the blocking that 2PC cannot escape."),
+        ],
     },
     Chapter {
         title: "6. Three-phase commit does not block",
@@ -87,7 +109,11 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "3pc"),
         faults: "crash:0@100000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(111_000), "With 3pc the coordinator crashes at 100 ms and stays down. No PreCommit has gone out."),
+            Beat::play(At::End, 8, "The participants are uncertain, and 3PC's rule says an uncertain participant that times out aborts: all three abort and release their locks.")
+                .notes("Safe only if nobody can have committed: 3PC assumes a failure is detected, not a message delayed."),
+        ],
     },
     Chapter {
         title: "7. Three-phase commit under a partition",
@@ -98,7 +124,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("protocol" => "3pc"),
         faults: "cut:0>2@130000,cut:0>3@130000",
         at: At::FirstBreach(Some(ATOMICITY)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(131_000), "3PC again. At 130 ms the links from the coordinator to participants 2 and 3 fail, just before PreCommit."),
+            Beat::play(At::Time(371_000), 8, "Participant 1 pre-commits; the coordinator times out the others, decides commit, and participant 1 commits."),
+            Beat::play(At::FirstBreach(Some(ATOMICITY)), 8, "Participants 2 and 3 heard nothing, time out while uncertain and abort. One committed, two aborted: atomicity is lost.")
+                .notes("A partition looks like a crash to each side. 3PC is non-blocking only in a synchronous network."),
+        ],
     },
     Chapter {
         title: "8. Broken: a participant gives up",
@@ -107,7 +138,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("abort_when_uncertain" => "true"),
         faults: "cut:0>3@130000",
         at: At::FirstBreach(Some(ATOMICITY)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(131_000), "Broken 2PC: a participant that waits too long aborts on its own. The link to participant 3 fails at 130 ms, after the decision."),
+            Beat::play(At::Time(151_000), 8, "Participants 1 and 2 hear Commit and commit."),
+            Beat::play(At::FirstBreach(Some(ATOMICITY)), 8, "Participant 3 voted yes, then aborts after 300 ms without a decision. It may not: atomicity is lost.")
+                .notes("Once it has voted yes, only the coordinator may decide for it."),
+        ],
     },
     Chapter {
         title: "9. Broken: a decision sent before it is on the log",
@@ -118,7 +154,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: timed!("force_decision" => "false"),
         faults: "cut:0>3@115000,crash:0@130000,heal:0>3@500000,restart:0@600000",
         at: At::FirstBreach(Some(ATOMICITY)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(131_000), "Broken 2PC: the coordinator sends Commit before forcing it to its log. The link to participant 3 fails at 115 ms; the coordinator crashes at 130 ms."),
+            Beat::play(At::Time(420_000), 8, "Participants 1 and 2 commit. Participant 3 heard nothing; after 300 ms it asks the coordinator, which is down."),
+            Beat::play(At::FirstBreach(Some(ATOMICITY)), 8, "The coordinator restarts at 600 ms with no decision on its log, so it aborts — and participant 3 aborts. Atomicity is lost.")
+                .notes("Write-ahead: a decision is durable before anyone hears it, or recovery can contradict it."),
+        ],
     },
     Chapter {
         title: "10. Paxos Commit: the backup coordinator finishes",
@@ -129,7 +170,12 @@ pub static CHAPTERS: &[Chapter] = &[
         params: paxos!(),
         faults: "crash:0@100000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(121_000), "Paxos Commit: each participant sends its vote to three acceptors, not to the coordinator alone. The coordinator crashes at 100 ms."),
+            Beat::play(At::Time(391_000), 8, "A participant in doubt asks the backup coordinator, which takes over with a higher ballot (Paxos phase 1)."),
+            Beat::play(At::End, 8, "A majority of acceptors chose Prepared for every participant: the backup decides commit, and everyone commits.")
+                .notes("The decision lives in the acceptors, not in one process: any coordinator can finish it."),
+        ],
     },
     Chapter {
         title: "11. Paxos Commit survives an acceptor too",
@@ -139,7 +185,11 @@ pub static CHAPTERS: &[Chapter] = &[
         params: paxos!(),
         faults: "crash:4@50000,crash:0@100000",
         at: At::End,
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(101_000), "Acceptor 1 crashes at 50 ms, the coordinator at 100 ms."),
+            Beat::play(At::End, 8, "Two of three acceptors are still a majority: the backup coordinator takes over and commits.")
+                .notes("F = 1 here: 2F + 1 = 3 acceptors tolerate one failure."),
+        ],
     },
     Chapter {
         title: "12. More than F acceptors fail: blocked again",
@@ -149,6 +199,11 @@ pub static CHAPTERS: &[Chapter] = &[
         params: paxos!(),
         faults: "crash:4@50000,crash:5@50000,crash:0@100000",
         at: At::FirstBreach(Some(BLOCKED)),
-        beats: &[],
+        beats: &[
+            Beat::at(At::Time(101_000), "Acceptors 1 and 2 crash at 50 ms, the coordinator at 100 ms: more than F = 1 failures."),
+            Beat::play(At::Time(401_000), 8, "The backup coordinator takes over, but only acceptor 3 answers: no majority."),
+            Beat::play(At::FirstBreach(Some(BLOCKED)), 16, "With no majority the decision cannot be learned or made: the participants are blocked again.")
+                .notes("Paxos Commit blocks only when more than F acceptors fail — choose F for the failures you expect."),
+        ],
     },
 ];

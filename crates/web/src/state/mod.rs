@@ -759,6 +759,35 @@ mod tests {
         assert_eq!(state().reduce(Action::NextBeat).chapter, Some(0));
     }
 
+    /// A host with a remote: from the landing page, PageDown alone visits every beat of every chapter in order,
+    /// each at its anchor with its caption (playing the way there where the beat says so), for every scenario.
+    #[test]
+    fn the_remote_alone_walks_every_story_from_the_landing_page() {
+        for sc in faultline_scenarios::all() {
+            let mut s = state_from(&[("scenario", sc.id()), ("presenter", "1")]);
+            for (c, ch) in sc.chapters().iter().enumerate() {
+                assert!(ch.beats.len() >= 2, "{}: `{}` is told in beats", sc.id(), ch.title);
+                for (b, beat) in ch.beats.iter().enumerate() {
+                    if (c, b) != (0, 0) {
+                        s = s.reduce(Action::NextBeat);
+                        for _ in 0..1_000_000 {
+                            if !s.playing {
+                                break;
+                            }
+                            s = s.reduce(Action::Tick);
+                        }
+                    }
+                    let at = format!("{}: `{}`, beat {}", sc.id(), ch.title, b + 1);
+                    assert_eq!((s.chapter, s.beat, s.caption()), (Some(c), b, Some(beat.caption)), "{at}");
+                    assert_eq!(s.cursor, s.model.anchor(beat.at), "{at}");
+                }
+            }
+            // At the last beat of the last chapter the remote stays put.
+            let end = s.clone().reduce(Action::NextBeat);
+            assert_eq!((end.chapter, end.beat, end.cursor), (s.chapter, s.beat, s.cursor), "{}", sc.id());
+        }
+    }
+
     /// A bare chapter link sets the chapter's scene; a link the page made keeps what it spells out.
     #[test]
     fn a_chapter_in_the_url_sets_its_scene_unless_the_url_spells_one_out() {
