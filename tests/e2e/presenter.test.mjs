@@ -65,6 +65,12 @@ test('a presentation remote walks the Redis-lock story beat by beat (PageDown / 
   assert.match(await caption(), /Client 2 read the counter/);
   await page.keyboard.press('PageUp');
   await page.waitForFunction(() => document.querySelector('#beat-count')?.textContent.trim() === '4 / 4');
+  // The remote's blank key (b) blacks the screen out; its next click brings it back where it was.
+  await page.keyboard.press('b');
+  await page.locator('#blank').waitFor();
+  await page.keyboard.press('PageDown');
+  await page.locator('#blank').waitFor({ state: 'detached' });
+  assert.equal((await page.textContent('#beat-count')).trim(), '4 / 4');
   assert.deepEqual(errors, []);
   await page.close();
 });

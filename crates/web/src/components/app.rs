@@ -71,6 +71,8 @@ fn key_action(e: &web_sys::KeyboardEvent, chapter: Option<usize>, presenter: boo
         ("?", _) => Action::ToggleHelp,
         ("p", _) => Action::TogglePresenter,
         ("c", _) => Action::ToggleCompare,
+        // A remote's "blank screen" button sends `b` or `.`: in presenter mode it blacks the screen out.
+        ("b" | ".", _) if presenter => Action::ToggleBlank,
         ("n", _) => Action::Chapter(chapter.map_or(0, |c| c + 1)),
         ("b", _) => Action::Chapter(chapter.map_or(0, |c| c.saturating_sub(1))),
         ("Escape", _) => Action::CloseOverlays,
@@ -323,12 +325,14 @@ pub fn app() -> Html {
                     <option value={s.id()} selected={s.id() == scenario.id()}>{s.id()}</option>
                 }) }
             </select>
+            // On a projector the top row shares its width with the chapter picker: short labels, full names for
+            // screen readers and tooltips.
             if let Some((label, hint)) = compare_button {
                 <button id="btn-compare" aria-pressed={state.compare.is_some().to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::ToggleCompare)}
-                    title={hint}>{label}</button>
+                    title={hint} aria-label={label.clone()}>{if state.presenter { "Compare".to_string() } else { label }}</button>
             }
             if state.presenter {
-                <button id="btn-speaker" onclick={open_speaker} title="Open the speaker window: captions, notes and the time, on your own screen">{"Speaker window"}</button>
+                <button id="btn-speaker" onclick={open_speaker} aria-label="Speaker window" title="Open the speaker window: captions, notes and the time, on your own screen">{"Speaker"}</button>
             }
             <button id="btn-presenter" aria-pressed={state.presenter.to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::TogglePresenter)}
                 title="Presenter mode: large type, high contrast (p)">{"Presenter"}</button>
@@ -391,6 +395,10 @@ pub fn app() -> Html {
             }
             if state.help {
                 <Help on_close={dispatch.reform(|_| Action::ToggleHelp)} />
+            }
+            if state.blank && state.presenter {
+                <div class="blank" id="blank" onclick={dispatch.reform(|_: MouseEvent| Action::ToggleBlank)}
+                    title="Screen blacked out: press b, . or PageDown to bring it back" />
             }
         </main>
     }

@@ -11,7 +11,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("1 … 9", "speed: 1, 2, 4 … 256 steps per second"),
     ("p", "presenter mode: the projector layout; its Speaker window shows captions, notes and the time"),
     ("c", "compare side by side: the fix off and on, or the same failure in a sibling scenario"),
-    ("n / b", "next / previous chapter"),
+    ("n / b", "next / previous chapter (in presenter mode b or . blacks the screen out, as a remote's blank key)"),
     (
         "PageDown / PageUp",
         "next / previous beat of the story (a presentation remote; in presenter mode the arrows too)",

@@ -83,6 +83,8 @@ pub struct AppState {
     pub notices: Vec<String>,
     pub presenter: bool,
     pub help: bool,
+    /// A black screen in presenter mode (a remote's blank key, `b` or `.`): the room looks at the speaker.
+    pub blank: bool,
     pub chapter: Option<usize>,
     pub selected: Option<Target>,
     pub embed: Embed,
@@ -105,6 +107,7 @@ impl PartialEq for AppState {
             && self.notices == other.notices
             && self.presenter == other.presenter
             && self.help == other.help
+            && self.blank == other.blank
             && self.chapter == other.chapter
             && self.selected == other.selected
             && self.embed == other.embed
@@ -145,6 +148,8 @@ pub enum Action {
     ClearFaults,
     TogglePresenter,
     ToggleHelp,
+    /// Black out the screen, or bring it back.
+    ToggleBlank,
     /// Escape: close the help and the fault bar.
     CloseOverlays,
     ToggleCompare,
@@ -221,6 +226,7 @@ impl AppState {
             notices,
             presenter,
             help: false,
+            blank: false,
             chapter,
             selected: None,
             embed,
@@ -415,8 +421,10 @@ impl Reducible for AppState {
             }
             Action::TogglePresenter => next.presenter = !self.presenter,
             Action::ToggleHelp => next.help = !self.help,
+            Action::ToggleBlank => next.blank = !self.blank,
             Action::CloseOverlays => {
                 next.help = false;
+                next.blank = false;
                 next.selected = None;
             }
             Action::ToggleCompare => {
@@ -448,6 +456,8 @@ impl Reducible for AppState {
                 n.stop_at = None;
                 return Rc::new(n);
             }
+            Action::NextBeat if self.blank => next.blank = false,
+            Action::PrevBeat if self.blank => next.blank = false,
             Action::NextBeat => {
                 let Some((c, ch)) = self.current_chapter() else { return self.reduce(Action::Chapter(0)) };
                 if self.beat + 1 >= ch.beats.len() {
@@ -757,6 +767,14 @@ mod tests {
         assert_eq!((again.chapter, again.beat), (Some(1), beats.len() - 1));
         // With no chapter on, the remote starts the story.
         assert_eq!(state().reduce(Action::NextBeat).chapter, Some(0));
+        // The remote's blank key blacks the screen out; the next click of the remote brings it back where it was.
+        let dark = again.clone().reduce(Action::ToggleBlank);
+        assert!(dark.blank);
+        let back = dark.reduce(Action::NextBeat);
+        assert_eq!(
+            (back.blank, back.chapter, back.beat, back.cursor),
+            (false, again.chapter, again.beat, again.cursor)
+        );
     }
 
     /// A host with a remote: from the landing page, PageDown alone visits every beat of every chapter in order,
