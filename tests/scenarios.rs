@@ -79,12 +79,30 @@ fn every_counterpart_runs_each_chapter_and_sample() {
 fn every_chapter_parses_runs_and_reaches_its_anchor() {
     for s in scenarios::all() {
         for ch in s.chapters() {
-            let sets: Vec<String> = ch.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let t = run(*s, &sets.join(","), s.canonical_seed(), ch.faults);
+            let scene = |beat: usize| {
+                let (sets, faults) = ch.scene(beat);
+                let sets: Vec<String> = sets.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                run(*s, &sets.join(","), s.canonical_seed(), &faults)
+            };
+            let t = scene(0);
             assert!(ch.at.reached_in(&t), "{}: chapter `{}` does not reach {:?}", s.id(), ch.title, ch.at);
-            // Each beat reaches its anchor, in order, and has a caption.
+            // Each beat reaches its anchor in the run of its scene, in order, and has a caption; a beat that adds
+            // faults or settings leaves the steps already shown as they were.
             let mut last = 0;
-            for b in ch.beats {
+            let mut before = t;
+            for (i, b) in ch.beats.iter().enumerate() {
+                let t = scene(i);
+                if i > 0 && (!b.faults.is_empty() || !b.params.is_empty()) {
+                    let shown = last as usize;
+                    assert_eq!(
+                        t.events.iter().take_while(|e| (e.step as usize) < shown).collect::<Vec<_>>(),
+                        before.events.iter().take_while(|e| (e.step as usize) < shown).collect::<Vec<_>>(),
+                        "{}: `{}`: beat `{}` changes what was already on screen",
+                        s.id(),
+                        ch.title,
+                        b.caption
+                    );
+                }
                 assert!(
                     b.at.reached_in(&t),
                     "{}: `{}`, beat `{}` does not reach {:?}",
@@ -97,6 +115,7 @@ fn every_chapter_parses_runs_and_reaches_its_anchor() {
                 let step = b.at.cursor_in(&t);
                 assert!(step >= last, "{}: `{}`: the beats go back in time at `{}`", s.id(), ch.title, b.caption);
                 last = step;
+                before = t;
             }
         }
     }

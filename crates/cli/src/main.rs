@@ -145,12 +145,14 @@ fn execute(cmd: Command) -> Result<(), String> {
                     format!("--chapter must be one of 1..={} for {}, not {n}", s.chapters().len(), s.id())
                 })?),
             };
+            // The whole story: the chapter's scene at its last beat.
+            let scene = chapter.map(|ch| ch.scene(ch.beats.len().saturating_sub(1)));
             let mut all_sets: Vec<String> =
-                chapter.iter().flat_map(|ch| ch.params.iter().map(|(k, v)| format!("{k}={v}"))).collect();
+                scene.iter().flat_map(|(sets, _)| sets.iter().map(|(k, v)| format!("{k}={v}"))).collect();
             all_sets.extend(sets);
             let p = params(s, &all_sets)?;
             let seed = seed.unwrap_or(s.canonical_seed());
-            let plan_text = faults.as_deref().or(chapter.map(|ch| ch.faults)).unwrap_or("");
+            let plan_text = faults.as_deref().or(scene.as_ref().map(|(_, f)| f.as_str())).unwrap_or("");
             let (plan, errors) = FaultPlan::parse_compact(plan_text);
             if let Some(e) = errors.first() {
                 return Err(e.clone());

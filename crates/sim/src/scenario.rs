@@ -89,22 +89,37 @@ pub struct Beat {
     /// Coming from the beat before, play the steps between at this many steps a second instead of jumping (a
     /// run that plays by time: this many sixteenths of real time).
     pub play: Option<u32>,
+    /// Faults (compact form) that join the chapter's from this beat on: the host says "now the leader crashes",
+    /// and the run forks there (a fault timed after the cursor leaves everything on screen as it was).
+    pub faults: &'static str,
+    /// Settings that change from this beat on.
+    pub params: &'static [(&'static str, &'static str)],
 }
 
 impl Beat {
     /// A beat that jumps to `at`.
     pub const fn at(at: At, caption: &'static str) -> Beat {
-        Beat { at, caption, notes: "", play: None }
+        Beat { at, caption, notes: "", play: None, faults: "", params: &[] }
     }
 
     /// A beat reached by playing the steps from the beat before at `speed` steps a second.
     pub const fn play(at: At, speed: u32, caption: &'static str) -> Beat {
-        Beat { at, caption, notes: "", play: Some(speed) }
+        Beat { at, caption, notes: "", play: Some(speed), faults: "", params: &[] }
     }
 
     /// The same beat with notes for the host.
     pub const fn notes(self, notes: &'static str) -> Beat {
         Beat { notes, ..self }
+    }
+
+    /// The same beat, adding faults to the run from here on.
+    pub const fn with_faults(self, faults: &'static str) -> Beat {
+        Beat { faults, ..self }
+    }
+
+    /// The same beat, changing settings from here on.
+    pub const fn with_params(self, params: &'static [(&'static str, &'static str)]) -> Beat {
+        Beat { params, ..self }
     }
 }
 
@@ -122,6 +137,18 @@ pub struct Chapter {
     pub at: At,
     /// The story in beats, in order (empty: one beat).
     pub beats: &'static [Beat],
+}
+
+impl Chapter {
+    /// The settings and the fault plan (compact form) in force at beat `beat`: the chapter's, then each beat's up
+    /// to that one (a later setting of the same key wins).
+    pub fn scene(&self, beat: usize) -> (Vec<(&'static str, &'static str)>, String) {
+        let upto = &self.beats[..(beat + 1).min(self.beats.len())];
+        let params = self.params.iter().chain(upto.iter().flat_map(|b| b.params)).copied().collect();
+        let faults: Vec<&str> =
+            std::iter::once(self.faults).chain(upto.iter().map(|b| b.faults)).filter(|f| !f.is_empty()).collect();
+        (params, faults.join(","))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

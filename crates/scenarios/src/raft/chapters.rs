@@ -27,18 +27,22 @@ pub static CHAPTERS: &[Chapter] = &[
                its durable state, hears the new leader's higher term and follows. Click another server's name to \
                crash it instead.",
         params: &[("run_ms", "3000")],
-        faults: "crash:4@1000000,restart:4@2000000",
+        // The crash joins the run at the second beat and the restart at the fourth: the run forks as the host
+        // speaks.
+        faults: "",
         at: At::End,
         // The canonical seed's times: server 5 leads term 1 from 166 ms; server 4 leads term 2 from 1.198 s;
         // server 5 is repaired by the first AppendEntries after its restart, at 2.004 s.
         beats: &[
             Beat::at(At::Time(900_000), "Server 5 leads term 1: its heartbeats keep the others from timing out, and every request reaches all five logs."),
             Beat::play(At::FirstFault, 16, "At 1 s the leader crashes, and its heartbeats stop.")
+                .with_faults("crash:4@1000000")
                 .notes("Ask the room: who notices first? Whoever's election timer runs out first — they are random."),
             Beat::play(At::Time(1_200_000), 16, "The followers' election timers run out, server 4's first: it asks for votes in term 2, gets three, and leads.")
                 .notes("Server 2 became a candidate a few ms later and steps down when it hears the new leader."),
             Beat::at(At::Time(2_010_000), "At 2 s server 5 restarts from its durable log, still in term 1; the first AppendEntries of term 2 brings its term and its log up to date.")
-                .notes("Figure 2: a server that sees a higher term steps down and adopts it; the leader repairs its log."),
+                .notes("Figure 2: a server that sees a higher term steps down and adopts it; the leader repairs its log.")
+                .with_faults("restart:4@2000000"),
         ],
     },
     Chapter {

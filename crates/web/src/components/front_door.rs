@@ -12,7 +12,10 @@ use yew::prelude::*;
 /// run (the defaults, no faults) ends — its last beat; without such a chapter, just after the first violation, or
 /// else the end.
 pub fn telling_step(s: &dyn Scenario, m: &Model) -> u32 {
-    let story = s.chapters().iter().find(|ch| ch.params.is_empty() && ch.faults.is_empty());
+    let story = s.chapters().iter().find(|ch| {
+        let (sets, faults) = ch.scene(ch.beats.len().saturating_sub(1));
+        sets.is_empty() && faults.is_empty()
+    });
     if let Some(ch) = story {
         return m.anchor(ch.beats.last().map_or(ch.at, |b| b.at));
     }

@@ -440,15 +440,7 @@ impl Reducible for AppState {
             }
             Action::Chapter(i) => {
                 let Some(ch) = self.inputs.scenario.chapters().get(i) else { return self };
-                let mut params = self.inputs.scenario.default_params();
-                for (k, v) in ch.params {
-                    if let Err(e) = params.set(k, v) {
-                        next.notices.push(format!("Chapter {}: {e}", ch.title));
-                    }
-                }
-                let (faults, errors) = FaultPlan::parse_compact(ch.faults);
-                next.notices.extend(errors);
-                let mut n = next.rerun(params, self.inputs.scenario.canonical_seed(), faults);
+                let mut n = next.enter_scene(ch, 0);
                 n.cursor = n.model.anchor(ch.beats.first().map_or(ch.at, |b| b.at));
                 n.chapter = Some(i);
                 n.beat = 0;
@@ -468,7 +460,9 @@ impl Reducible for AppState {
                     };
                 }
                 let beat = ch.beats[self.beat + 1];
-                let target = self.model.anchor(beat.at);
+                // A beat that adds a fault or a setting forks the run here; the cursor stays.
+                let mut next = next.enter_scene(ch, self.beat + 1);
+                let target = next.model.anchor(beat.at);
                 next.beat = self.beat + 1;
                 match beat.play {
                     // Play the way there at the beat's speed, and stop on arrival.
@@ -483,6 +477,7 @@ impl Reducible for AppState {
                         next.stop_at = None;
                     }
                 }
+                return Rc::new(next);
             }
             Action::PrevBeat => {
                 let Some((c, ch)) = self.current_chapter() else { return self };
@@ -494,16 +489,21 @@ impl Reducible for AppState {
                     let prev = self.reduce(Action::Chapter(c - 1));
                     let last = prev.current_chapter().map_or(0, |(_, ch)| ch.beats.len().saturating_sub(1));
                     let mut n = (*prev).clone();
-                    if let Some(b) = prev.current_chapter().and_then(|(_, ch)| ch.beats.get(last)) {
-                        n.beat = last;
-                        n.cursor = n.model.anchor(b.at);
+                    if let Some((_, ch)) = prev.current_chapter() {
+                        if let Some(b) = ch.beats.get(last) {
+                            n = n.enter_scene(ch, last);
+                            n.beat = last;
+                            n.cursor = n.model.anchor(b.at);
+                        }
                     }
                     return Rc::new(n);
                 }
+                let mut next = next.enter_scene(ch, self.beat - 1);
                 next.beat = self.beat - 1;
-                next.cursor = self.model.anchor(ch.beats[self.beat - 1].at);
+                next.cursor = next.model.anchor(ch.beats[self.beat - 1].at);
                 next.playing = false;
                 next.stop_at = None;
+                return Rc::new(next);
             }
             Action::Import(name, text) => return Rc::new(self.import(name, &text)),
             Action::SetScenario(id) => match faultline_scenarios::find(&id) {
@@ -804,6 +804,28 @@ mod tests {
             let end = s.clone().reduce(Action::NextBeat);
             assert_eq!((end.chapter, end.beat, end.cursor), (s.chapter, s.beat, s.cursor), "{}", sc.id());
         }
+    }
+
+    /// A beat that adds a fault forks the run where the story is: Raft's leader crash joins the plan at the
+    /// second beat, the restart at the fourth; the steps on screen stay as they were, and going back removes them.
+    #[test]
+    fn a_beat_adds_its_fault_to_the_run_as_the_host_speaks() {
+        let s = state_from(&[("scenario", "raft"), ("chapter", "2")]);
+        assert!(s.inputs.faults.is_empty(), "{}", s.inputs.faults.to_compact());
+        let at = s.cursor;
+        let crash = s.clone().reduce(Action::NextBeat);
+        assert_eq!(crash.inputs.faults.to_compact(), "crash:4@1000000");
+        assert_eq!(crash.cursor, at, "the cursor stays; the way to the crash plays from here");
+        let shown = |m: &Model| m.trace.events.iter().take_while(|e| e.step < at).cloned().collect::<Vec<_>>();
+        assert_eq!(shown(&crash.model), shown(&s.model));
+        let mut end = crash;
+        while end.beat + 1 < 4 {
+            end = end.reduce(Action::NextBeat);
+        }
+        assert_eq!(end.inputs.faults.to_compact(), "crash:4@1000000,restart:4@2000000");
+        let back = end.reduce(Action::PrevBeat);
+        assert_eq!(back.inputs.faults.to_compact(), "crash:4@1000000");
+        assert!(back.reduce(Action::PrevBeat).reduce(Action::PrevBeat).inputs.faults.is_empty());
     }
 
     /// A bare chapter link sets the chapter's scene; a link the page made keeps what it spells out.

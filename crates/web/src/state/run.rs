@@ -96,6 +96,27 @@ pub(super) fn empty_trace(scenario: &dyn Scenario) -> Trace {
 }
 
 impl AppState {
+    /// The run of a chapter at one of its beats (its settings and faults over the defaults, the canonical seed):
+    /// re-run only if that differs from the run on screen; the cursor stays.
+    pub(super) fn enter_scene(&self, ch: &faultline_sim::Chapter, beat: usize) -> Self {
+        let scenario = self.inputs.scenario;
+        let (sets, plan) = ch.scene(beat);
+        let mut next = self.clone();
+        let mut params = scenario.default_params();
+        for (k, v) in sets {
+            if let Err(e) = params.set(k, v) {
+                next.notices.push(format!("Chapter {}: {e}", ch.title));
+            }
+        }
+        let (faults, errors) = FaultPlan::parse_compact(&plan);
+        next.notices.extend(errors);
+        let seed = scenario.canonical_seed();
+        if params == self.inputs.params && faults == self.inputs.faults && seed == self.inputs.seed {
+            return next;
+        }
+        next.rerun(params, seed, faults)
+    }
+
     /// Re-run with new inputs; the cursor stays where it was (clamped), so the past stays on screen.
     pub(super) fn rerun(&self, params: Params, seed: u64, faults: FaultPlan) -> Self {
         let mut next = self.clone();
