@@ -2,6 +2,7 @@
 //! Observations (things a learner should notice that are not breaches) get a quieter banner.
 
 use super::ModelRef;
+use crate::model::BreachInfo;
 use faultline_sim::Severity;
 use yew::prelude::*;
 
@@ -18,11 +19,37 @@ pub struct Props {
     pub beside: bool,
 }
 
+/// Breaches grouped by invariant, in order of first appearance: the first in full, and how many followed.
+fn grouped<'a>(all: &[&&'a BreachInfo]) -> Vec<(&'a BreachInfo, Vec<u32>)> {
+    let mut out: Vec<(&BreachInfo, Vec<u32>)> = Vec::new();
+    for b in all {
+        match out.iter_mut().find(|(first, _)| first.invariant == b.invariant) {
+            Some((_, more)) => more.push(b.step),
+            None => out.push((b, Vec::new())),
+        }
+    }
+    out
+}
+
 #[function_component(Banner)]
 pub fn banner(p: &Props) -> Html {
     let visible: Vec<_> = p.model.breaches_before(p.cursor).collect();
     let violations: Vec<_> = visible.iter().filter(|b| b.severity == Severity::Violation).collect();
     let observations: Vec<_> = visible.iter().filter(|b| b.severity == Severity::Observation && !p.compact).collect();
+    let more = |steps: &[u32]| match steps {
+        [] => html! {},
+        [.., last] => {
+            let seek = p.on_seek.reform({
+                let last = *last;
+                move |_: MouseEvent| last + 1
+            });
+            html! {
+                <p class="more">{format!("and {} more, the last at step ", steps.len())}
+                    <button class="step-link" onclick={seek} aria-label={format!("Go to step {last}")}>{*last}</button>
+                </p>
+            }
+        }
+    };
     let steps_buttons = |causes: &[u32]| {
         html! {
             <span class="causes">{"caused by steps "}
@@ -40,19 +67,21 @@ pub fn banner(p: &Props) -> Html {
             if let Some(limit) = p.model.trace.outcome.limit_message().filter(|_| at_end) {
                 <div class="banner observation" id={main.then_some("limit-banner")}>{format!("⚠ {limit}.")}</div>
             }
-            { for violations.iter().map(|b| html! {
+            { for grouped(&violations).into_iter().map(|(b, later)| html! {
                 <div class={classes!("banner", "violation", main.then_some("primary"))} id={main.then_some("violation-banner")} role="alert">
                     <strong>{format!("✗ Invariant broken: {}", b.invariant)}</strong>
                     <span class="at">{format!(" at step {}", b.step)}</span>
                     <p>{&b.message}</p>
                     { steps_buttons(&b.causes) }
+                    { more(&later) }
                 </div>
             }) }
-            { for observations.iter().map(|b| html! {
+            { for grouped(&observations).into_iter().map(|(b, later)| html! {
                 <div class="banner observation">
                     <strong>{format!("⚠ {}", b.invariant)}</strong>
                     <span class="at">{format!(" at step {}", b.step)}</span>
                     <p>{&b.message}</p>
+                    { more(&later) }
                 </div>
             }) }
             { if at_end && violations.is_empty() {
