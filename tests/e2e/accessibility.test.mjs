@@ -3,20 +3,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { start, stop, newPage } from './harness.mjs';
+import { start, stop, newPage, scenarioIds } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const SCENARIOS = ['redis-lock', 'raft', 'two-phase-commit', 'saga', 'thundering-herd', 'retry-storm'];
-const PAGES = [
+const pages = (scenarios) => [
   '', '?page=workshop', '?speaker=1&scenario=redis-lock',
-  ...SCENARIOS.flatMap((s) => [
+  ...scenarios.flatMap((s) => [
     `?scenario=${s}`, `?scenario=${s}&view=compare&step=40`, `?scenario=${s}&chapter=2&presenter=1`,
     `?scenario=${s}&embed=1&step=30`,
   ]),
 ];
 
 let env;
-before(async () => { env = await start(); });
+let PAGES;
+before(async () => { env = await start(); PAGES = pages(await scenarioIds(env)); });
 after(async () => { await stop(env); });
 
 for (const scheme of ['light', 'dark']) {

@@ -48,6 +48,14 @@ export async function newPage(env, viewport = { width: 1400, height: 1000 }) {
   return { page, errors };
 }
 
+/** The registered scenarios' ids, in the registry's order, as the page's scenario picker lists them. */
+export async function scenarioIds(env) {
+  const { page } = await open(env, '?scenario=redis-lock&step=0');
+  const ids = await page.$$eval('#scenario-select option', (os) => os.map((o) => o.value));
+  await page.close();
+  return ids;
+}
+
 /** Open the playground with a query. */
 export async function open(env, query) {
   const { page, errors } = await newPage(env);

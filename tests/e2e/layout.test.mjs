@@ -5,13 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { start, stop, newPage, SHOTS } from './harness.mjs';
+import { start, stop, newPage, SHOTS, scenarioIds } from './harness.mjs';
 
 let env;
-before(async () => { env = await start(); });
+let SCENARIOS;
+before(async () => { env = await start(); SCENARIOS = await scenarioIds(env); });
 after(async () => { await stop(env); });
 
-const SCENARIOS = ['redis-lock', 'raft', 'two-phase-commit', 'saga', 'thundering-herd', 'retry-storm'];
 
 /** The share of the viewport the stage (the scenario's main views) covers, and how far the page scrolls sideways. */
 const measure = () => {

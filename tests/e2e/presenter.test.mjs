@@ -4,13 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { start, stop, open, SHOTS } from './harness.mjs';
+import { start, stop, open, SHOTS, scenarioIds } from './harness.mjs';
 
 let env;
-before(async () => { env = await start(); });
+let SCENARIOS;
+before(async () => { env = await start(); SCENARIOS = await scenarioIds(env); });
 after(async () => { await stop(env); });
 
-const SCENARIOS = ['redis-lock', 'raft', 'two-phase-commit', 'saga', 'thundering-herd', 'retry-storm'];
 
 for (const [w, h] of [[1280, 720], [1920, 1080]]) {
   test(`presenter at ${w}×${h}: the main views fill the screen, nothing scrolls`, async () => {
