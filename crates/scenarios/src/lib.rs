@@ -37,6 +37,7 @@ registry! {
     "saga" => saga::Saga,
     "thundering-herd" => thundering_herd::ThunderingHerd,
     "retry-storm" => retry_storm::RetryStorm,
+    "leader-lease-db" => leader_lease::LeaderLease,
 }
 
 /// The scenario with this id.

@@ -16,10 +16,20 @@ pub struct Part {
 pub static WORKSHOP: &[Part] = &[
     Part {
         title: "Locks that lie",
-        minutes: 20,
-        point: "A lock with a lease is a promise about time, and a paused process cannot keep it. Only the storage \
-                can refuse a stale write: fencing tokens, from a counter that never goes back.",
-        chapters: &[("redis-lock", 1), ("redis-lock", 2), ("redis-lock", 3), ("redis-lock", 4), ("redis-lock", 6)],
+        minutes: 25,
+        point:
+            "A lock with a lease is a promise about time, and a paused process or a wrong clock cannot keep it. Only \
+                the storage can refuse a stale write: fencing tokens, from a counter that never goes back.",
+        chapters: &[
+            ("redis-lock", 1),
+            ("redis-lock", 2),
+            ("redis-lock", 3),
+            ("redis-lock", 4),
+            ("redis-lock", 6),
+            ("leader-lease-db", 2),
+            ("leader-lease-db", 6),
+            ("leader-lease-db", 7),
+        ],
     },
     Part {
         title: "Agreeing on a leader",

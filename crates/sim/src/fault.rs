@@ -157,6 +157,73 @@ impl FaultPlan {
     }
 }
 
+/// Random faults of every kind the kernel has, drawn from a seed on a stream of their own (so the run's other
+/// randomness is the same with or without them): a crash of any node with a restart, a pause, clock drift, a
+/// clock jump, a partition of one node from all others that heals, a delay of one message. Each fault is one
+/// draw of a time in `0..=window_us`, a node, a duration, and a kind (crashes are twice as likely as the rest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultMix {
+    pub nodes: NodeId,
+    pub window_us: u64,
+    /// Durations of outages, pauses and partitions, and delays of messages.
+    pub min_dur_us: u64,
+    pub max_dur_us: u64,
+    /// Clock jumps are up to this long, either way.
+    pub max_jump_us: u64,
+    /// Drift is between 1% and this, either way.
+    pub max_drift_ppm: i64,
+    /// Roughly how many messages a run sends: a delay picks one of them.
+    pub messages: u64,
+    /// The RNG stream the faults are drawn on.
+    pub stream: u64,
+}
+
+impl FaultMix {
+    pub fn draw(&self, count: u32, seed: u64) -> FaultPlan {
+        use rand::{RngExt, SeedableRng};
+        let mut plan = FaultPlan::new();
+        if count == 0 || self.nodes == 0 {
+            return plan;
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(self.stream);
+        let sign = |rng: &mut rand_chacha::ChaCha8Rng| if rng.random_bool(0.5) { 1 } else { -1 };
+        for _ in 0..count {
+            let at = rng.random_range(0..=self.window_us);
+            let node = rng.random_range(0..self.nodes);
+            let dur = rng.random_range(self.min_dur_us..=self.max_dur_us.max(self.min_dur_us));
+            match rng.random_range(0..7u32) {
+                0 | 1 => {
+                    plan.push(at, Fault::Crash { node });
+                    plan.push(at + dur, Fault::Restart { node });
+                }
+                2 => {
+                    plan.push(at, Fault::Pause { node, for_us: dur });
+                }
+                3 => {
+                    let ppm = rng.random_range(10_000..=self.max_drift_ppm.max(10_000)) * sign(&mut rng);
+                    plan.push(at, Fault::ClockDrift { node, ppm });
+                }
+                4 => {
+                    let by_us = rng.random_range(1_000..=self.max_jump_us.max(1_000)) as i64 * sign(&mut rng);
+                    plan.push(at, Fault::ClockJump { node, by_us });
+                }
+                5 => {
+                    for other in (0..self.nodes).filter(|&o| o != node) {
+                        plan.push(at, Fault::Cut { from: node, to: other, both: true });
+                    }
+                    plan.push(at + dur, Fault::HealAll);
+                }
+                _ => {
+                    plan.push(at, Fault::DelayMessage { id: rng.random_range(0..self.messages.max(1)), by_us: dur });
+                }
+            }
+        }
+        plan.0.sort_by_key(|e| e.at_us);
+        plan
+    }
+}
+
 /// `1.5 ms`, `800 ms`, `2.25 s`: times for people, from microseconds (integer arithmetic only: no float
 /// formatting code in the browser bundle).
 pub fn fmt_us(us: i64) -> String {

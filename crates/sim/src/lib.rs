@@ -40,7 +40,7 @@ pub mod trace;
 
 pub use agenda::Agenda;
 pub use clock::Clock;
-pub use fault::{Fault, FaultEntry, FaultPlan};
+pub use fault::{Fault, FaultEntry, FaultMix, FaultPlan};
 pub use kernel::{Limits, RunOutput, Sim, SimError, Stepper, TimerId};
 pub use net::NetConfig;
 pub use node::{Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot, TestCtx};

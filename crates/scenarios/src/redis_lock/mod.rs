@@ -52,12 +52,10 @@ pub mod storage;
 use client::{Client, ClientConfig};
 use disk::Disk;
 use faultline_sim::{
-    Breach, Broken, Fault, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError,
+    Breach, Broken, Fault, FaultMix, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError,
     Sample, ScenarioInfo, Section, Setup, Severity, Snapshot, US_PER_MS,
 };
 use msg::{Msg, Timer};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use checker::{LeaseEnd, LockHistory};
 use redis::{Persistence, Redis};
 use storage::Storage;
@@ -264,52 +262,21 @@ pub fn invariants() -> [Invariant<LockNode, LockHistory>; 3] {
 /// (about `clients × rounds × (ttl + work + retry)`, at most the run): crashes of any node with a restart,
 /// pauses, clock drift and jumps, partitions that heal, and delays of single messages.
 pub fn random_faults(p: &LockParams, seed: u64) -> FaultPlan {
-    let mut plan = FaultPlan::new();
-    if p.random_faults == 0 {
-        return plan;
-    }
     let clients = u64::from(p.clients);
-    let nodes = p.clients + 2;
     let ttl_us = (p.ttl_ms * US_PER_MS).max(US_PER_MS);
     let busy_us = clients * u64::from(p.rounds) * (ttl_us + (p.work_ms + p.retry_ms) * US_PER_MS);
-    let window_us = (busy_us + 500 * US_PER_MS).min(p.run_ms * US_PER_MS);
-    // Roughly how many messages the clients exchange: delays pick among them.
-    let messages = clients * u64::from(p.rounds) * 8;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(0xfa17);
-    for _ in 0..p.random_faults {
-        let at = rng.random_range(0..=window_us);
-        let node = rng.random_range(0..nodes);
-        let dur = rng.random_range(20 * US_PER_MS..=2 * ttl_us.max(20 * US_PER_MS));
-        match rng.random_range(0..7u32) {
-            0 | 1 => {
-                plan.push(at, Fault::Crash { node });
-                plan.push(at + dur, Fault::Restart { node });
-            }
-            2 => {
-                plan.push(at, Fault::Pause { node, for_us: dur });
-            }
-            3 => {
-                let ppm = rng.random_range(10_000..=200_000i64) * if rng.random_bool(0.5) { 1 } else { -1 };
-                plan.push(at, Fault::ClockDrift { node, ppm });
-            }
-            4 => {
-                let by_us = rng.random_range(US_PER_MS..=ttl_us) as i64 * if rng.random_bool(0.5) { 1 } else { -1 };
-                plan.push(at, Fault::ClockJump { node, by_us });
-            }
-            5 => {
-                for other in (0..nodes).filter(|&o| o != node) {
-                    plan.push(at, Fault::Cut { from: node, to: other, both: true });
-                }
-                plan.push(at + dur, Fault::HealAll);
-            }
-            _ => {
-                plan.push(at, Fault::DelayMessage { id: rng.random_range(0..messages.max(1)), by_us: dur });
-            }
-        }
+    FaultMix {
+        nodes: p.clients + 2,
+        window_us: (busy_us + 500 * US_PER_MS).min(p.run_ms * US_PER_MS),
+        min_dur_us: 20 * US_PER_MS,
+        max_dur_us: 2 * ttl_us.max(20 * US_PER_MS),
+        max_jump_us: ttl_us,
+        max_drift_ppm: 200_000,
+        // Roughly how many messages the clients exchange: delays pick among them.
+        messages: clients * u64::from(p.rounds) * 8,
+        stream: 0xfa17,
     }
-    plan.0.sort_by_key(|e| e.at_us);
-    plan
+    .draw(p.random_faults, seed)
 }
 
 /// The nodes (clients, then Redis, then the storage), the network and the faults the parameters imply.
