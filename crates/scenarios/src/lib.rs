@@ -6,6 +6,7 @@
 
 use faultline_sim::Scenario;
 
+pub mod lost_update;
 pub mod workshop;
 
 /// One line per scenario: `"feature" => module::Scenario`. Each line declares the module (built only with its
@@ -32,6 +33,7 @@ macro_rules! registry {
 
 registry! {
     "redis-lock" => redis_lock::RedisLock,
+    "redis-failover" => redis_failover::RedisFailover,
     "raft" => raft::Raft,
     "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
     "saga" => saga::Saga,

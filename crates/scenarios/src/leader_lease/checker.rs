@@ -4,29 +4,14 @@
 
 use super::msg::{session_of, Msg};
 use super::LeaseNode;
-use faultline_sim::{Condition, NodeId, Snapshot};
-
-/// A write that silently overwrote another leader's update.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LostUpdate {
-    pub writer: NodeId,
-    pub value: i64,
-    pub based_on_version: u64,
-    pub read_step: u32,
-    pub overwritten: NodeId,
-    pub overwritten_step: u32,
-    pub step: u32,
-}
+use crate::lost_update::Writes;
+use faultline_sim::{Condition, Snapshot};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LeaseHistory {
     /// Per node: since which step it believes it leads, if it does.
     pub leading_since: Vec<Option<u32>>,
-    /// The version each (node, session) last read, and when.
-    pub last_read: Vec<((NodeId, u32), u64, u32)>,
-    /// Who wrote each accepted version (index = version − 1), and when.
-    pub accepted: Vec<(NodeId, u32)>,
-    pub lost_updates: Vec<LostUpdate>,
+    pub writes: Writes,
 }
 
 pub fn observe(h: &mut LeaseHistory, s: &Snapshot<'_, LeaseNode>) {
@@ -46,28 +31,9 @@ pub fn observe(h: &mut LeaseHistory, s: &Snapshot<'_, LeaseNode>) {
             LeaseNode::Storage(st) => {
                 for (to, m) in s.sent() {
                     match *m {
-                        Msg::ReadOk { version, req, .. } => {
-                            let who = (to, session_of(req));
-                            h.last_read.retain(|(w, _, _)| *w != who);
-                            h.last_read.push((who, version, s.step));
-                        }
+                        Msg::ReadOk { version, req, .. } => h.writes.read((to, session_of(req)), version, s.step),
                         Msg::WriteOk { version, req } => {
-                            let who = (to, session_of(req));
-                            let read = h.last_read.iter().find(|(w, _, _)| *w == who).copied();
-                            if let Some((_, read_version, read_step)) = read.filter(|r| r.1 + 1 != version) {
-                                let (overwritten, overwritten_step) =
-                                    h.accepted.get(read_version as usize).copied().unwrap_or((to, s.step));
-                                h.lost_updates.push(LostUpdate {
-                                    writer: to,
-                                    value: st.data.value,
-                                    based_on_version: read_version,
-                                    read_step,
-                                    overwritten,
-                                    overwritten_step,
-                                    step: s.step,
-                                });
-                            }
-                            h.accepted.push((to, s.step));
+                            h.writes.wrote((to, session_of(req)), version, st.data.value, s.step)
                         }
                         _ => {}
                     }

@@ -168,23 +168,7 @@ fn single_leader(s: &Snapshot<'_, LeaseNode>, h: &LeaseHistory, out: &mut Vec<Br
 }
 
 fn no_lost_update(s: &Snapshot<'_, LeaseNode>, h: &LeaseHistory, out: &mut Vec<Breach>) {
-    for l in h.lost_updates.iter().rev().take_while(|l| l.step == s.step) {
-        let who = |n: u32| format!("node {}", n + 1);
-        out.push(Breach {
-            severity: Severity::Violation,
-            message: format!(
-                "{} wrote counter = {} computed from version {} (read at step {}), but {} had written a newer version \
-                 at step {}: that update is lost.",
-                who(l.writer),
-                l.value,
-                l.based_on_version,
-                l.read_step,
-                who(l.overwritten),
-                l.overwritten_step
-            ),
-            steps: vec![l.read_step, l.overwritten_step, l.step],
-        });
-    }
+    h.writes.breaches(s.step, |n| format!("node {}", n + 1), out);
 }
 
 /// The invariants, checked after every step.
