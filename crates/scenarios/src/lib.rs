@@ -34,6 +34,7 @@ macro_rules! registry {
 registry! {
     "redis-lock" => redis_lock::RedisLock,
     "redis-failover" => redis_failover::RedisFailover,
+    "redlock" => redlock::Redlock,
     "raft" => raft::Raft,
     "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
     "saga" => saga::Saga,

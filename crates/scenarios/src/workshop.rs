@@ -16,7 +16,7 @@ pub struct Part {
 pub static WORKSHOP: &[Part] = &[
     Part {
         title: "Locks that lie",
-        minutes: 25,
+        minutes: 30,
         point:
             "A lock with a lease is a promise about time, and a paused process or a wrong clock cannot keep it. Only \
                 the storage can refuse a stale write: fencing tokens, from a counter that never goes back.",
@@ -28,6 +28,8 @@ pub static WORKSHOP: &[Part] = &[
             ("redis-lock", 6),
             ("redis-failover", 2),
             ("redis-failover", 4),
+            ("redlock", 2),
+            ("redlock", 5),
             ("leader-lease-db", 2),
             ("leader-lease-db", 7),
         ],
@@ -41,7 +43,7 @@ pub static WORKSHOP: &[Part] = &[
     },
     Part {
         title: "Committing across services",
-        minutes: 25,
+        minutes: 20,
         point:
             "Two-phase commit is atomic but blocks when its coordinator dies; 3PC does not block but breaks under a \
                 partition; Paxos Commit survives both. A saga never blocks, and pays with isolation.",
