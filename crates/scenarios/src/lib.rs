@@ -6,7 +6,7 @@
 
 use faultline_sim::Scenario;
 
-pub mod lost_update;
+pub mod guarded;
 pub mod workshop;
 
 /// One line per scenario: `"feature" => module::Scenario`. Each line declares the module (built only with its

@@ -4,36 +4,26 @@
 
 use super::msg::{session_of, Msg};
 use super::LeaseNode;
-use crate::lost_update::Writes;
-use faultline_sim::{Condition, Snapshot};
+use crate::guarded::{Believers, Writes};
+use faultline_sim::Snapshot;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LeaseHistory {
-    /// Per node: since which step it believes it leads, if it does.
-    pub leading_since: Vec<Option<u32>>,
+    /// Since when each node believes it leads.
+    pub leaders: Believers,
     pub writes: Writes,
 }
 
 pub fn observe(h: &mut LeaseHistory, s: &Snapshot<'_, LeaseNode>) {
-    if h.leading_since.len() < s.nodes.len() {
-        h.leading_since.resize(s.nodes.len(), None);
-    }
     if let Some(a) = s.actor {
         match &s.nodes[a as usize] {
-            LeaseNode::Candidate(c) => {
-                let since = &mut h.leading_since[a as usize];
-                match (c.leads(), *since) {
-                    (true, None) => *since = Some(s.step),
-                    (false, _) => *since = None,
-                    (true, Some(_)) => {}
-                }
-            }
+            LeaseNode::Candidate(c) => h.leaders.update(a, c.leads(), s.step),
             LeaseNode::Storage(st) => {
                 for (to, m) in s.sent() {
                     match *m {
                         Msg::ReadOk { version, req, .. } => h.writes.read((to, session_of(req)), version, s.step),
                         Msg::WriteOk { version, req } => {
-                            h.writes.wrote((to, session_of(req)), version, st.data.value, s.step)
+                            h.writes.wrote((to, session_of(req)), version, st.store.data.value, s.step)
                         }
                         _ => {}
                     }
@@ -43,11 +33,5 @@ pub fn observe(h: &mut LeaseHistory, s: &Snapshot<'_, LeaseNode>) {
         }
     }
     // A crashed node leads nothing.
-    for (i, c) in s.conditions.iter().enumerate() {
-        if *c == Condition::Down {
-            if let Some(since) = h.leading_since.get_mut(i) {
-                *since = None;
-            }
-        }
-    }
+    h.leaders.forget_crashed(s.conditions);
 }

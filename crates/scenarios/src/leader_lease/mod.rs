@@ -53,7 +53,8 @@ use faultline_sim::{
     Setup, Severity, Snapshot, View, US_PER_MS,
 };
 use msg::{Msg, Timer};
-use storage::{Counter, Storage};
+use storage::{Storage};
+use crate::guarded::{overlap_severity, Counter, Fence};
 
 /// The scenario's entry in the registry.
 pub struct LeaderLease;
@@ -126,18 +127,14 @@ fn database<'a>(s: &'a Snapshot<'_, LeaseNode>) -> Option<&'a Database> {
 }
 
 fn fenced(s: &Snapshot<'_, LeaseNode>) -> bool {
-    s.nodes.iter().any(|n| matches!(n, LeaseNode::Storage(st) if st.fencing))
+    s.nodes.iter().any(|n| matches!(n, LeaseNode::Storage(st) if st.store.fence != Fence::Off))
 }
 
 fn single_leader(s: &Snapshot<'_, LeaseNode>, h: &LeaseHistory, out: &mut Vec<Breach>) {
-    let leaders: Vec<(usize, u32)> =
-        h.leading_since.iter().enumerate().filter_map(|(i, since)| since.map(|st| (i, st))).collect();
-    if leaders.len() < 2 || !leaders.iter().any(|(_, since)| *since == s.step) {
-        return;
-    }
+    let Some(leaders) = h.leaders.overlap_begins(s.step) else { return };
     let believed: Vec<String> = leaders
         .iter()
-        .filter_map(|&(i, _)| match &s.nodes[i] {
+        .filter_map(|&(i, _)| match &s.nodes[i as usize] {
             LeaseNode::Candidate(c) => c.lease.map(|l| format!("node {} (generation {})", c.number, l.generation)),
             _ => None,
         })
@@ -151,10 +148,11 @@ fn single_leader(s: &Snapshot<'_, LeaseNode>, h: &LeaseHistory, out: &mut Vec<Br
         Some(true) => "each node compared expires_at with its own clock, and the clocks disagree",
         _ => "a leader measures its lease on its own clock, which ran slow or stood still (a pause), past the end the database gave it",
     };
-    let (severity, tail) = if fenced(s) {
-        (Severity::Observation, " The storage checks generations, so the older leader's writes are refused: harmless.")
-    } else {
-        (Severity::Violation, "")
+    let (severity, tail) = match overlap_severity(fenced(s)) {
+        (Severity::Observation, _) => {
+            (Severity::Observation, " The storage checks generations, so the older leader's writes are refused: harmless.")
+        }
+        other => other,
     };
     out.push(Breach {
         severity,

@@ -41,16 +41,17 @@ pub mod redis;
 pub mod sentinel;
 pub mod storage;
 
-use crate::lost_update::Writes;
+use crate::guarded::{overlap_severity, Believers, Fence, Writes};
 use client::{Client, ClientConfig};
 use faultline_sim::{
-    Breach, Broken, Condition, Fault, FaultMix, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError,
-    Sample, ScenarioInfo, Section, Setup, Severity, Snapshot, US_PER_MS,
+    Breach, Broken, Fault, FaultMix, FaultPlan, Invariant, Model, NetConfig, NodeId, NodeInfo, ParamError,
+    Sample, ScenarioInfo, Section, Setup, Snapshot, US_PER_MS,
 };
 use msg::{Msg, Timer};
 use redis::{Redis, RedisConfig};
 use sentinel::{Sentinel, SentinelConfig};
-use storage::{Counter, Storage};
+use storage::{Storage};
+use crate::guarded::Counter;
 
 /// The scenario's entry in the registry.
 pub struct RedisFailover;
@@ -124,31 +125,21 @@ pub const NO_LOST_UPDATE: &str = "no-lost-update";
 /// The checker's history: since when each client believes it holds the lock, and what the storage answered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FailoverHistory {
-    pub holding_since: Vec<Option<u32>>,
+    pub believers: Believers,
     pub writes: Writes,
 }
 
 fn observe(h: &mut FailoverHistory, s: &Snapshot<'_, FailoverNode>) {
-    if h.holding_since.len() < s.nodes.len() {
-        h.holding_since.resize(s.nodes.len(), None);
-    }
     if let Some(a) = s.actor {
         match &s.nodes[a as usize] {
-            FailoverNode::Client(c) => {
-                let since = &mut h.holding_since[a as usize];
-                match (c.holds, *since) {
-                    (true, None) => *since = Some(s.step),
-                    (false, _) => *since = None,
-                    (true, Some(_)) => {}
-                }
-            }
+            FailoverNode::Client(c) => h.believers.update(a, c.holds, s.step),
             FailoverNode::Storage(st) => {
                 // A reader is a client process (its incarnation is the request's high half).
                 for (to, m) in s.sent() {
                     match *m {
                         Msg::ReadOk { version, req, .. } => h.writes.read((to, (req >> 32) as u32), version, s.step),
                         Msg::WriteOk { version, req } => {
-                            h.writes.wrote((to, (req >> 32) as u32), version, st.data.value, s.step)
+                            h.writes.wrote((to, (req >> 32) as u32), version, st.store.data.value, s.step)
                         }
                         _ => {}
                     }
@@ -157,28 +148,18 @@ fn observe(h: &mut FailoverHistory, s: &Snapshot<'_, FailoverNode>) {
             _ => {}
         }
     }
-    for (i, c) in s.conditions.iter().enumerate() {
-        if *c == Condition::Down {
-            if let Some(since) = h.holding_since.get_mut(i) {
-                *since = None;
-            }
-        }
-    }
+    h.believers.forget_crashed(s.conditions);
 }
 
 fn single_holder(s: &Snapshot<'_, FailoverNode>, h: &FailoverHistory, out: &mut Vec<Breach>) {
-    let holders: Vec<(&Client, u32)> = s
-        .nodes
+    let Some(overlap) = h.believers.overlap_begins(s.step) else { return };
+    let holders: Vec<(&Client, u32)> = overlap
         .iter()
-        .zip(&h.holding_since)
-        .filter_map(|(n, since)| match (n, since) {
-            (FailoverNode::Client(c), Some(st)) => Some((c, *st)),
+        .filter_map(|&(n, since)| match &s.nodes[n as usize] {
+            FailoverNode::Client(c) => Some((c, since)),
             _ => None,
         })
         .collect();
-    if holders.len() < 2 || !holders.iter().any(|(_, since)| *since == s.step) {
-        return;
-    }
     let who: Vec<String> = holders.iter().map(|(c, _)| format!("client {} ({})", c.number, c.value)).collect();
     let failovers = s.nodes.iter().find_map(|n| match n {
         FailoverNode::Sentinel(st) => Some(st.failovers),
@@ -191,12 +172,8 @@ fn single_holder(s: &Snapshot<'_, FailoverNode>, h: &FailoverHistory, out: &mut 
         "the lock was handed out again while an older holder still believed in its lease (a restart without the \
          key, or a lease that ran out while its holder was not looking)"
     };
-    let fenced = s.nodes.iter().any(|n| matches!(n, FailoverNode::Storage(st) if st.fencing));
-    let (severity, tail) = if fenced {
-        (Severity::Observation, " The storage checks fencing tokens, so the older holder's writes are refused.")
-    } else {
-        (Severity::Violation, "")
-    };
+    let fenced = s.nodes.iter().any(|n| matches!(n, FailoverNode::Storage(st) if st.store.fence != Fence::Off));
+    let (severity, tail) = overlap_severity(fenced);
     out.push(Breach {
         severity,
         message: format!(

@@ -37,15 +37,16 @@ pub mod master;
 pub mod msg;
 pub mod storage;
 
-use crate::lost_update::Writes;
+use crate::guarded::{overlap_severity, Believers, Fence, Writes};
 use client::{Client, ClientConfig};
 use faultline_sim::{
-    Breach, Broken, Condition, Fault, FaultMix, FaultPlan, Invariant, Model, NetConfig, NodeInfo, ParamError, Sample,
+    Breach, Broken, Fault, FaultMix, FaultPlan, Invariant, Model, NetConfig, NodeInfo, ParamError, Sample,
     ScenarioInfo, Section, Setup, Severity, Snapshot, US_PER_MS,
 };
 use master::Master;
 use msg::{Msg, Timer};
-use storage::{Counter, Storage, TokenSource};
+use storage::{Storage, TokenSource};
+use crate::guarded::Counter;
 
 /// The scenario's entry in the registry.
 pub struct Redlock;
@@ -105,31 +106,21 @@ pub const NO_LOST_UPDATE: &str = "no-lost-update";
 /// The checker's history: since when each client believes it holds the lock, and what the storage answered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RedlockHistory {
-    pub holding_since: Vec<Option<u32>>,
+    pub believers: Believers,
     pub writes: Writes,
 }
 
 fn observe(h: &mut RedlockHistory, s: &Snapshot<'_, RedlockNode>) {
-    if h.holding_since.len() < s.nodes.len() {
-        h.holding_since.resize(s.nodes.len(), None);
-    }
     if let Some(a) = s.actor {
         match &s.nodes[a as usize] {
-            RedlockNode::Client(c) => {
-                let since = &mut h.holding_since[a as usize];
-                match (c.holds(), *since) {
-                    (true, None) => *since = Some(s.step),
-                    (false, _) => *since = None,
-                    (true, Some(_)) => {}
-                }
-            }
+            RedlockNode::Client(c) => h.believers.update(a, c.holds(), s.step),
             RedlockNode::Storage(st) => {
                 // A reader is a client process (its incarnation is the request's high half).
                 for (to, m) in s.sent() {
                     match *m {
                         Msg::ReadOk { version, req, .. } => h.writes.read((to, (req >> 32) as u32), version, s.step),
                         Msg::WriteOk { version, req } => {
-                            h.writes.wrote((to, (req >> 32) as u32), version, st.data.value, s.step)
+                            h.writes.wrote((to, (req >> 32) as u32), version, st.store.data.value, s.step)
                         }
                         _ => {}
                     }
@@ -138,28 +129,18 @@ fn observe(h: &mut RedlockHistory, s: &Snapshot<'_, RedlockNode>) {
             _ => {}
         }
     }
-    for (i, c) in s.conditions.iter().enumerate() {
-        if *c == Condition::Down {
-            if let Some(since) = h.holding_since.get_mut(i) {
-                *since = None;
-            }
-        }
-    }
+    h.believers.forget_crashed(s.conditions);
 }
 
 fn single_holder(s: &Snapshot<'_, RedlockNode>, h: &RedlockHistory, out: &mut Vec<Breach>) {
-    let holders: Vec<(&Client, u32)> = s
-        .nodes
+    let Some(overlap) = h.believers.overlap_begins(s.step) else { return };
+    let holders: Vec<(&Client, u32)> = overlap
         .iter()
-        .zip(&h.holding_since)
-        .filter_map(|(n, since)| match (n, since) {
-            (RedlockNode::Client(c), Some(st)) => Some((c, *st)),
+        .filter_map(|&(n, since)| match &s.nodes[n as usize] {
+            RedlockNode::Client(c) => Some((c, since)),
             _ => None,
         })
         .collect();
-    if holders.len() < 2 || !holders.iter().any(|(_, since)| *since == s.step) {
-        return;
-    }
     // Which masters hold whose key now: the two majorities, and where they met.
     let keys: Vec<String> = s
         .nodes
@@ -171,11 +152,12 @@ fn single_holder(s: &Snapshot<'_, RedlockNode>, h: &RedlockHistory, out: &mut Ve
         })
         .collect();
     let who: Vec<String> = holders.iter().map(|(c, _)| format!("client {} ({})", c.number, c.value)).collect();
-    let fenced = s.nodes.iter().any(|n| matches!(n, RedlockNode::Storage(st) if st.fencing));
-    let (severity, tail) = if fenced {
-        (Severity::Observation, " The storage checks fencing tokens, so the older holder's writes are refused.")
-    } else {
-        (Severity::Violation, " Redlock's values are random, so the storage cannot tell their writes apart.")
+    let fenced = s.nodes.iter().any(|n| matches!(n, RedlockNode::Storage(st) if st.store.fence != Fence::Off));
+    let (severity, tail) = match overlap_severity(fenced) {
+        (Severity::Violation, _) => {
+            (Severity::Violation, " Redlock's values are random, so the storage cannot tell their writes apart.")
+        }
+        other => other,
     };
     out.push(Breach {
         severity,

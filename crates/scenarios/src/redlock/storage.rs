@@ -5,44 +5,19 @@
 
 use super::msg::{Msg, Timer};
 use super::RedlockDisk;
+use crate::guarded::{CounterStore, Fence};
 use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone};
 
 type C<'a> = Ctx<'a, Msg, Timer, RedlockDisk>;
 
-/// What the storage keeps, durably.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Counter {
-    pub value: i64,
-    pub version: u64,
-    pub highest_token: u64,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Storage {
-    pub fencing: bool,
-    pub data: Counter,
-    pub rejected: u32,
+    pub store: CounterStore,
 }
 
 impl Storage {
     pub fn new(fencing: bool) -> Self {
-        Storage { fencing, data: Counter::default(), rejected: 0 }
-    }
-
-    /// The fencing check: `Err(highest)` for a stale token; it remembers a newer one.
-    fn fence(&mut self, ctx: &mut C<'_>, token: Option<u64>) -> Result<(), u64> {
-        if !self.fencing {
-            return Ok(());
-        }
-        let t = token.unwrap_or(0);
-        if t < self.data.highest_token {
-            return Err(self.data.highest_token);
-        }
-        if t > self.data.highest_token {
-            self.data.highest_token = t;
-            ctx.persist(RedlockDisk::Storage(self.data.clone()));
-        }
-        Ok(())
+        Storage { store: CounterStore::new(if fencing { Fence::HighestSeen } else { Fence::Off }) }
     }
 }
 
@@ -52,43 +27,40 @@ impl Node for Storage {
     type Durable = RedlockDisk;
 
     fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
-        match msg {
-            Msg::Read { token, req } => match self.fence(ctx, token) {
-                Err(newest) => ctx.send(from, Msg::Rejected { token: token.unwrap_or(0), newest, req }),
-                Ok(()) => ctx.send(from, Msg::ReadOk { value: self.data.value, version: self.data.version, req }),
-            },
-            Msg::Write { token, value, req } => match self.fence(ctx, token) {
-                Err(newest) => {
-                    self.rejected += 1;
-                    ctx.send(from, Msg::Rejected { token: token.unwrap_or(0), newest, req });
+        let (token, req) = match &msg {
+            Msg::Read { token, req } | Msg::Write { token, req, .. } => (*token, *req),
+            _ => return,
+        };
+        match self.store.check(token) {
+            Err(newest) => {
+                if matches!(msg, Msg::Write { .. }) {
+                    self.store.refused_write();
                 }
-                Ok(()) => {
-                    self.data.value = value;
-                    self.data.version += 1;
-                    ctx.persist(RedlockDisk::Storage(self.data.clone()));
-                    ctx.send(from, Msg::WriteOk { version: self.data.version, req });
+                ctx.send(from, Msg::Rejected { token: token.unwrap_or(0), newest, req });
+            }
+            Ok(changed) => {
+                let reply = match msg {
+                    Msg::Write { value, .. } => Msg::WriteOk { version: self.store.write(value), req },
+                    _ => Msg::ReadOk { value: self.store.data.value, version: self.store.data.version, req },
+                };
+                if changed || matches!(reply, Msg::WriteOk { .. }) {
+                    ctx.persist(RedlockDisk::Storage(self.store.data.clone()));
                 }
-            },
-            _ => {}
+                ctx.send(from, reply);
+            }
         }
     }
 
     fn restart(&self, disk: &RedlockDisk) -> Self {
-        let data = if let RedlockDisk::Storage(c) = disk { c.clone() } else { Counter::default() };
-        Storage { data, ..Storage::new(self.fencing) }
+        let mut back = Storage { store: CounterStore::new(self.store.fence) };
+        if let RedlockDisk::Storage(c) = disk {
+            back.store.data = c.clone();
+        }
+        back
     }
 
     fn view(&self, _now_local_us: i64) -> NodeView {
-        let mut fields = vec![
-            ("counter".to_string(), self.data.value.to_string()),
-            ("version".into(), self.data.version.to_string()),
-        ];
-        if self.fencing {
-            fields.push(("highest token seen".into(), self.data.highest_token.to_string()));
-            fields.push(("writes rejected".into(), self.rejected.to_string()));
-        }
-        let status = if self.fencing { "checks tokens" } else { "cannot tell the writers apart" }.to_string();
-        NodeView { status, tone: Tone::Neutral, fields, ..NodeView::default() }
+        self.store.view("token")
     }
 
     type Look = ();
