@@ -30,7 +30,7 @@ test('the front door: a card per scenario, each with its picture and its chapter
       const card = cards.nth(i);
       assert.equal(await card.locator('.thumb svg, .thumb canvas').count() > 0, true, `card ${i} has a picture`);
       assert.ok(Number(await card.locator('.thumb').getAttribute('data-step')) > 0, `card ${i} shows a step past 0`);
-      assert.ok(await card.locator('.card-chapters a').count() >= 5, `card ${i} lists its chapters`);
+      assert.ok(await card.locator('.card-chapters a').count() >= 3, `card ${i} lists its chapters`);
     }
     assert.match(await p.locator('#card-redis-lock .card-chapters a').nth(2).getAttribute('href'),
       /^\?scenario=redis-lock&chapter=3$/);

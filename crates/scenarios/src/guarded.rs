@@ -187,6 +187,29 @@ impl Writes {
         self.accepted.push((writer.0, step));
     }
 
+    /// Feed the storage's replies of one step; `reader` tells who read or wrote from the reply's destination and
+    /// request id (a node and its process or session).
+    pub fn observe<'m, M: CounterMsgs + 'm>(
+        &mut self,
+        sent: impl Iterator<Item = (NodeId, &'m M)>,
+        value: i64,
+        step: u32,
+        reader: impl Fn(NodeId, u64) -> (NodeId, u32),
+    ) {
+        for (to, m) in sent {
+            if let Some((version, req)) = m.as_read_ok() {
+                self.read(reader(to, req), version, step);
+            } else if let Some((version, req)) = m.as_write_ok() {
+                self.wrote(reader(to, req), version, value, step);
+            }
+        }
+    }
+
+    /// The reader of a request whose id carries the process (or session) in its high half.
+    pub fn process_of(to: NodeId, req: u64) -> (NodeId, u32) {
+        (to, (req >> 32) as u32)
+    }
+
     /// The lost updates of this step, as violations; `name` says who a node is (`node 2`, `client 1`).
     pub fn breaches(&self, step: u32, name: impl Fn(NodeId) -> String, out: &mut Vec<Breach>) {
         for l in self.lost.iter().rev().take_while(|l| l.step == step) {
@@ -204,6 +227,206 @@ impl Writes {
                 ),
                 steps: vec![l.read_step, l.overwritten_step, l.step],
             });
+        }
+    }
+}
+
+/// What a scenario's messages must say for [`GuardedStorage`] to serve them: which are reads, writes and token
+/// requests, and how to build the replies.
+pub trait CounterMsgs: Sized {
+    /// A read (`None` value) or a write (`Some(value)`), with its token and request id.
+    fn request(&self) -> Option<(Option<u64>, Option<i64>, u64)>;
+    /// A request for the next token, where the storage issues them (its request id).
+    fn token_request(&self) -> Option<u64> {
+        None
+    }
+    fn read_ok(value: i64, version: u64, req: u64) -> Self;
+    fn write_ok(version: u64, req: u64) -> Self;
+    fn rejected(token: u64, newest: u64, req: u64) -> Self;
+    fn token_ok(_token: u64, _req: u64) -> Option<Self> {
+        None
+    }
+    /// A refusal: its token and the newest, for the narration.
+    fn as_rejected(&self) -> Option<(u64, u64)>;
+    /// A read answered: the version read, and the request.
+    fn as_read_ok(&self) -> Option<(u64, u64)>;
+    /// A write accepted: the version it made, and the request.
+    fn as_write_ok(&self) -> Option<(u64, u64)>;
+}
+
+/// Implements [`CounterMsgs`] for a scenario's messages whose storage variants are `Read { <token>, req }`,
+/// `ReadOk { value, version, req }`, `Write { <token>, value, req }`, `WriteOk { version, req }` and
+/// `Rejected { <token>, <newest>, req }` (and, with `tokens`, `Token { req }` and `TokenOk { token, req }`), and
+/// [`CounterDisk`] for its durable state's variant that holds the counter.
+#[macro_export]
+macro_rules! guarded_storage {
+    ($msg:ident, $disk:ident :: $variant:ident, $tok:ident, $newest:ident $(, tokens: $token:ident / $token_ok:ident)?) => {
+        impl $crate::guarded::CounterMsgs for $msg {
+            fn request(&self) -> Option<(Option<u64>, Option<i64>, u64)> {
+                match *self {
+                    $msg::Read { $tok, req } => Some(($tok, None, req)),
+                    $msg::Write { $tok, value, req } => Some(($tok, Some(value), req)),
+                    _ => None,
+                }
+            }
+            $(
+                fn token_request(&self) -> Option<u64> {
+                    match *self {
+                        $msg::$token { req } => Some(req),
+                        _ => None,
+                    }
+                }
+                fn token_ok(token: u64, req: u64) -> Option<Self> {
+                    Some($msg::$token_ok { token, req })
+                }
+            )?
+            fn read_ok(value: i64, version: u64, req: u64) -> Self {
+                $msg::ReadOk { value, version, req }
+            }
+            fn write_ok(version: u64, req: u64) -> Self {
+                $msg::WriteOk { version, req }
+            }
+            fn rejected($tok: u64, $newest: u64, req: u64) -> Self {
+                $msg::Rejected { $tok, $newest, req }
+            }
+            fn as_rejected(&self) -> Option<(u64, u64)> {
+                match *self {
+                    $msg::Rejected { $tok, $newest, .. } => Some(($tok, $newest)),
+                    _ => None,
+                }
+            }
+            fn as_read_ok(&self) -> Option<(u64, u64)> {
+                match *self {
+                    $msg::ReadOk { version, req, .. } => Some((version, req)),
+                    _ => None,
+                }
+            }
+            fn as_write_ok(&self) -> Option<(u64, u64)> {
+                match *self {
+                    $msg::WriteOk { version, req } => Some((version, req)),
+                    _ => None,
+                }
+            }
+        }
+
+        impl $crate::guarded::CounterDisk for $disk {
+            fn counter(c: $crate::guarded::Counter) -> Self {
+                $disk::$variant(c)
+            }
+            fn as_counter(&self) -> Option<&$crate::guarded::Counter> {
+                match self {
+                    $disk::$variant(c) => Some(c),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+/// How a scenario's durable state holds the storage's counter.
+pub trait CounterDisk: Clone + std::fmt::Debug + Default + PartialEq {
+    fn counter(c: Counter) -> Self;
+    fn as_counter(&self) -> Option<&Counter>;
+}
+
+/// The storage node of the lock scenarios: the guarded counter behind its fence, speaking the scenario's
+/// messages. `who` and `token` are the words its notes use (`client`, `revision`).
+#[derive(Debug)]
+pub struct GuardedStorage<M, T, D> {
+    pub store: CounterStore,
+    pub who: &'static str,
+    pub token: &'static str,
+    _kinds: Kinds<M, T, D>,
+}
+
+/// The message, timer and durable types a [`GuardedStorage`] speaks (it holds none of them).
+type Kinds<M, T, D> = std::marker::PhantomData<fn() -> (M, T, D)>;
+
+impl<M, T, D> Clone for GuardedStorage<M, T, D> {
+    fn clone(&self) -> Self {
+        GuardedStorage { store: self.store.clone(), who: self.who, token: self.token, _kinds: std::marker::PhantomData }
+    }
+}
+
+impl<M, T, D> PartialEq for GuardedStorage<M, T, D> {
+    fn eq(&self, other: &Self) -> bool {
+        self.store == other.store
+    }
+}
+
+impl<M, T, D> Eq for GuardedStorage<M, T, D> {}
+
+impl<M, T, D> GuardedStorage<M, T, D> {
+    pub fn new(fence: Fence, who: &'static str, token: &'static str) -> Self {
+        GuardedStorage { store: CounterStore::new(fence), who, token, _kinds: std::marker::PhantomData }
+    }
+}
+
+impl<M, T, D> faultline_sim::Node for GuardedStorage<M, T, D>
+where
+    M: CounterMsgs + Clone + std::fmt::Debug + faultline_sim::Describe,
+    T: Clone + std::fmt::Debug + faultline_sim::Describe + PartialEq,
+    D: CounterDisk,
+{
+    type Msg = M;
+    type Timer = T;
+    type Durable = D;
+
+    fn on_msg(&mut self, ctx: &mut faultline_sim::Ctx<'_, M, T, D>, from: NodeId, msg: M) {
+        if let (Some(req), Fence::NewestIssued) = (msg.token_request(), self.store.fence) {
+            let token = self.store.issue();
+            ctx.persist(D::counter(self.store.data.clone()));
+            if let Some(reply) = M::token_ok(token, req) {
+                ctx.send(from, reply);
+            }
+            return;
+        }
+        let Some((token, write, req)) = msg.request() else { return };
+        match self.store.check(token) {
+            Err(newest) => {
+                if write.is_some() {
+                    self.store.refused_write();
+                }
+                ctx.send(from, M::rejected(token.unwrap_or(0), newest, req));
+            }
+            Ok(changed) => {
+                let reply = match write {
+                    Some(value) => M::write_ok(self.store.write(value), req),
+                    None => M::read_ok(self.store.data.value, self.store.data.version, req),
+                };
+                if changed || write.is_some() {
+                    ctx.persist(D::counter(self.store.data.clone()));
+                }
+                ctx.send(from, reply);
+            }
+        }
+    }
+
+    fn restart(&self, disk: &D) -> Self {
+        let mut back = GuardedStorage::new(self.store.fence, self.who, self.token);
+        if let Some(c) = disk.as_counter() {
+            back.store.data = c.clone();
+        }
+        back
+    }
+
+    fn view(&self, _now_local_us: i64) -> NodeView {
+        self.store.view(self.token)
+    }
+
+    type Look = ();
+
+    /// Each reply, in words: what was accepted, and what the fence turned away.
+    fn narrate(&self, step: &faultline_sim::Handled<'_, Self>, out: &mut faultline_sim::Narration) {
+        let faultline_sim::Input::Msg { from, msg } = step.input else { return };
+        for (_, reply) in step.sent() {
+            if let Some((token, newest)) = reply.as_rejected() {
+                let text = format!("rejected {} {}: {} {token} < {newest}", self.who, from + 1, self.token);
+                out.note(text, Tone::Good);
+            } else if let (Some(_), Some((_, Some(value), _))) = (reply.as_write_ok(), msg.request()) {
+                out.note(format!("accepted counter = {value} from {} {}", self.who, from + 1), Tone::Neutral);
+                out.metric("counter", value);
+            }
         }
     }
 }

@@ -35,6 +35,7 @@ registry! {
     "redis-lock" => redis_lock::RedisLock,
     "redis-failover" => redis_failover::RedisFailover,
     "redlock" => redlock::Redlock,
+    "etcd-lease" => etcd_lease::EtcdLease,
     "raft" => raft::Raft,
     "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
     "saga" => saga::Saga,

@@ -30,6 +30,8 @@ pub static WORKSHOP: &[Part] = &[
             ("redis-failover", 4),
             ("redlock", 2),
             ("redlock", 5),
+            ("etcd-lease", 2),
+            ("etcd-lease", 4),
             ("leader-lease-db", 2),
             ("leader-lease-db", 7),
         ],

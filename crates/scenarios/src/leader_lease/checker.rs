@@ -2,7 +2,6 @@
 //! it leads, which version each leader read, which writes the storage accepted — so that no node keeps anything
 //! for the invariants.
 
-use super::msg::{session_of, Msg};
 use super::LeaseNode;
 use crate::guarded::{Believers, Writes};
 use faultline_sim::Snapshot;
@@ -18,17 +17,8 @@ pub fn observe(h: &mut LeaseHistory, s: &Snapshot<'_, LeaseNode>) {
     if let Some(a) = s.actor {
         match &s.nodes[a as usize] {
             LeaseNode::Candidate(c) => h.leaders.update(a, c.leads(), s.step),
-            LeaseNode::Storage(st) => {
-                for (to, m) in s.sent() {
-                    match *m {
-                        Msg::ReadOk { version, req, .. } => h.writes.read((to, session_of(req)), version, s.step),
-                        Msg::WriteOk { version, req } => {
-                            h.writes.wrote((to, session_of(req)), version, st.store.data.value, s.step)
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            // A reader is a node in one session (the request's high half).
+            LeaseNode::Storage(st) => h.writes.observe(s.sent(), st.store.data.value, s.step, Writes::process_of),
             LeaseNode::Database(_) => {}
         }
     }

@@ -223,7 +223,7 @@ fn setup(p: &LeaseParams, seed: u64) -> Setup<LeaseNode> {
     nodes.push((NodeInfo { name: "database".into(), role: "database".into() }, LeaseNode::Database(Database::new(ttl_us as i64))));
     nodes.push((
         NodeInfo { name: "storage".into(), role: "storage".into() },
-        LeaseNode::Storage(Storage::new(p.fix == Fix::Fencing)),
+        LeaseNode::Storage(storage::storage(p.fix == Fix::Fencing)),
     ));
     let mut faults = FaultPlan::new();
     if p.skew_ms != 0 {

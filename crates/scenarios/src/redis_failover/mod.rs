@@ -133,18 +133,8 @@ fn observe(h: &mut FailoverHistory, s: &Snapshot<'_, FailoverNode>) {
     if let Some(a) = s.actor {
         match &s.nodes[a as usize] {
             FailoverNode::Client(c) => h.believers.update(a, c.holds, s.step),
-            FailoverNode::Storage(st) => {
-                // A reader is a client process (its incarnation is the request's high half).
-                for (to, m) in s.sent() {
-                    match *m {
-                        Msg::ReadOk { version, req, .. } => h.writes.read((to, (req >> 32) as u32), version, s.step),
-                        Msg::WriteOk { version, req } => {
-                            h.writes.wrote((to, (req >> 32) as u32), version, st.store.data.value, s.step)
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            // A reader is a client process (its incarnation is the request's high half).
+            FailoverNode::Storage(st) => h.writes.observe(s.sent(), st.store.data.value, s.step, Writes::process_of),
             _ => {}
         }
     }
@@ -254,7 +244,7 @@ fn setup(p: &FailoverParams, seed: u64) -> Setup<FailoverNode> {
         down_after_us: p.down_after_ms * US_PER_MS,
     };
     nodes.push((NodeInfo { name: "sentinel".into(), role: "sentinel".into() }, FailoverNode::Sentinel(Sentinel::new(scfg))));
-    nodes.push((NodeInfo { name: "storage".into(), role: "storage".into() }, FailoverNode::Storage(Storage::new(fencing))));
+    nodes.push((NodeInfo { name: "storage".into(), role: "storage".into() }, FailoverNode::Storage(storage::storage(fencing))));
     let mut faults = FaultPlan::new();
     if p.crash_primary_at_ms > 0 {
         let at = p.crash_primary_at_ms * US_PER_MS;

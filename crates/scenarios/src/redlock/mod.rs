@@ -114,18 +114,8 @@ fn observe(h: &mut RedlockHistory, s: &Snapshot<'_, RedlockNode>) {
     if let Some(a) = s.actor {
         match &s.nodes[a as usize] {
             RedlockNode::Client(c) => h.believers.update(a, c.holds(), s.step),
-            RedlockNode::Storage(st) => {
-                // A reader is a client process (its incarnation is the request's high half).
-                for (to, m) in s.sent() {
-                    match *m {
-                        Msg::ReadOk { version, req, .. } => h.writes.read((to, (req >> 32) as u32), version, s.step),
-                        Msg::WriteOk { version, req } => {
-                            h.writes.wrote((to, (req >> 32) as u32), version, st.store.data.value, s.step)
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            // A reader is a client process (its incarnation is the request's high half).
+            RedlockNode::Storage(st) => h.writes.observe(s.sent(), st.store.data.value, s.step, Writes::process_of),
             _ => {}
         }
     }
@@ -239,7 +229,7 @@ fn setup(p: &RedlockParams, seed: u64) -> Setup<RedlockNode> {
         nodes.push((NodeInfo { name: master_name(i), role: "redis".into() }, RedlockNode::Master(Master::new())));
     }
     nodes.push((NodeInfo { name: "token source".into(), role: "tokens".into() }, RedlockNode::Tokens(TokenSource::default())));
-    nodes.push((NodeInfo { name: "storage".into(), role: "storage".into() }, RedlockNode::Storage(Storage::new(p.token_source))));
+    nodes.push((NodeInfo { name: "storage".into(), role: "storage".into() }, RedlockNode::Storage(storage::storage(p.token_source))));
     let mut faults = FaultPlan::new();
     for &cut in masters.iter().rev().take(p.cut_masters.min(m) as usize) {
         faults.push(0, Fault::Cut { from: 0, to: cut, both: true });
