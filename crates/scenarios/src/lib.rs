@@ -36,12 +36,12 @@ registry! {
     "redis-failover" => redis_failover::RedisFailover,
     "redlock" => redlock::Redlock,
     "etcd-lease" => etcd_lease::EtcdLease,
+    "leader-lease-db" => leader_lease::LeaderLease,
     "raft" => raft::Raft,
     "two-phase-commit" => two_phase_commit::TwoPhaseCommit,
     "saga" => saga::Saga,
     "thundering-herd" => thundering_herd::ThunderingHerd,
     "retry-storm" => retry_storm::RetryStorm,
-    "leader-lease-db" => leader_lease::LeaderLease,
 }
 
 /// The scenario with this id.
