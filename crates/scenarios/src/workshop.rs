@@ -15,11 +15,12 @@ pub struct Part {
 /// "Coordination under failure", 90 minutes.
 pub static WORKSHOP: &[Part] = &[
     Part {
-        title: "Locks that lie",
+        title: "Locks that lie: the lock tour",
         minutes: 30,
-        point:
-            "A lock with a lease is a promise about time, and a paused process or a wrong clock cannot keep it. Only \
-                the storage can refuse a stale write: fencing tokens, from a counter that never goes back.",
+        point: "A lock with a lease is a promise about time, and a pause, a clock or a failover breaks it — on one \
+                Redis, on a replicated one, on five, in a database row, in etcd. The conclusion: use Redis for locks \
+                where correctness is not critical; for correctness, a consensus-backed lease plus fencing tokens \
+                checked by the resource.",
         chapters: &[
             ("redis-lock", 1),
             ("redis-lock", 2),
@@ -30,10 +31,10 @@ pub static WORKSHOP: &[Part] = &[
             ("redis-failover", 4),
             ("redlock", 2),
             ("redlock", 5),
-            ("etcd-lease", 2),
-            ("etcd-lease", 4),
             ("leader-lease-db", 2),
             ("leader-lease-db", 7),
+            ("etcd-lease", 2),
+            ("etcd-lease", 4),
         ],
     },
     Part {

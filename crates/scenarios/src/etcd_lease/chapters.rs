@@ -62,7 +62,7 @@ pub static CHAPTERS: &[Chapter] = &[
             Beat::at(At::Time(310_000), "The same pause. Every request now carries the lock key's revision."),
             Beat::play(At::FirstBreach(Some(SINGLE_HOLDER)), 16, "Client 2 owns the lock with revision 2 and reads with it: the storage remembers 2."),
             Beat::play(At::End, 16, "Client 1 wakes and writes with revision 1: rejected. Revisions never go back, so the newer owner always wins.")
-                .notes("A lease plus a fencing token from the same consensus system: the conclusion of the lock story."),
+                .notes("The conclusion of the lock story: Redis locks where correctness is not critical; for correctness, a consensus-backed lease plus fencing."),
         ],
     },
 ];

@@ -112,7 +112,7 @@ pub static CHAPTERS: &[Chapter] = &[
             Beat::play(At::FirstBreach(Some(SINGLE_LEADER)), 16, "Node 2 takes the lease — generation 2 — and reads with it: the storage remembers 2."),
             Beat::play(At::Time(6_110_000), 8, "Node 1 wakes and writes with generation 1: rejected, 1 < 2. It steps down.")
                 .notes("The generation comes from the durable database row: it never goes back. That is what a fencing token needs."),
-            Beat::play(At::End, 32, "No update lost. The conclusion of the lock story: a lease is a hint; only the resource can enforce it."),
+            Beat::play(At::End, 32, "No update lost. A lease is a hint; only the resource can enforce it."),
         ],
     },
 ];
