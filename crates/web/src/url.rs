@@ -15,6 +15,7 @@ pub const RESERVED: &[&str] = &[
     "view",
     "presenter",
     "chapter",
+    "beat",
     "embed",
     "controls",
     "autoplay",
@@ -48,6 +49,8 @@ pub struct UrlSettings {
     pub compare: bool,
     pub presenter: bool,
     pub chapter: Option<usize>,
+    /// `beat=3`: the beat of the chapter on screen (numbered from 1), so that a reload shows its caption.
+    pub beat: usize,
     pub embed: Embed,
     /// `follow=17`: the crowd member (numbered from 1, as the page names clients) whose events the trace keeps.
     pub follow: Option<Vec<u32>>,
@@ -104,6 +107,17 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
                 scenario.chapters().len()
             ));
             None
+        }
+    });
+    let beats = chapter.and_then(|c| scenario.chapters().get(c)).map_or(0, |ch| ch.beats.len());
+    let beat = get("beat").map_or(0, |raw| match raw.trim().parse::<usize>() {
+        Ok(b) if (1..=beats.max(1)).contains(&b) => b - 1,
+        _ => {
+            notices.push(format!(
+                "URL: beat `{raw}` is not one of 1..={} of this chapter; showing its first.",
+                beats.max(1)
+            ));
+            0
         }
     });
     let faults = match get("faults") {
@@ -163,6 +177,7 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
         compare,
         presenter: flag(get("presenter")).unwrap_or(false),
         chapter,
+        beat,
         embed,
         follow,
         landing: get("scenario").is_some() && pairs.iter().all(|(k, _)| k == "scenario" || k == "presenter"),
@@ -180,6 +195,7 @@ pub struct Shown<'a> {
     pub compare: bool,
     pub presenter: bool,
     pub chapter: Option<usize>,
+    pub beat: usize,
     pub embed: &'a Embed,
     pub follow: Option<&'a [u32]>,
 }
@@ -204,6 +220,9 @@ pub fn query(s: &Shown<'_>) -> String {
     }
     if let Some(c) = s.chapter {
         q.push_str(&format!("&chapter={}", c + 1));
+        if s.beat > 0 {
+            q.push_str(&format!("&beat={}", s.beat + 1));
+        }
     }
     if let Some(&[m]) = s.follow {
         q.push_str(&format!("&follow={}", m + 1));
@@ -277,8 +296,10 @@ mod tests {
             ("view", "compare"),
             ("presenter", "1"),
             ("chapter", "2"),
+            ("beat", "3"),
         ]));
         assert!(s.notices.is_empty(), "{:?}", s.notices);
+        assert_eq!(s.beat, 2);
         let shown = Shown {
             scenario: s.scenario,
             seed: s.seed,
@@ -288,6 +309,7 @@ mod tests {
             compare: s.compare,
             presenter: s.presenter,
             chapter: s.chapter,
+            beat: s.beat,
             embed: &s.embed,
             follow: Some(&[16]),
         };
@@ -295,7 +317,7 @@ mod tests {
         assert_eq!(
             q,
             "?scenario=redis-lock&seed=7&ttl_ms=900&fencing=true&faults=crash:3@400001,pause:0:5000@9&step=12\
-             &view=compare&presenter=1&chapter=2&follow=17"
+             &view=compare&presenter=1&chapter=2&beat=3&follow=17"
         );
         let again = from_query(&q);
         assert_eq!((again.seed, &again.params, again.step), (7, &s.params, Some(12)));
@@ -327,6 +349,7 @@ mod tests {
             compare: false,
             presenter: false,
             chapter: None,
+            beat: 0,
             embed: &s.embed,
             follow: None,
         };

@@ -120,6 +120,7 @@ pub fn app() -> Html {
             compare: state.compare.is_some(),
             presenter: state.presenter,
             chapter: state.chapter,
+            beat: state.beat,
             embed: &state.embed,
             follow: state.follow.as_deref(),
         });

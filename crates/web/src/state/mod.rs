@@ -179,6 +179,7 @@ impl AppState {
             compare,
             presenter,
             chapter,
+            beat,
             embed,
             follow,
             landing,
@@ -240,16 +241,26 @@ impl AppState {
         let bare = state.inputs.params == scenario.default_params()
             && state.inputs.faults.is_empty()
             && state.inputs.seed == scenario.canonical_seed();
+        // `beat=N` puts the story at that beat: a bare link sets the beat's scene and cursor; a link the page made
+        // already spells the scene out.
         match chapter {
             Some(i) if bare => {
                 let mut s = (*Rc::new(state).reduce(Action::Chapter(i))).clone();
+                if let Some(b) = s.current_chapter().and_then(|(_, ch)| ch.beats.get(beat).map(|b| (ch, b))) {
+                    if beat > 0 {
+                        s = s.enter_scene(b.0, beat);
+                        s.beat = beat;
+                        s.cursor = s.model.anchor(b.1.at);
+                    }
+                }
                 if let Some(c) = step {
                     s.cursor = c.min(s.steps());
                 }
                 s.playing = s.embed.autoplay;
                 s
             }
-            _ => state,
+            Some(_) => AppState { beat, ..state },
+            None => state,
         }
     }
 
@@ -823,6 +834,23 @@ mod tests {
             end = end.reduce(Action::NextBeat);
         }
         assert_eq!(end.inputs.faults.to_compact(), "crash:4@1000000,restart:4@2000000");
+        // The URL names the beat, so that a reload shows its caption: a bare link sets the beat's scene, a link the
+        // page made (faults spelled out) just the beat.
+        let bare = state_from(&[("scenario", "raft"), ("chapter", "2"), ("beat", "4")]);
+        assert_eq!((bare.beat, bare.inputs.faults.to_compact().as_str()), (3, "crash:4@1000000,restart:4@2000000"));
+        assert_eq!(bare.cursor, end.cursor);
+        let faults = end.inputs.faults.to_compact();
+        let made = state_from(&[
+            ("scenario", "raft"),
+            ("run_ms", "3000"),
+            ("faults", &faults),
+            ("chapter", "2"),
+            ("beat", "4"),
+        ]);
+        assert_eq!((made.beat, made.inputs.faults.to_compact()), (3, faults));
+        let bad = state_from(&[("scenario", "raft"), ("chapter", "2"), ("beat", "9")]);
+        assert_eq!(bad.beat, 0);
+        assert!(bad.notices[0].contains("beat `9` is not one of 1..=4"), "{:?}", bad.notices);
         let back = end.reduce(Action::PrevBeat);
         assert_eq!(back.inputs.faults.to_compact(), "crash:4@1000000");
         assert!(back.reduce(Action::PrevBeat).reduce(Action::PrevBeat).inputs.faults.is_empty());
