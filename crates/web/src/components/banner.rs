@@ -67,8 +67,9 @@ pub fn banner(p: &Props) -> Html {
             if let Some(limit) = p.model.trace.outcome.limit_message().filter(|_| at_end) {
                 <div class="banner observation" id={main.then_some("limit-banner")}>{format!("⚠ {limit}.")}</div>
             }
-            { for grouped(&violations).into_iter().map(|(b, later)| html! {
-                <div class={classes!("banner", "violation", main.then_some("primary"))} id={main.then_some("violation-banner")} role="alert">
+            // One id per page: the first violation's banner (the one a learner's eye and the tests look for).
+            { for grouped(&violations).into_iter().enumerate().map(|(i, (b, later))| html! {
+                <div class={classes!("banner", "violation", main.then_some("primary"))} id={(main && i == 0).then_some("violation-banner")} role="alert">
                     <strong>{format!("✗ Invariant broken: {}", b.invariant)}</strong>
                     <span class="at">{format!(" at step {}", b.step)}</span>
                     <p>{&b.message}</p>
