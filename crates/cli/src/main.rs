@@ -66,6 +66,25 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Search for a failure: candidate runs, each a seed and a swarm-drawn fault plan (a random subset of the fault
+    /// kinds at random times), all drawn from --seed, on all cores; prints the lowest-numbered candidate that
+    /// breaks an invariant (the same whatever --jobs) and the command that reproduces it.
+    Search {
+        scenario: String,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// How many candidates to try.
+        #[arg(long, default_value_t = 10_000)]
+        runs: u64,
+        /// The search seed: the same seed tries the same candidates.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Vary one parameter over a range (rows) and optionally a choice over its options (columns), and print a
     /// metric's final value, averaged over seeds 0..N: the AWS backoff blog's chart is
     /// `faultline table retry-storm --vary clients=10..190:10 --by backoff --metric calls`.
@@ -177,6 +196,21 @@ fn execute(cmd: Command) -> Result<(), String> {
                 Format::Text => w(&mut out, t.text())?,
             }
         }
+        Command::Search { scenario: id, sets, runs, seed, jobs, format } => {
+            let s = scenario(&id)?;
+            let p = params(s, &sets)?;
+            if runs == 0 || runs > MAX_SEEDS {
+                return Err(format!("--runs must be in 1..={MAX_SEEDS}, not {runs}"));
+            }
+            if jobs == Some(0) {
+                return Err("--jobs must be 1 or more".into());
+            }
+            let found = search(s, &p, runs, seed, jobs)?;
+            match format {
+                Format::Json => w(&mut out, found.json().to_string())?,
+                Format::Text => w(&mut out, found.text())?,
+            }
+        }
         Command::Sweep { scenario: id, seeds, sets, format } => {
             let s = scenario(&id)?;
             let p = params(s, &sets)?;
@@ -193,7 +227,6 @@ fn execute(cmd: Command) -> Result<(), String> {
     Ok(())
 }
 
-/// A readable timeline: time, step, event; then a summary naming each breach.
 /// Where a chapter's beats fall in its run: step and time, and the caption.
 fn beats(t: &Trace, ch: &faultline_sim::Chapter) -> String {
     let mut s = format!("chapter {}\n", ch.title);
@@ -206,6 +239,7 @@ fn beats(t: &Trace, ch: &faultline_sim::Chapter) -> String {
     s
 }
 
+/// A readable timeline: time, step, event; then a summary naming each breach.
 fn timeline(t: &Trace, p: &Params) -> String {
     let mut s = format!("{}  seed {}  hash {}\n", t.scenario, t.seed, t.hash);
     let set: Vec<String> = p.iter().map(|(spec, v)| format!("{}={v}", spec.key)).collect();
@@ -428,4 +462,105 @@ fn table(
         columns,
         rows,
     })
+}
+
+/// What a search found: how many candidates ran, and the first that broke an invariant.
+struct Found {
+    scenario: String,
+    runs: u64,
+    hit: Option<Hit>,
+}
+
+struct Hit {
+    candidate: u64,
+    seed: u64,
+    faults: FaultPlan,
+    invariant: String,
+    message: String,
+    steps: u32,
+    reproduce: String,
+}
+
+impl Found {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "scenario": self.scenario,
+            "runs": self.runs,
+            "found": self.hit.as_ref().map(|h| serde_json::json!({
+                "candidate": h.candidate,
+                "seed": h.seed,
+                "faults": h.faults.to_compact(),
+                "invariant": h.invariant,
+                "message": h.message,
+                "steps": h.steps,
+                "reproduce": h.reproduce,
+            })),
+        })
+    }
+
+    fn text(&self) -> String {
+        match &self.hit {
+            None => format!("{}: {} candidates, no invariant broke", self.scenario, self.runs),
+            Some(h) => format!(
+                "{}: candidate {} of {} broke {} after {} steps: {}\nreproduce with: {}",
+                self.scenario, h.candidate, self.runs, h.invariant, h.steps, h.message, h.reproduce
+            ),
+        }
+    }
+}
+
+/// SplitMix64: candidate `i`'s seeds from the search seed (independent of how the work is split).
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Candidate `i` of a search: its run seed and its swarm fault plan.
+fn candidate(search_seed: u64, i: u64, nodes: u32, horizon_us: u64) -> (u64, FaultPlan) {
+    let base = mix(search_seed ^ mix(i));
+    (base % 1_000_000, faultline_sim::fault::swarm(nodes, horizon_us, 200, mix(base)))
+}
+
+/// Try candidates `0..runs` in batches on a thread pool; the lowest-numbered failing one wins, so the answer does
+/// not depend on the number of threads.
+fn search(s: &dyn Scenario, p: &Params, runs: u64, seed: u64, jobs: Option<usize>) -> Result<Found, String> {
+    use rayon::prelude::*;
+    // The shape of a run: how many nodes, how long.
+    let probe = s.run(p, s.canonical_seed(), &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
+    let (nodes, horizon_us) = (probe.nodes.len() as u32, probe.end_us.max(1));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(runs).with_style(
+        indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} candidates ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("#> "),
+    );
+    const BATCH: u64 = 256;
+    let mut done = 0;
+    let mut hit = None;
+    while done < runs && hit.is_none() {
+        let end = (done + BATCH).min(runs);
+        let first = pool.install(|| {
+            (done..end).into_par_iter().find_map_first(|i| {
+                let (run_seed, faults) = candidate(seed, i, nodes, horizon_us);
+                let t = s.run(p, run_seed, &faults, &RunOptions::default()).ok()?;
+                let (e, invariant, message, _) = t.violations().next()?;
+                Some(Hit {
+                    candidate: i,
+                    seed: run_seed,
+                    reproduce: repro_command(s.id(), run_seed, p, &faults),
+                    faults: faults.clone(),
+                    invariant: invariant.to_string(),
+                    message: message.to_string(),
+                    steps: e.step + 1,
+                })
+            })
+        });
+        bar.set_position(end);
+        hit = first;
+        done = end;
+    }
+    bar.finish_and_clear();
+    Ok(Found { scenario: s.id().to_string(), runs: done, hit })
 }

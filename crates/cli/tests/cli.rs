@@ -188,3 +188,34 @@ fn run_from_a_chapter_uses_its_settings_and_lists_its_beats() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("--chapter must be one of 1..=7 for redis-lock, not 0"), "{}", stderr(&bad));
 }
+
+/// `search` tries swarm-drawn candidates from a search seed: the lowest-numbered failing one is the answer whatever
+/// the number of threads, its repro command breaks the same invariant, and a setting that holds finds nothing.
+#[test]
+fn search_finds_the_same_first_counterexample_on_any_number_of_threads() {
+    let args = ["search", "redis-lock", "--set", "gc_pause_ms=0", "--runs", "2000", "--seed", "3", "--format", "json"];
+    let one = json(&faultline(&[&args[..], &["--jobs", "1"]].concat()));
+    let two = json(&faultline(&[&args[..], &["--jobs", "2"]].concat()));
+    assert_eq!(one["found"], two["found"]);
+    let found = &one["found"];
+    assert_eq!(found["invariant"], "no-lost-update", "{one}");
+    // The repro command is an exact `faultline run`: it breaks the same invariant.
+    let repro: Vec<String> = found["reproduce"].as_str().unwrap().split(' ').skip(1).map(String::from).collect();
+    let again = stdout(&faultline(&repro.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(again.contains("VIOLATION no-lost-update"), "{again}");
+    let fixed = json(&faultline(&[
+        "search",
+        "redis-lock",
+        "--set",
+        "fencing=true",
+        "--set",
+        "persistence=aof-always",
+        "--runs",
+        "1000",
+        "--format",
+        "json",
+    ]));
+    assert_eq!((fixed["found"].is_null(), fixed["runs"].as_u64()), (true, Some(1000)));
+    let bad = faultline(&["search", "redis-lock", "--runs", "0"]);
+    assert!(!bad.status.success() && stderr(&bad).contains("--runs must be in 1..="), "{}", stderr(&bad));
+}

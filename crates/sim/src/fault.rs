@@ -224,6 +224,74 @@ impl FaultMix {
     }
 }
 
+/// A swarm-drawn fault plan for a counterexample search (after TigerBeetle's VOPR): each plan enables a random
+/// subset of the fault kinds — crash with restart, crash for good, pause, clock drift, clock jump, a one-way cut, a
+/// partition both ways, a message delay — and draws 1 to 8 faults of those kinds at random times within the horizon.
+/// The same seed gives the same plan.
+pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultPlan {
+    use rand::{RngExt, SeedableRng};
+    let mut plan = FaultPlan::new();
+    if nodes == 0 || horizon_us == 0 {
+        return plan;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(0x5a4d);
+    let kinds: Vec<u32> = loop {
+        let k: Vec<u32> = (0..8u32).filter(|_| rng.random_bool(0.5)).collect();
+        if !k.is_empty() {
+            break k;
+        }
+    };
+    let count = rng.random_range(1..=8u32);
+    let span = |rng: &mut rand_chacha::ChaCha8Rng| rng.random_range(1_000..=(horizon_us / 4).max(1_000));
+    for _ in 0..count {
+        let at = rng.random_range(0..horizon_us);
+        let node = rng.random_range(0..nodes);
+        // Another node for a one-way cut (itself only where there is no other).
+        let other = (node + 1 + rng.random_range(0..nodes.max(2) - 1)) % nodes;
+        match kinds[rng.random_range(0..kinds.len())] {
+            0 => {
+                let d = span(&mut rng);
+                plan.push(at, Fault::Crash { node });
+                plan.push(at + d, Fault::Restart { node });
+            }
+            1 => {
+                plan.push(at, Fault::Crash { node });
+            }
+            2 => {
+                let for_us = span(&mut rng);
+                plan.push(at, Fault::Pause { node, for_us });
+            }
+            3 => {
+                let ppm = rng.random_range(10_000..=500_000i64) * if rng.random_bool(0.5) { 1 } else { -1 };
+                plan.push(at, Fault::ClockDrift { node, ppm });
+            }
+            4 => {
+                let by_us = span(&mut rng) as i64 * if rng.random_bool(0.5) { 1 } else { -1 };
+                plan.push(at, Fault::ClockJump { node, by_us });
+            }
+            5 if node != other => {
+                let d = span(&mut rng);
+                plan.push(at, Fault::Cut { from: node, to: other, both: false });
+                plan.push(at + d, Fault::Heal { from: node, to: other, both: false });
+            }
+            6 => {
+                let d = span(&mut rng);
+                for o in (0..nodes).filter(|&o| o != node) {
+                    plan.push(at, Fault::Cut { from: node, to: o, both: true });
+                }
+                plan.push(at + d, Fault::HealAll);
+            }
+            _ => {
+                let by_us = span(&mut rng);
+                plan.push(at, Fault::DelayMessage { id: rng.random_range(0..messages.max(1)), by_us });
+            }
+        }
+    }
+    plan.0.sort_by_key(|e| e.at_us);
+    plan
+}
+
 /// `1.5 ms`, `800 ms`, `2.25 s`: times for people, from microseconds (integer arithmetic only: no float
 /// formatting code in the browser bundle).
 pub fn fmt_us(us: i64) -> String {
@@ -260,6 +328,29 @@ fn fmt_signed_us(us: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A swarm plan is a function of its seed, stays within the nodes and the horizon, and different seeds
+    /// enable different subsets of the kinds.
+    #[test]
+    fn swarm_plans_are_deterministic_bounded_and_varied() {
+        let kinds = |p: &FaultPlan| {
+            let mut k: Vec<std::mem::Discriminant<Fault>> =
+                p.entries().iter().map(|e| std::mem::discriminant(&e.fault)).collect();
+            k.sort_by_key(|d| format!("{d:?}"));
+            k.dedup();
+            k.len()
+        };
+        let mut shapes = std::collections::BTreeSet::new();
+        for seed in 0..200 {
+            let p = swarm(5, 1_000_000, 50, seed);
+            assert_eq!(p, swarm(5, 1_000_000, 50, seed));
+            assert!(!p.is_empty() && p.entries().len() <= 8 * 5, "{}", p.to_compact());
+            assert!(p.entries().iter().all(|e| e.fault.nodes().iter().all(|&n| n < 5)));
+            assert!(p.entries().windows(2).all(|w| w[0].at_us <= w[1].at_us));
+            shapes.insert(kinds(&p));
+        }
+        assert!(shapes.len() >= 4, "plans of many shapes: {shapes:?}");
+    }
 
     #[test]
     fn formats_times_for_people() {
