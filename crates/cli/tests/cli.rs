@@ -219,3 +219,14 @@ fn search_finds_the_same_first_counterexample_on_any_number_of_threads() {
     let bad = faultline(&["search", "redis-lock", "--runs", "0"]);
     assert!(!bad.status.success() && stderr(&bad).contains("--runs must be in 1..="), "{}", stderr(&bad));
 }
+
+/// Regression: a search of 10,000 swarm candidates found a lost update in the leader lease with fencing (candidate
+/// 6241: a renewal sent before the node stepped down brought its old generation back). Fixed; the search holds.
+#[test]
+fn search_holds_where_fencing_holds() {
+    for sets in [["--set", "fix=fencing"], ["--set", "fencing=true"]] {
+        let id = if sets[1].starts_with("fix") { "leader-lease-db" } else { "etcd-lease" };
+        let r = json(&faultline(&[&["search", id, "--runs", "10000", "--format", "json"][..], &sets[..]].concat()));
+        assert!(r["found"].is_null(), "{id}: {r}");
+    }
+}

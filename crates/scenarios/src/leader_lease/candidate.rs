@@ -107,11 +107,13 @@ impl Candidate {
         self.lease.filter(|_| self.cfg.fencing).map(|l| l.generation)
     }
 
-    /// Stop leading; the next lease it takes is a new session (a new generation).
+    /// Stop leading; the next lease it takes is a new session (a new generation). An UPDATE still in flight
+    /// belongs to the old session: its answer is ignored, or the old session's generation would come back.
     fn step_down(&mut self, ctx: &mut C<'_>, why: &'static str) {
         if self.lease.take().is_some() {
             self.stepped_down = Some(why);
             self.stint += 1;
+            self.asking = None;
         }
         ctx.cancel_timer(Timer::LeaseOver);
     }
