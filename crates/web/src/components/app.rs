@@ -277,11 +277,16 @@ pub fn app() -> Html {
     // Measured after the page is laid out, outside the virtual DOM.
     {
         let fill = state.presenter && !has_ring && state.compare.is_none() && !embed;
-        // The banners above the stage change its height: one per invariant seen so far, and one at the end.
-        let mut seen: Vec<&str> = state.model.breaches_before(state.cursor).map(|b| b.invariant.as_str()).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        let banners = seen.len() + usize::from(state.cursor >= state.steps());
+        // The banners above the stage change its height: one per invariant seen so far, and one at the end. Counted
+        // only where the diagram is fitted (not on every frame of every page).
+        let banners = if fill {
+            let mut seen: Vec<&str> = state.model.breaches_before(state.cursor).map(|b| b.invariant.as_str()).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            seen.len() + usize::from(state.cursor >= state.steps())
+        } else {
+            0
+        };
         use_effect_with(
             (fill, ModelRef(state.model.clone()), state.chapter, state.notices.len(), banners),
             move |(fill, _, _, _, _)| {
