@@ -9,6 +9,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use faultline_sim::fault::fmt_us;
+use faultline_sim::search::{Shape, Shrunk};
 use faultline_sim::{repro_command, FaultPlan, Params, RunOptions, Scenario, Severity, SweepSummary, Trace};
 use std::io::Write;
 use std::process::ExitCode;
@@ -67,8 +68,9 @@ enum Command {
         format: Format,
     },
     /// Search for a failure: candidate runs, each a seed and a swarm-drawn fault plan (a random subset of the fault
-    /// kinds at random times), all drawn from --seed, on all cores; prints the lowest-numbered candidate that
-    /// breaks an invariant (the same whatever --jobs) and the command that reproduces it.
+    /// kinds at random times), all drawn from --seed, on all cores; takes the lowest-numbered candidate that
+    /// breaks an invariant (the same whatever --jobs), shrinks it (fewer faults, shorter, later, smaller, cut
+    /// just past the breach) and prints the command that reproduces it.
     Search {
         scenario: String,
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -79,6 +81,9 @@ enum Command {
         /// The search seed: the same seed tries the same candidates.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Look for a breach of this invariant (a violation or an observation) instead of any violation.
+        #[arg(long)]
+        invariant: Option<String>,
         /// Worker threads (default: every core).
         #[arg(long)]
         jobs: Option<usize>,
@@ -196,7 +201,7 @@ fn execute(cmd: Command) -> Result<(), String> {
                 Format::Text => w(&mut out, t.text())?,
             }
         }
-        Command::Search { scenario: id, sets, runs, seed, jobs, format } => {
+        Command::Search { scenario: id, sets, runs, seed, invariant, jobs, format } => {
             let s = scenario(&id)?;
             let p = params(s, &sets)?;
             if runs == 0 || runs > MAX_SEEDS {
@@ -205,7 +210,11 @@ fn execute(cmd: Command) -> Result<(), String> {
             if jobs == Some(0) {
                 return Err("--jobs must be 1 or more".into());
             }
-            let found = search(s, &p, runs, seed, jobs)?;
+            let names = s.invariant_names();
+            if let Some(inv) = invariant.as_deref().filter(|i| !names.contains(i)) {
+                return Err(format!("--invariant `{inv}` is not one of {}'s: {}", s.id(), names.join(", ")));
+            }
+            let found = search(s, &p, runs, seed, invariant.as_deref(), jobs)?;
             match format {
                 Format::Json => w(&mut out, found.json().to_string())?,
                 Format::Text => w(&mut out, found.text())?,
@@ -464,72 +473,80 @@ fn table(
     })
 }
 
-/// What a search found: how many candidates ran, and the first that broke an invariant.
+/// What a search found: how many candidates ran, and the first that broke an invariant, shrunk.
 struct Found {
-    scenario: String,
+    scenario: &'static dyn Scenario,
     runs: u64,
-    hit: Option<Hit>,
-}
-
-struct Hit {
-    candidate: u64,
-    seed: u64,
-    faults: FaultPlan,
-    invariant: String,
-    message: String,
-    steps: u32,
-    reproduce: String,
+    hit: Option<(u64, Shrunk)>,
 }
 
 impl Found {
     fn json(&self) -> serde_json::Value {
+        let s = self.scenario;
         serde_json::json!({
-            "scenario": self.scenario,
+            "scenario": s.id(),
             "runs": self.runs,
-            "found": self.hit.as_ref().map(|h| serde_json::json!({
-                "candidate": h.candidate,
-                "seed": h.seed,
-                "faults": h.faults.to_compact(),
-                "invariant": h.invariant,
-                "message": h.message,
-                "steps": h.steps,
-                "reproduce": h.reproduce,
-            })),
+            "found": self.hit.as_ref().map(|(candidate, sh)| {
+                let (before, after) = (sh.before.measures(s), sh.after.measures(s));
+                let f = &sh.after;
+                serde_json::json!({
+                    "candidate": candidate,
+                    "seed": f.seed,
+                    "sets": f.params.non_default().map(|(spec, v)| format!("{}={v}", spec.key)).collect::<Vec<_>>(),
+                    "faults": f.faults.to_compact(),
+                    "invariant": f.invariant,
+                    "message": f.message,
+                    "steps": f.steps,
+                    "breach_step": f.breach_step,
+                    "reproduce": f.reproduce(s),
+                    "shrunk": {
+                        "summary": sh.summary(s),
+                        "runs": sh.runs,
+                        "budget_hit": sh.budget_hit,
+                        "before": { "faults": before.faults, "steps": before.steps, "fault_us": before.fault_us, "sizes": before.sizes },
+                        "after": { "faults": after.faults, "steps": after.steps, "fault_us": after.fault_us, "sizes": after.sizes },
+                        "original": sh.before.faults.to_compact(),
+                        "original_reproduce": sh.before.reproduce(s),
+                    },
+                })
+            }),
         })
     }
 
     fn text(&self) -> String {
+        let s = self.scenario;
         match &self.hit {
-            None => format!("{}: {} candidates, no invariant broke", self.scenario, self.runs),
-            Some(h) => format!(
-                "{}: candidate {} of {} broke {} after {} steps: {}\nreproduce with: {}",
-                self.scenario, h.candidate, self.runs, h.invariant, h.steps, h.message, h.reproduce
+            None => format!("{}: {} candidates, no invariant broke", s.id(), self.runs),
+            Some((candidate, sh)) => format!(
+                "{}: candidate {candidate} (of {} tried) broke {} at step {}: {}\nshrunk in {} runs: {}\nreproduce with: {}",
+                s.id(),
+                self.runs,
+                sh.after.invariant,
+                sh.after.breach_step,
+                sh.after.message,
+                sh.runs,
+                sh.summary(s),
+                sh.after.reproduce(s)
             ),
         }
     }
 }
 
-/// SplitMix64: candidate `i`'s seeds from the search seed (independent of how the work is split).
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Candidate `i` of a search: its run seed and its swarm fault plan.
-fn candidate(search_seed: u64, i: u64, nodes: u32, horizon_us: u64) -> (u64, FaultPlan) {
-    let base = mix(search_seed ^ mix(i));
-    (base % 1_000_000, faultline_sim::fault::swarm(nodes, horizon_us, 200, mix(base)))
-}
+/// Shrinking tries at most this many runs.
+const SHRINK_RUNS: u64 = 20_000;
 
 /// Try candidates `0..runs` in batches on a thread pool; the lowest-numbered failing one wins, so the answer does
-/// not depend on the number of threads.
-fn search(s: &dyn Scenario, p: &Params, runs: u64, seed: u64, jobs: Option<usize>) -> Result<Found, String> {
+/// not depend on the number of threads. Then shrink it.
+fn search(
+    s: &'static dyn Scenario,
+    p: &Params,
+    runs: u64,
+    seed: u64,
+    invariant: Option<&str>,
+    jobs: Option<usize>,
+) -> Result<Found, String> {
     use rayon::prelude::*;
-    // The shape of a run: how many nodes, how long.
-    let probe = s.run(p, s.canonical_seed(), &FaultPlan::new(), &RunOptions::default()).map_err(|e| e.to_string())?;
-    let (nodes, horizon_us) = (probe.nodes.len() as u32, probe.end_us.max(1));
+    let shape = Shape::probe(s, p).map_err(|e| e.to_string())?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(|e| e.to_string())?;
     let bar = indicatif::ProgressBar::new(runs).with_style(
         indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} candidates ({per_sec}, {eta} left)")
@@ -541,26 +558,16 @@ fn search(s: &dyn Scenario, p: &Params, runs: u64, seed: u64, jobs: Option<usize
     let mut hit = None;
     while done < runs && hit.is_none() {
         let end = (done + BATCH).min(runs);
-        let first = pool.install(|| {
+        hit = pool.install(|| {
             (done..end).into_par_iter().find_map_first(|i| {
-                let (run_seed, faults) = candidate(seed, i, nodes, horizon_us);
-                let t = s.run(p, run_seed, &faults, &RunOptions::default()).ok()?;
-                let (e, invariant, message, _) = t.violations().next()?;
-                Some(Hit {
-                    candidate: i,
-                    seed: run_seed,
-                    reproduce: repro_command(s.id(), run_seed, p, &faults),
-                    faults: faults.clone(),
-                    invariant: invariant.to_string(),
-                    message: message.to_string(),
-                    steps: e.step + 1,
-                })
+                let (run_seed, faults) = faultline_sim::search::candidate(seed, i, &shape);
+                faultline_sim::search::failure(s, p, run_seed, &faults, invariant).map(|f| (i, f))
             })
         });
         bar.set_position(end);
-        hit = first;
         done = end;
     }
     bar.finish_and_clear();
-    Ok(Found { scenario: s.id().to_string(), runs: done, hit })
+    let hit = hit.map(|(i, f)| (i, faultline_sim::search::shrink(s, &f, SHRINK_RUNS)));
+    Ok(Found { scenario: s, runs: done, hit })
 }

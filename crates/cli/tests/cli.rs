@@ -190,7 +190,8 @@ fn run_from_a_chapter_uses_its_settings_and_lists_its_beats() {
 }
 
 /// `search` tries swarm-drawn candidates from a search seed: the lowest-numbered failing one is the answer whatever
-/// the number of threads, its repro command breaks the same invariant, and a setting that holds finds nothing.
+/// the number of threads, shrunk; its repro command breaks the same invariant, and a setting that holds finds
+/// nothing.
 #[test]
 fn search_finds_the_same_first_counterexample_on_any_number_of_threads() {
     let args = ["search", "redis-lock", "--set", "gc_pause_ms=0", "--runs", "2000", "--seed", "3", "--format", "json"];
@@ -218,6 +219,28 @@ fn search_finds_the_same_first_counterexample_on_any_number_of_threads() {
     assert_eq!((fixed["found"].is_null(), fixed["runs"].as_u64()), (true, Some(1000)));
     let bad = faultline(&["search", "redis-lock", "--runs", "0"]);
     assert!(!bad.status.success() && stderr(&bad).contains("--runs must be in 1..="), "{}", stderr(&bad));
+    let bad = faultline(&["search", "redis-lock", "--invariant", "liveness"]);
+    assert!(stderr(&bad).contains("--invariant `liveness` is not one of redis-lock's: "), "{}", stderr(&bad));
+    // The counterexample is shrunk: no larger on any measure than the candidate, and the summary says by how much.
+    let shrunk = &found["shrunk"];
+    for m in ["faults", "steps", "fault_us"] {
+        assert!(shrunk["after"][m].as_u64() <= shrunk["before"][m].as_u64(), "{m}: {shrunk}");
+    }
+    assert!(shrunk["summary"].as_str().unwrap().contains(" steps → "), "{shrunk}");
+    // A search for one invariant reports a breach of that one, an observation too.
+    let split = json(&faultline(&[
+        "search",
+        "raft",
+        "--set",
+        "randomize_timeouts=false",
+        "--invariant",
+        "no-leader",
+        "--runs",
+        "50",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(split["found"]["invariant"], "no-leader", "{split}");
 }
 
 /// Regression: a search of 10,000 swarm candidates found a lost update in the leader lease with fencing (candidate

@@ -226,7 +226,8 @@ impl FaultMix {
 
 /// A swarm-drawn fault plan for a counterexample search (after TigerBeetle's VOPR): each plan enables a random
 /// subset of the fault kinds — crash with restart, crash for good, pause, clock drift, clock jump, a one-way cut, a
-/// partition both ways, a message delay — and draws 1 to 8 faults of those kinds at random times within the horizon.
+/// partition both ways, a message delay, a message drop — and draws 1 to 8 faults of those kinds at random times
+/// within the horizon.
 /// The same seed gives the same plan.
 pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultPlan {
     use rand::{RngExt, SeedableRng};
@@ -237,7 +238,7 @@ pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultP
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0x5a4d);
     let kinds: Vec<u32> = loop {
-        let k: Vec<u32> = (0..8u32).filter(|_| rng.random_bool(0.5)).collect();
+        let k: Vec<u32> = (0..9u32).filter(|_| rng.random_bool(0.5)).collect();
         if !k.is_empty() {
             break k;
         }
@@ -281,6 +282,9 @@ pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultP
                     plan.push(at, Fault::Cut { from: node, to: o, both: true });
                 }
                 plan.push(at + d, Fault::HealAll);
+            }
+            8 => {
+                plan.push(at, Fault::DropMessage { id: rng.random_range(0..messages.max(1)) });
             }
             _ => {
                 let by_us = span(&mut rng);

@@ -36,6 +36,7 @@ pub mod net;
 pub mod node;
 pub mod params;
 pub mod scenario;
+pub mod search;
 pub mod trace;
 
 pub use agenda::Agenda;

@@ -322,6 +322,14 @@ pub struct ScenarioInfo {
     pub samples: &'static [Sample],
     /// Broken variants, each of which a sweep must catch.
     pub broken: &'static [Broken],
+    /// Settings (over the defaults, `key=value,…`) under which the protocol is correct: a counterexample search
+    /// of swarm-drawn faults must find no violation there (the tests try a fixed budget of candidates).
+    pub holds: &'static [&'static str],
+    /// Integer parameters that count things (clients, servers, participants): shrinking a counterexample may
+    /// lower them (see [`crate::search`]).
+    pub sizes: &'static [&'static str],
+    /// The integer parameter, in ms, that ends the run: shrinking cuts it to just past the breach.
+    pub horizon: Option<&'static str>,
 }
 
 impl ScenarioInfo {
@@ -345,6 +353,9 @@ impl ScenarioInfo {
         views: &[],
         samples: &[Sample::golden("canonical", "")],
         broken: &[],
+        holds: &[""],
+        sizes: &[],
+        horizon: Some("run_ms"),
     };
 }
 
@@ -455,6 +466,10 @@ impl<M: Model> Scenario for M {
     ) -> Result<Box<dyn Stepper>, RunError> {
         Ok(Box::new(self.sim(params, seed, faults, opts)?))
     }
+
+    fn invariant_names(&self) -> Vec<&'static str> {
+        self.invariants().iter().map(|i| i.name).collect()
+    }
 }
 
 pub trait Scenario: Sync {
@@ -468,6 +483,9 @@ pub trait Scenario: Sync {
         faults: &FaultPlan,
         opts: &RunOptions,
     ) -> Result<Box<dyn Stepper>, RunError>;
+
+    /// The names of the invariants checked after every step.
+    fn invariant_names(&self) -> Vec<&'static str>;
 
     /// Run to the end and seal the trace.
     fn run(&self, params: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Trace, RunError> {

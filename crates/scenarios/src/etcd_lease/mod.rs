@@ -244,6 +244,8 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Broken { sets: "fencing=false", invariants: &[SINGLE_HOLDER, NO_LOST_UPDATE], seeds: 100 },
         Broken { sets: "pause_ms=0,random_faults=20", invariants: &[NO_LOST_UPDATE], seeds: 2_000 },
     ],
+    holds: &["fencing=true"],
+    sizes: &["clients", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 

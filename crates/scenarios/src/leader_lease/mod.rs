@@ -309,6 +309,8 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Broken { sets: "fix=none", invariants: &[SINGLE_LEADER, NO_LOST_UPDATE], seeds: 100 },
         Broken { sets: "fix=db-clock,skew_ms=0,random_faults=20", invariants: &[SINGLE_LEADER], seeds: 2_000 },
     ],
+    holds: &["fix=fencing"],
+    sizes: &["nodes", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 

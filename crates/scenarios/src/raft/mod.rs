@@ -382,6 +382,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
         },
         Broken { sets: "randomize_timeouts=false", invariants: &[SPLIT_VOTES], seeds: 10 },
     ],
+    sizes: &["servers", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 

@@ -323,6 +323,8 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Broken { sets: "mitigation=none", invariants: &[SINGLE_HOLDER], seeds: 100 },
         Broken { sets: "mitigation=wait,crash_primary_at_ms=0,random_faults=20", invariants: &[SINGLE_HOLDER], seeds: 2_000 },
     ],
+    holds: &["mitigation=fencing"],
+    sizes: &["clients", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 

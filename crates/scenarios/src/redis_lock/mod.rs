@@ -410,6 +410,8 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Broken { sets: "fencing=true,persistence=none,random_faults=20", invariants: &[NO_LOST_UPDATE], seeds: 2_000 },
         Broken { sets: "safe_release=false,work_ms=600,clients=3", invariants: &[OWN_LOCK_RELEASE], seeds: 100 },
     ],
+    holds: &["fencing=true,persistence=aof-always"],
+    sizes: &["clients", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 

@@ -308,6 +308,8 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Broken { sets: "token_source=false", invariants: &[SINGLE_HOLDER], seeds: 100 },
         Broken { sets: "jump_master=0,cut_masters=0,random_faults=20", invariants: &[SINGLE_HOLDER], seeds: 2_000 },
     ],
+    holds: &["token_source=true"],
+    sizes: &["masters", "clients", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 

@@ -214,6 +214,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Sample::bench("hundred", ""),
     ],
     broken: &[Broken { sets: "", invariants: &[AMPLIFICATION], seeds: 3 }],
+    sizes: &["clients"],
     ..ScenarioInfo::DEFAULT
 };
 

@@ -307,6 +307,7 @@ static INFO: ScenarioInfo = ScenarioInfo {
         invariants: &[APPLIED_ONCE],
         seeds: 2_000,
     }],
+    sizes: &["steps", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 

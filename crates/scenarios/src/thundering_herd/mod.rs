@@ -317,6 +317,8 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Sample::long_run("ten-thousand", "clients=10000"),
     ],
     broken: &[Broken { sets: "run_ms=12000", invariants: &[STAMPEDE], seeds: 3 }],
+    holds: &["clients=100"],
+    sizes: &["clients", "app_servers", "keys"],
     ..ScenarioInfo::DEFAULT
 };
 

@@ -450,6 +450,8 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Broken { sets: "protocol=3pc,random_faults=4,fault_mix=partitions", invariants: &[ATOMICITY], seeds: 2_000 },
         Broken { sets: "coordinator_crash_ms=100,latency_min_ms=10,latency_max_ms=10,fsync_ms=20", invariants: &[BLOCKED], seeds: 5 },
     ],
+    holds: &["", "protocol=2pc-ctp", "protocol=paxos-commit"],
+    sizes: &["participants", "random_faults"],
     ..ScenarioInfo::DEFAULT
 };
 
