@@ -69,3 +69,32 @@ fn shrinking_finds_the_one_fault_that_matters() {
     let t = s.run(&sh.after.params, sh.after.seed, &sh.after.faults, &RunOptions::default()).unwrap();
     assert_eq!(t.violations().next().map(|(_, inv, _, _)| inv), Some("no-lost-update"));
 }
+
+/// With every latency the same and no crash to choose, the exhaustive check has nothing to choose but the order
+/// of items due at the same instant: its deepest path is the ordinary run, step for step, and it meets the same
+/// breach as the ordinary run does.
+#[test]
+fn with_no_choice_the_exhaustive_check_walks_the_ordinary_run() {
+    use faultline::sim::check::Bounds;
+    let s = scenarios::find("redis-lock").unwrap();
+    for (sets, breaks) in
+        [("gc_pause_ms=0,latency_min_ms=5,latency_max_ms=5", false), ("latency_min_ms=5,latency_max_ms=5", true)]
+    {
+        let p = params(s, sets);
+        let t = s.run(&p, s.canonical_seed(), &Default::default(), &RunOptions::default()).unwrap();
+        let c = s.check(&p, s.canonical_seed(), 0, Bounds::default(), &mut |_, _| {}).unwrap();
+        assert_eq!(c.report.stopped, None, "{sets}");
+        let first = t.violations().next();
+        match first {
+            None => {
+                assert!(!breaks && c.report.counterexample.is_none(), "{sets}");
+                assert_eq!(c.report.max_depth, t.steps + 1, "{sets}: one level per step, the start included");
+            }
+            Some((_, inv, message, _)) => {
+                let cx = c.report.counterexample.as_ref().expect(sets);
+                assert!(breaks && (cx.invariant.as_str(), cx.message.as_str()) == (inv, message), "{sets}: {cx:?}");
+                assert_eq!(c.replay, Some(Default::default()), "{sets}: the ordinary run is its own replay");
+            }
+        }
+    }
+}

@@ -8,8 +8,9 @@
 //! ```
 
 use clap::{Parser, Subcommand, ValueEnum};
+use faultline_sim::check::{Bounds, Report};
 use faultline_sim::fault::fmt_us;
-use faultline_sim::search::{Shape, Shrunk};
+use faultline_sim::search::{thousands, Shape, Shrunk};
 use faultline_sim::{repro_command, FaultPlan, Params, RunOptions, Scenario, Severity, SweepSummary, Trace};
 use std::io::Write;
 use std::process::ExitCode;
@@ -87,6 +88,33 @@ enum Command {
         /// Worker threads (default: every core).
         #[arg(long)]
         jobs: Option<usize>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Explore every state a small configuration reaches, breadth first: the choices of which pending delivery or
+    /// timer comes next (within the latency bounds) and which crash or restart strikes, over the real node code;
+    /// or a specification such as `two-phase-spec` (Gray & Lamport's TLA+ TwoPhase). Prints unique states,
+    /// states/s, the depth reached, and the shortest counterexample.
+    Check {
+        /// A scenario, or a specification: `two-phase-spec`.
+        scenario: String,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Explore at most this deep (the initial state is depth 1).
+        #[arg(long, default_value_t = 1_000)]
+        depth: u32,
+        /// Stop after this many unique states.
+        #[arg(long, default_value_t = 20_000_000)]
+        max_states: u64,
+        /// Stop when the visited states and the frontier would take more than this many MB.
+        #[arg(long, default_value_t = 1_024)]
+        max_memory_mb: u64,
+        /// A scenario's seed (its latencies and timeouts; default: the canonical seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How many crashes and restarts a path may have (a scenario only).
+        #[arg(long, default_value_t = 1)]
+        crashes: u32,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -218,6 +246,17 @@ fn execute(cmd: Command) -> Result<(), String> {
             match format {
                 Format::Json => w(&mut out, found.json().to_string())?,
                 Format::Text => w(&mut out, found.text())?,
+            }
+        }
+        Command::Check { scenario: id, sets, depth, max_states, max_memory_mb, seed, crashes, format } => {
+            if depth == 0 || max_states == 0 || max_memory_mb == 0 {
+                return Err("--depth, --max-states and --max-memory-mb must be 1 or more".into());
+            }
+            let bounds = Bounds { max_depth: depth, max_states, max_bytes: max_memory_mb.saturating_mul(1 << 20) };
+            let checked = check(&id, &sets, bounds, seed, crashes)?;
+            match format {
+                Format::Json => w(&mut out, checked.json().to_string())?,
+                Format::Text => w(&mut out, checked.text())?,
             }
         }
         Command::Sweep { scenario: id, seeds, sets, format } => {
@@ -530,6 +569,97 @@ impl Found {
             ),
         }
     }
+}
+
+/// What an exhaustive check found, and how fast.
+struct Checked {
+    id: String,
+    report: Report<String>,
+    seconds: f64,
+    /// The command that plays the counterexample back, where it can be played as a fault plan.
+    reproduce: Option<String>,
+}
+
+impl Checked {
+    fn states_per_s(&self) -> u64 {
+        (self.report.unique_states as f64 / self.seconds.max(1e-9)) as u64
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let r = &self.report;
+        serde_json::json!({
+            "scenario": self.id,
+            "unique_states": r.unique_states,
+            "generated": r.generated,
+            "max_depth": r.max_depth,
+            "seconds": self.seconds,
+            "states_per_s": self.states_per_s(),
+            "stopped": r.stopped,
+            "counterexample": r.counterexample.as_ref().map(|c| serde_json::json!({
+                "invariant": c.invariant,
+                "message": c.message,
+                "steps": c.steps,
+                "reproduce": self.reproduce,
+            })),
+        })
+    }
+
+    fn text(&self) -> String {
+        let r = &self.report;
+        let mut t = format!(
+            "{}: {} unique states ({} generated), depth {}, {:.2} s, {} states/s\n",
+            self.id,
+            thousands(r.unique_states),
+            thousands(r.generated),
+            r.max_depth,
+            self.seconds,
+            thousands(self.states_per_s())
+        );
+        if let Some(why) = &r.stopped {
+            t.push_str(&format!("not complete: {why}\n"));
+        }
+        match &r.counterexample {
+            None if r.stopped.is_none() => t.push_str("every reachable state holds every invariant\n"),
+            None => t.push_str("no invariant broke in the states explored\n"),
+            Some(c) => {
+                t.push_str(&format!("{} broke after {} steps: {}\n", c.invariant, c.steps.len(), c.message));
+                for (i, step) in c.steps.iter().enumerate() {
+                    t.push_str(&format!("  {:>3}. {step}\n", i + 1));
+                }
+                if let Some(cmd) = &self.reproduce {
+                    t.push_str(&format!("reproduce with: {cmd}\n"));
+                }
+            }
+        }
+        t.trim_end().to_string()
+    }
+}
+
+/// Check a specification or a scenario exhaustively, timing it.
+fn check(id: &str, sets: &[String], bounds: Bounds, seed: Option<u64>, crashes: u32) -> Result<Checked, String> {
+    let bar = indicatif::ProgressBar::new_spinner();
+    let mut progress = |unique: u64, depth: u32| bar.set_message(format!("{unique} states, depth {depth}"));
+    let started = std::time::Instant::now();
+    if let Some(spec) = faultline_scenarios::specs().iter().find(|s| s.id() == id) {
+        let mut p = Params::defaults(spec.params());
+        for set in sets {
+            let (k, v) = set.split_once('=').ok_or_else(|| format!("--set takes KEY=VALUE, not `{set}`"))?;
+            p.set(k, v).map_err(|e| e.to_string())?;
+        }
+        let report = spec.check(&p, bounds, &mut progress);
+        bar.finish_and_clear();
+        return Ok(Checked { id: id.to_string(), report, seconds: started.elapsed().as_secs_f64(), reproduce: None });
+    }
+    let s = scenario(id).map_err(|e| {
+        let specs: Vec<&str> = faultline_scenarios::specs().iter().map(|s| s.id()).collect();
+        format!("{e} (or a specification: {})", specs.join(", "))
+    })?;
+    let p = params(s, sets)?;
+    let seed = seed.unwrap_or(s.canonical_seed());
+    let checked = s.check(&p, seed, crashes, bounds, &mut progress).map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    let reproduce = checked.replay.as_ref().map(|plan| repro_command(s.id(), seed, &p, plan));
+    Ok(Checked { id: id.to_string(), report: checked.report, seconds: started.elapsed().as_secs_f64(), reproduce })
 }
 
 /// Shrinking tries at most this many runs.

@@ -44,6 +44,15 @@ registry! {
     "retry-storm" => retry_storm::RetryStorm,
 }
 
+/// The specifications `faultline check` explores besides the scenarios (the engine's proof against TLC's counts).
+pub fn specs() -> &'static [&'static dyn faultline_sim::check::Spec] {
+    static SPECS: &[&dyn faultline_sim::check::Spec] = &[
+        #[cfg(feature = "two-phase-commit")]
+        &two_phase_commit::spec::TwoPhaseSpec,
+    ];
+    SPECS
+}
+
 /// The scenario with this id.
 pub fn find(id: &str) -> Option<&'static dyn Scenario> {
     all().iter().copied().find(|s| s.id() == id)

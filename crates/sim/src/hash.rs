@@ -57,6 +57,63 @@ pub fn hash_value<T: Serialize + ?Sized>(value: &T) -> String {
     format!("{:016x}", h.0)
 }
 
+/// The same hash as a number: the fingerprint the exhaustive checker keys its visited states by.
+pub fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
+    let mut h = Hasher(FNV_OFFSET);
+    if value.serialize(&mut h).is_err() {
+        h.0 = !h.0;
+    }
+    h.0
+}
+
+/// The fingerprint of a value's `Debug` form, for state that is not serializable (a node's memory), written
+/// straight into the hasher without building the string.
+pub fn fingerprint_debug<T: fmt::Debug + ?Sized>(value: &T) -> u64 {
+    let mut h = Hasher(FNV_OFFSET);
+    if fmt::write(&mut h, format_args!("{value:?}")).is_err() {
+        h.0 = !h.0;
+    }
+    h.0
+}
+
+/// FNV-1a over text written into it, and over anything `Hash` (for values that are not `Debug`).
+pub struct DebugHasher(Hasher);
+
+impl DebugHasher {
+    pub fn new() -> Self {
+        DebugHasher(Hasher(FNV_OFFSET))
+    }
+}
+
+impl Default for DebugHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Write for DebugHasher {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl std::hash::Hasher for DebugHasher {
+    fn finish(&self) -> u64 {
+        self.0 .0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.bytes(bytes);
+    }
+}
+
+impl fmt::Write for Hasher {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
 impl ser::Serializer for &mut Hasher {
     type Ok = ();
     type Error = Never;

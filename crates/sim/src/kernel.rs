@@ -20,6 +20,8 @@ use std::collections::BinaryHeap;
 use std::fmt::Debug;
 use thiserror::Error;
 
+pub mod explore;
+
 /// At most this many nodes in one run.
 pub const MAX_NODES: usize = 64;
 

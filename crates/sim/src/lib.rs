@@ -28,6 +28,7 @@
 
 pub mod agenda;
 pub mod bench;
+pub mod check;
 pub mod clock;
 pub mod fault;
 pub mod hash;

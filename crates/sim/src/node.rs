@@ -23,7 +23,7 @@ pub trait Describe {
 }
 
 /// A sans-IO state machine. Handlers read time and randomness only from the [`Ctx`] and act only through it.
-pub trait Node: Clone {
+pub trait Node: Clone + Debug {
     type Msg: Clone + Debug + Describe;
     /// Timers are set and cancelled by value: setting a timer replaces a pending one equal to it.
     type Timer: Clone + Debug + Describe + PartialEq;

@@ -1,7 +1,9 @@
 //! What a scenario offers to the CLI, the tests and the browser: identity, docs for learners, parameters, and a
 //! run from (parameters, seed, fault plan) to a trace.
 
+use crate::check::{Bounds, Report};
 use crate::fault::FaultPlan;
+use crate::kernel::explore::Explore;
 use crate::kernel::{Limits, RunOutput, Sim, SimError, Stepper};
 use crate::net::NetConfig;
 use crate::node::{Invariant, Node, Snapshot};
@@ -404,7 +406,7 @@ pub trait Model: Sync + 'static {
     /// The checker's record of the run — who led which term, which writes were accepted — kept by the kernel
     /// and updated by [`Model::observe`], so that no node keeps a copy of anything for the checker. `()` if the
     /// invariants need only the nodes' current state.
-    type History: Clone + Default + 'static;
+    type History: Clone + Default + std::fmt::Debug + 'static;
 
     fn info(&self) -> &'static ScenarioInfo;
 
@@ -470,6 +472,34 @@ impl<M: Model> Scenario for M {
     fn invariant_names(&self) -> Vec<&'static str> {
         self.invariants().iter().map(|i| i.name).collect()
     }
+
+    fn check(
+        &self,
+        params: &Params,
+        seed: u64,
+        crashes: u32,
+        bounds: Bounds,
+        progress: &mut dyn FnMut(u64, u32),
+    ) -> Result<ScenarioCheck, RunError> {
+        let space = Explore::new(self.sim(params, seed, &FaultPlan::new(), &RunOptions::default())?, crashes);
+        let report = crate::check::check(&space, bounds, progress);
+        // The plan that replays the counterexample, if an ordinary run of it breaks the same invariant.
+        let replay = report.counterexample.as_ref().and_then(|c| {
+            let plan = space.replay_plan(&c.actions);
+            let t = self.run(params, seed, &plan, &RunOptions::default()).ok()?;
+            let same = t.violations().next().is_some_and(|(_, inv, _, _)| inv == c.invariant);
+            same.then_some(plan)
+        });
+        Ok(ScenarioCheck { report: report.described(), replay })
+    }
+}
+
+/// What an exhaustive check of a scenario found, and the fault plan that replays its counterexample in an
+/// ordinary run (`None` when there is none, or when the interleaving cannot be written as a plan).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioCheck {
+    pub report: Report<String>,
+    pub replay: Option<FaultPlan>,
 }
 
 pub trait Scenario: Sync {
@@ -486,6 +516,17 @@ pub trait Scenario: Sync {
 
     /// The names of the invariants checked after every step.
     fn invariant_names(&self) -> Vec<&'static str>;
+
+    /// Explore every interleaving of this run breadth first (see [`crate::kernel::explore`]), with up to
+    /// `crashes` crashes on a path.
+    fn check(
+        &self,
+        params: &Params,
+        seed: u64,
+        crashes: u32,
+        bounds: Bounds,
+        progress: &mut dyn FnMut(u64, u32),
+    ) -> Result<ScenarioCheck, RunError>;
 
     /// Run to the end and seal the trace.
     fn run(&self, params: &Params, seed: u64, faults: &FaultPlan, opts: &RunOptions) -> Result<Trace, RunError> {

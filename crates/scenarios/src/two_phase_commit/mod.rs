@@ -65,6 +65,7 @@ pub mod coordinator;
 pub mod disk;
 pub mod msg;
 pub mod participant;
+pub mod spec;
 
 use checker::TxHistory;
 use coordinator::{Coordinator, CoordinatorConfig};
