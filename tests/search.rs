@@ -98,3 +98,40 @@ fn with_no_choice_the_exhaustive_check_walks_the_ordinary_run() {
         }
     }
 }
+
+/// A lean run (breaches only: what searches, sweeps and the checker use) is the same run as a fully recorded one:
+/// the same steps, end, outcome and breaches, for every scenario under swarm-drawn faults.
+#[test]
+fn a_lean_run_is_the_same_run() {
+    use faultline::sim::Severity;
+    for s in scenarios::all() {
+        let sets: Vec<&str> = s.info().broken.iter().map(|b| b.sets).chain(s.info().holds.iter().copied()).collect();
+        for sets in sets {
+            let p = params(*s, sets);
+            let shape = Shape::probe(*s, &p).unwrap();
+            for i in 0..8 {
+                let (seed, faults) = candidate(7, i, &shape);
+                let full = s.run(&p, seed, &faults, &RunOptions::default()).unwrap();
+                let lean = s.run(&p, seed, &faults, &RunOptions::LEAN).unwrap();
+                let breaches = |t: &faultline::sim::Trace| {
+                    [Severity::Violation, Severity::Observation]
+                        .into_iter()
+                        .flat_map(|sev| {
+                            t.breaches(sev)
+                                .map(|(e, inv, m, _)| (e.step, inv.to_string(), m.to_string()))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let what = format!("{} `{sets}` candidate {i}", s.id());
+                assert_eq!(
+                    (lean.steps, lean.end_us, &lean.outcome),
+                    (full.steps, full.end_us, &full.outcome),
+                    "{what}"
+                );
+                assert_eq!(breaches(&lean), breaches(&full), "{what}");
+                assert!(lean.events.len() <= breaches(&full).len(), "{what}: a lean run records breaches only");
+            }
+        }
+    }
+}

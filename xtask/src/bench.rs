@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: kernel events/s natively and in wasm, each scenario's benchmark sample as the browser
 //! runs it, the built site's sizes, and seek and step times in headless Chromium — each figure beside its goal.
 
-use crate::{build_probe, build_site, cargo, chromium, ensure_tools, output, root, run_capture, step, Result};
+use crate::{build_probe, build_site, cargo, chromium, ensure_tools, output, root, run, run_capture, step, Result};
 use std::path::Path;
 use std::process::Command;
 
@@ -58,6 +58,8 @@ pub(crate) fn bench() -> Result {
         rows.push((name, raw, gz));
     }
 
+    let search = search_bench(&site)?;
+
     step("browser (headless Chromium): load, seek and step on each long run");
     ensure_tools(true)?;
     // Every long run a scenario declares, with its size natively.
@@ -104,6 +106,7 @@ pub(crate) fn bench() -> Result {
         println!("  wasm    {wrate:>12.0} events/s   {:.3} ms per run", per_run(w));
         println!("  wasm/native ratio  {:.2}", wrate / nrate);
     }
+    print!("{search}");
     println!("built site (trunk build --release):");
     for (name, raw, gz) in rows {
         println!("  {:<44} {:>8} B raw  {:>8} B gzip", name, raw, gz);
@@ -154,4 +157,155 @@ pub(crate) fn bench() -> Result {
         }
     }
     Ok(())
+}
+
+/// Run the release CLI with `args`; its JSON answer and the wall time it took, in seconds.
+fn cli_json(args: &[&str]) -> std::result::Result<(serde_json::Value, f64), String> {
+    let bin = root().join("target/release/faultline");
+    let t = std::time::Instant::now();
+    let out = Command::new(&bin).args(args).output().map_err(|e| format!("{}: {e}", bin.display()))?;
+    let secs = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!("faultline {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+    }
+    serde_json::from_slice(&out.stdout).map(|v| (v, secs)).map_err(|e| format!("faultline {}: {e}", args.join(" ")))
+}
+
+/// stateright's own `examples/2pc.rs`, from the registry: fetch it through `bench/stateright`, copy its source out
+/// of the registry (outside this workspace), build the example and time `2pc check 8`. Its unique states, states
+/// per second (unique states over the wall time), and its version.
+fn stateright_2pc() -> std::result::Result<(u64, f64, String), String> {
+    let manifest = root().join("bench/stateright/Cargo.toml");
+    let meta = output(&cargo(), &["metadata", "--format-version", "1", "--manifest-path", &manifest.to_string_lossy()])
+        .ok_or("cargo metadata for bench/stateright failed (no network to fetch stateright?)")?;
+    let meta: serde_json::Value = serde_json::from_str(&meta).map_err(|e| e.to_string())?;
+    let pkg = meta["packages"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "stateright"))
+        .ok_or("stateright is not among bench/stateright's packages")?;
+    let version = pkg["version"].as_str().unwrap_or("?").to_string();
+    let src = Path::new(pkg["manifest_path"].as_str().unwrap_or_default()).parent().ok_or("no stateright source")?;
+    let copy = std::env::temp_dir().join(format!("faultline-bench-stateright-{version}"));
+    if !copy.join("Cargo.toml").exists() {
+        let status = Command::new("cp").arg("-r").arg(src).arg(&copy).status().map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("copying {} failed", src.display()));
+        }
+    }
+    let target = root().join("target/bench/stateright");
+    run_capture(
+        Command::new(cargo())
+            .args(["build", "--quiet", "--release", "--example", "2pc", "--manifest-path"])
+            .arg(copy.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target),
+    )
+    .1?;
+    let t = std::time::Instant::now();
+    let out =
+        Command::new(target.join("release/examples/2pc")).args(["check", "8"]).output().map_err(|e| e.to_string())?;
+    let secs = t.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let done = text.lines().find(|l| l.starts_with("Done.")).ok_or("stateright's 2pc printed no `Done.` line")?;
+    let unique = done
+        .split(", ")
+        .find_map(|kv| kv.strip_prefix("unique="))
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| format!("no unique= in `{done}`"))?;
+    Ok((unique, unique as f64 / secs, version))
+}
+
+/// The counterexample search and the exhaustive checker: native (the release CLI, every core), in headless
+/// Chromium (Web Workers), and the exhaustive 2PC check beside stateright's — each figure beside its goal.
+pub(crate) fn search_bench(site: &Path) -> std::result::Result<String, String> {
+    step("search and exhaustive check: native, in the browser, and beside stateright");
+    run(Command::new(cargo()).args(["build", "--quiet", "--release", "-p", "faultline-cli"]))?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let held = ["search", "redis-lock", "--set", "fencing=true", "--set", "persistence=aof-always", "--runs", "50000"];
+    let (all, _) = cli_json(&[&held[..], &["--format", "json"]].concat())?;
+    let (one, _) = cli_json(&[&held[..], &["--jobs", "1", "--format", "json"]].concat())?;
+    let rate =
+        |v: &serde_json::Value| v["runs"].as_f64().unwrap_or(0.0) * 1e3 / v["search_ms"].as_f64().unwrap_or(f64::NAN);
+    let (first, _) = cli_json(&["search", "redis-lock", "--format", "json"])?;
+    let (shrunk, _) = cli_json(&["search", "redis-lock", "--set", "fencing=true", "--format", "json"])?;
+    let (ours, _) = cli_json(&["check", "two-phase-spec", "--set", "resource_managers=8", "--format", "json"])?;
+    let theirs = stateright_2pc();
+    let (browser, ok) = run_capture(
+        Command::new("node").arg("tests/e2e/bench-search.mjs").env("FAULTLINE_SITE", site).env("CHROMIUM", chromium()),
+    );
+    ok?;
+    let b: serde_json::Value = browser
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|v: &serde_json::Value| v["runs_per_s"].is_number())
+        .unwrap_or_default();
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "counterexample search (faultline search; candidates = a seed and a swarm fault plan each):");
+    let _ = writeln!(out, "  redis-lock, fencing + aof-always (nothing breaks), 50,000 candidates:");
+    let _ = writeln!(out, "    native, {cores} threads  {:>9.0} runs/s", rate(&all));
+    let _ = writeln!(out, "    native, 1 thread   {:>9.0} runs/s", rate(&one));
+    let _ = writeln!(
+        out,
+        "    browser, {} workers {:>9.0} runs/s over {} s   (target >= 10000 runs/s in headless Chromium)",
+        b["workers"],
+        f(&b["runs_per_s"]),
+        b["seconds"]
+    );
+    let _ = writeln!(out, "  redis-lock without fencing, first counterexample:");
+    let _ = writeln!(
+        out,
+        "    native   candidate {} in {:.2} ms   (target <= 50 ms)",
+        first["found"]["candidate"],
+        f(&first["search_ms"])
+    );
+    let _ = writeln!(
+        out,
+        "    browser  known {:.0} ms after the click, shrunk and on screen after {:.0} ms   (target <= 50 ms; workers \
+         loaded as the pointer reached the button)",
+        f(&b["first_ms"]),
+        f(&b["found_ms"])
+    );
+    let _ = writeln!(
+        out,
+        "    browser, cold (no pointer before the click: the workers load the page's wasm first)  known after {:.0} \
+         ms, on screen after {:.0} ms",
+        f(&b["cold_first_ms"]),
+        f(&b["cold_found_ms"])
+    );
+    let s = &shrunk["found"]["shrunk"];
+    let _ = writeln!(
+        out,
+        "  shrinking (redis-lock, fencing on, Redis without a log): {} in {} runs, {:.2} ms   (target <= 2 faults \
+         in <= 1000 ms)",
+        s["summary"].as_str().unwrap_or("?"),
+        s["runs"],
+        f(&shrunk["shrink_ms"])
+    );
+    let _ = writeln!(
+        out,
+        "exhaustive check, TwoPhase with 8 resource managers (Gray & Lamport; TLC's count is 1,745,408):"
+    );
+    let _ = writeln!(
+        out,
+        "  faultline check two-phase-spec   {} unique states, depth {}, {:>10.0} states/s (1 thread)",
+        ours["unique_states"],
+        ours["max_depth"],
+        f(&ours["states_per_s"])
+    );
+    match theirs {
+        Ok((unique, per_s, version)) => {
+            let _ = writeln!(out,
+                "  stateright {version} `2pc check 8`  {unique} unique states, {per_s:>10.0} states/s ({cores} threads, \
+                 its own example)"
+            );
+            let _ = writeln!(out, "  ratio ours / stateright  {:.2}   (target >= 1)", f(&ours["states_per_s"]) / per_s);
+        }
+        Err(e) => {
+            let _ = writeln!(out, "  stateright: not measured: {e}");
+        }
+    }
+    Ok(out)
 }

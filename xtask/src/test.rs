@@ -25,6 +25,26 @@ pub(crate) fn write_native_hashes(path: &Path) -> Result {
     std::fs::write(path, serde_json::Value::Array(cases).to_string()).map_err(|e| e.to_string())
 }
 
+/// What the native search finds for the browser test's searches (`tests/e2e/finder.test.mjs`): the browser's
+/// workers must find the same candidate and shrink it to the same run.
+pub(crate) fn write_native_search(path: &Path) -> Result {
+    use faultline_sim::search::{first_failure, shrink, Shape, SHRINK_RUNS};
+    // Fencing on, but Redis keeps no log: a restart hands out a token again.
+    let (id, sets) = ("redis-lock", "fencing=true,gc_pause_ms=0");
+    let s = faultline_scenarios::find(id).ok_or_else(|| format!("no scenario {id}"))?;
+    let p = s.params_with(sets).map_err(|e| e.to_string())?;
+    let shape = Shape::probe(s, &p).map_err(|e| e.to_string())?;
+    let seed = s.canonical_seed();
+    let (i, f) = first_failure(s, &p, &shape, seed, None, 0..100_000).ok_or_else(|| format!("{id}: nothing found"))?;
+    let a = shrink(s, &f, SHRINK_RUNS).after;
+    let cases = vec![serde_json::json!({
+        "scenario": id, "sets": sets, "seed": seed, "candidate": i,
+        "shrunk": { "seed": a.seed, "faults": a.faults.to_compact(),
+            "sets": a.params.non_default().map(|(k, v)| format!("{}={v}", k.key)).collect::<Vec<_>>().join(",") },
+    })];
+    std::fs::write(path, serde_json::Value::Array(cases).to_string()).map_err(|e| e.to_string())
+}
+
 #[derive(Default)]
 pub(crate) struct Tally {
     passed: u64,
@@ -112,9 +132,14 @@ pub(crate) fn test(args: &[String]) -> Result {
         run_node_tests(node, "tests/wasm/", &mut tally)?;
         let site = root().join("target/site");
         build_site(&site)?;
+        let search = root().join("target/probe/native-search.json");
+        write_native_search(&search)?;
         step("browser end-to-end tests (headless Chromium, site served from a sub-path)");
         let mut node = Command::new("node");
-        node.args(["--test", "--test-concurrency=1"]).env("FAULTLINE_SITE", &site).env("CHROMIUM", chromium());
+        node.args(["--test", "--test-concurrency=1"])
+            .env("FAULTLINE_SITE", &site)
+            .env("CHROMIUM", chromium())
+            .env("FAULTLINE_NATIVE_SEARCH", &search);
         run_node_tests(node, "tests/e2e/", &mut tally)?;
         Ok(())
     })();

@@ -517,6 +517,9 @@ struct Found {
     scenario: &'static dyn Scenario,
     runs: u64,
     hit: Option<(u64, Shrunk)>,
+    /// How long the search and the shrinking took, in ms.
+    search_ms: f64,
+    shrink_ms: f64,
 }
 
 impl Found {
@@ -525,6 +528,8 @@ impl Found {
         serde_json::json!({
             "scenario": s.id(),
             "runs": self.runs,
+            "search_ms": self.search_ms,
+            "shrink_ms": self.shrink_ms,
             "found": self.hit.as_ref().map(|(candidate, sh)| {
                 let (before, after) = (sh.before.measures(s), sh.after.measures(s));
                 let f = &sh.after;
@@ -662,9 +667,6 @@ fn check(id: &str, sets: &[String], bounds: Bounds, seed: Option<u64>, crashes: 
     Ok(Checked { id: id.to_string(), report: checked.report, seconds: started.elapsed().as_secs_f64(), reproduce })
 }
 
-/// Shrinking tries at most this many runs.
-const SHRINK_RUNS: u64 = 20_000;
-
 /// Try candidates `0..runs` in batches on a thread pool; the lowest-numbered failing one wins, so the answer does
 /// not depend on the number of threads. Then shrink it.
 fn search(
@@ -676,6 +678,7 @@ fn search(
     jobs: Option<usize>,
 ) -> Result<Found, String> {
     use rayon::prelude::*;
+    let started = std::time::Instant::now();
     let shape = Shape::probe(s, p).map_err(|e| e.to_string())?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(|e| e.to_string())?;
     let bar = indicatif::ProgressBar::new(runs).with_style(
@@ -698,6 +701,8 @@ fn search(
         done = end;
     }
     bar.finish_and_clear();
-    let hit = hit.map(|(i, f)| (i, faultline_sim::search::shrink(s, &f, SHRINK_RUNS)));
-    Ok(Found { scenario: s, runs: done, hit })
+    let search_ms = started.elapsed().as_secs_f64() * 1e3;
+    let hit = hit.map(|(i, f)| (i, faultline_sim::search::shrink(s, &f, faultline_sim::search::SHRINK_RUNS)));
+    let shrink_ms = started.elapsed().as_secs_f64() * 1e3 - search_ms;
+    Ok(Found { scenario: s, runs: done, hit, search_ms, shrink_ms })
 }

@@ -172,6 +172,8 @@ pub struct Sim<N: Node, H = ()> {
     reported: Vec<(&'static str, String)>,
     limits: Limits,
     record_views: bool,
+    /// Record nothing but breaches (a search or a sweep): no events, no narration, no member digest.
+    lean: bool,
     queue_overflow: bool,
     events: Vec<Event>,
     views: Vec<ViewChange>,
@@ -276,6 +278,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             reported: Vec::new(),
             limits,
             record_views: false,
+            lean: false,
             queue_overflow: false,
             events: Vec::new(),
             views: Vec::new(),
@@ -332,6 +335,14 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
     /// Record every node's panel whenever it changes (for the UI; sweeps leave it off).
     pub fn record_views(mut self, on: bool) -> Self {
         self.record_views = on;
+        self
+    }
+
+    /// Record only what the invariants report (breaches): no events, no narration, no member digest, so the
+    /// trace's hash is not the full run's. For searches and sweeps, which look at breaches and the outcome only;
+    /// the protocol runs exactly as it does with everything recorded.
+    pub fn lean(mut self, on: bool) -> Self {
+        self.lean = on;
         self
     }
 
@@ -462,6 +473,9 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
     }
 
     fn record(&mut self, kind: EventKind) {
+        if self.lean {
+            return;
+        }
         self.events.push(Event { step: self.step, at_us: self.now, kind, member: None });
     }
 
@@ -473,6 +487,9 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
     /// Record a protocol event: in full for a node's own traffic; for a crowd member, into the member digest
     /// (`words`, its compact form) and in full only while the member is followed. `kind` is built only if kept.
     fn record_for(&mut self, member: Option<u32>, words: impl FnOnce() -> [u64; 6], kind: impl FnOnce() -> EventKind) {
+        if self.lean {
+            return;
+        }
         match member {
             None => self.record(kind()),
             Some(m) => {
@@ -641,7 +658,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             _ => None,
         };
         // A step for a member that is not followed is not narrated: its narration would not be kept.
-        let narrated = member.is_none_or(|m| self.follows(m));
+        let narrated = !self.lean && member.is_none_or(|m| self.follows(m));
         let before = if narrated { self.nodes[i].look() } else { N::Look::default() };
         let mut effects = std::mem::take(&mut self.effects);
         effects.clear();

@@ -157,6 +157,8 @@ impl Chapter {
 pub struct RunOptions {
     /// Record every node's panel whenever it changes (the UI wants it; sweeps do not).
     pub record_views: bool,
+    /// Record breaches only (see [`Sim::lean`]): searches and sweeps.
+    pub lean: bool,
     /// Limits instead of the scenario's (see [`Limits::default`] and [`Crowd`]).
     pub max_steps: Option<u32>,
     pub max_queue: Option<usize>,
@@ -165,6 +167,10 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
+    /// Breaches and the outcome only (see [`Sim::lean`]).
+    pub const LEAN: RunOptions =
+        RunOptions { record_views: false, lean: true, max_steps: None, max_queue: None, follow: None };
+
     /// The kernel limits for a run of this setup.
     pub fn limits<N>(&self, setup: &Setup<N>) -> Limits {
         let d = setup.crowd.as_ref().map_or_else(Limits::default, |c| Limits {
@@ -449,6 +455,7 @@ pub trait Model: Sync + 'static {
         Ok(sim
             .follow(follow)
             .record_views(opts.record_views)
+            .lean(opts.lean)
             .with_initial_history(self.history(&p))
             .with_invariants(self.invariants()))
     }
@@ -481,7 +488,7 @@ impl<M: Model> Scenario for M {
         bounds: Bounds,
         progress: &mut dyn FnMut(u64, u32),
     ) -> Result<ScenarioCheck, RunError> {
-        let space = Explore::new(self.sim(params, seed, &FaultPlan::new(), &RunOptions::default())?, crashes);
+        let space = Explore::new(self.sim(params, seed, &FaultPlan::new(), &RunOptions::LEAN)?, crashes);
         let report = crate::check::check(&space, bounds, progress);
         // The plan that replays the counterexample, if an ordinary run of it breaks the same invariant.
         let replay = report.counterexample.as_ref().and_then(|c| {
@@ -655,7 +662,7 @@ pub fn sweep(
         first_failure: None,
     };
     for seed in 0..seeds {
-        let t = s.run(params, seed, &FaultPlan::new(), &RunOptions::default())?;
+        let t = s.run(params, seed, &FaultPlan::new(), &RunOptions::LEAN)?;
         r.runs += 1;
         for (sev, map) in [(Severity::Violation, &mut r.violations), (Severity::Observation, &mut r.observations)] {
             let names: std::collections::BTreeSet<&str> = t.breaches(sev).map(|(_, inv, _, _)| inv).collect();

@@ -16,6 +16,9 @@ use crate::params::{ParamKind, ParamValue, Params};
 use crate::scenario::{repro_command, RunError, RunOptions, Scenario};
 use crate::trace::{EventKind, Trace};
 
+/// Shrinking tries at most this many runs (the CLI and the browser alike, so that they shrink to the same run).
+pub const SHRINK_RUNS: u64 = 20_000;
+
 /// What candidates are drawn for: the run's node count, how long it lasts, how many messages it sends (measured
 /// on the scenario's canonical seed with no faults).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +158,7 @@ pub fn failure(
     faults: &FaultPlan,
     invariant: Option<&str>,
 ) -> Option<Failure> {
-    let t = s.run(params, seed, faults, &RunOptions::default()).ok()?;
+    let t = s.run(params, seed, faults, &RunOptions::LEAN).ok()?;
     let (invariant, message, breach_step, breach_us) = first_breach(&t, invariant)?;
     Some(Failure {
         seed,
@@ -318,7 +321,7 @@ impl Shrinker<'_> {
                     let mut p = self.best.params.clone();
                     p.set_value(key, ParamValue::Int(v)).is_ok() && {
                         // Faults on nodes the smaller run no longer has go with them.
-                        let nodes = self.s.run(&p, self.best.seed, &FaultPlan::new(), &RunOptions::default());
+                        let nodes = self.s.run(&p, self.best.seed, &FaultPlan::new(), &RunOptions::LEAN);
                         let count = nodes.map_or(0, |t| t.nodes.len() as u32);
                         let faults =
                             self.best.faults.entries().iter().filter(|e| e.fault.nodes().iter().all(|&n| n < count));

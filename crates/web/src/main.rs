@@ -14,8 +14,13 @@ mod model;
 mod state;
 mod transfer;
 mod url;
+mod worker;
 
 fn main() {
+    // A Web Worker loads this module too, for the functions in `worker`: it has no window, and renders nothing.
+    if web_sys::window().is_none() {
+        return;
+    }
     // `?speaker=1`: the speaker window of a talk, beside the projected page (see `components::speaker`).
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let pairs = web_sys::UrlSearchParams::new_with_str(&search).ok();

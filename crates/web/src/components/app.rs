@@ -2,8 +2,9 @@
 
 use super::{
     banner::Banner, chapters::Chapters, chart::Chart, controls::Controls, event_log::EventLog, fault_bar::FaultBar,
-    help::Help, narrative::Narrative, node_panels::NodePanels, notices::Notices, params_panel::ParamsPanel,
-    population::Population, ring::Ring, sequence::SequenceDiagram, transfer::Transfer, ModelRef,
+    finder::Finder, help::Help, narrative::Narrative, node_panels::NodePanels, notices::Notices,
+    params_panel::ParamsPanel, population::Population, ring::Ring, sequence::SequenceDiagram, transfer::Transfer,
+    ModelRef,
 };
 use crate::hooks::embed_api::use_embed_api;
 use crate::state::{Action, AppState, SPEEDS, TIME_TICK_MS};
@@ -392,6 +393,9 @@ pub fn app() -> Html {
             if !embed {
                 <FaultBar selected={state.selected} faults={state.inputs.faults.clone()} trace={state.model.trace.clone()}
                     at_us={state.inject_at_us()} cursor={state.cursor} dispatch={dispatch.clone()} />
+                <Finder key={scenario.id()} scenario={scenario.id()} seed={state.inputs.seed}
+                    sets={state.inputs.params.non_default().map(|(spec, v)| format!("{}={v}", spec.key)).collect::<Vec<_>>().join(",")}
+                    dispatch={dispatch.clone()} />
                 <div class="columns">
                     <NodePanels model={model.clone()} cursor={state.cursor} on_select={select.clone()} />
                     <EventLog model={model.clone()} cursor={state.cursor} />

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod controls;
 pub mod event_log;
 pub mod fault_bar;
+pub mod finder;
 pub mod front_door;
 pub mod help;
 pub mod narrative;

@@ -312,6 +312,11 @@ impl Model {
         self.breaches.iter().filter(move |b| b.step < cursor)
     }
 
+    /// The step of the first breach of `invariant`.
+    pub fn first_breach_of(&self, invariant: &str) -> Option<u32> {
+        self.breaches.iter().find(|b| b.invariant == invariant).map(|b| b.step)
+    }
+
     /// Indices into `trace.events` of the events of steps `from..to`.
     pub fn events_between(&self, from: u32, to: u32) -> std::ops::Range<usize> {
         let ev = &self.trace.events;

@@ -160,6 +160,14 @@ pub enum Action {
     SetScenario(String),
     /// Follow this crowd member: the trace keeps its events (the run and its hash are the same).
     Follow(u32),
+    /// Open a run the search or the check found: these settings over the defaults (`key=value,…`), this seed and
+    /// plan, with the cursor just after the first breach of `invariant`.
+    OpenRun {
+        sets: String,
+        seed: u64,
+        faults: String,
+        invariant: String,
+    },
     /// The next beat of the chapter (at its last, the next chapter; with none, the first): a remote's PageDown.
     NextBeat,
     /// The beat before (at the first, the previous chapter's last): PageUp.
@@ -427,6 +435,22 @@ impl Reducible for AppState {
                 return Rc::new(self.rerun(self.inputs.params.clone(), self.inputs.seed, faults));
             }
             Action::RemoveFault(_) => {}
+            Action::OpenRun { sets, seed, faults, invariant } => {
+                let params = self.inputs.scenario.params_with(&sets);
+                let (plan, errors) = FaultPlan::parse_compact(&faults);
+                match params {
+                    Ok(params) if errors.is_empty() => {
+                        let mut n = self.rerun(params, seed, plan);
+                        n.chapter = None;
+                        n.beat = 0;
+                        n.playing = false;
+                        n.cursor = n.model.first_breach_of(&invariant).map_or(n.model.steps(), |step| step + 1);
+                        return Rc::new(n);
+                    }
+                    Ok(_) => next.notices.extend(errors),
+                    Err(e) => next.notices.push(format!("Cannot open that run: {e}")),
+                }
+            }
             Action::ClearFaults => {
                 return Rc::new(self.rerun(self.inputs.params.clone(), self.inputs.seed, FaultPlan::new()))
             }
@@ -556,6 +580,32 @@ mod tests {
 
     fn state() -> Rc<AppState> {
         state_from(&[])
+    }
+
+    /// What the search or the check found opens with its settings, seed and plan, the cursor just after its breach,
+    /// and leaves the chapter; a bad run is a notice and changes nothing.
+    #[test]
+    fn a_found_run_opens_at_its_breach() {
+        let s = state().reduce(Action::Chapter(1));
+        let open = |sets: &str, faults: &str| Action::OpenRun {
+            sets: sets.into(),
+            seed: 722_232,
+            faults: faults.into(),
+            invariant: "no-lost-update".into(),
+        };
+        let f = s.clone().reduce(open("gc_pause_ms=0,fencing=true,run_ms=188", "crash:2@38442,restart:2@39296"));
+        assert_eq!((f.inputs.seed, f.inputs.params.int("run_ms"), f.chapter), (722_232, 188, None));
+        assert_eq!(f.inputs.faults.to_compact(), "crash:2@38442,restart:2@39296");
+        let breach = f.model.first_breach_of("no-lost-update").expect("the run breaks it");
+        assert_eq!(f.cursor, breach + 1);
+        let bad = s.clone().reduce(open("fencing=maybe", ""));
+        assert!(
+            Rc::ptr_eq(&bad.model, &s.model) && bad.notices[0].contains("Cannot open that run"),
+            "{:?}",
+            bad.notices
+        );
+        let bad = s.clone().reduce(open("", "explode:1@5"));
+        assert!(Rc::ptr_eq(&bad.model, &s.model) && bad.notices[0].contains("explode:1@5"), "{:?}", bad.notices);
     }
 
     #[test]
