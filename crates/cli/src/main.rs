@@ -57,14 +57,29 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Run seeds 0..N, count breaches per invariant, and print how to reproduce the first.
+    /// Run seeds A..A+N on every core, count breaches per invariant, and print how to reproduce the first failing
+    /// seed (the same whatever --jobs).
     Sweep {
         scenario: String,
-        /// How many seeds to run (0..N).
+        /// How many seeds to run.
         #[arg(long)]
         seeds: u64,
+        /// The first seed (a shard of a larger sweep starts where the one before it ends).
+        #[arg(long, default_value_t = 0)]
+        from: u64,
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Merge the JSON reports of a sweep's shards (`sweep --from A --seeds N --format json`, one per machine)
+    /// into the report of the whole range.
+    Merge {
+        /// The shards' JSON reports, in any order; together their seeds must make one range without gaps.
+        files: Vec<std::path::PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -259,13 +274,29 @@ fn execute(cmd: Command) -> Result<(), String> {
                 Format::Text => w(&mut out, checked.text())?,
             }
         }
-        Command::Sweep { scenario: id, seeds, sets, format } => {
+        Command::Sweep { scenario: id, seeds, from, sets, jobs, format } => {
             let s = scenario(&id)?;
             let p = params(s, &sets)?;
             if seeds == 0 || seeds > MAX_SEEDS {
                 return Err(format!("--seeds must be in 1..={MAX_SEEDS}, not {seeds}"));
             }
-            let report = sweep(s, &p, seeds)?;
+            if from.checked_add(seeds).is_none() {
+                return Err(format!("--from {from} with --seeds {seeds} goes past the largest seed, {}", u64::MAX));
+            }
+            if jobs == Some(0) {
+                return Err("--jobs must be 1 or more".into());
+            }
+            let report = sweep(s, &p, from, seeds, jobs)?;
+            match format {
+                Format::Json => w(&mut out, report.json().to_string())?,
+                Format::Text => w(&mut out, report.text())?,
+            }
+        }
+        Command::Merge { files, format } => {
+            if files.is_empty() {
+                return Err("merge needs the JSON reports of the shards".into());
+            }
+            let report = merge(&files)?;
             match format {
                 Format::Json => w(&mut out, report.json().to_string())?,
                 Format::Text => w(&mut out, report.text())?,
@@ -325,22 +356,79 @@ fn timeline(t: &Trace, p: &Params) -> String {
     s
 }
 
-fn sweep(s: &dyn Scenario, p: &Params, seeds: u64) -> Result<SweepSummary, String> {
+fn sweep(s: &dyn Scenario, p: &Params, from: u64, seeds: u64, jobs: Option<usize>) -> Result<SweepSummary, String> {
+    use rayon::prelude::*;
     // indicatif draws on a terminal only; piped or in CI the bar stays hidden.
     let bar = indicatif::ProgressBar::new(seeds).with_style(
-        indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} seeds ({eta} left)")
+        indicatif::ProgressStyle::with_template("[{bar:30}] {pos}/{len} seeds ({per_sec}, {eta} left)")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("#> "),
     );
-    let r = faultline_sim::sweep(s, p, seeds, |_| bar.inc(1)).map_err(|e| e.to_string())?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(|e| e.to_string())?;
+    // Chunks of seeds on all cores, merged in order: the same report as one thread's.
+    const CHUNK: u64 = 256;
+    let chunks: Vec<std::ops::Range<u64>> =
+        (0..seeds.div_ceil(CHUNK)).map(|c| from + c * CHUNK..from + ((c + 1) * CHUNK).min(seeds)).collect();
+    let parts: Vec<SweepSummary> = pool
+        .install(|| {
+            chunks
+                .into_par_iter()
+                .map(|r| {
+                    let n = r.end - r.start;
+                    let part = faultline_sim::sweep_range(s, p, r, |_| {});
+                    bar.inc(n);
+                    part
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
-    Ok(r)
+    parts.into_iter().try_fold(SweepSummary::empty(s.id(), p, from), SweepSummary::merge)
+}
+
+/// A sweep's JSON report, read back.
+fn sweep_from_json(v: &serde_json::Value) -> Result<SweepSummary, String> {
+    let s = scenario(v["scenario"].as_str().ok_or("no `scenario`")?)?;
+    let mut p = s.default_params();
+    for (k, value) in v["params"].as_object().ok_or("no `params`")? {
+        let input: faultline_sim::ParamInput = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        p.set_input(k, input).map_err(|e| e.to_string())?;
+    }
+    let counts = |key: &str| serde_json::from_value(v[key].clone()).map_err(|e| format!("`{key}`: {e}"));
+    let number = |key: &str| v[key].as_u64().ok_or_else(|| format!("no `{key}`"));
+    Ok(SweepSummary {
+        from: number("from")?,
+        runs: number("runs")?,
+        violations: counts("violations")?,
+        observations: counts("observations")?,
+        limits_hit: number("limits_hit")?,
+        first_failing_seed: v["first_failing_seed"].as_u64(),
+        first_failure: v["first_failure"].as_str().map(String::from),
+        ..SweepSummary::empty(s.id(), &p, 0)
+    })
+}
+
+/// Merge shards' reports, in the order of their seeds.
+fn merge(files: &[std::path::PathBuf]) -> Result<SweepSummary, String> {
+    let mut shards = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+            sweep_from_json(&v).map_err(|e| format!("{}: not a sweep report: {e}", f.display()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    shards.sort_by_key(|r| r.from);
+    let mut shards = shards.into_iter();
+    let first = shards.next().ok_or("no shards")?;
+    shards.try_fold(first, SweepSummary::merge)
 }
 
 /// A sweep's JSON report (`faultline sweep --format json`).
 #[derive(serde::Serialize)]
 struct SweepJson<'a> {
     scenario: &'a str,
+    from: u64,
     runs: u64,
     params: std::collections::BTreeMap<String, faultline_sim::ParamValue>,
     violations: &'a std::collections::BTreeMap<String, u64>,
@@ -360,6 +448,7 @@ impl SweepFormat for SweepSummary {
     fn json(&self) -> serde_json::Value {
         let report = SweepJson {
             scenario: &self.scenario,
+            from: self.from,
             runs: self.runs,
             params: self.params.to_map(),
             violations: &self.violations,
@@ -373,7 +462,7 @@ impl SweepFormat for SweepSummary {
     }
 
     fn text(&self) -> String {
-        let mut s = format!("{}: {} runs (seeds 0..{})\n", self.scenario, self.runs, self.runs);
+        let mut s = format!("{}: {} runs (seeds {}..{})\n", self.scenario, self.runs, self.from, self.from + self.runs);
         if self.violations.is_empty() {
             s.push_str("no violations\n");
         }

@@ -288,3 +288,34 @@ fn check_counts_the_states_tlc_counts_and_finds_the_shortest_counterexample() {
     let bad = faultline(&["check", "two-phase-spec", "--set", "resource_managers=40"]);
     assert!(stderr(&bad).contains("resource_managers"), "{}", stderr(&bad));
 }
+
+/// A sweep on two threads reports exactly what one thread does (counts and first failing seed), and the JSON
+/// reports of shards (`--from`) merge into the report of the whole range; shards with a gap do not.
+#[test]
+fn sweep_shards_on_any_number_of_threads_merge_into_the_whole() {
+    let base = ["sweep", "redis-lock", "--set", "fencing=true", "--set", "random_faults=20", "--format", "json"];
+    let run = |extra: &[&str]| json(&faultline(&[&base[..], extra].concat()));
+    let whole = run(&["--seeds", "1000", "--jobs", "1"]);
+    assert!(whole["first_failing_seed"].as_u64().is_some(), "{whole}");
+    assert_eq!(run(&["--seeds", "1000", "--jobs", "2"]), whole);
+    let dir = std::env::temp_dir().join(format!("faultline-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shard = |name: &str, extra: &[&str]| {
+        let path = dir.join(name);
+        std::fs::write(&path, run(extra).to_string()).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let (a, b) = (shard("a.json", &["--seeds", "300"]), shard("b.json", &["--from", "300", "--seeds", "700"]));
+    // In any order.
+    assert_eq!(json(&faultline(&["merge", &b, &a, "--format", "json"])), whole);
+    let c = shard("c.json", &["--from", "400", "--seeds", "100"]);
+    let gap = faultline(&["merge", &a, &c]);
+    assert!(
+        stderr(&gap).contains("cannot merge seeds 0..300 with seeds 400..500: the ranges must follow on"),
+        "{}",
+        stderr(&gap)
+    );
+    let other = shard("d.json", &["--from", "300", "--seeds", "10", "--set", "persistence=aof-always"]);
+    assert!(stderr(&faultline(&["merge", &a, &other])).contains("with other settings"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -49,8 +49,8 @@ pub use node::{Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narrati
 pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
 pub use scenario::{
-    record, repro_command, sweep, Aggregate, At, Beat, Broken, Chapter, Checkpoint, Counterpart, Crowd, Model,
-    Recording, RunError, RunOptions, Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup,
+    record, repro_command, sweep, sweep_range, Aggregate, At, Beat, Broken, Chapter, Checkpoint, Counterpart, Crowd,
+    Model, Recording, RunError, RunOptions, Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup,
     SweepSummary, Translated, View, CHECKPOINT_EVERY,
 };
 pub use trace::{

@@ -623,6 +623,8 @@ pub fn repro_command(scenario: &str, seed: u64, params: &Params, faults: &FaultP
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SweepSummary {
     pub scenario: String,
+    /// The seeds run: `from..from + runs`.
+    pub from: u64,
     pub runs: u64,
     pub params: Params,
     /// Invariant name → number of runs with at least one violation of it.
@@ -637,9 +639,57 @@ pub struct SweepSummary {
 }
 
 impl SweepSummary {
+    /// A sweep of no seeds yet, starting at seed `from`.
+    pub fn empty(scenario: &str, params: &Params, from: u64) -> Self {
+        SweepSummary {
+            scenario: scenario.to_string(),
+            from,
+            runs: 0,
+            params: params.clone(),
+            violations: Default::default(),
+            observations: Default::default(),
+            limits_hit: 0,
+            first_failing_seed: None,
+            first_failure: None,
+        }
+    }
+
     /// The command that reproduces the first failing run.
     pub fn reproduce(&self) -> Option<String> {
         self.first_failing_seed.map(|seed| repro_command(&self.scenario, seed, &self.params, &FaultPlan::new()))
+    }
+
+    /// The report of both ranges of seeds, `next` starting where this one ends (shards of one sweep, run apart):
+    /// counts add up, and the first failing seed is this one's if it has one. Shards of another scenario, other
+    /// settings or a range that does not follow on are an error that says so.
+    pub fn merge(mut self, next: SweepSummary) -> Result<SweepSummary, String> {
+        if (next.scenario.as_str(), &next.params) != (self.scenario.as_str(), &self.params) {
+            return Err(format!(
+                "cannot merge a sweep of {} with one of {} or with other settings",
+                self.scenario, next.scenario
+            ));
+        }
+        let end = self.from + self.runs;
+        if next.from != end {
+            return Err(format!(
+                "cannot merge seeds {}..{end} with seeds {}..{}: the ranges must follow on",
+                self.from,
+                next.from,
+                next.from + next.runs
+            ));
+        }
+        self.runs += next.runs;
+        for (map, more) in [(&mut self.violations, next.violations), (&mut self.observations, next.observations)] {
+            for (k, n) in more {
+                *map.entry(k).or_default() += n;
+            }
+        }
+        self.limits_hit += next.limits_hit;
+        if self.first_failing_seed.is_none() {
+            self.first_failing_seed = next.first_failing_seed;
+            self.first_failure = next.first_failure;
+        }
+        Ok(self)
     }
 }
 
@@ -648,20 +698,22 @@ pub fn sweep(
     s: &dyn Scenario,
     params: &Params,
     seeds: u64,
+    progress: impl FnMut(u64),
+) -> Result<SweepSummary, RunError> {
+    sweep_range(s, params, 0..seeds, progress)
+}
+
+/// Run the seeds of `range` in order (lean runs: breaches and outcomes only) and count breaches; `progress` is
+/// told each finished seed. Shards of a range merge into the range's report ([`SweepSummary::merge`]).
+pub fn sweep_range(
+    s: &dyn Scenario,
+    params: &Params,
+    range: std::ops::Range<u64>,
     mut progress: impl FnMut(u64),
 ) -> Result<SweepSummary, RunError> {
     use crate::trace::Severity;
-    let mut r = SweepSummary {
-        scenario: s.id().to_string(),
-        runs: 0,
-        params: params.clone(),
-        violations: Default::default(),
-        observations: Default::default(),
-        limits_hit: 0,
-        first_failing_seed: None,
-        first_failure: None,
-    };
-    for seed in 0..seeds {
+    let mut r = SweepSummary::empty(s.id(), params, range.start);
+    for seed in range {
         let t = s.run(params, seed, &FaultPlan::new(), &RunOptions::LEAN)?;
         r.runs += 1;
         for (sev, map) in [(Severity::Violation, &mut r.violations), (Severity::Observation, &mut r.observations)] {
