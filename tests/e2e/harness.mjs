@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 const SITE = process.env.FAULTLINE_SITE;
 const SUB_PATH = '/docs/embedded/faultline/';
 export const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
 /** Serve the site and launch the browser; `env.base` is the site's URL. */
 export async function start() {

@@ -111,9 +111,15 @@ fn build_site(dist: &Path) -> Result {
 /// Build the probe for wasm and bind it for Node; returns the path of its JS module.
 fn build_probe() -> Result<PathBuf> {
     step("building the wasm probe");
-    run(Command::new(cargo()).args(["build", "--release", "--target", WASM_TARGET, "-p", "faultline-probe"]))?;
+    // The browser's profile (Cargo.toml's `wasm`), so that the probe measures what the page runs.
+    run(Command::new(cargo()).args(["build", "--profile", "wasm", "--target", WASM_TARGET, "-p", "faultline-probe"]))?;
     let out = root().join("target/probe");
-    let wasm = root().join(format!("target/{WASM_TARGET}/release/faultline_probe.wasm"));
+    let wasm = root().join(format!("target/{WASM_TARGET}/wasm/faultline_probe.wasm"));
     run(Command::new("wasm-bindgen").args(["--target", "nodejs", "--out-dir"]).arg(&out).arg(&wasm))?;
+    // The same module bound for a page, for the bench's figures in Chromium.
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(root().join("target/probe-web"))
+        .arg(&wasm))?;
     Ok(out.join("faultline_probe.js"))
 }

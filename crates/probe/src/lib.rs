@@ -1,7 +1,7 @@
 //! # faultline-probe: one set of workloads, two targets
 //!
 //! Exported to wasm with `wasm-bindgen --target nodejs` and called from Node by the determinism test
-//! (`tests/wasm/determinism.test.mjs`) and the benchmark (`cargo xtask bench`, `xtask/bench-wasm.cjs`); the same
+//! (`tests/wasm/determinism.test.mjs`) and the benchmark (`cargo xtask bench`, `xtask/bench-wasm.mjs`); the same
 //! functions run natively in `bench-native` and in the xtask. Same inputs must give the same trace hash on both
 //! targets. Every workload comes from the scenario registry and each scenario's declared samples.
 
@@ -51,6 +51,18 @@ pub fn scenario_ids() -> String {
 #[wasm_bindgen]
 pub fn storm(seed: u32, steps: u32) -> u32 {
     faultline_sim::bench::message_storm(seed as u64, STORM_NODES, STORM_TOKENS, steps).0
+}
+
+/// The same storm, lean (breaches only), as searches and sweeps run it.
+#[wasm_bindgen]
+pub fn storm_lean(seed: u32, steps: u32) -> u32 {
+    faultline_sim::bench::message_storm_lean(seed as u64, STORM_NODES, STORM_TOKENS, steps).0
+}
+
+/// The bare discrete-event loop the storm is compared with (see [`faultline_sim::bench::bare_loop`]).
+#[wasm_bindgen]
+pub fn bare_loop(seed: u32, steps: u32) -> u32 {
+    faultline_sim::bench::bare_loop(seed as u64, STORM_NODES, STORM_TOKENS, steps)
 }
 
 /// Nodes and tokens in flight per node in the benchmark storm.

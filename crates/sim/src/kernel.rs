@@ -676,7 +676,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         // Applied, and kept until the step ends: the checker sees what the handler did.
         self.step_member = member;
         for effect in &effects {
-            self.apply(node, effect.clone());
+            self.apply(node, effect);
         }
         self.step_member = None;
         if !narrated {
@@ -703,9 +703,12 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         self.actor = Some(node);
     }
 
-    fn apply(&mut self, node: NodeId, effect: Effect<N::Msg, N::Timer, N::Durable>) {
+    /// Apply one effect of a handler (by reference: the effects stay for the checker until the step ends; what
+    /// goes into the queue is cloned once).
+    fn apply(&mut self, node: NodeId, effect: &Effect<N::Msg, N::Timer, N::Durable>) {
         match effect {
             Effect::Send { to, msg } => {
+                let to = *to;
                 if to as usize >= self.nodes.len() {
                     let text = format!("tried to send to node {to}, which does not exist; dropped");
                     self.record(EventKind::Note { node, text, tone: Tone::Bad });
@@ -720,18 +723,18 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 let id = self.next_timer;
                 self.next_timer += 1;
                 let slot = &mut self.slots[node as usize];
-                take(&mut slot.live_timers, |(_, t)| *t == timer);
+                take(&mut slot.live_timers, |(_, t)| t == timer);
                 slot.live_timers.push((id, timer.clone()));
-                let at = self.now.saturating_add(slot.clock.true_duration(after_us));
-                self.enqueue(at, Item::Timer { node, id, timer });
+                let at = self.now.saturating_add(slot.clock.true_duration(*after_us));
+                self.enqueue(at, Item::Timer { node, id, timer: timer.clone() });
             }
             Effect::CancelTimer { timer } => {
-                take(&mut self.slots[node as usize].live_timers, |(_, t)| *t == timer);
+                take(&mut self.slots[node as usize].live_timers, |(_, t)| t == timer);
             }
             Effect::Persist(durable) => {
                 let slot = &mut self.slots[node as usize];
-                if slot.disk != durable {
-                    slot.disk = durable;
+                if slot.disk != *durable {
+                    slot.disk = durable.clone();
                     self.record_for(
                         self.step_member,
                         || [PERSIST, u64::from(node), 0, 0, 0, 0],

@@ -1,6 +1,6 @@
 //! Native half of `cargo xtask bench`: times the probe's workloads and prints one JSON object, the same shape
-//! as `xtask/bench-wasm.cjs` prints for wasm. Built with the same (release) profile as the wasm it is compared
-//! with.
+//! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium). Built with the native
+//! (release) profile.
 
 use std::time::Instant;
 
@@ -20,6 +20,8 @@ fn main() {
     let steps: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(300_000);
     let runs: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
     let (storm_s, storm_steps) = best_of(5, || faultline_probe::storm(1, steps));
+    let (lean_s, lean_steps) = best_of(5, || faultline_probe::storm_lean(1, steps));
+    let (bare_s, bare_steps) = best_of(5, || faultline_probe::bare_loop(1, steps));
     let scenarios: serde_json::Map<String, serde_json::Value> = faultline_probe::scenario_ids()
         .split(',')
         .map(|id| {
@@ -27,5 +29,11 @@ fn main() {
             (id.to_string(), serde_json::json!({ "s": s, "steps": n }))
         })
         .collect();
-    println!("{}", serde_json::json!({ "storm_steps": storm_steps, "storm_s": storm_s, "scenarios": scenarios }));
+    println!(
+        "{}",
+        serde_json::json!({
+            "storm_steps": storm_steps, "storm_s": storm_s, "lean_steps": lean_steps, "lean_s": lean_s,
+            "bare_steps": bare_steps, "bare_s": bare_s, "scenarios": scenarios,
+        })
+    );
 }
