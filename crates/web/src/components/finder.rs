@@ -71,6 +71,8 @@ enum Status {
 struct Search {
     workers: Vec<web_sys::Worker>,
     _handlers: Vec<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    /// Told when a worker dies (out of memory in a large check): the search ends with a message, not a wait.
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
     gen: u64,
     request: Value,
     next: u64,
@@ -108,10 +110,25 @@ impl Search {
                 Closure::new(move |e: web_sys::MessageEvent| on_message(&cell, i, &e, &status, &dispatch))
             })
             .collect();
+        let on_error: Closure<dyn FnMut(web_sys::Event)> = {
+            let (cell, status) = (cell.clone(), status.clone());
+            Closure::new(move |_: web_sys::Event| {
+                if let Some(s) = cell.borrow_mut().as_mut() {
+                    // A dead worker serves no later search either.
+                    s.gen = u64::MAX;
+                    s.done = true;
+                }
+                status.set(Status::Failed(
+                    "a worker stopped (out of memory?): try fewer states, or the CLI (faultline check)".into(),
+                ));
+            })
+        };
         for (w, h) in workers.iter().zip(&handlers) {
             w.set_onmessage(Some(h.as_ref().unchecked_ref()));
+            w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         }
         Ok(Search {
+            _on_error: on_error,
             workers,
             _handlers: handlers,
             gen: 0,
