@@ -3,16 +3,13 @@
 //! is no larger than the original on any measure, and is reproduced by its own repro inputs.
 
 use faultline::scenarios;
-use faultline::sim::search::{candidate, failure, shrink, Failure, Shape};
+use faultline::sim::search::{candidate, failure, first_failure, shrink, Failure, Shape};
 use faultline::sim::{Params, RunOptions, Scenario};
 
 /// Search candidates `0..budget` in order for a breach of `invariant` (any violation when `None`).
 fn search(s: &dyn Scenario, p: &Params, invariant: Option<&str>, budget: u64) -> Option<(u64, Failure)> {
     let shape = Shape::probe(s, p).unwrap_or_else(|e| panic!("{}: {e}", s.id()));
-    (0..budget).find_map(|i| {
-        let (seed, faults) = candidate(0, i, &shape);
-        failure(s, p, seed, &faults, invariant).map(|f| (i, f))
-    })
+    first_failure(s, p, &shape, 0, invariant, 0..budget)
 }
 
 fn params(s: &dyn Scenario, sets: &str) -> Params {

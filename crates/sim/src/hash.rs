@@ -66,16 +66,6 @@ pub fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
     h.0
 }
 
-/// The fingerprint of a value's `Debug` form, for state that is not serializable (a node's memory), written
-/// straight into the hasher without building the string.
-pub fn fingerprint_debug<T: fmt::Debug + ?Sized>(value: &T) -> u64 {
-    let mut h = Hasher(FNV_OFFSET);
-    if fmt::write(&mut h, format_args!("{value:?}")).is_err() {
-        h.0 = !h.0;
-    }
-    h.0
-}
-
 /// FNV-1a over text written into it, and over anything `Hash` (for values that are not `Debug`).
 pub struct DebugHasher(Hasher);
 
@@ -104,13 +94,6 @@ impl std::hash::Hasher for DebugHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         self.0.bytes(bytes);
-    }
-}
-
-impl fmt::Write for Hasher {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.bytes(s.as_bytes());
-        Ok(())
     }
 }
 

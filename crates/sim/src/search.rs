@@ -280,7 +280,12 @@ impl Shrinker<'_> {
             }
         }
         let breach = self.best.breach_us;
-        let faults = self.best.faults.entries().iter().filter(|e| e.at_us <= breach).cloned().collect();
+        let faults: Vec<FaultEntry> =
+            self.best.faults.entries().iter().filter(|e| e.at_us <= breach).cloned().collect();
+        // Already cut (a later round of the loop): nothing to try.
+        if params == self.best.params && faults.len() == self.best.faults.entries().len() {
+            return false;
+        }
         self.attempt(&params, FaultPlan(faults))
     }
 
