@@ -10,7 +10,7 @@ try {
 for (const QUERY of QUERIES) {
   const page = await env.browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.addInitScript(() => {
-    addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
+    addEventListener('faultline-started', (e) => { window.__wasm = e.detail.wasm; });
     // Time every playback tick: from the app's setInterval callback (the reducer) until the page has re-rendered
     // the step counter (a MutationObserver callback runs once the render is done).
     window.__ticks = [];
@@ -20,7 +20,7 @@ for (const QUERY of QUERIES) {
       window.__tickStart = performance.now();
       fn();
     }, ms, ...rest);
-    addEventListener('TrunkApplicationStarted', () => {
+    addEventListener('faultline-started', () => {
       new MutationObserver(() => {
         if (window.__tickStart !== null) {
           window.__ticks.push(performance.now() - window.__tickStart);

@@ -58,22 +58,45 @@ pub(crate) fn bench() -> Result {
     let sizes = crate_sizes();
 
     let site = root().join("target/site");
-    build_site(&site)?;
+    let map = build_site(&site)?;
     let mut rows = Vec::new();
-    let (mut raw_total, mut gz_total) = (0, 0);
+    // What every page loads (the html, the loader, the styles, the icon), then each page's glue and wasm.
+    let (mut shared_raw, mut shared_gz) = (0, 0);
     let mut entries: Vec<_> = std::fs::read_dir(&site).map_err(|e| e.to_string())?.filter_map(|e| e.ok()).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
         let (raw, gz) = (file_size(&p), gzip_size(&p));
-        // The example docs page is a page of its own, not part of what the playground loads.
-        if name != "embed-example.html" {
-            raw_total += raw;
-            gz_total += gz;
+        // The example docs page is a page of its own, and the search worker loads when a search starts.
+        let module = name.starts_with("faultline-web-");
+        if !module && !matches!(name.as_str(), "embed-example.html" | "search-worker.js") {
+            shared_raw += raw;
+            shared_gz += gz;
         }
-        rows.push((name, raw, gz));
+        rows.push((name, raw, gz, module));
     }
+    let mut pages: Vec<(String, u64, u64)> = Vec::new();
+    if let Some(obj) = map["pages"].as_object() {
+        for (name, files) in obj {
+            let (mut raw, mut gz) = (shared_raw, shared_gz);
+            for f in ["js", "wasm"] {
+                let p = site.join(files[f].as_str().unwrap_or_default().trim_start_matches("./"));
+                raw += file_size(&p);
+                gz += gzip_size(&p);
+            }
+            let held = map["scenarios"]
+                .as_object()
+                .map(|s| {
+                    s.iter().filter(|(_, v)| v.as_str() == Some(name)).map(|(k, _)| k.as_str()).collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let label =
+                if held.is_empty() { "every scenario (front door, workshop)".to_string() } else { held.join(" + ") };
+            pages.push((label, raw, gz));
+        }
+    }
+    pages.sort_by_key(|p| p.2);
 
     let search = search_bench(&site)?;
 
@@ -142,14 +165,16 @@ pub(crate) fn bench() -> Result {
     }
     print!("{search}");
     println!("{sizes}");
-    println!("built site (trunk build --release):");
-    for (name, raw, gz) in rows {
-        println!("  {:<44} {:>8} B raw  {:>8} B gzip", name, raw, gz);
+    println!("built site (cargo xtask site: trunk build --release, once per page):");
+    for (name, raw, gz, module) in rows.iter().filter(|r| !r.3 || r.0.ends_with(".wasm")) {
+        let name = if *module { format!("{name} (and its .js)") } else { name.clone() };
+        println!("  {:<60} {:>8} B raw  {:>8} B gzip", name, raw, gz);
     }
-    println!(
-        "  {:<44} {:>8} B raw  {:>8} B gzip   (target <= 204800 B gzip)",
-        "the playground page (all but the example)", raw_total, gz_total
-    );
+    println!("first load of each page (html, loader, styles, icon, glue, wasm):");
+    for (label, raw, gz) in &pages {
+        let goal = if label.starts_with("every") { "" } else { "   (target <= 204800 B gzip)" };
+        println!("  {label:<60} {raw:>8} B raw  {gz:>8} B gzip{goal}");
+    }
     for (id, sets, steps, events, query) in &long {
         let Some(b) = results.iter().find(|r| r["query"].as_str() == Some(query)) else {
             println!("browser, {id} {sets}: no result (see the output above)");

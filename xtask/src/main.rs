@@ -5,6 +5,7 @@
 
 mod bench;
 mod install;
+mod site;
 mod test;
 
 use install::{chromium, ensure_tools};
@@ -23,11 +24,14 @@ fn main() -> ExitCode {
         Some("test") => test::test(&args[1..]),
         Some("bench") => bench::bench(),
         Some("install") => ensure_tools(true),
+        Some("site") => ensure_tools(false)
+            .and_then(|()| build_site(&args.get(1).map_or_else(|| root().join("dist"), PathBuf::from)).map(drop)),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  serve    install what is missing, then serve the playground at http://127.0.0.1:8080\n  \
                  test     run every test: native, wasm determinism, browser end-to-end (--quick: native only)\n  \
                  bench    print kernel events/s natively and in wasm, and the built site's sizes\n  \
+                 site [DIR]  build the static site into DIR (default dist/): a page per scenario, from any sub-path\n  \
                  install  install the wasm target, trunk, wasm-bindgen-cli, Chromium and the test packages"
             );
             return ExitCode::from(2);
@@ -102,10 +106,9 @@ fn serve() -> Result {
     run(Command::new("trunk").args(["serve"]))
 }
 
-/// Build the site with trunk into `dist` (release, relative paths so it works from any sub-path).
-fn build_site(dist: &Path) -> Result {
-    step("building the site (trunk build --release)");
-    run(Command::new("trunk").args(["build", "--release", "--dist"]).arg(dist))
+/// Build the site into `dist`: a page per scenario (see `site`); returns the loader's map of pages.
+fn build_site(dist: &Path) -> Result<serde_json::Value> {
+    site::build(dist)
 }
 
 /// Build the probe for wasm and bind it for Node; returns the path of its JS module.

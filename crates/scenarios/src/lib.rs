@@ -28,6 +28,11 @@ macro_rules! registry {
             )*];
             ALL
         }
+
+        /// Every scenario's id, in the registry's order, whether or not this build holds it: a web page holds one
+        /// scenario (or two that compare with each other), and its scenario picker offers the others as links to
+        /// their own pages. A scenario's id is its cargo feature's name.
+        pub const CATALOG: &[&str] = &[$($feature),*];
     };
 }
 

@@ -76,11 +76,15 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
         None => default_scenario(),
         Some(id) => faultline_scenarios::find(id).unwrap_or_else(|| {
             let d = default_scenario();
-            notices.push(format!(
-                "URL: scenario `{id}` is unknown (known: {}); showing {}.",
-                faultline_scenarios::ids(),
-                d.id()
-            ));
+            notices.push(if faultline_scenarios::CATALOG.contains(&id) {
+                format!("URL: scenario `{id}` has a page of its own, which the site's loader opens; this page holds {}, showing {}.", faultline_scenarios::ids(), d.id())
+            } else {
+                format!(
+                    "URL: scenario `{id}` is unknown (known: {}); showing {}.",
+                    faultline_scenarios::CATALOG.join(", "),
+                    d.id()
+                )
+            });
             d
         }),
     };
@@ -227,19 +231,34 @@ pub fn query(s: &Shown<'_>) -> String {
     if let Some(&[m]) = s.follow {
         q.push_str(&format!("&follow={}", m + 1));
     }
-    if s.embed.on {
+    push_embed(&mut q, s.embed);
+    q
+}
+
+/// The query that opens scenario `id` afresh, as its own page (`?scenario=id`) keeping how the page is shown:
+/// presenter mode and the embed's flags. The scenario picker leaves for it when this page does not hold `id`.
+pub fn landing(id: &str, presenter: bool, embed: &Embed) -> String {
+    let mut q = format!("?scenario={}", encode(id));
+    if presenter {
+        q.push_str("&presenter=1");
+    }
+    push_embed(&mut q, embed);
+    q
+}
+
+fn push_embed(q: &mut String, embed: &Embed) {
+    if embed.on {
         q.push_str("&embed=1");
-        if !s.embed.controls {
+        if !embed.controls {
             q.push_str("&controls=0");
         }
-        if s.embed.fit {
+        if embed.fit {
             q.push_str("&fit=1");
         }
-        if let Some(o) = &s.embed.origin {
+        if let Some(o) = &embed.origin {
             q.push_str(&format!("&origin={}", encode(o)));
         }
     }
-    q
 }
 
 /// What a query value keeps raw: letters, digits and `-_.~:/*` (an origin stays readable); the rest is
@@ -355,6 +374,24 @@ mod tests {
         };
         let q = query(&shown);
         assert!(q.ends_with("&embed=1&controls=0&fit=1&origin=https://docs.example"), "{q}");
+    }
+
+    #[test]
+    fn landing_opens_a_scenario_afresh_keeping_presenter_and_embed() {
+        let embed = Embed {
+            on: true,
+            controls: false,
+            autoplay: false,
+            fit: true,
+            origin: Some("https://docs.example".into()),
+        };
+        let q = landing("raft", true, &embed);
+        assert_eq!(q, "?scenario=raft&presenter=1&embed=1&controls=0&fit=1&origin=https://docs.example");
+        let s = from_query(&q);
+        assert_eq!((s.scenario.id(), s.presenter, s.seed), ("raft", true, s.scenario.canonical_seed()));
+        assert_eq!(s.embed, Embed { autoplay: false, ..embed });
+        assert!(s.notices.is_empty(), "{:?}", s.notices);
+        assert_eq!(landing("saga", false, &Embed::default()), "?scenario=saga");
     }
 
     #[test]

@@ -300,10 +300,20 @@ pub fn app() -> Html {
         );
     }
     let (views_before, views_after) = if has_ring { (views, html! {}) } else { (html! {}, views) };
-    let pick = dispatch.reform(|e: Event| {
-        let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
-        Action::SetScenario(id)
-    });
+    let pick = {
+        let (dispatch, presenter, embed) = (dispatch.clone(), state.presenter, state.embed.clone());
+        Callback::from(move |e: Event| {
+            let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+            // A scenario this page does not hold has a page of its own: go there (the loader picks its wasm).
+            if faultline_scenarios::find(&id).is_none() && faultline_scenarios::CATALOG.contains(&id.as_str()) {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_search(&url::landing(&id, presenter, &embed));
+                }
+                return;
+            }
+            dispatch.emit(Action::SetScenario(id));
+        })
+    };
     let compare_button = match (scenario.mitigation(), scenario.counterpart()) {
         (Some(key), _) if matches!(state.inputs.params.get(key), Some(faultline_sim::ParamValue::Bool(_))) => {
             Some((format!("Compare {key} off / on"), "Compare with the fix off and on (c)".to_string()))
@@ -333,8 +343,8 @@ pub fn app() -> Html {
     let toggles = html! {
         <div class="toggles">
             <select id="scenario-select" aria-label="Scenario" onchange={pick}>
-                { for faultline_scenarios::all().iter().map(|s| html! {
-                    <option value={s.id()} selected={s.id() == scenario.id()}>{s.id()}</option>
+                { for faultline_scenarios::CATALOG.iter().map(|&id| html! {
+                    <option value={id} selected={id == scenario.id()}>{id}</option>
                 }) }
             </select>
             // On a projector the top row shares its width with the chapter picker: short labels, full names for

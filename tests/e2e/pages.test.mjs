@@ -1,0 +1,75 @@
+// A page per scenario: the loader (www/loader.js) starts the module that holds the scenario the URL names, and a
+// visitor downloads that module only. The front door and the workshop plan load the module with every scenario.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { start, stop, newPage } from './harness.mjs';
+import { pageFor } from '../../www/loader.js';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await stop(env); });
+
+/** The map the site build wrote into index.html. */
+async function siteMap() {
+  const html = await readFile(join(process.env.FAULTLINE_SITE, 'index.html'), 'utf8');
+  const m = html.match(/<meta name="faultline-pages" content="([^"]*)"/);
+  assert.ok(m, 'index.html has no faultline-pages map');
+  const text = m[1].replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  return JSON.parse(text);
+}
+
+test('pages: every scenario has a page whose files are in the site, and the URL picks it', async () => {
+  const map = await siteMap();
+  assert.equal(map.scenarios.saga, map.scenarios['two-phase-commit'], 'partners that compare share a page');
+  for (const [id, page] of Object.entries(map.scenarios)) {
+    for (const f of ['js', 'wasm']) await stat(join(process.env.FAULTLINE_SITE, map.pages[page][f]));
+    assert.equal(pageFor(`?scenario=${id}&seed=3`, map), page);
+    assert.equal(pageFor(`?speaker=1&scenario=${id}`, map), page);
+  }
+  assert.ok(Object.keys(map.scenarios).length >= 10);
+  assert.equal(pageFor('', map), map.all, 'the front door shows every scenario');
+  assert.equal(pageFor('?page=workshop', map), map.all);
+  assert.equal(pageFor('?embed=1', map), map.scenarios[map.first], 'no scenario named: the first one');
+  assert.equal(pageFor('?scenario=paxos', map), map.all, 'an unknown name: the page that lists them all');
+  assert.equal(pageFor('?scenario=__proto__', map), map.all);
+  assert.equal(pageFor('?scenario=toString', map), map.all);
+});
+
+test('pages: a scenario downloads its own module only; the picker leaves for another page', async () => {
+  const map = await siteMap();
+  const { page, errors } = await newPage(env);
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+  await page.goto(env.base + '?scenario=raft&presenter=1');
+  await page.locator('#ring').waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'raft');
+  assert.deepEqual(wasm, [map.pages.raft.wasm.replace('./', '')]);
+  // Every scenario is offered, whichever page holds it.
+  const offered = await page.$$eval('#scenario-select option', (os) => os.map((o) => o.value));
+  assert.deepEqual([...offered].sort(), Object.keys(map.scenarios).sort());
+  await page.selectOption('#scenario-select', 'saga');
+  await page.waitForFunction(() => document.documentElement.dataset.page === 'two-phase-commit');
+  await page.locator('#sequence').waitFor();
+  assert.match(page.url(), /\?scenario=saga&presenter=1$/, 'a fresh run of the new scenario, still presenting');
+  // Within a page, the picker switches in place.
+  await page.selectOption('#scenario-select', 'two-phase-commit');
+  await page.waitForFunction(() => /scenario=two-phase-commit/.test(location.search));
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'two-phase-commit');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('pages: the front door loads the module with every scenario, and its links open their own pages', async () => {
+  const map = await siteMap();
+  const { page, errors } = await newPage(env);
+  await page.goto(env.base);
+  await page.locator('#cards').waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.page), map.all);
+  await page.locator('#card-redlock h2 a').click();
+  await page.waitForFunction(() => document.documentElement.dataset.page === 'redlock');
+  await page.locator('#sequence').waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,74 @@
+// Faultline's loader: a page per scenario. The site holds one wasm module per scenario (two scenarios that compare
+// with each other share one), and one with every scenario for the front door and the workshop plan. This script
+// reads the URL, picks the module that holds what it names, and starts it; so a visitor (or a docs page's iframe)
+// downloads only the scenario it shows, and the URL, the scenario picker and the embed API stay what they were.
+//
+// `cargo xtask` writes the map into the page when it builds the site (a `<meta name="faultline-pages">`):
+//   { "first": "redis-lock", "all": "all",
+//     "scenarios": { "redis-lock": "redis-lock", "saga": "two-phase-commit", … },
+//     "pages": { "redis-lock": { "js": "./faultline-web-….js", "wasm": "./faultline-web-…_bg.wasm" }, … } }
+// Paths are relative, so the site works from any sub-path. It is an external script, not an inline one, so that
+// the page's Content Security Policy allows scripts from the site itself only.
+
+/** The page (a key of `pages`) that holds what the query names. */
+export function pageFor(search, map) {
+  const q = new URLSearchParams(search);
+  const own = (id) => (Object.prototype.hasOwnProperty.call(map.scenarios, id) ? map.scenarios[id] : undefined);
+  // The speaker window of a talk shows its scenario's chapters.
+  if (q.get('speaker') === '1') return own(q.get('scenario') ?? map.first) ?? map.all;
+  // No query at all, or `?page=…`: the front door or the workshop plan, which show every scenario.
+  if (q.has('page') || search.replace(/^\?/, '').trim() === '') return map.all;
+  // Else the playground: the scenario named (the first one by default). An unknown name opens every scenario's
+  // page, which says it is unknown and lists the others.
+  return own(q.get('scenario') ?? map.first) ?? map.all;
+}
+
+function fail(message) {
+  const p = document.createElement('p');
+  p.className = 'load-error';
+  p.setAttribute('role', 'alert');
+  p.textContent = `Faultline could not start: ${message}`;
+  document.body.append(p);
+}
+
+function preload(rel, href, as) {
+  const l = document.createElement('link');
+  l.rel = rel;
+  l.href = href;
+  if (as) {
+    l.as = as;
+    l.type = 'application/wasm';
+  }
+  l.crossOrigin = 'anonymous';
+  document.head.append(l);
+}
+
+async function start() {
+  const meta = document.querySelector('meta[name="faultline-pages"]');
+  let map;
+  try {
+    map = JSON.parse(meta?.content ?? '');
+  } catch {
+    fail('the page has no map of its modules (build the site with `cargo xtask`).');
+    return;
+  }
+  const name = pageFor(location.search, map);
+  const files = map.pages[name];
+  if (!files) {
+    fail(`no module for the page "${name}".`);
+    return;
+  }
+  // The search workers load the page's own module: they find its files in these links, as the page does.
+  preload('modulepreload', files.js);
+  preload('preload', files.wasm, 'fetch');
+  try {
+    const glue = await import(files.js);
+    const wasm = await glue.default({ module_or_path: files.wasm });
+    document.documentElement.dataset.page = name;
+    dispatchEvent(new CustomEvent('faultline-started', { detail: { wasm, page: name } }));
+  } catch (e) {
+    fail(String(e));
+  }
+}
+
+if (typeof document !== 'undefined') start();

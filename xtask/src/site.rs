@@ -1,0 +1,124 @@
+//! The built site: a page per scenario. trunk builds the page once with every scenario (the front door and the
+//! workshop plan show them all), then once per scenario with that scenario's cargo feature alone (two scenarios
+//! that compare with each other share a build). Every build's glue and wasm go into one folder, and `index.html`
+//! starts `loader.js` (www/loader.js), which reads the URL and starts the module that holds the scenario it names.
+
+use crate::{root, run, step, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// The page's modules: a name (the first scenario it holds, or `all`) and the scenarios it holds.
+pub fn pages() -> Vec<(String, Vec<&'static str>)> {
+    let mut pages: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for s in faultline_scenarios::all() {
+        // A scenario shares the page of the scenario it compares with, if that one already has a page.
+        let partner = s.counterpart().map(|c| c.scenario);
+        match pages.iter_mut().find(|(_, ids)| partner.is_some_and(|p| ids.contains(&p))) {
+            Some((_, ids)) => ids.push(s.id()),
+            None => pages.push((s.id().to_string(), vec![s.id()])),
+        }
+    }
+    pages
+}
+
+/// Build the site into `dist` (release, relative paths so that it works from any sub-path). Returns the map of
+/// pages that `index.html` holds for the loader.
+pub fn build(dist: &Path) -> Result<serde_json::Value> {
+    step("building the site: the page with every scenario (trunk build --release)");
+    run(Command::new("trunk").args(["build", "--release", "--dist"]).arg(dist))?;
+    let html = std::fs::read_to_string(dist.join("index.html")).map_err(|e| format!("reading the built page: {e}"))?;
+    let mut map = serde_json::Map::new();
+    map.insert("all".into(), modules(dist)?);
+    let mut scenarios = serde_json::Map::new();
+    let parts = root().join("target/site-pages");
+    for (name, ids) in pages() {
+        step(&format!("building the page of {}", ids.join(" and ")));
+        let out = parts.join(&name);
+        let features: Vec<String> = ids.iter().map(|id| format!("faultline-scenarios/{id}")).collect();
+        run(Command::new("trunk")
+            .args(["build", "--release", "--no-default-features", "--features", &features.join(","), "--dist"])
+            .arg(&out))?;
+        let files = modules(&out)?;
+        for f in ["js", "wasm"] {
+            let file = files[f].as_str().unwrap_or_default().trim_start_matches("./");
+            std::fs::copy(out.join(file), dist.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
+        }
+        map.insert(name.clone(), files);
+        for id in ids {
+            scenarios.insert(id.into(), name.clone().into());
+        }
+    }
+    let first = faultline_scenarios::CATALOG.first().copied().unwrap_or_default();
+    let map = serde_json::json!({ "first": first, "all": "all", "scenarios": scenarios, "pages": map });
+    let page = with_loader(&html, &map.to_string())?;
+    std::fs::write(dist.join("index.html"), page).map_err(|e| format!("writing the page: {e}"))?;
+    Ok(map)
+}
+
+/// The glue and the wasm of one trunk build: `{"js": "./faultline-web-….js", "wasm": "./…_bg.wasm"}`.
+fn modules(dir: &Path) -> Result<serde_json::Value> {
+    let mut js = None;
+    let mut wasm = None;
+    for e in std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("faultline-web-") && name.ends_with("_bg.wasm") {
+            wasm = Some(name);
+        } else if name.starts_with("faultline-web-") && name.ends_with(".js") {
+            js = Some(name);
+        }
+    }
+    match (js, wasm) {
+        (Some(js), Some(wasm)) => Ok(serde_json::json!({ "js": format!("./{js}"), "wasm": format!("./{wasm}") })),
+        _ => Err(format!("{} holds no faultline-web glue and wasm", dir.display())),
+    }
+}
+
+/// trunk's page with its inline start script and its preload links replaced by the map and `loader.js`.
+pub fn with_loader(html: &str, map: &str) -> Result<String> {
+    let start = html.find("<script type=\"module\">").ok_or("the built page has no start script")?;
+    let end = html[start..].find("</script>").ok_or("the built page's start script does not end")? + start + 9;
+    let mut out = format!("{}{}", &html[..start], &html[end..]);
+    for rel in ["<link rel=\"modulepreload\"", "<link rel=\"preload\""] {
+        while let Some(i) = out.find(rel) {
+            let j = out[i..].find('>').ok_or("a preload link does not end")? + i + 1;
+            out.replace_range(i..j, "");
+        }
+    }
+    let attr = map.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;");
+    let head = out.find("</head>").ok_or("the built page has no </head>")?;
+    out.insert_str(
+        head,
+        &format!("<meta name=\"faultline-pages\" content=\"{attr}\" />\n<script type=\"module\" src=\"./loader.js\"></script>\n"),
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_has_one_page_and_partners_share_it() {
+        let pages = pages();
+        let mut held: Vec<&str> = pages.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+        held.sort_unstable();
+        let mut all: Vec<&str> = faultline_scenarios::CATALOG.to_vec();
+        all.sort_unstable();
+        assert_eq!(held, all);
+        let commit = pages.iter().find(|(_, ids)| ids.contains(&"saga")).map(|p| p.1.clone());
+        assert_eq!(commit, Some(vec!["two-phase-commit", "saga"]));
+        assert!(pages.iter().any(|(name, ids)| name == "raft" && ids == &["raft"]));
+    }
+
+    #[test]
+    fn the_start_script_and_preloads_give_way_to_the_loader() {
+        let html = "<head><link rel=\"stylesheet\" href=\"./a.css\"/>\n<script type=\"module\">\nimport init from './x.js';\n</script>\n  \
+                    <link rel=\"modulepreload\" href=\"./x.js\"><link rel=\"preload\" href=\"./x_bg.wasm\" as=\"fetch\"></head><body></body>";
+        let out = with_loader(html, r#"{"a":"<&>"}"#).unwrap();
+        assert!(!out.contains("<script type=\"module\">") && !out.contains("preload"), "{out}");
+        assert!(out.contains("content=\"{&quot;a&quot;:&quot;&lt;&amp;&gt;&quot;}\""), "{out}");
+        assert!(out.contains("<script type=\"module\" src=\"./loader.js\"></script>\n</head>"), "{out}");
+        assert!(out.contains("./a.css"));
+        assert!(with_loader("<head></head>", "{}").is_err());
+    }
+}
