@@ -39,9 +39,10 @@ export async function stop(env) {
   env?.server?.close();
 }
 
-/** A new page that collects page errors and console errors. */
-export async function newPage(env, viewport = { width: 1400, height: 1000 }) {
-  const page = await env.browser.newPage({ viewport, acceptDownloads: true });
+/** A new page that collects page errors and console errors. `bypassCSP` lets a test inject a tool of its own
+ *  (axe-core) into a page whose policy refuses inline scripts. */
+export async function newPage(env, viewport = { width: 1400, height: 1000 }, { bypassCSP = false } = {}) {
+  const page = await env.browser.newPage({ viewport, acceptDownloads: true, bypassCSP });
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });

@@ -7,6 +7,15 @@ use crate::{root, run, step, Result};
 use std::path::Path;
 use std::process::Command;
 
+/// The page's Content Security Policy, written into `index.html` as a `<meta http-equiv>` (README: "Content Security
+/// Policy" gives it for servers that send it as a header, where `frame-ancestors` can be added). Scripts from the site
+/// only, with `'wasm-unsafe-eval'` to compile its wasm (no `'unsafe-inline'`, no `'unsafe-eval'`); styles, images,
+/// connections and workers from the site only. `blob:` images: the PNG export draws the page's own diagram, as an SVG
+/// blob the page made itself, onto a canvas.
+pub const CSP: &str =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob:; \
+                       connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'";
+
 /// The page's modules: a name (the first scenario it holds, or `all`) and the scenarios it holds.
 pub fn pages() -> Vec<(String, Vec<&'static str>)> {
     let mut pages: Vec<(String, Vec<&'static str>)> = Vec::new();
@@ -85,6 +94,9 @@ pub fn with_loader(html: &str, map: &str) -> Result<String> {
         }
     }
     let attr = map.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;");
+    // The policy comes first in the head: it governs only what the page loads after it.
+    let open = out.find("<head>").ok_or("the built page has no <head>")? + "<head>".len();
+    out.insert_str(open, &format!("\n    <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\" />"));
     let head = out.find("</head>").ok_or("the built page has no </head>")?;
     out.insert_str(
         head,
@@ -119,6 +131,9 @@ mod tests {
         assert!(out.contains("content=\"{&quot;a&quot;:&quot;&lt;&amp;&gt;&quot;}\""), "{out}");
         assert!(out.contains("<script type=\"module\" src=\"./loader.js\"></script>\n</head>"), "{out}");
         assert!(out.contains("./a.css"));
+        let csp = out.find("Content-Security-Policy").unwrap();
+        assert!(csp < out.find("./a.css").unwrap(), "the policy precedes what it governs: {out}");
+        assert!(!CSP.contains("unsafe-inline") && !CSP.contains("'unsafe-eval'") && CSP.contains("default-src 'none'"));
         assert!(with_loader("<head></head>", "{}").is_err());
     }
 }

@@ -11,6 +11,8 @@
 mod components;
 mod hooks;
 mod model;
+#[cfg(test)]
+mod props;
 mod state;
 mod transfer;
 mod url;

@@ -88,7 +88,7 @@ fn key_action(e: &web_sys::KeyboardEvent, chapter: Option<usize>, presenter: boo
 fn fit_diagram(fill: bool) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
     let Ok(Some(stage)) = doc.query_selector(".stage") else { return };
-    let _ = stage.set_attribute("style", "--diagram-zoom: 1");
+    super::set_css(&stage, "--diagram-zoom", "1");
     if !fill {
         return;
     }
@@ -97,7 +97,7 @@ fn fit_diagram(fill: bool) {
     let (room, natural) = (f64::from(stage.client_height()) - 28.0, f64::from(lanes.client_height()));
     if natural > 0.0 {
         let k = (room / natural).clamp(1.0, 2.0);
-        let _ = stage.set_attribute("style", &format!("--diagram-zoom: {k:.3}"));
+        super::set_css(&stage, "--diagram-zoom", &format!("{k:.3}"));
     }
 }
 

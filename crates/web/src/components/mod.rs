@@ -74,3 +74,39 @@ mod tests {
         }
     }
 }
+
+/// Set one CSS property of an element through the CSSOM. The site's Content Security Policy has no
+/// `'unsafe-inline'` for styles, so a `style` attribute (written as markup or by `setAttribute`) is refused;
+/// a property set on `element.style` is not.
+pub fn set_css(el: &web_sys::Element, property: &str, value: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = el.style().set_property(property, value);
+    }
+}
+
+/// Styles that follow the data (a lane's height, a gauge's fill, a state's colour) are written as
+/// `data-css="top: 12px"` in the markup; after every render this hook sets them through the CSSOM on every such
+/// element under `root` (see [`set_css`] for why not a `style` attribute).
+#[yew::hook]
+pub fn use_data_css(root: yew::NodeRef) {
+    yew::use_effect(move || {
+        if let Some(root) = root.cast::<web_sys::Element>() {
+            apply_data_css(&root);
+        }
+    });
+}
+
+fn apply_data_css(root: &web_sys::Element) {
+    let Ok(list) = root.query_selector_all("[data-css]") else { return };
+    for i in 0..list.length() {
+        let Some(el) = list.item(i).and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok()) else {
+            continue;
+        };
+        for decl in el.get_attribute("data-css").unwrap_or_default().split(';') {
+            if let Some((property, value)) = decl.split_once(':') {
+                set_css(&el, property.trim(), value.trim());
+            }
+        }
+    }
+}

@@ -124,6 +124,8 @@ fn member_at(blocks: &[Block], x: f64, y: f64) -> Option<u32> {
 #[function_component(Population)]
 pub fn population(p: &Props) -> Html {
     let canvas = use_node_ref();
+    let root = use_node_ref();
+    super::use_data_css(root.clone());
     let frame = use_mut_ref(|| None::<AnimationFrame>);
     // One layout per cursor: the legend, the frame and a click all read it.
     let laid = use_memo((p.cursor, p.model.clone()), |(cursor, model)| layout(model, *cursor));
@@ -173,12 +175,12 @@ pub fn population(p: &Props) -> Html {
         })
     };
     html! {
-        <section class="population" aria-label="Clients">
+        <section class="population" aria-label="Clients" ref={root}>
             <canvas ref={canvas} id={p.id.clone()} width={WIDTH.to_string()} height="120" {onclick}
                 role="img" aria-label="Every client as a cell coloured by its state; click one to follow it" />
             <ul class="legend">
                 { for p.states.iter().zip(&counts).zip(PALETTE).map(|((s, n), colour)| html! {
-                    <li><span class="swatch" style={format!("background: {colour}")}></span>{format!("{s}: {n}")}</li>
+                    <li><span class="swatch" data-css={format!("background: {colour}")}></span>{format!("{s}: {n}")}</li>
                 }) }
             </ul>
             if !gauges.is_empty() {
@@ -188,7 +190,7 @@ pub fn population(p: &Props) -> Html {
                         html! {
                             <li>
                                 <span class="gauge-label">{format!("{node}: {label}")}</span>
-                                <span class="gauge-bar"><span style={format!("width: {pct:.0}%")}></span></span>
+                                <span class="gauge-bar"><span data-css={format!("width: {pct:.0}%")}></span></span>
                                 <span class="gauge-value">{format!("{value}/{max}")}</span>
                             </li>
                         }

@@ -87,6 +87,8 @@ pub fn sequence_diagram(p: &Props) -> Html {
     let now_x = m.x_at(cursor);
     let now_us = m.time_at(cursor);
     let scroller = use_node_ref();
+    let root = use_node_ref();
+    super::use_data_css(root.clone());
     // The visible window (scroll offset, width), to build only what can be seen.
     let window = use_state(|| (0.0f64, 1600.0f64));
 
@@ -323,7 +325,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
     });
 
     html! {
-        <section class={classes!("diagram", fit.then_some("fit"))} aria-label={p.title.clone().unwrap_or_else(|| "Sequence diagram".into())}>
+        <section ref={root} class={classes!("diagram", fit.then_some("fit"))} aria-label={p.title.clone().unwrap_or_else(|| "Sequence diagram".into())}>
             if let Some(t) = &p.title {
                 <div class="diagram-title">{t}</div>
             }
@@ -334,10 +336,10 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     let selected = p.selected == Some(Target::Node(l.node));
                     match select(Target::Node(l.node)) {
                         Some(onclick) => html! {
-                            <button class={classes!("lane-name", selected.then_some("selected"))} style={format!("top: {}px", px(l.y - 11.0))}
+                            <button class={classes!("lane-name", selected.then_some("selected"))} data-css={format!("top: {}px", px(l.y - 11.0))}
                                 {onclick} aria-label={format!("{}: inject a fault", l.name)}>{&l.name}</button>
                         },
-                        None => html! { <span class="lane-name" style={format!("top: {}px", px(l.y - 11.0))}>{&l.name}</span> },
+                        None => html! { <span class="lane-name" data-css={format!("top: {}px", px(l.y - 11.0))}>{&l.name}</span> },
                     }
                 }) }
             </div>
