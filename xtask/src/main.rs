@@ -4,6 +4,7 @@
 //! registries.
 
 mod bench;
+mod fuzz;
 mod install;
 mod site;
 mod test;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("test") => test::test(&args[1..]),
         Some("bench") => bench::bench(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("install") => ensure_tools(true),
         Some("site") => ensure_tools(false)
             .and_then(|()| build_site(&args.get(1).map_or_else(|| root().join("dist"), PathBuf::from)).map(drop)),
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
                 "usage: cargo xtask <command>\n\n  serve    install what is missing, then serve the playground at http://127.0.0.1:8080\n  \
                  test     run every test: native, wasm determinism, browser end-to-end (--quick: native only)\n  \
                  bench    print kernel events/s natively and in wasm, and the built site's sizes\n  \
+                 fuzz     property tests with a million cases each, and 100,000 swarm seeds per scenario\n  \
                  site [DIR]  build the static site into DIR (default dist/): a page per scenario, from any sub-path\n  \
                  install  install the wasm target, trunk, wasm-bindgen-cli, Chromium and the test packages"
             );

@@ -113,6 +113,30 @@ fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
     assert!(!stderr(&o).contains("panicked"));
 }
 
+/// Every limit a user can reach from the command line is named with its value.
+#[test]
+fn every_limit_names_its_value() {
+    let plan = vec!["crash:0@1"; 1001].join(",");
+    let cases: &[(&[&str], &str)] = &[
+        // Clients (a crowd), nodes (a cluster) and the run's length: the parameters' ranges.
+        (&["run", "thundering-herd", "--set", "clients=10001"], "`clients` = 10001 is out of range 1..=10000"),
+        (&["run", "raft", "--set", "servers=64"], "`servers` = 64 is out of range 3..=7"),
+        (&["run", "redis-lock", "--set", "run_ms=99999999"], "`run_ms` = 99999999 is out of range 100..=3600000 ms"),
+        // Faults in a plan.
+        (&["run", "redis-lock", "--faults", &plan], "more than 1000 faults"),
+        // Seeds, search runs, table rows.
+        (&["sweep", "redis-lock", "--seeds", "1000001"], "--seeds must be in 1..=1000000, not 1000001"),
+        (&["search", "redis-lock", "--runs", "1000001"], "--runs must be in 1..=1000000, not 1000001"),
+        (&["table", "retry-storm", "--vary", "clients=1..100000", "--metric", "calls"], "limit of 1000"),
+    ];
+    for (args, expected) in cases {
+        let o = faultline(args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{args:?}: expected `{expected}` in `{err}`");
+    }
+}
+
 #[test]
 fn run_takes_a_fault_plan_and_its_repro_names_it() {
     let o = faultline(&["run", "redis-lock", "--seed", "6", "--set", "gc_pause_ms=0", "--faults", "crash:2@0"]);

@@ -38,6 +38,7 @@ pub mod node;
 pub mod params;
 pub mod scenario;
 pub mod search;
+pub mod swarm;
 pub mod trace;
 
 pub use agenda::Agenda;

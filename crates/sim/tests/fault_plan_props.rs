@@ -37,8 +37,13 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// 10,000 cases per property; `FAULTLINE_FUZZ_CASES` sets another count (`cargo xtask fuzz` runs a million).
+fn cases() -> u32 {
+    std::env::var("FAULTLINE_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn any_plan_parses_back_from_its_compact_form(p in plan()) {

@@ -344,6 +344,7 @@ fn step_and_queue_limits_end_the_run_with_a_clear_outcome() {
     let out =
         Sim::new(nodes, NetConfig::with_latency_us(1_000_000, 1_000_000), &FaultPlan::new(), 1, limits).unwrap().run();
     assert_eq!(out.outcome, Outcome::QueueLimit { limit: 3 });
+    assert!(out.outcome.limit_message().unwrap().contains("more than 3 events were pending at once (the queue limit)"));
 }
 
 #[test]

@@ -32,10 +32,15 @@ pub struct Imported {
     pub hash: String,
 }
 
+/// Why a file over [`MAX_IMPORT_BYTES`] is refused (before it is read, or after).
+pub fn too_large() -> String {
+    format!("the file is larger than the limit of {} MB", MAX_IMPORT_BYTES / (1024 * 1024))
+}
+
 /// Parse and check a trace file's header. Every failure is one sentence for the user.
 pub fn parse_header(text: &str) -> Result<Imported, String> {
     if text.len() as u64 > MAX_IMPORT_BYTES {
-        return Err(format!("the file is larger than {} MB", MAX_IMPORT_BYTES / (1024 * 1024)));
+        return Err(too_large());
     }
     let h: Header = serde_json::from_str(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof => format!("the file is not JSON ({e})"),
@@ -109,6 +114,6 @@ mod tests {
         assert!(err(&good.replacen("\"ttl_ms\": 500", "\"ttl_ms\": 1", 1)).contains("out of range"));
         assert!(err(&good.replacen("\"pause:1:1000@5\"", "\"boom@1\"", 1)).contains("fault `boom@1`"));
         assert!(err(r#"{"version":1,"scenario":7}"#).starts_with("the file is not a Faultline trace"));
-        assert_eq!(err(&" ".repeat(MAX_IMPORT_BYTES as usize + 1)), "the file is larger than 20 MB");
+        assert_eq!(err(&" ".repeat(MAX_IMPORT_BYTES as usize + 1)), "the file is larger than the limit of 20 MB");
     }
 }

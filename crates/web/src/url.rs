@@ -68,8 +68,22 @@ fn flag(v: Option<&str>) -> Option<bool> {
     v.map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes"))
 }
 
-/// Read settings from decoded query pairs; later duplicates win.
+/// The longest query the page reads (keys and values, decoded): a plan of the most faults a plan may hold
+/// ([`faultline_sim::fault::MAX_FAULTS`]) fits in it with room to spare.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+
+/// Read settings from decoded query pairs; later duplicates win. A query longer than [`MAX_QUERY_BYTES`] is set
+/// aside whole, with a notice that names the limit.
 pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
+    let size: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    if size > MAX_QUERY_BYTES {
+        let mut s = parse(&[]);
+        s.notices.push(format!(
+            "URL: the query is {size} bytes long, more than the limit of {MAX_QUERY_BYTES}; showing {} instead.",
+            s.scenario.id()
+        ));
+        return s;
+    }
     let mut notices = Vec::new();
     let get = |k: &str| pairs.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let scenario = match get("scenario") {
@@ -392,6 +406,29 @@ mod tests {
         assert_eq!(s.embed, Embed { autoplay: false, ..embed });
         assert!(s.notices.is_empty(), "{:?}", s.notices);
         assert_eq!(landing("saga", false, &Embed::default()), "?scenario=saga");
+    }
+
+    /// Every limit a URL can reach is named, with its value, in the notice the page shows.
+    #[test]
+    fn every_limit_a_url_can_reach_is_named() {
+        let notice = |q: &[(&str, &str)]| parse(&pairs(q)).notices.join(" ");
+        // Clients (the crowd's size), nodes (a cluster's size) and the run's length: their ranges.
+        let n = notice(&[("scenario", "thundering-herd"), ("clients", "10001")]);
+        assert!(n.contains("out of range 1..=10000"), "{n}");
+        let n = notice(&[("scenario", "raft"), ("servers", "64")]);
+        assert!(n.contains("`servers` = 64 is out of range 3..=7"), "{n}");
+        let n = notice(&[("scenario", "redis-lock"), ("run_ms", "99999999")]);
+        assert!(n.contains("`run_ms` = 99999999 is out of range 100..=3600000 ms"), "{n}");
+        // Faults in a plan.
+        let plan = vec!["crash:0@1"; faultline_sim::fault::MAX_FAULTS + 1].join(",");
+        let s = parse(&pairs(&[("scenario", "redis-lock"), ("faults", &plan)]));
+        assert_eq!(s.faults.entries().len(), faultline_sim::fault::MAX_FAULTS);
+        assert!(s.notices.join(" ").contains("more than 1000 faults"), "{:?}", s.notices);
+        // The URL's length.
+        let long = "9".repeat(MAX_QUERY_BYTES);
+        let s = parse(&pairs(&[("scenario", "raft"), ("seed", &long)]));
+        assert_eq!(s.scenario.id(), default_scenario().id());
+        assert!(s.notices[0].contains(&format!("more than the limit of {MAX_QUERY_BYTES}")), "{:?}", s.notices);
     }
 
     #[test]

@@ -95,6 +95,9 @@ pub struct Clients {
     pub last_success_us: i64,
     /// The most attempts one call took.
     pub max_attempts_seen: u32,
+    /// How many clients are on each retry of their call now (attempt ≥ 1): the retry-storm observation asks for
+    /// the highest at every step, in O(log n) rather than by reading every client.
+    pub retrying: std::collections::BTreeMap<u32, u32>,
 }
 
 const TOKENS_MAX_X10: u32 = 100;
@@ -112,6 +115,29 @@ impl Clients {
             gave_up: 0,
             last_success_us: 0,
             max_attempts_seen: 0,
+            retrying: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// The highest retry any client is on now (0: none is retrying).
+    pub fn highest_retry(&self) -> u32 {
+        self.retrying.last_key_value().map_or(0, |(&a, _)| a)
+    }
+
+    /// Client `c` is now on attempt `to` of its call (0: no call in retry), keeping [`Self::retrying`].
+    fn set_attempt(&mut self, c: Client, to: u32) {
+        let Some(slot) = self.slots.get_mut(c as usize) else { return };
+        let from = std::mem::replace(&mut slot.attempt, to);
+        if from > 0 {
+            if let std::collections::btree_map::Entry::Occupied(mut e) = self.retrying.entry(from) {
+                *e.get_mut() -= 1;
+                if *e.get() == 0 {
+                    e.remove();
+                }
+            }
+        }
+        if to > 0 {
+            *self.retrying.entry(to).or_default() += 1;
         }
     }
 
@@ -154,10 +180,11 @@ impl Clients {
     fn succeed(&mut self, ctx: &mut C<'_>, c: Client) {
         let now = ctx.now_us();
         let next = now + self.think(ctx);
+        let Some(&Slot { attempt, .. }) = self.slots.get(c as usize) else { return };
+        self.set_attempt(c, 0);
         let Some(s) = self.slots.get_mut(c as usize) else { return };
-        self.max_attempts_seen = self.max_attempts_seen.max(s.attempt + 1);
-        let done = if s.attempt == 0 { ClientState::Done } else { ClientState::DoneRetried };
-        s.attempt = 0;
+        self.max_attempts_seen = self.max_attempts_seen.max(attempt + 1);
+        let done = if attempt == 0 { ClientState::Done } else { ClientState::DoneRetried };
         s.sleep_us = 0;
         self.successes += 1;
         self.last_success_us = now;
@@ -180,9 +207,9 @@ impl Clients {
         if out_of_attempts || out_of_budget {
             let now = ctx.now_us();
             let next = now + self.think(ctx);
+            self.set_attempt(c, 0);
             let slot = &mut self.slots[c as usize];
             self.max_attempts_seen = self.max_attempts_seen.max(attempt);
-            slot.attempt = 0;
             slot.state = ClientState::GaveUp;
             self.gave_up += 1;
             if self.cfg.workload == Workload::Outage {
@@ -195,8 +222,8 @@ impl Clients {
         }
         let sleep = self.backoff(ctx, attempt, s.sleep_us);
         let at = ctx.now_us() + sleep as i64;
+        self.set_attempt(c, attempt);
         let slot = &mut self.slots[c as usize];
-        slot.attempt = attempt;
         slot.sleep_us = sleep;
         slot.state = ClientState::Backoff;
         self.retries += 1;

@@ -111,7 +111,7 @@ pub struct StormHistory {
 
 fn amplification(s: &Snapshot<'_, StormNode>, h: &StormHistory, out: &mut Vec<Breach>) {
     let Some(StormNode::Clients(c)) = s.nodes.first().filter(|_| s.actor == Some(CLIENTS)) else { return };
-    if c.slots.iter().any(|x| x.attempt > h.amplification_k) {
+    if c.highest_retry() > h.amplification_k {
         out.push(Breach {
             severity: Severity::Observation,
             message: format!(

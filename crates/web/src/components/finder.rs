@@ -376,9 +376,14 @@ fn status_text(s: &Status, workers: u32) -> String {
             thousands(*shrink_runs)
         ),
         Status::Nothing { runs, per_s } => format!(
-            "No failure in {} runs ({} runs/s): these settings held against every fault plan tried.",
+            "No failure in {} runs ({} runs/s): these settings held against every fault plan tried{}.",
             thousands(*runs),
-            thousands(*per_s)
+            thousands(*per_s),
+            if *runs >= MAX_SEARCH_RUNS {
+                format!(", up to the page's limit of {} runs", thousands(MAX_SEARCH_RUNS))
+            } else {
+                String::new()
+            }
         ),
         Status::Checking => "Checking every interleaving…".to_string(),
         Status::Checked(text, _) => text.clone(),

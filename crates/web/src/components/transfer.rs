@@ -198,10 +198,8 @@ pub fn transfer(p: &Props) -> Html {
             input.set_value("");
             let name = file.name();
             if file.size() > MAX_IMPORT_BYTES as f64 {
-                d.emit(Action::Notice(format!(
-                    "Could not import {name}: the file is larger than {} MB. The current run is unchanged.",
-                    MAX_IMPORT_BYTES / (1024 * 1024)
-                )));
+                let why = crate::transfer::too_large();
+                d.emit(Action::Notice(format!("Could not import {name}: {why}. The current run is unchanged.")));
                 return;
             }
             let d = d.clone();

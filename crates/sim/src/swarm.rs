@@ -1,0 +1,136 @@
+//! Panic-free swarms: every scenario run under swarm-drawn faults with its parameters at the edges of their ranges,
+//! to show that whatever a learner sets and does, a run ends (the step and queue limits cut it short with a clear
+//! outcome) and replays exactly.
+//!
+//! Seed `i` of a scenario draws, from `i` alone: the parameters (each knob at its minimum, its maximum, its default
+//! or anywhere between, a new draw every [`PARAMS_EVERY`] seeds), a run seed, and a fault plan from
+//! [`crate::fault::swarm`] (a random subset of the nine fault kinds, at random times, on the run's own nodes). Each
+//! run is made twice and must end the same way; every [`FULL_EVERY`]th is also recorded in full, twice, and must
+//! hash the same both times and end as its lean run does. A combination of knobs that a scenario refuses (a rule
+//! between two of them) is a clear error, counted and drawn again, not a failure. The test suite runs 10,000 seeds per scenario
+//! (`tests/swarm.rs`); `cargo xtask fuzz` runs 100,000.
+
+use crate::fault::{swarm, FaultPlan};
+use crate::params::{ParamKind, ParamValue, Params};
+use crate::scenario::{RunError, RunOptions, Scenario};
+use crate::search::{mix, Shape};
+use crate::trace::Trace;
+
+/// Seeds that share one draw of the parameters (and one probe of the run's shape).
+pub const PARAMS_EVERY: u64 = 16;
+/// Every this many seeds, the run is also recorded in full.
+pub const FULL_EVERY: u64 = 64;
+/// A refused draw of the knobs is drawn again at most this many times.
+pub const REDRAWS: u64 = 16;
+/// The test suite cuts each swarm run at this many steps (a run at the edges of its knobs can take its full
+/// 200,000: seconds, not milliseconds); `cargo xtask fuzz` runs them to the scenario's own limits.
+pub const TEST_STEPS: u32 = 5_000;
+
+/// What a swarm of one scenario did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SwarmReport {
+    pub runs: u64,
+    /// Runs recorded in full as well (and hashed twice).
+    pub full: u64,
+    /// Parameter draws the scenario refused with a message (a rule between knobs), each drawn again.
+    pub refused: u64,
+    /// Runs a step or queue limit cut short.
+    pub limits_hit: u64,
+    /// Runs that broke an invariant (expected: many settings are the broken variants).
+    pub breaches: u64,
+    /// Fault entries in all the plans.
+    pub faults: u64,
+}
+
+/// The parameters of draw `draw`: each knob at its minimum, its maximum, its default or anywhere between.
+pub fn edge_params(s: &dyn Scenario, draw: u64) -> Params {
+    let mut p = s.default_params();
+    for (k, spec) in p.specs().iter().enumerate() {
+        let r = mix(draw ^ mix(k as u64 + 1));
+        let v = match spec.kind {
+            ParamKind::Int { min, max, default, .. } => ParamValue::Int(match r % 4 {
+                0 => min,
+                1 => max,
+                2 => default,
+                _ => min.saturating_add(((r >> 8) % (max.abs_diff(min).saturating_add(1)).max(1)) as i64),
+            }),
+            ParamKind::Bool { .. } => ParamValue::Bool(r.is_multiple_of(2)),
+            ParamKind::Choice { options, default } => {
+                ParamValue::Choice(options.get((r % options.len().max(1) as u64) as usize).copied().unwrap_or(default))
+            }
+        };
+        let _ = p.set_value(spec.key, v);
+    }
+    p
+}
+
+/// One run's end, as two runs of the same inputs must share it.
+fn end(t: &Trace) -> (u32, u64, String, Vec<(String, String)>) {
+    let breaches = t
+        .breaches(crate::trace::Severity::Violation)
+        .chain(t.breaches(crate::trace::Severity::Observation))
+        .map(|(_, inv, msg, _)| (inv.to_string(), msg.to_string()))
+        .collect();
+    (t.steps, t.end_us, format!("{:?}", t.outcome), breaches)
+}
+
+/// Run seeds `range` of scenario `s`'s swarm, each run cut at `max_steps` if given (else the scenario's own limits);
+/// an error names the seed, its inputs and how to replay it.
+pub fn run_swarm(s: &dyn Scenario, range: std::ops::Range<u64>, max_steps: Option<u32>) -> Result<SwarmReport, String> {
+    let lean = RunOptions { max_steps, ..RunOptions::LEAN };
+    let full = RunOptions { max_steps, ..RunOptions::default() };
+    let mut r = SwarmReport::default();
+    let salt = mix(s.id().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    // The current draw of the knobs: its number, the parameters, and the run's shape (None: refused).
+    let mut shape: Option<(u64, Params, Option<Shape>)> = None;
+    for i in range {
+        let draw = i / PARAMS_EVERY;
+        if shape.as_ref().is_none_or(|(d, _, _)| *d != draw) {
+            // A draw a scenario refuses (a rule between two knobs) is drawn again, up to REDRAWS times. The run's
+            // nodes, length and messages with no faults are what the faults fall on.
+            let mut found = None;
+            for again in 0..REDRAWS {
+                let p = edge_params(s, salt ^ mix(draw) ^ mix(again));
+                match s.run(&p, 0, &FaultPlan::new(), &lean) {
+                    Ok(t) => {
+                        let messages = u64::from(t.steps / 2).max(1);
+                        found = Some((p, Shape { nodes: t.nodes.len() as u32, horizon_us: t.end_us.max(1), messages }));
+                        break;
+                    }
+                    Err(RunError::Param(_)) => r.refused += 1,
+                    Err(e) => return Err(format!("{}: seed {i}: the probe run failed: {e}", s.id())),
+                }
+            }
+            let (p, probe) = found.map_or((s.default_params(), None), |(p, shape)| (p, Some(shape)));
+            shape = Some((draw, p, probe));
+        }
+        let Some((_, p, probe)) = &shape else { continue };
+        let Some(Shape { nodes, horizon_us: horizon, messages }) = *probe else {
+            return Err(format!("{}: {REDRAWS} draws of its knobs in a row were refused", s.id()));
+        };
+        let base = mix(salt ^ mix(i));
+        let (seed, plan) = (base % 1_000_000, swarm(nodes, horizon, messages, mix(base)));
+        let repro = || {
+            let sets: Vec<String> = p.non_default().map(|(k, v)| format!("{}={v}", k.key)).collect();
+            format!("faultline run {} --seed {seed} --set {} --faults '{}'", s.id(), sets.join(","), plan.to_compact())
+        };
+        let once = s.run(p, seed, &plan, &lean).map_err(|e| format!("{e} ({})", repro()))?;
+        let twice = s.run(p, seed, &plan, &lean).map_err(|e| format!("{e} ({})", repro()))?;
+        if end(&once) != end(&twice) {
+            return Err(format!("{}: the same inputs ended two ways: {}", s.id(), repro()));
+        }
+        if i % FULL_EVERY == 0 {
+            let a = s.run(p, seed, &plan, &full).map_err(|e| format!("{e} ({})", repro()))?;
+            let b = s.run(p, seed, &plan, &full).map_err(|e| format!("{e} ({})", repro()))?;
+            if a.hash != b.hash || end(&a) != end(&once) {
+                return Err(format!("{}: a recorded run hashed or ended differently: {}", s.id(), repro()));
+            }
+            r.full += 1;
+        }
+        r.runs += 1;
+        r.faults += plan.entries().len() as u64;
+        r.limits_hit += u64::from(once.outcome.limit_message().is_some());
+        r.breaches += u64::from(once.violations().next().is_some());
+    }
+    Ok(r)
+}
