@@ -1,30 +1,18 @@
 // Shared setup of the browser tests: the built site served from a sub-path, and Debian's headless Chromium.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
-import { join, extname, normalize } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { serveSite } from './static-server.mjs';
 import { chromium } from 'playwright-core';
 
 const SITE = process.env.FAULTLINE_SITE;
 const SUB_PATH = '/docs/embedded/faultline/';
 export const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
 /** Serve the site and launch the browser; `env.base` is the site's URL. */
 export async function start() {
   assert.ok(SITE, 'FAULTLINE_SITE must name the built site (cargo xtask test sets it)');
   await mkdir(SHOTS, { recursive: true });
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (!path.startsWith(SUB_PATH)) { res.writeHead(404).end('not under the sub-path'); return; }
-    let rel = normalize(path.slice(SUB_PATH.length)).replace(/^(\.\.[/\\])+/, '');
-    if (rel === '' || rel === '.') rel = 'index.html';
-    try {
-      const body = await readFile(join(SITE, rel));
-      res.writeHead(200, { 'content-type': TYPES[extname(rel)] ?? 'application/octet-stream' }).end(body);
-    } catch { res.writeHead(404).end('not found'); }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const server = await serveSite(SITE, SUB_PATH);
   const base = `http://127.0.0.1:${server.address().port}${SUB_PATH}`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_site(&args.get(1).map_or_else(|| root().join("dist"), PathBuf::from)).map(drop)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve    install what is missing, then serve the playground at http://127.0.0.1:8080\n  \
+                "usage: cargo xtask <command>\n\n  serve    install what is missing, build the site, and serve it at http://127.0.0.1:8080\n  \
                  test     run every test: native, wasm determinism, browser end-to-end (--quick: native only)\n  \
                  bench    print kernel events/s natively and in wasm, and the built site's sizes\n  \
                  fuzz     property tests with a million cases each, and 100,000 swarm seeds per scenario\n  \
@@ -105,8 +105,12 @@ fn output(cmd: &str, args: &[&str]) -> Option<String> {
 fn serve() -> Result {
     // Everything the README promises, the browser-test tools included, so that `test` works right after.
     ensure_tools(true)?;
+    // What ships: a page per scenario under its Content Security Policy (`trunk serve` is the quicker loop while
+    // editing: one module with every scenario, rebuilt on every change, without the policy).
+    let dist = root().join("dist");
+    build_site(&dist)?;
     step("serving the playground at http://127.0.0.1:8080 (Ctrl+C to stop)");
-    run(Command::new("trunk").args(["serve"]))
+    run(Command::new("node").arg("tests/e2e/static-server.mjs").arg(&dist).arg("8080"))
 }
 
 /// Build the site into `dist`: a page per scenario (see `site`); returns the loader's map of pages.
