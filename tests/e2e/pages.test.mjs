@@ -73,3 +73,12 @@ test('pages: the front door loads the module with every scenario, and its links 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('pages: a module that cannot load is a message on the page, not a blank one', async () => {
+  const { page } = await newPage(env);
+  await page.route('**/*.wasm', (r) => r.abort());
+  await page.goto(env.base + '?scenario=raft');
+  await page.locator('.load-error').waitFor();
+  assert.match(await page.textContent('.load-error'), /^Faultline could not start: /);
+  await page.close();
+});
