@@ -59,44 +59,7 @@ pub(crate) fn bench() -> Result {
 
     let site = root().join("target/site");
     let map = build_site(&site)?;
-    let mut rows = Vec::new();
-    // What every page loads (the html, the loader, the styles, the icon), then each page's glue and wasm.
-    let (mut shared_raw, mut shared_gz) = (0, 0);
-    let mut entries: Vec<_> = std::fs::read_dir(&site).map_err(|e| e.to_string())?.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        let (raw, gz) = (file_size(&p), gzip_size(&p));
-        // The example docs page is a page of its own, and the search worker loads when a search starts.
-        let module = name.starts_with("faultline-web-");
-        if !module && !matches!(name.as_str(), "embed-example.html" | "search-worker.js") {
-            shared_raw += raw;
-            shared_gz += gz;
-        }
-        rows.push((name, raw, gz, module));
-    }
-    let mut pages: Vec<(String, u64, u64)> = Vec::new();
-    if let Some(obj) = map["pages"].as_object() {
-        for (name, files) in obj {
-            let (mut raw, mut gz) = (shared_raw, shared_gz);
-            for f in ["js", "wasm"] {
-                let p = site.join(files[f].as_str().unwrap_or_default().trim_start_matches("./"));
-                raw += file_size(&p);
-                gz += gzip_size(&p);
-            }
-            let held = map["scenarios"]
-                .as_object()
-                .map(|s| {
-                    s.iter().filter(|(_, v)| v.as_str() == Some(name)).map(|(k, _)| k.as_str()).collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            let label =
-                if held.is_empty() { "every scenario (front door, workshop)".to_string() } else { held.join(" + ") };
-            pages.push((label, raw, gz));
-        }
-    }
-    pages.sort_by_key(|p| p.2);
+    let (rows, pages) = site_sizes(&site, &map)?;
 
     let search = search_bench(&site)?;
 
@@ -370,6 +333,53 @@ pub(crate) fn search_bench(site: &Path) -> std::result::Result<String, String> {
     Ok(out)
 }
 
+type SiteRows = (Vec<(String, u64, u64, bool)>, Vec<(String, u64, u64)>);
+
+/// The built site's files (name, raw, gzip, whether it is a page's module) and the first load of each page
+/// (label, raw, gzip: the html, the loader, the styles and the icon every page loads, then the page's glue and wasm),
+/// smallest first.
+fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
+    let mut rows = Vec::new();
+    // What every page loads (the html, the loader, the styles, the icon), then each page's glue and wasm.
+    let (mut shared_raw, mut shared_gz) = (0, 0);
+    let mut entries: Vec<_> = std::fs::read_dir(site).map_err(|e| e.to_string())?.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let (raw, gz) = (file_size(&p), gzip_size(&p));
+        // The example docs page is a page of its own, and the search worker loads when a search starts.
+        let module = name.starts_with("faultline-web-");
+        if !module && !matches!(name.as_str(), "embed-example.html" | "search-worker.js") {
+            shared_raw += raw;
+            shared_gz += gz;
+        }
+        rows.push((name, raw, gz, module));
+    }
+    let mut pages: Vec<(String, u64, u64)> = Vec::new();
+    if let Some(obj) = map["pages"].as_object() {
+        for (name, files) in obj {
+            let (mut raw, mut gz) = (shared_raw, shared_gz);
+            for f in ["js", "wasm"] {
+                let p = site.join(files[f].as_str().unwrap_or_default().trim_start_matches("./"));
+                raw += file_size(&p);
+                gz += gzip_size(&p);
+            }
+            let held = map["scenarios"]
+                .as_object()
+                .map(|s| {
+                    s.iter().filter(|(_, v)| v.as_str() == Some(name)).map(|(k, _)| k.as_str()).collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let label =
+                if held.is_empty() { "every scenario (front door, workshop)".to_string() } else { held.join(" + ") };
+            pages.push((label, raw, gz));
+        }
+    }
+    pages.sort_by_key(|p| p.2);
+    Ok((rows, pages))
+}
+
 /// What each crate contributes to the page's wasm: the web crate built with the page's profile but its names kept,
 /// measured with twiggy (installed on first use), its functions summed by the crate that names them.
 fn crate_sizes() -> String {
@@ -415,9 +425,46 @@ fn crate_sizes() -> String {
     let total: u64 = by.values().sum();
     let mut top: Vec<(String, u64)> = by.into_iter().collect();
     top.sort_by_key(|t| std::cmp::Reverse(t.1));
-    let mut out = format!("the page's wasm by crate (code and data, before compression; {total} B in all):");
+    let mut out =
+        format!("the wasm with every scenario, by crate (code and data, before compression; {total} B in all):");
     for (name, size) in top.iter().take(12) {
         out.push_str(&format!("\n  {name:<28} {size:>9} B  {:>5.1}%", *size as f64 * 100.0 / total.max(1) as f64));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_loads_the_shared_files_and_its_own_module_only() {
+        let dir = std::env::temp_dir().join(format!("faultline-site-sizes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in [
+            ("index.html", 100),
+            ("loader.js", 10),
+            ("style.css", 20),
+            ("search-worker.js", 1000),
+            ("embed-example.html", 1000),
+            ("faultline-web-a.js", 5),
+            ("faultline-web-a_bg.wasm", 300),
+            ("faultline-web-b.js", 5),
+            ("faultline-web-b_bg.wasm", 700),
+        ] {
+            std::fs::write(dir.join(name), vec![b'x'; bytes]).unwrap();
+        }
+        let map = serde_json::json!({
+            "all": "all", "scenarios": { "raft": "raft" },
+            "pages": { "raft": { "js": "./faultline-web-a.js", "wasm": "./faultline-web-a_bg.wasm" },
+                       "all": { "js": "./faultline-web-b.js", "wasm": "./faultline-web-b_bg.wasm" } },
+        });
+        let (rows, pages) = site_sizes(&dir, &map).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(rows.len(), 9);
+        assert_eq!(
+            pages.iter().map(|p| (p.0.as_str(), p.1)).collect::<Vec<_>>(),
+            [("raft", 100 + 10 + 20 + 5 + 300), ("every scenario (front door, workshop)", 100 + 10 + 20 + 5 + 700)]
+        );
+    }
 }

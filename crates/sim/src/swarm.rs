@@ -20,7 +20,7 @@ use crate::trace::Trace;
 pub const PARAMS_EVERY: u64 = 16;
 /// Every this many seeds, the run is also recorded in full.
 pub const FULL_EVERY: u64 = 64;
-/// A refused draw of the knobs is drawn again at most this many times.
+/// A refused draw of the knobs is drawn again at most this many times, the last time at the defaults.
 pub const REDRAWS: u64 = 16;
 /// The test suite cuts each swarm run at this many steps (a run at the edges of its knobs can take its full
 /// 200,000: seconds, not milliseconds); `cargo xtask fuzz` runs them to the scenario's own limits.
@@ -42,11 +42,15 @@ pub struct SwarmReport {
     pub faults: u64,
 }
 
-/// The parameters of draw `draw`: each knob at its minimum, its maximum, its default or anywhere between.
-pub fn edge_params(s: &dyn Scenario, draw: u64) -> Params {
+/// The parameters of draw `draw`: each knob at its minimum, its maximum, its default or anywhere between, except
+/// that a knob stays at its default with probability `keep` (0: every knob drawn; 1: the defaults).
+pub fn edge_params(s: &dyn Scenario, draw: u64, keep: f64) -> Params {
     let mut p = s.default_params();
     for (k, spec) in p.specs().iter().enumerate() {
         let r = mix(draw ^ mix(k as u64 + 1));
+        if (mix(r) >> 11) as f64 / (1u64 << 53) as f64 * 0.999_999 < keep {
+            continue;
+        }
         let v = match spec.kind {
             ParamKind::Int { min, max, default, .. } => ParamValue::Int(match r % 4 {
                 0 => min,
@@ -86,11 +90,13 @@ pub fn run_swarm(s: &dyn Scenario, range: std::ops::Range<u64>, max_steps: Optio
     for i in range {
         let draw = i / PARAMS_EVERY;
         if shape.as_ref().is_none_or(|(d, _, _)| *d != draw) {
-            // A draw a scenario refuses (a rule between two knobs) is drawn again, up to REDRAWS times. The run's
-            // nodes, length and messages with no faults are what the faults fall on.
+            // A draw a scenario refuses (a rule between two knobs) is drawn again, each time with more knobs left
+            // at their defaults, the last time all of them. The run's nodes, length and messages with no faults are
+            // what the faults fall on.
             let mut found = None;
             for again in 0..REDRAWS {
-                let p = edge_params(s, salt ^ mix(draw) ^ mix(again));
+                let keep = again as f64 / (REDRAWS - 1) as f64;
+                let p = edge_params(s, salt ^ mix(draw) ^ mix(again), keep);
                 match s.run(&p, 0, &FaultPlan::new(), &lean) {
                     Ok(t) => {
                         let messages = u64::from(t.steps / 2).max(1);
@@ -106,7 +112,7 @@ pub fn run_swarm(s: &dyn Scenario, range: std::ops::Range<u64>, max_steps: Optio
         }
         let Some((_, p, probe)) = &shape else { continue };
         let Some(Shape { nodes, horizon_us: horizon, messages }) = *probe else {
-            return Err(format!("{}: {REDRAWS} draws of its knobs in a row were refused", s.id()));
+            return Err(format!("{}: its default knobs were refused", s.id()));
         };
         let base = mix(salt ^ mix(i));
         let (seed, plan) = (base % 1_000_000, swarm(nodes, horizon, messages, mix(base)));
