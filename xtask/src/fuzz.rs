@@ -1,6 +1,6 @@
 //! `cargo xtask fuzz`: the test suite's property tests and swarms, run long. Every property of every input path (the
 //! compact fault plan, the URL, the embedding API's messages, trace import) with a million cases each instead of
-//! 10,000 (about 25 minutes on 2 cores), and 100,000 swarm seeds per scenario instead of 10,000 (about 15 minutes),
+//! 10,000 (about 45 minutes on 2 cores), and 100,000 swarm seeds per scenario instead of 10,000 (about 15 minutes),
 //! each run cut at 5,000 steps as in the suite; `--steps N` goes deeper (`--steps 0`: to each scenario's own limits,
 //! where a run at the edges of its knobs can take seconds, so hours in all). proptest shrinks and prints any failing
 //! case; a swarm failure prints the `faultline run` command that replays it.
