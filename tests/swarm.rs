@@ -46,12 +46,7 @@ fn every_scenario_survives_a_swarm_at_the_edges_of_its_knobs() {
                         Ok(r) => {
                             let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
                             let (t, took) = done.entry(k).or_default();
-                            t.runs += r.runs;
-                            t.full += r.full;
-                            t.refused += r.refused;
-                            t.limits_hit += r.limits_hit;
-                            t.breaches += r.breaches;
-                            t.faults += r.faults;
+                            *t += r;
                             *took += started.elapsed();
                         }
                         Err(e) => failures.lock().unwrap_or_else(|e| e.into_inner()).push(e),

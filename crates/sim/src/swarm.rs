@@ -12,7 +12,7 @@
 
 use crate::fault::{swarm, FaultPlan};
 use crate::params::{ParamKind, ParamValue, Params};
-use crate::scenario::{RunError, RunOptions, Scenario};
+use crate::scenario::{repro_command, RunError, RunOptions, Scenario};
 use crate::search::{mix, Shape};
 use crate::trace::Trace;
 
@@ -42,13 +42,26 @@ pub struct SwarmReport {
     pub faults: u64,
 }
 
+impl std::ops::AddAssign for SwarmReport {
+    /// The report of two ranges of seeds together.
+    fn add_assign(&mut self, o: SwarmReport) {
+        self.runs += o.runs;
+        self.full += o.full;
+        self.refused += o.refused;
+        self.limits_hit += o.limits_hit;
+        self.breaches += o.breaches;
+        self.faults += o.faults;
+    }
+}
+
 /// The parameters of draw `draw`: each knob at its minimum, its maximum, its default or anywhere between, except
 /// that a knob stays at its default with probability `keep` (0: every knob drawn; 1: the defaults).
 pub fn edge_params(s: &dyn Scenario, draw: u64, keep: f64) -> Params {
     let mut p = s.default_params();
     for (k, spec) in p.specs().iter().enumerate() {
         let r = mix(draw ^ mix(k as u64 + 1));
-        if (mix(r) >> 11) as f64 / (1u64 << 53) as f64 * 0.999_999 < keep {
+        // A uniform draw in [0, 1) from the top 53 bits.
+        if keep >= 1.0 || ((mix(r) >> 11) as f64 / (1u64 << 53) as f64) < keep {
             continue;
         }
         let v = match spec.kind {
@@ -78,48 +91,47 @@ fn end(t: &Trace) -> (u32, u64, String, Vec<(String, String)>) {
     (t.steps, t.end_us, format!("{:?}", t.outcome), breaches)
 }
 
+/// The knobs of draw `draw` and the shape of their run with no faults (its nodes, length and messages: what the
+/// faults fall on). A draw a scenario refuses (a rule between two knobs) is drawn again, each time with more knobs
+/// left at their defaults, the last time all of them; each refusal is counted in `refused`.
+fn knobs(s: &dyn Scenario, draw: u64, lean: &RunOptions, refused: &mut u64) -> Result<(Params, Shape), String> {
+    for again in 0..REDRAWS {
+        let keep = again as f64 / (REDRAWS - 1) as f64;
+        let p = edge_params(s, draw ^ mix(again), keep);
+        match s.run(&p, 0, &FaultPlan::new(), lean) {
+            Ok(t) => {
+                let messages = u64::from(t.steps / 2).max(1);
+                return Ok((p, Shape { nodes: t.nodes.len() as u32, horizon_us: t.end_us.max(1), messages }));
+            }
+            Err(RunError::Param(_)) => *refused += 1,
+            Err(e) => return Err(format!("{}: draw {draw}: the run with no faults failed: {e}", s.id())),
+        }
+    }
+    Err(format!("{}: its default knobs were refused", s.id()))
+}
+
 /// Run seeds `range` of scenario `s`'s swarm, each run cut at `max_steps` if given (else the scenario's own limits);
 /// an error names the seed, its inputs and how to replay it.
 pub fn run_swarm(s: &dyn Scenario, range: std::ops::Range<u64>, max_steps: Option<u32>) -> Result<SwarmReport, String> {
     let lean = RunOptions { max_steps, ..RunOptions::LEAN };
     let full = RunOptions { max_steps, ..RunOptions::default() };
     let mut r = SwarmReport::default();
-    let salt = mix(s.id().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
-    // The current draw of the knobs: its number, the parameters, and the run's shape (None: refused).
-    let mut shape: Option<(u64, Params, Option<Shape>)> = None;
+    let salt = crate::hash::fingerprint(s.id());
+    // The current draw of the knobs: its number, the parameters and their run's shape.
+    let mut current: Option<(u64, Params, Shape)> = None;
     for i in range {
         let draw = i / PARAMS_EVERY;
-        if shape.as_ref().is_none_or(|(d, _, _)| *d != draw) {
-            // A draw a scenario refuses (a rule between two knobs) is drawn again, each time with more knobs left
-            // at their defaults, the last time all of them. The run's nodes, length and messages with no faults are
-            // what the faults fall on.
-            let mut found = None;
-            for again in 0..REDRAWS {
-                let keep = again as f64 / (REDRAWS - 1) as f64;
-                let p = edge_params(s, salt ^ mix(draw) ^ mix(again), keep);
-                match s.run(&p, 0, &FaultPlan::new(), &lean) {
-                    Ok(t) => {
-                        let messages = u64::from(t.steps / 2).max(1);
-                        found = Some((p, Shape { nodes: t.nodes.len() as u32, horizon_us: t.end_us.max(1), messages }));
-                        break;
-                    }
-                    Err(RunError::Param(_)) => r.refused += 1,
-                    Err(e) => return Err(format!("{}: seed {i}: the probe run failed: {e}", s.id())),
-                }
+        let (p, shape) = match &current {
+            Some((d, p, shape)) if *d == draw => (p, *shape),
+            _ => {
+                let (p, shape) = knobs(s, salt ^ mix(draw), &lean, &mut r.refused)?;
+                let (_, p, _) = current.insert((draw, p, shape));
+                (&*p, shape)
             }
-            let (p, probe) = found.map_or((s.default_params(), None), |(p, shape)| (p, Some(shape)));
-            shape = Some((draw, p, probe));
-        }
-        let Some((_, p, probe)) = &shape else { continue };
-        let Some(Shape { nodes, horizon_us: horizon, messages }) = *probe else {
-            return Err(format!("{}: its default knobs were refused", s.id()));
         };
         let base = mix(salt ^ mix(i));
-        let (seed, plan) = (base % 1_000_000, swarm(nodes, horizon, messages, mix(base)));
-        let repro = || {
-            let sets: Vec<String> = p.non_default().map(|(k, v)| format!("{}={v}", k.key)).collect();
-            format!("faultline run {} --seed {seed} --set {} --faults '{}'", s.id(), sets.join(","), plan.to_compact())
-        };
+        let (seed, plan) = (base % 1_000_000, swarm(shape.nodes, shape.horizon_us, shape.messages, mix(base)));
+        let repro = || repro_command(s.id(), seed, p, &plan);
         let once = s.run(p, seed, &plan, &lean).map_err(|e| format!("{e} ({})", repro()))?;
         let twice = s.run(p, seed, &plan, &lean).map_err(|e| format!("{e} ({})", repro()))?;
         if end(&once) != end(&twice) {

@@ -55,15 +55,8 @@ pub fn parse_header(text: &str) -> Result<Imported, String> {
     }
     let missing = |what: &str| format!("the file is not a Faultline trace (it has no {what})");
     let id = h.scenario.ok_or_else(|| missing("scenario"))?;
-    let scenario = faultline_scenarios::find(&id).ok_or_else(|| {
-        if faultline_scenarios::CATALOG.contains(&id.as_str()) {
-            format!(
-                "the trace is of `{id}`, which has a page of its own: open ?scenario={id} and import the file there"
-            )
-        } else {
-            format!("scenario `{id}` is unknown (known: {})", faultline_scenarios::CATALOG.join(", "))
-        }
-    })?;
+    let scenario = faultline_scenarios::find(&id)
+        .ok_or_else(|| format!("{} (this page imports only the scenarios it holds)", crate::url::not_here(&id)))?;
     let mut params = scenario.default_params();
     for (k, v) in h.params.ok_or_else(|| missing("params"))? {
         params.set_input(&k, v).map_err(|e| format!("its parameters do not fit this build: {e}"))?;

@@ -60,6 +60,16 @@ pub struct UrlSettings {
     pub notices: Vec<String>,
 }
 
+/// Why this page cannot show scenario `id`: it has a page of its own (the site's loader opens it from
+/// `?scenario=id`), or no scenario has that id. For the URL's notices and the trace import's refusals.
+pub fn not_here(id: &str) -> String {
+    if faultline_scenarios::CATALOG.contains(&id) {
+        format!("scenario `{id}` has a page of its own: open ?scenario={id}")
+    } else {
+        format!("scenario `{id}` is unknown (known: {})", faultline_scenarios::CATALOG.join(", "))
+    }
+}
+
 pub fn default_scenario() -> &'static dyn Scenario {
     faultline_scenarios::all()[0]
 }
@@ -90,15 +100,7 @@ pub fn parse(pairs: &[(String, String)]) -> UrlSettings {
         None => default_scenario(),
         Some(id) => faultline_scenarios::find(id).unwrap_or_else(|| {
             let d = default_scenario();
-            notices.push(if faultline_scenarios::CATALOG.contains(&id) {
-                format!("URL: scenario `{id}` has a page of its own, which the site's loader opens; this page holds {}, showing {}.", faultline_scenarios::ids(), d.id())
-            } else {
-                format!(
-                    "URL: scenario `{id}` is unknown (known: {}); showing {}.",
-                    faultline_scenarios::CATALOG.join(", "),
-                    d.id()
-                )
-            });
+            notices.push(format!("URL: {}; showing {}.", not_here(id), d.id()));
             d
         }),
     };
