@@ -67,7 +67,7 @@ async function start() {
     document.documentElement.dataset.page = name;
     dispatchEvent(new CustomEvent('faultline-started', { detail: { wasm, page: name } }));
   } catch (e) {
-    fail(String(e));
+    fail(`its WebAssembly module did not load (${e}). Reload the page; if it happens again, the site is missing ${files.wasm.replace('./', '')}.`);
   }
 }
 

@@ -79,6 +79,6 @@ test('pages: a module that cannot load is a message on the page, not a blank one
   await page.route('**/*.wasm', (r) => r.abort());
   await page.goto(env.base + '?scenario=raft');
   await page.locator('.load-error').waitFor();
-  assert.match(await page.textContent('.load-error'), /^Faultline could not start: /);
+  assert.match(await page.textContent('.load-error'), /^Faultline could not start: its WebAssembly module did not load \(.*\)\. Reload the page; if it happens again, the site is missing faultline-web-\w+_bg\.wasm\.$/);
   await page.close();
 });
