@@ -220,3 +220,20 @@ fn every_sample_runs_and_every_view_is_declared_once() {
         }
     }
 }
+
+#[test]
+fn a_crowd_at_its_heaviest_knobs_stops_at_the_crowd_step_limit_and_says_so() {
+    // What would run for tens of seconds — and keep a page busy as long — is cut at the shared limit.
+    let heaviest = [
+        ("retry-storm", "clients=10000,backoff=none"),
+        ("thundering-herd", "clients=10000,requests_per_min=6000,run_ms=600000"),
+    ];
+    for (id, sets) in heaviest {
+        let s = scenarios::find(id).unwrap();
+        let p = s.params_with(sets).unwrap();
+        let t = s.run(&p, 1, &FaultPlan::new(), &RunOptions::LEAN).unwrap();
+        assert_eq!(t.steps, faultline::sim::CROWD_MAX_STEPS, "{id} {sets}");
+        let message = t.outcome.limit_message().unwrap_or_default();
+        assert!(message.contains(&format!("after {} steps (the step limit)", t.steps)), "{id}: {message}");
+    }
+}

@@ -52,7 +52,7 @@ pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Param
 pub use scenario::{
     record, repro_command, sweep, sweep_range, Aggregate, At, Beat, Broken, Chapter, Checkpoint, Counterpart, Crowd,
     Model, Recording, RunError, RunOptions, Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup,
-    SweepSummary, Translated, View, CHECKPOINT_EVERY,
+    SweepSummary, Translated, View, CHECKPOINT_EVERY, CROWD_MAX_STEPS,
 };
 pub use trace::{
     Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Severity, Tone, Trace,

@@ -389,6 +389,12 @@ impl<N> Setup<N> {
     }
 }
 
+/// The most steps a crowd's run may take. A page computes a run before it shows it, so this bounds how long any
+/// knob can keep the page busy: 3–4 s in headless Chromium on the bench's 2-core machine (a thundering herd runs
+/// 2.1 M steps/s there, a retry storm 1.7 M; `cargo xtask bench`). A run that needs more — 10,000 clients retrying
+/// without backoff, or reading 100 times a minute for ten minutes — is cut there, and its trace says so.
+pub const CROWD_MAX_STEPS: u32 = 6_000_000;
+
 /// What a run needs when one of its nodes simulates a crowd — thousands of clients, each a *member* that its
 /// messages and timers name ([`crate::Describe::member`]): the trace keeps every event of the followed members
 /// and of the nodes, and only a digest of the rest (aggregates come from the nodes' own metrics); and the limits

@@ -32,7 +32,7 @@ pub mod service;
 use clients::{Clients, ClientsConfig};
 use faultline_sim::{
     Aggregate, Breach, Broken, Crowd, FaultPlan, Invariant, Model, NetConfig, NodeInfo, ParamError, Sample, ScenarioInfo,
-    Section, SeriesSpec, Setup, Severity, Snapshot, View, US_PER_MS,
+    Section, SeriesSpec, Setup, Severity, Snapshot, View, CROWD_MAX_STEPS, US_PER_MS,
 };
 use msg::{name, Msg, Timer, CLIENTS, SERVICE};
 use service::{Service, ServiceConfig};
@@ -149,7 +149,7 @@ fn setup(p: &StormParams, _seed: u64) -> Setup<StormNode> {
     let follow = [0, 1].into_iter().filter(|&c| c < p.clients).collect();
     Setup::new(nodes, net, FaultPlan::new(), p.run_ms * MS).with_crowd(Crowd {
         follow,
-        max_steps: 50_000_000,
+        max_steps: CROWD_MAX_STEPS,
         max_queue: 4 * p.clients as usize + 10_000,
     })
 }

@@ -43,7 +43,7 @@ use cache::{Cache, CacheConfig};
 use database::{Database, DatabaseConfig};
 use faultline_sim::{
     Aggregate, Breach, Broken, Crowd, Effect, FaultPlan, Invariant, Model, NetConfig, NodeInfo, ParamError, Sample,
-    ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View, US_PER_MS,
+    ScenarioInfo, Section, SeriesSpec, Setup, Severity, Snapshot, View, CROWD_MAX_STEPS, US_PER_MS,
 };
 use msg::{Layout, Msg, Timer};
 use std::sync::Arc;
@@ -235,7 +235,7 @@ fn setup(p: &HerdParams, seed: u64) -> Setup<HerdNode> {
     let net = NetConfig::with_latency_us(p.latency_min_ms * MS, p.latency_max_ms * MS);
     // Every client reads about once per think time, each read a few steps; room for ten times that.
     let reads = u64::from(p.clients) * p.run_ms * u64::from(p.requests_per_min) / 60_000;
-    let max_steps = (reads * 40 + 100_000).min(u64::from(MAX_STEPS)) as u32;
+    let max_steps = (reads * 40 + 100_000).min(u64::from(CROWD_MAX_STEPS)) as u32;
     let follow = FOLLOWED.iter().copied().filter(|&c| c < p.clients).collect();
     Setup::new(nodes, net, FaultPlan::new(), p.run_ms * MS).with_crowd(Crowd {
         follow,
@@ -243,9 +243,6 @@ fn setup(p: &HerdParams, seed: u64) -> Setup<HerdNode> {
         max_queue: 4 * p.clients as usize + 10_000,
     })
 }
-
-/// The most steps a run may take (10,000 clients reading 100 times a minute for ten minutes fit).
-pub const MAX_STEPS: u32 = 50_000_000;
 
 static NARRATIVE: &[Section] = &[
     Section {
