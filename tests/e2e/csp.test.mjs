@@ -95,7 +95,7 @@ test('csp: markup in a URL or an imported trace is shown as text, never run or i
   assert.ok(notices.includes(`seed \`${evil}\``), notices);
   assert.ok(notices.includes('<b>3</b>'), notices);
   // A trace whose names and notes are markup: refused, with the markup quoted as text.
-  const trace = { version: 2, scenario: `redis-lock${evil}`, seed: 1, params: {}, faults: '', hash: '0', notes: evil };
+  const trace = { version: 3, scenario: `redis-lock${evil}`, seed: 1, params: {}, faults: '', hash: '0', notes: evil };
   await page.setInputFiles('#import-file', { name: `${evil}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(trace)) });
   await page.waitForFunction(() => document.querySelector('#notices')?.textContent.includes('is unknown'));
   const good = { ...trace, scenario: 'redis-lock', params: { [evil]: evil } };
