@@ -33,3 +33,14 @@ test('storm: retrying at once is a storm; full jitter gets everyone through; com
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a crowd that would keep the page busy is cut at the crowd step limit, and the page says so from step 0', async () => {
+  const { page, errors } = await open(env, '?scenario=retry-storm&clients=10000&backoff=none');
+  const banner = page.locator('#limit-banner');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /The run was stopped after 6000000 steps \(the step limit\); what follows is cut off/);
+  assert.deepEqual(await counter(page), { cursor: 0, steps: 6000000 });
+  await page.screenshot({ path: join(SHOTS, 'storm-step-limit.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

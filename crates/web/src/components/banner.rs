@@ -31,6 +31,12 @@ fn grouped<'a>(all: &[&&'a BreachInfo]) -> Vec<(&'a BreachInfo, Vec<u32>)> {
     out
 }
 
+/// The text with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 #[function_component(Banner)]
 pub fn banner(p: &Props) -> Html {
     let visible: Vec<_> = p.model.breaches_before(p.cursor).collect();
@@ -64,8 +70,9 @@ pub fn banner(p: &Props) -> Html {
     let main = !p.compact && !p.beside;
     html! {
         <section class="banners" aria-live="polite">
-            if let Some(limit) = p.model.trace.outcome.limit_message().filter(|_| at_end) {
-                <div class="banner observation" id={main.then_some("limit-banner")}>{format!("⚠ {limit}.")}</div>
+            // From the first step: a learner who asked for 10,000 clients should know at once that the run ends early.
+            if let Some(limit) = p.model.trace.outcome.limit_message() {
+                <div class="banner observation" id={main.then_some("limit-banner")}>{format!("⚠ {}.", capitalized(&limit))}</div>
             }
             // One id per page: the first violation's banner (the one a learner's eye and the tests look for).
             { for grouped(&violations).into_iter().enumerate().map(|(i, (b, later))| html! {
