@@ -42,6 +42,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, cursor: u32, end_us: u64
         .x_labels(5)
         .x_label_formatter(&|x| format!("{x:.1} s"))
         .y_labels(3)
+        .y_label_formatter(&|v| axis_number(*v))
         .label_style(("sans-serif", 10).into_font().color(&RGBColor(120, 130, 150)))
         .draw();
     let mut pts: Vec<(f64, i64)> = Vec::new();
@@ -62,6 +63,15 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, cursor: u32, end_us: u64
     let _ = chart
         .draw_series(LineSeries::new(vec![(now_us as f64 / 1e6, 0), (now_us as f64 / 1e6, max + 1)], colour.mix(0.4)));
     let _ = root.present();
+}
+
+/// A y-axis number that fits the axis's 28 pixels: `950`, `9500`, `95k`, `1.2M`.
+fn axis_number(v: i64) -> String {
+    match v.unsigned_abs() {
+        0..10_000 => v.to_string(),
+        10_000..1_000_000 => format!("{}k", v / 1_000),
+        _ => format!("{:.1}M", v as f64 / 1e6),
+    }
 }
 
 #[function_component(Chart)]
@@ -96,5 +106,21 @@ pub fn chart(p: &Props) -> Html {
                 }
             }) }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::axis_number;
+
+    #[test]
+    fn axis_numbers_stay_short() {
+        assert_eq!(axis_number(0), "0");
+        assert_eq!(axis_number(9_999), "9999");
+        assert_eq!(axis_number(10_000), "10k");
+        assert_eq!(axis_number(150_000), "150k");
+        assert_eq!(axis_number(1_250_000), "1.2M");
+        assert_eq!(axis_number(-20_000), "-20k");
+        assert!(axis_number(i64::MIN).ends_with('M'));
     }
 }
