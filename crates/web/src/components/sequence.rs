@@ -90,7 +90,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
     let root = use_node_ref();
     super::use_data_css(root.clone());
     // The visible window (scroll offset, width), to build only what can be seen.
-    let window = use_state(|| (0.0f64, 1600.0f64));
+    let window = use_state_eq(|| (0.0f64, 1600.0f64));
 
     // Measure the real window once on mount; scroll events keep it up to date.
     {
