@@ -179,22 +179,21 @@ fn why_two_holders(s: &Snapshot<'_, LockNode>, h: &LockHistory, earlier: &Client
 
 fn single_holder(s: &Snapshot<'_, LockNode>, h: &LockHistory, out: &mut Vec<Breach>) {
     // Who believes, and since which step (a crashed client believes nothing), by node.
-    let holders: Vec<(&Client, u32)> = s
-        .nodes
-        .iter()
-        .zip(&h.believing_since)
-        .filter_map(|(n, since)| match (n, since) {
+    let believers = || {
+        s.nodes.iter().zip(&h.believing_since).filter_map(|(n, since)| match (n, since) {
             (LockNode::Client(c), Some(step)) => Some((c, *step)),
             _ => None,
         })
-        .collect();
-    // Reported when it begins: a client starts believing while another already does.
-    let Some(&(later, _)) = holders.iter().find(|(_, since)| *since == s.step) else {
+    };
+    // Reported when it begins: a client starts believing while another already does. Checked at every step, so
+    // without allocating until it does.
+    let Some((later, _)) = believers().find(|(_, since)| *since == s.step) else {
         return;
     };
-    if holders.len() < 2 {
+    if believers().nth(1).is_none() {
         return;
     }
+    let holders: Vec<(&Client, u32)> = believers().collect();
     let who: Vec<String> = holders.iter().map(|(c, _)| format!("client {} ({})", c.number, c.lock_value())).collect();
     let causes: Vec<String> =
         holders.iter().filter(|(c, _)| c.number != later.number).map(|(c, _)| why_two_holders(s, h, c, later)).collect();
