@@ -92,7 +92,7 @@ pub(crate) fn bench() -> Result {
         .collect();
     let ms = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
 
-    println!("\nFaultline benchmark (best of 5)");
+    println!("\nFaultline benchmark (best of 5, after a warm-up)");
     println!("kernel, 5-node message storm, {STEPS} steps:");
     println!("  native  {:>12.0} events/s", nr);
     println!("  wasm    {:>12.0} events/s   (Node {})", wr, output("node", &["--version"]).unwrap_or_default().trim());

@@ -4,13 +4,25 @@
 
 use std::time::Instant;
 
-fn best_of<F: FnMut() -> u32>(runs: usize, mut f: F) -> (f64, u32) {
+/// The same measure as the wasm half (`xtask/bench-workloads.mjs`): warm up for 300 ms, then the best of `samples`
+/// samples of enough calls to last 50 ms, per call.
+fn best_of<F: FnMut() -> u32>(samples: usize, mut f: F) -> (f64, u32) {
+    let warm = Instant::now();
+    let mut calls = 0u32;
+    while warm.elapsed().as_secs_f64() < 0.3 {
+        f();
+        calls += 1;
+    }
+    let per_call = warm.elapsed().as_secs_f64() / f64::from(calls);
+    let reps = (0.05 / per_call).ceil().max(1.0) as u32;
     let mut best = f64::INFINITY;
     let mut n = 0;
-    for _ in 0..runs {
+    for _ in 0..samples {
         let t = Instant::now();
-        n = f();
-        best = best.min(t.elapsed().as_secs_f64());
+        for _ in 0..reps {
+            n = f();
+        }
+        best = best.min(t.elapsed().as_secs_f64() / f64::from(reps));
     }
     (best, n)
 }
