@@ -43,6 +43,23 @@ function preload(rel, href, as) {
   document.head.append(l);
 }
 
+/** Ask the service worker (www/sw.js) to keep what this visit loaded, so that the page also opens offline. A browser
+ *  that has no service workers, or refuses one (a private window, a file:// page), runs online only. */
+function keepOffline(files) {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('message', (e) => {
+    if (e.data?.type === 'kept') document.documentElement.dataset.offline = e.data.files === e.data.of ? 'ready' : 'partly';
+  });
+  navigator.serviceWorker.register('./sw.js')
+    .then(() => navigator.serviceWorker.ready)
+    .then((reg) => {
+      const links = [...document.querySelectorAll('link[rel~="stylesheet"], link[rel~="icon"]')].map((l) => l.href);
+      const urls = [location.href, './loader.js', './search-worker.js', files.js, files.wasm, ...links];
+      reg.active?.postMessage({ type: 'keep', urls });
+    })
+    .catch(() => {});
+}
+
 async function start() {
   const meta = document.querySelector('meta[name="faultline-pages"]');
   let map;
@@ -67,8 +84,13 @@ async function start() {
     document.documentElement.dataset.page = name;
     dispatchEvent(new CustomEvent('faultline-started', { detail: { wasm, page: name } }));
   } catch (e) {
-    fail(`its WebAssembly module did not load (${e}). Reload the page; if it happens again, the site is missing ${files.wasm.replace('./', '')}.`);
+    const file = files.wasm.replace('./', '');
+    fail(navigator.onLine
+      ? `its WebAssembly module did not load (${e}). Reload the page; if it happens again, the site is missing ${file}.`
+      : `you are offline, and this scenario's module (${file}) was not kept on an earlier visit. Open it again once you are online.`);
+    return;
   }
+  keepOffline(files);
 }
 
 if (typeof document !== 'undefined') start();

@@ -60,7 +60,11 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
     let first = faultline_scenarios::CATALOG.first().copied().unwrap_or_default();
     let map = serde_json::json!({ "first": first, "all": "all", "scenarios": scenarios, "pages": map });
     let page = with_loader(&html, &map.to_string())?;
-    std::fs::write(dist.join("index.html"), page).map_err(|e| format!("writing the page: {e}"))?;
+    std::fs::write(dist.join("index.html"), &page).map_err(|e| format!("writing the page: {e}"))?;
+    // The page names every hashed file of the build: its fingerprint is the offline cache's version.
+    let worker = std::fs::read_to_string(dist.join("sw.js")).map_err(|e| format!("reading sw.js: {e}"))?;
+    let version = format!("{:016x}", faultline_sim::hash::fingerprint(&page));
+    std::fs::write(dist.join("sw.js"), with_version(&worker, &version)?).map_err(|e| format!("writing sw.js: {e}"))?;
     Ok(map)
 }
 
@@ -80,6 +84,15 @@ fn modules(dir: &Path) -> Result<serde_json::Value> {
         (Some(js), Some(wasm)) => Ok(serde_json::json!({ "js": format!("./{js}"), "wasm": format!("./{wasm}") })),
         _ => Err(format!("{} holds no faultline-web glue and wasm", dir.display())),
     }
+}
+
+/// The service worker with the build's version in place of its `'dev'`.
+pub fn with_version(worker: &str, version: &str) -> Result<String> {
+    const DEV: &str = "const VERSION = 'dev';";
+    if worker.matches(DEV).count() != 1 {
+        return Err(format!("www/sw.js must hold `{DEV}` once, for the build to write its version there"));
+    }
+    Ok(worker.replace(DEV, &format!("const VERSION = '{version}';")))
 }
 
 /// trunk's page with its inline start script and its preload links replaced by the map and `loader.js`.
@@ -108,6 +121,16 @@ pub fn with_loader(html: &str, map: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_service_worker_gets_the_build_version_once() {
+        let worker = std::fs::read_to_string(root().join("www/sw.js")).unwrap();
+        let built = with_version(&worker, "0123456789abcdef").unwrap();
+        assert!(built.contains("const VERSION = '0123456789abcdef';"));
+        assert!(!built.contains("'dev'"));
+        assert!(with_version("no version here", "1").is_err());
+        assert!(with_version(&built, "1").is_err(), "a worker already versioned is refused");
+    }
 
     #[test]
     fn every_scenario_has_one_page_and_partners_share_it() {
