@@ -2,7 +2,7 @@
 //! found is one of the shortest (after TLC and stateright's BFS checker).
 //!
 //! A [`Space`] says where a system starts, which actions each state enables and what each leads to; states are
-//! told apart by a 64-bit fingerprint (the trace hasher's FNV-1a, [`crate::hash`]). The engine keeps the
+//! told apart by a 64-bit fingerprint (the trace's hash, [`crate::hash`]). The engine keeps the
 //! fingerprints it has seen with the parent and the action that reached each, so the shortest counterexample is
 //! rebuilt by replaying those actions from the start. It stops with a clear message at its bounds: a depth, a
 //! number of states, a number of bytes.

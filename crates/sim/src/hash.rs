@@ -18,10 +18,18 @@ const CLOSE: u64 = u64::MAX - 1;
 
 struct Hasher(u64);
 
+/// One step of the hash: `state` with the word `w` folded in (also the crowd's member digest, [`crate::MemberDigest`]).
+pub(crate) fn mix(state: u64, w: u64) -> u64 {
+    let h = (state ^ w).wrapping_mul(MULTIPLIER);
+    h ^ (h >> 32)
+}
+
+/// Where a hash starts.
+pub(crate) const START: u64 = OFFSET;
+
 impl Hasher {
     fn word(&mut self, w: u64) {
-        let h = (self.0 ^ w).wrapping_mul(MULTIPLIER);
-        self.0 = h ^ (h >> 32);
+        self.0 = mix(self.0, w);
     }
 
     /// Whole words, then the rest with its length in the top byte (so that `a` and `a\0` differ).

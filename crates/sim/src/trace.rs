@@ -224,19 +224,11 @@ pub struct MemberDigest {
 }
 
 impl MemberDigest {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-    /// Fold one event, given as words, into the digest (FNV-1a over their little-endian bytes).
+    /// Fold one event, given as words, into the digest (the trace hash's step, a word at a time: it was FNV-1a a
+    /// byte at a time, 64 multiplies for every event of every client of a crowd).
     pub fn mix(&mut self, words: &[u64]) {
-        let mut h = if self.events == 0 { Self::OFFSET } else { self.digest };
-        for w in words {
-            for b in w.to_le_bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(Self::PRIME);
-            }
-        }
-        self.digest = h;
+        let start = if self.events == 0 { crate::hash::START } else { self.digest };
+        self.digest = words.iter().fold(start, |h, &w| crate::hash::mix(h, w));
         self.events += 1;
     }
 
