@@ -348,9 +348,12 @@ fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
         let p = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
         let (raw, gz) = (file_size(&p), gzip_size(&p));
-        // The example docs page is a page of its own, and the search worker loads when a search starts.
+        // Not in a first load: the example docs page (a page of its own, with its script, styles and unhashed icon),
+        // the search worker (when a search starts) and the offline worker (registered once the page has started).
         let module = name.starts_with("faultline-web-");
-        if !module && !matches!(name.as_str(), "embed-example.html" | "search-worker.js") {
+        let later =
+            name.starts_with("embed-example.") || matches!(name.as_str(), "search-worker.js" | "sw.js" | "favicon.svg");
+        if !module && !later {
             shared_raw += raw;
             shared_gz += gz;
         }
@@ -447,6 +450,9 @@ mod tests {
             ("style.css", 20),
             ("search-worker.js", 1000),
             ("embed-example.html", 1000),
+            ("embed-example.js", 1000),
+            ("sw.js", 1000),
+            ("favicon.svg", 1000),
             ("faultline-web-a.js", 5),
             ("faultline-web-a_bg.wasm", 300),
             ("faultline-web-b.js", 5),
@@ -461,7 +467,7 @@ mod tests {
         });
         let (rows, pages) = site_sizes(&dir, &map).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(rows.len(), 9);
+        assert_eq!(rows.len(), 12);
         assert_eq!(
             pages.iter().map(|p| (p.0.as_str(), p.1)).collect::<Vec<_>>(),
             [("raft", 100 + 10 + 20 + 5 + 300), ("every scenario (front door, workshop)", 100 + 10 + 20 + 5 + 700)]
