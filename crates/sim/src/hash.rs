@@ -10,7 +10,8 @@
 use serde::ser::{self, Serialize};
 use std::fmt;
 
-const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+/// Where a hash starts (also the crowd's member digest).
+pub(crate) const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 /// Marks the start and the end of a sequence or map whose length is not known up front.
 const OPEN: u64 = u64::MAX;
@@ -23,9 +24,6 @@ pub(crate) fn mix(state: u64, w: u64) -> u64 {
     let h = (state ^ w).wrapping_mul(MULTIPLIER);
     h ^ (h >> 32)
 }
-
-/// Where a hash starts.
-pub(crate) const START: u64 = OFFSET;
 
 impl Hasher {
     fn word(&mut self, w: u64) {

@@ -227,7 +227,7 @@ impl MemberDigest {
     /// Fold one event, given as words, into the digest (the trace hash's step, a word at a time: it was FNV-1a a
     /// byte at a time, 64 multiplies for every event of every client of a crowd).
     pub fn mix(&mut self, words: &[u64]) {
-        let start = if self.events == 0 { crate::hash::START } else { self.digest };
+        let start = if self.events == 0 { crate::hash::OFFSET } else { self.digest };
         self.digest = words.iter().fold(start, |h, &w| crate::hash::mix(h, w));
         self.events += 1;
     }

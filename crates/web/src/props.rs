@@ -320,8 +320,7 @@ fn exported() -> &'static (String, String) {
     })
 }
 
+/// The parameter keys of the exported trace's scenario (the page's default one).
 fn exported_params() -> Vec<String> {
-    faultline_scenarios::find("redis-lock")
-        .map(|s| s.default_params().specs().iter().map(|p| p.key.to_string()).collect())
-        .unwrap_or_default()
+    state().inputs.scenario.default_params().specs().iter().map(|p| p.key.to_string()).collect()
 }

@@ -3,6 +3,7 @@
 
 use super::ModelRef;
 use crate::model::Series;
+use faultline_sim::fault::decimal;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use yew::prelude::*;
@@ -67,10 +68,11 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, cursor: u32, end_us: u64
 
 /// A y-axis number that fits the axis's 28 pixels: `950`, `9500`, `95k`, `1.2M`.
 fn axis_number(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "" };
     match v.unsigned_abs() {
         0..10_000 => v.to_string(),
-        10_000..1_000_000 => format!("{}k", v / 1_000),
-        _ => format!("{:.1}M", v as f64 / 1e6),
+        n @ 10_000..1_000_000 => format!("{sign}{}k", n / 1_000),
+        n => format!("{sign}{}M", decimal(n / 100_000, 1)),
     }
 }
 
@@ -120,6 +122,7 @@ mod tests {
         assert_eq!(axis_number(10_000), "10k");
         assert_eq!(axis_number(150_000), "150k");
         assert_eq!(axis_number(1_250_000), "1.2M");
+        assert_eq!(axis_number(2_000_000), "2M");
         assert_eq!(axis_number(-20_000), "-20k");
         assert!(axis_number(i64::MIN).ends_with('M'));
     }
