@@ -299,26 +299,54 @@ pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultP
 /// `1.5 ms`, `800 ms`, `2.25 s`: times for people, from microseconds (integer arithmetic only: no float
 /// formatting code in the browser bundle).
 pub fn fmt_us(us: i64) -> String {
-    let abs = us.unsigned_abs();
-    let sign = if us < 0 { "-" } else { "" };
-    if abs >= 1_000_000 {
-        format!("{sign}{} s", decimal(abs / 1_000, 3))
-    } else if abs >= 1_000 || abs == 0 {
-        format!("{sign}{} ms", decimal(abs, 3))
-    } else {
-        format!("{sign}{abs} µs")
+    Us(us).to_string()
+}
+
+/// [`fmt_us`] as a value that writes itself (`format!("after {}", Us(t))`): no string of its own on the way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Us(pub i64);
+
+impl std::fmt::Display for Us {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let abs = self.0.unsigned_abs();
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        if abs >= 1_000_000 {
+            write!(f, "{} s", Decimal(abs / 1_000, 3))
+        } else if abs >= 1_000 || abs == 0 {
+            write!(f, "{} ms", Decimal(abs, 3))
+        } else {
+            write!(f, "{abs} µs")
+        }
     }
 }
 
 /// `value / 10^places` written out, trailing zeros of the fraction dropped: `decimal(1500, 3)` is `1.5`.
 pub fn decimal(value: u64, places: u32) -> String {
-    let unit = 10u64.pow(places);
-    let (whole, frac) = (value / unit, value % unit);
-    if frac == 0 {
-        return whole.to_string();
+    Decimal(value, places).to_string()
+}
+
+/// [`decimal`] as a value that writes itself: `Decimal(1500, 3)` displays as `1.5`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decimal(pub u64, pub u32);
+
+impl std::fmt::Display for Decimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Decimal(value, places) = *self;
+        let Some(unit) = 10u64.checked_pow(places) else { return write!(f, "{value}") };
+        let (whole, mut frac) = (value / unit, value % unit);
+        if frac == 0 {
+            return write!(f, "{whole}");
+        }
+        // Drop the fraction's trailing zeros, then pad it back to its place: 1050 with 3 places is `1.05`.
+        let mut width = places as usize;
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        write!(f, "{whole}.{frac:0width$}")
     }
-    let digits = format!("{frac:0width$}", width = places as usize);
-    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 fn fmt_signed_us(us: i64) -> String {
@@ -368,6 +396,23 @@ mod tests {
         assert_eq!(fmt_us(1_000_999), "1 s");
         assert_eq!(fmt_us(1_384_000), "1.384 s");
         assert_eq!(decimal(1_050, 2), "10.5");
+        assert_eq!(fmt_us(1_050), "1.05 ms");
+        assert_eq!(fmt_us(1_005), "1.005 ms");
+        assert_eq!(fmt_us(-1_000_001), "-1 s");
+        assert_eq!(format!("waited {} and {}", Us(12_340), Decimal(7, 3)), "waited 12.34 ms and 0.007");
+        assert_eq!(decimal(5, 25), "5", "a place count past u64's digits writes the value as it is");
+        // Every value with 1 to 4 places agrees with the plain arithmetic: the digits of value / 10^places with
+        // the fraction's trailing zeros cut.
+        for places in 1..=4u32 {
+            for value in (0..30_000u64).step_by(7) {
+                let unit = 10u64.pow(places);
+                let frac = format!("{:0w$}", value % unit, w = places as usize);
+                let frac = frac.trim_end_matches('0');
+                let want =
+                    if frac.is_empty() { (value / unit).to_string() } else { format!("{}.{frac}", value / unit) };
+                assert_eq!(decimal(value, places), want, "{value} with {places} places");
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use faultline_sim::{Describe, NodeId};
 use serde::Serialize;
+use std::fmt::{self, Write};
 
 /// A command of the replicated state machine: a tiny key-value store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -17,9 +18,16 @@ pub enum Cmd {
 
 impl Cmd {
     pub fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// `no-op`, `a=7`.
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cmd::Noop => "no-op".into(),
-            Cmd::Set { key, value } => format!("{}={value}", (b'a' + key) as char),
+            Cmd::Noop => f.write_str("no-op"),
+            Cmd::Set { key, value } => write!(f, "{}={value}", (b'a' + key) as char),
         }
     }
 }
@@ -68,10 +76,17 @@ impl Describe for Msg {
             Msg::AppendEntries { term, prev_log_index, entries, leader_commit, .. } if entries.is_empty() => {
                 format!("heartbeat t{term} (prev {prev_log_index}, commit {leader_commit})")
             }
-            Msg::AppendEntries { term, prev_log_index, entries, leader_commit, .. } => format!(
-                "AppendEntries t{term} [{}] after {prev_log_index}, commit {leader_commit}",
-                entries.iter().map(|e| format!("t{}:{}", e.term, e.cmd.describe())).collect::<Vec<_>>().join(" ")
-            ),
+            Msg::AppendEntries { term, prev_log_index, entries, leader_commit, .. } => {
+                // One string for the whole label: a long batch is written entry by entry, not joined from one
+                // string per entry (this label is the largest share of a recorded Raft run's time).
+                let mut s = format!("AppendEntries t{term} [");
+                for (i, e) in entries.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { " " };
+                    let _ = write!(s, "{sep}t{}:{}", e.term, e.cmd);
+                }
+                let _ = write!(s, "] after {prev_log_index}, commit {leader_commit}");
+                s
+            }
             Msg::Appended { term, success: true, matched } => format!("ok t{term}, matched {matched}"),
             Msg::Appended { term, success: false, matched } => format!("mismatch t{term}, retry from {matched}"),
         }

@@ -14,7 +14,7 @@
 
 use super::disk::Disk;
 use super::msg::{Msg, Op, Req, Timer};
-use faultline_sim::fault::fmt_us;
+use faultline_sim::fault::{fmt_us, Us};
 use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
@@ -289,7 +289,6 @@ impl Node for Client {
             (None, true) => out.span_close("lock"),
             _ => {}
         }
-        let waited = fmt_us((self.cfg.reply_timeout_ms * US_PER_MS) as i64);
         match step.input {
             Input::Msg { msg, .. } => match msg.reply_to() {
                 Some(req) if before.pending != Some(req) => {
@@ -301,6 +300,7 @@ impl Node for Client {
                 _ => {}
             },
             Input::Timer(Timer::ReplyTimeout) => {
+                let waited = Us((self.cfg.reply_timeout_ms * US_PER_MS) as i64);
                 let text = match before.phase {
                     Phase::Acquiring => format!("no answer from Redis in {waited}: I back off and try again"),
                     Phase::Reading | Phase::Writing => {
@@ -339,7 +339,7 @@ impl Node for Client {
             }
             let left = b.until_local_us - now_local_us;
             let ttl =
-                if left >= 0 { fmt_us(left) } else { format!("expired {} ago — it does not know", fmt_us(-left)) };
+                if left >= 0 { fmt_us(left) } else { format!("expired {} ago — it does not know", Us(-left)) };
             fields.push(("TTL left (from its SET, its own clock)".into(), ttl));
         }
         if let Some((value, version)) = self.read {
