@@ -5,7 +5,7 @@
 
 use super::{px, tone_class, ModelRef};
 use crate::state::Target;
-use faultline_sim::{Condition, EventKind, NodeId, Widget};
+use faultline_sim::{Condition, NodeId, Widget};
 use yew::prelude::*;
 
 const SIZE: f64 = 400.0;
@@ -28,18 +28,6 @@ fn hue(value: u64) -> String {
     format!("hsl({}, 65%, 55%)", (value * 67) % 360)
 }
 
-/// Links cut once `cursor` steps have run, from the fault events so far (by the kernel's own rule).
-fn cut_links(p: &Props) -> Vec<(NodeId, NodeId)> {
-    let mut cut: Vec<(NodeId, NodeId)> = Vec::new();
-    let t = &p.model.trace;
-    for e in &t.events[p.model.events_between(0, p.cursor)] {
-        if let EventKind::Fault { fault } = &e.kind {
-            fault.apply_to_links(&mut cut);
-        }
-    }
-    cut
-}
-
 #[function_component(Ring)]
 pub fn ring(p: &Props) -> Html {
     let m = &p.model;
@@ -49,7 +37,7 @@ pub fn ring(p: &Props) -> Html {
         (SIZE / 2.0 + R * a.cos(), SIZE / 2.0 + R * a.sin())
     };
     let views = m.views_at(p.cursor);
-    let cut = cut_links(p);
+    let cut = m.cut_links_at(p.cursor);
     let now = m.time_at(p.cursor);
 
     let chords = (0..n as NodeId).flat_map(|a| ((a + 1)..n as NodeId).map(move |b| (a, b))).map(|(a, b)| {

@@ -135,6 +135,9 @@ pub struct Model {
     pub recorded_views: Vec<Vec<(u32, Condition, NodeView)>>,
     /// Steps worth jumping to: faults and breaches.
     pub notable: Vec<u32>,
+    /// Where the trace's fault events are (indices into `trace.events`, in order), so that what the faults did by
+    /// some step is found without reading every event before it.
+    pub fault_events: Vec<usize>,
     /// Numbers the scenario charts (its declared series, in order), whenever they change.
     pub series: Vec<Series>,
     /// What the diagram calls a pause of this scenario's nodes.
@@ -218,6 +221,7 @@ impl Model {
             breaches: Vec::new(),
             recorded_views: vec![Vec::new(); trace.nodes.len()],
             notable: Vec::new(),
+            fault_events: Vec::new(),
             series: Vec::new(),
             pause_label: "paused",
             checkpoints: Vec::new(),
@@ -315,6 +319,18 @@ impl Model {
     /// The step of the first breach of `invariant`.
     pub fn first_breach_of(&self, invariant: &str) -> Option<u32> {
         self.breaches.iter().find(|b| b.invariant == invariant).map(|b| b.step)
+    }
+
+    /// The links cut once `cursor` steps have run: the fault events so far, applied by the kernel's own rule.
+    pub fn cut_links_at(&self, cursor: u32) -> Vec<(NodeId, NodeId)> {
+        let end = self.events_between(0, cursor).end;
+        let mut cut = Vec::new();
+        for e in self.fault_events.iter().take_while(|&&i| i < end).filter_map(|&i| self.trace.events.get(i)) {
+            if let faultline_sim::EventKind::Fault { fault } = &e.kind {
+                fault.apply_to_links(&mut cut);
+            }
+        }
+        cut
     }
 
     /// Indices into `trace.events` of the events of steps `from..to`.
@@ -435,6 +451,36 @@ mod tests {
         let r = m.steps_in(m.step_x[5], m.step_x[9]);
         assert_eq!(r, 5..10);
         assert_eq!(m.steps_in(-10.0, -5.0), 0..0);
+    }
+
+    /// The links cut at a step come from the fault events before it, as a scan of every event would find them.
+    #[test]
+    fn cut_links_follow_the_fault_events() {
+        let s = RedisLock;
+        let (plan, bad) = FaultPlan::parse_compact("cut:0=2@20000,cut:1>2@40000,heal:0=2@90000,healall@200000");
+        assert!(bad.is_empty(), "{bad:?}");
+        let rec = record(&s, &s.default_params(), 1, &plan, &RunOptions::default(), 8).unwrap();
+        let m = Model::from_recording(rec);
+        // The plan's four, and the scenario's own pause.
+        let faults = m.trace.events.iter().filter(|e| matches!(e.kind, faultline_sim::EventKind::Fault { .. }));
+        assert_eq!(m.fault_events.len(), faults.count());
+        assert!(m.fault_events.len() >= 4);
+        let mut seen = Vec::new();
+        for cursor in 0..=m.steps() {
+            let mut scan = Vec::new();
+            for e in &m.trace.events[m.events_between(0, cursor)] {
+                if let faultline_sim::EventKind::Fault { fault } = &e.kind {
+                    fault.apply_to_links(&mut scan);
+                }
+            }
+            let cut = m.cut_links_at(cursor);
+            assert_eq!(cut, scan, "cursor {cursor}");
+            if !seen.contains(&cut) {
+                seen.push(cut);
+            }
+        }
+        // Nothing cut, then 0-2 both ways, then also 1->2, then 1->2 only, then nothing again.
+        assert!(seen.len() >= 4, "{seen:?}");
     }
 
     #[test]
