@@ -209,11 +209,11 @@ fn state_machine_safety(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec
                         "{} applied {} (term {}) at index {}, but {} applied {} (term {}) there: a committed entry \
                          was lost.",
                         name(b.id),
-                        y.cmd.describe(),
+                        y.cmd,
                         y.term,
                         i + 1,
                         name(a.id),
-                        x.cmd.describe(),
+                        x.cmd,
                         x.term
                     ),
                     steps: vec![h.of(b.id).applied_step, h.of(a.id).applied_step],

@@ -16,12 +16,6 @@ pub enum Cmd {
     },
 }
 
-impl Cmd {
-    pub fn describe(&self) -> String {
-        self.to_string()
-    }
-}
-
 /// `no-op`, `a=7`.
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

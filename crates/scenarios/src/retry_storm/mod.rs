@@ -299,11 +299,12 @@ mod tests {
         let run = faultline_sim::record(&s, &p, 1, &FaultPlan::new(), &Default::default(), 1_000).unwrap();
         let breaches: Vec<_> = run.trace.breaches(Severity::Observation).map(|(e, ..)| e.step).collect();
         assert_eq!(breaches.len(), 1, "{breaches:?}");
+        let k = StormParams::from(&p).amplification_k;
         let mut sim = s.sim(&p, 1, &FaultPlan::new(), &Default::default()).unwrap();
         let mut first = None;
         while first.is_none() && sim.step() {
             if let Some(StormNode::Clients(c)) = sim.nodes().first() {
-                if c.highest_retry() > 10 {
+                if c.highest_retry() > k {
                     first = Some(sim.steps() - 1); // the step just taken
                 }
             }

@@ -27,7 +27,7 @@ impl Model {
         let mut open_pause: Vec<Option<usize>> = vec![None; n];
         let mut open_down: Vec<Option<usize>> = vec![None; n];
         let names = |id: NodeId| trace.node_name(id);
-        for (index, e) in trace.events.iter().enumerate() {
+        for e in &trace.events {
             let x = self.x_of_step(e.step);
             match &e.kind {
                 EventKind::Send { from, to, id, label, arrives_at_us, dup } => {
@@ -84,7 +84,7 @@ impl Model {
                 }
                 EventKind::Fault { fault } => {
                     self.notable.push(e.step);
-                    self.fault_events.push(index);
+                    self.faults.push((e.step, fault.clone()));
                     match fault {
                         Fault::Pause { node, for_us } => {
                             let Some(slot) = open_pause.get_mut(*node as usize) else { continue };

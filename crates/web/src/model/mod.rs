@@ -8,7 +8,7 @@
 //! messages stay readable, and the rest of the width is shared in proportion to elapsed time so that long
 //! stretches (a TTL, a long pause) still look long.
 
-use faultline_sim::{Aggregate, At, Checkpoint, Condition, NodeId, NodeView, Recording, Severity, Tone, Trace};
+use faultline_sim::{Aggregate, At, Checkpoint, Condition, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -135,9 +135,9 @@ pub struct Model {
     pub recorded_views: Vec<Vec<(u32, Condition, NodeView)>>,
     /// Steps worth jumping to: faults and breaches.
     pub notable: Vec<u32>,
-    /// Where the trace's fault events are (indices into `trace.events`, in order), so that what the faults did by
-    /// some step is found without reading every event before it.
-    pub fault_events: Vec<usize>,
+    /// The faults that struck, with their steps, in order: what they did by some step is found without reading
+    /// every event before it.
+    pub faults: Vec<(u32, Fault)>,
     /// Numbers the scenario charts (its declared series, in order), whenever they change.
     pub series: Vec<Series>,
     /// What the diagram calls a pause of this scenario's nodes.
@@ -221,7 +221,7 @@ impl Model {
             breaches: Vec::new(),
             recorded_views: vec![Vec::new(); trace.nodes.len()],
             notable: Vec::new(),
-            fault_events: Vec::new(),
+            faults: Vec::new(),
             series: Vec::new(),
             pause_label: "paused",
             checkpoints: Vec::new(),
@@ -323,12 +323,9 @@ impl Model {
 
     /// The links cut once `cursor` steps have run: the fault events so far, applied by the kernel's own rule.
     pub fn cut_links_at(&self, cursor: u32) -> Vec<(NodeId, NodeId)> {
-        let end = self.events_between(0, cursor).end;
         let mut cut = Vec::new();
-        for e in self.fault_events.iter().take_while(|&&i| i < end).filter_map(|&i| self.trace.events.get(i)) {
-            if let faultline_sim::EventKind::Fault { fault } = &e.kind {
-                fault.apply_to_links(&mut cut);
-            }
+        for (_, fault) in self.faults.iter().take_while(|(step, _)| *step < cursor) {
+            fault.apply_to_links(&mut cut);
         }
         cut
     }
@@ -463,8 +460,8 @@ mod tests {
         let m = Model::from_recording(rec);
         // The plan's four, and the scenario's own pause.
         let faults = m.trace.events.iter().filter(|e| matches!(e.kind, faultline_sim::EventKind::Fault { .. }));
-        assert_eq!(m.fault_events.len(), faults.count());
-        assert!(m.fault_events.len() >= 4);
+        assert_eq!(m.faults.len(), faults.count());
+        assert!(m.faults.len() >= 4);
         let mut seen = Vec::new();
         for cursor in 0..=m.steps() {
             let mut scan = Vec::new();
