@@ -185,9 +185,9 @@ impl FaultMix {
         if count == 0 || self.nodes == 0 {
             return plan;
         }
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut rng = crate::ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(self.stream);
-        let sign = |rng: &mut rand_chacha::ChaCha8Rng| if rng.random_bool(0.5) { 1 } else { -1 };
+        let sign = |rng: &mut crate::ChaCha8Rng| if rng.random_bool(0.5) { 1 } else { -1 };
         for _ in 0..count {
             let at = rng.random_range(0..=self.window_us);
             let node = rng.random_range(0..self.nodes);
@@ -235,7 +235,7 @@ pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultP
     if nodes == 0 || horizon_us == 0 {
         return plan;
     }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = crate::ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0x5a4d);
     let kinds: Vec<u32> = loop {
         let k: Vec<u32> = (0..9u32).filter(|_| rng.random_bool(0.5)).collect();
@@ -244,7 +244,7 @@ pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultP
         }
     };
     let count = rng.random_range(1..=8u32);
-    let span = |rng: &mut rand_chacha::ChaCha8Rng| rng.random_range(1_000..=(horizon_us / 4).max(1_000));
+    let span = |rng: &mut crate::ChaCha8Rng| rng.random_range(1_000..=(horizon_us / 4).max(1_000));
     for _ in 0..count {
         let at = rng.random_range(0..horizon_us);
         let node = rng.random_range(0..nodes);

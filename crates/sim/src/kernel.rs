@@ -12,9 +12,9 @@ use crate::node::{
 use crate::trace::{
     Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Tone, ViewChange,
 };
+use crate::ChaCha8Rng;
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt::Debug;

@@ -11,7 +11,7 @@
 //!   hands commands out).
 //! - Virtual time is an integer count of microseconds that jumps to the next event; ties are broken by
 //!   insertion order, never by hash order.
-//! - One portable PRNG ([`rand_chacha::ChaCha8Rng`]) seeded from the run's seed; every node and the network get
+//! - One portable PRNG ([`ChaCha8Rng`], the same words on every target: see [`rng`]) seeded from the run's seed; every node and the network get
 //!   their own stream, so adding a message on one node does not reshuffle the draws of another (madsim's
 //!   `GlobalRng`, turmoil's per-host RNGs).
 //! - Protocol apart from presentation: handlers emit protocol effects only (sends, timers, persistence), which
@@ -36,6 +36,7 @@ pub mod kernel;
 pub mod net;
 pub mod node;
 pub mod params;
+pub mod rng;
 pub mod scenario;
 pub mod search;
 pub mod swarm;
@@ -49,6 +50,7 @@ pub use net::NetConfig;
 pub use node::{Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot, TestCtx};
 pub use params::FromParam;
 pub use params::{ParamError, ParamInput, ParamKind, ParamSpec, ParamValue, Params};
+pub use rng::ChaCha8Rng;
 pub use scenario::{
     record, repro_command, sweep, sweep_range, Aggregate, At, Beat, Broken, Chapter, Checkpoint, Counterpart, Crowd,
     Model, Recording, RunError, RunOptions, Sample, SampleRole, Scenario, ScenarioInfo, Section, SeriesSpec, Setup,

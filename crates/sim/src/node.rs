@@ -5,9 +5,9 @@
 //! [`crate::kernel`].
 
 use crate::trace::{Condition, NodeView, Severity, Tone};
+use crate::ChaCha8Rng;
 use crate::NodeId;
 use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use std::fmt::Debug;
 
 /// A short label for a message or a timer, as the trace and the diagrams show it (`SET lock c1-5e2a91f0 NX PX 500`).

@@ -38,7 +38,7 @@ use faultline_sim::{
 use checker::RaftHistory;
 use msg::name;
 use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use faultline_sim::ChaCha8Rng;
 use server::{Config, Role, Server, MS};
 
 pub struct Raft;

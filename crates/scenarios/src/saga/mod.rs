@@ -36,7 +36,7 @@ use disk::SagaDisk;
 use msg::{name, Msg, Timer, ORCHESTRATOR};
 use orchestrator::{Orchestrator, OrchestratorConfig, SagaLog};
 use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use faultline_sim::ChaCha8Rng;
 use service::{Ledger, Service, ServiceConfig};
 
 const MS: u64 = US_PER_MS;

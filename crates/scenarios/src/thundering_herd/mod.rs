@@ -212,7 +212,7 @@ fn setup(p: &HerdParams, seed: u64) -> Setup<HerdNode> {
     let mut nodes: Vec<_> =
         (0..p.app_servers).map(|id| (info(id, "app server"), HerdNode::App(App::new(cfg.clone(), id)))).collect();
     // The cache was warmed at deploy time: every key set at 0, with the TTL the mitigation draws.
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = faultline_sim::ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(0x4e7d);
     let ttl = p.ttl_ms * MS;
     let j = if p.mitigation == Mitigation::JitteredTtl { ttl * u64::from(p.jitter_pct) / 100 } else { 0 };

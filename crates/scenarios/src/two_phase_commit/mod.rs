@@ -78,7 +78,7 @@ use acceptor::Acceptor;
 use msg::{Layout, Msg, Protocol, Timer, COORDINATOR};
 use participant::{Participant, ParticipantConfig};
 use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use faultline_sim::ChaCha8Rng;
 
 const MS: u64 = US_PER_MS;
 
