@@ -52,3 +52,39 @@ test('raft: the scenario picker switches scenarios and the URL follows', async (
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a step redraws what changed and leaves the arrows already drawn alone', async () => {
+  // Busy traffic (a request every 5 ms): at almost every step an arrow, a tick or a bar is added. Each must be added
+  // where it belongs, not by shifting every later node of the diagram one place on and rewriting it.
+  const { page, errors } = await open(env, '?scenario=raft&request_ms=5&run_ms=3000&step=3000');
+  await cursorAt(page, 3000);
+  // Let the page settle: it measures its real width and scrolls to the cursor in the frames after it opens.
+  await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(ok, 50)))));
+  const ids = () => page.$$eval('#sequence g.msg', (gs) => gs.map((g) => g.dataset.msg));
+  const drawn = await ids();
+  await page.evaluate(() => {
+    window.__rewritten = 0;
+    new MutationObserver((ms) => {
+      window.__rewritten += ms.filter((m) => m.attributeName === 'data-msg' && m.target.matches('g.msg')).length;
+    }).observe(document.querySelector('#sequence'), { subtree: true, attributes: true });
+  });
+  // Step on until the view scrolls (then arrows leave on the left, and the ones left are rightly redrawn).
+  const frame = () => page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0))));
+  const scrolled = () => page.$eval('#sequence', (svg) => svg.parentElement.scrollLeft);
+  const left = await scrolled();
+  let rewritten = 0, stepped = 0;
+  for (let i = 1; i <= 12; i++) {
+    await page.evaluate(() => { window.__rewritten = 0; });
+    await page.keyboard.press('ArrowRight');
+    await cursorAt(page, 3000 + i);
+    await frame();
+    if (await scrolled() !== left) break;
+    rewritten += await page.evaluate(() => window.__rewritten);
+    stepped = i;
+  }
+  assert.ok(stepped >= 6, `stepped ${stepped} times before the view scrolled`);
+  const added = (await ids()).filter((id) => !drawn.includes(id));
+  assert.ok(added.length > 0, 'messages were sent in those steps');
+  assert.equal(rewritten, 0, `no arrow already drawn was turned into another in ${stepped} steps`);
+  assert.deepEqual(errors, []);
+});

@@ -165,7 +165,9 @@ pub fn ring(p: &Props) -> Html {
             <svg id="ring" viewBox={format!("0 0 {} {}", px(SIZE), px(SIZE + 30.0))} role="img"
                  aria-label={format!("Ring of nodes at step {}", p.cursor)}>
                 { for chords }
-                { for dots }
+                // A group of their own: yew matches children by position from the end, so one dot more or less would shift
+                // the links drawn before the dots by one place, and rewrite them.
+                <g class="layer-dots">{ for dots }</g>
                 { for servers }
             </svg>
             <p class="legend">{p.legend}</p>

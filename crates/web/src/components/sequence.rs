@@ -233,7 +233,12 @@ pub fn sequence_diagram(p: &Props) -> Html {
         }
     });
 
-    let arrows = m.arrows.iter().filter(|a| a.send_step < cursor && overlaps(a.x1, a.x2, x0, x1)).map(|a| {
+    let shown: Vec<_> = m.arrows.iter().filter(|a| a.send_step < cursor && overlaps(a.x1, a.x2, x0, x1)).collect();
+    // Newest first: yew matches a list with the last render's from its end, so a list that grows at its start (a
+    // step sends a message) keeps every arrow already drawn where it was, and only the new one is made. Drawn in
+    // send order, each step would rewrite every arrow on screen (its attributes, its tooltip), a few hundred on a
+    // busy run. The labels, drawn over every arrow, are a layer of their own.
+    let arrows = shown.iter().rev().map(|a| {
         let done = a.end_step.is_some_and(|e| e < cursor);
         let frac = if done || a.arrive_us <= a.send_us {
             1.0
@@ -242,7 +247,6 @@ pub fn sequence_diagram(p: &Props) -> Html {
         };
         let (x2, y2) = (a.x1 + (a.x2 - a.x1) * frac, a.y1 + (a.y2 - a.y1) * frac);
         let dropped = done && a.fate == Fate::Dropped;
-        let recent = a.send_step + LABEL_RECENT_STEPS >= cursor;
         let current = a.send_step + 1 == cursor || a.end_step.is_some_and(|e| e + 1 == cursor);
         let selected = p.selected == Some(Target::Message(a.id));
         let class = classes!(
@@ -253,7 +257,6 @@ pub fn sequence_diagram(p: &Props) -> Html {
             selected.then_some("selected")
         );
         let marker = if dropped || (!done && frac < 1.0) { String::new() } else { format!("url(#{}-arrowhead)", p.id) };
-        let label_y = if a.y2 > a.y1 { a.y1 + 14.0 } else { a.y1 - 6.0 };
         let title = format!("#{} {} → {}: {}", a.id, m.trace.node_name(a.from), m.trace.node_name(a.to), a.label);
         html! {
             <g class={class} data-msg={a.id.to_string()}>
@@ -269,11 +272,12 @@ pub fn sequence_diagram(p: &Props) -> Html {
                 if dropped {
                     <text class="drop-x" x={px(x2 - 4.0)} y={px(y2 + 4.0)}>{"✗"}</text>
                 }
-                if recent {
-                    <text class="msg-label" x={px(a.x1 + 4.0)} y={px(label_y)}>{short(&a.label, 34)}</text>
-                }
             </g>
         }
+    });
+    let labels = shown.iter().filter(|a| a.send_step + LABEL_RECENT_STEPS >= cursor).map(|a| {
+        let y = if a.y2 > a.y1 { a.y1 + 14.0 } else { a.y1 - 6.0 };
+        html! { <text class="msg-label" x={px(a.x1 + 4.0)} y={px(y)}>{short(&a.label, 34)}</text> }
     });
 
     let marks = m.marks.iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + 200.0, x0, x1)).map(|k| {
@@ -357,12 +361,17 @@ pub fn sequence_diagram(p: &Props) -> Html {
                             <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
                         </pattern>
                     </defs>
-                    { for tick_marks }
-                    { for lanes }
-                    { for bars }
-                    { for arrows }
-                    { for marks }
-                    { for violations }
+                    // One group per kind: html! splices a `for` into its parent's children, which yew matches with
+                    // the last render's by position, counted from the end; one arrow more would shift everything
+                    // drawn before it (ticks, lanes, bars, the other arrows) by one place, and rewrite it. (Keys
+                    // would cost a seek: every node made anew instead of rewritten.)
+                    <g class="layer-ticks">{ for tick_marks }</g>
+                    <g class="layer-lanes">{ for lanes }</g>
+                    <g class="layer-bars">{ for bars }</g>
+                    <g class="layer-msgs">{ for arrows }</g>
+                    <g class="layer-labels">{ for labels }</g>
+                    <g class="layer-marks">{ for marks }</g>
+                    <g class="layer-violations">{ for violations }</g>
                     <line class="now" x1={px(now_x)} y1={px(TOP - 28.0)} x2={px(now_x)} y2={px(m.height)} />
                 </svg>
             </div>
