@@ -63,6 +63,18 @@ pub(crate) fn bench() -> Result {
 
     let search = search_bench(&site)?;
 
+    step("browser (headless Chromium): the default pages' load, from this machine");
+    ensure_tools(true)?;
+    let (loads, ok) = run_capture(
+        Command::new("node").arg("tests/e2e/bench-load.mjs").env("FAULTLINE_SITE", &site).env("CHROMIUM", chromium()),
+    );
+    ok?;
+    let loads: Vec<serde_json::Value> = loads
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["label"].is_string())
+        .collect();
+
     step("browser (headless Chromium): load, seek and step on each long run");
     ensure_tools(true)?;
     // Every long run a scenario declares, with its size natively.
@@ -137,6 +149,25 @@ pub(crate) fn bench() -> Result {
     for (label, raw, gz) in &pages {
         let goal = if label.starts_with("every") { "" } else { "   (target <= 204800 B gzip)" };
         println!("  {label:<60} {raw:>8} B raw  {gz:>8} B gzip{goal}");
+    }
+    println!("default pages, interactive (each load a fresh browser context, from the start of navigation):");
+    for l in &loads {
+        let label = l["label"].as_str().unwrap_or("?");
+        let drawn = format!(
+            "drawn: median {:.0} ms, max {:.0} ms",
+            ms(&l["rendered_ms"]["median"]),
+            ms(&l["rendered_ms"]["max"])
+        );
+        if l["interactive_ms"].is_object() {
+            println!(
+                "  {label}: {drawn}; first key press handled: median {:.0} ms, max {:.0} ms   (target <= 300 ms; {} loads)",
+                ms(&l["interactive_ms"]["median"]),
+                ms(&l["interactive_ms"]["max"]),
+                l["loads"]
+            );
+        } else {
+            println!("  {label}: {drawn}   ({} loads)", l["loads"]);
+        }
     }
     for (id, sets, steps, events, query) in &long {
         let Some(b) = results.iter().find(|r| r["query"].as_str() == Some(query)) else {

@@ -1,0 +1,64 @@
+// Browser half of `cargo xtask bench`'s load figures (not a test): how soon the default pages are interactive,
+// served from this machine. Each load is a fresh browser context (no HTTP cache, no service worker), timed from the
+// start of navigation. The playground (the default scenario, as a link without a query lands on it): the diagram
+// is drawn, and then a key press (→) has moved the cursor — the first input handled. The front door: every
+// scenario's card drawn. Prints one JSON line per page.
+import { start, stop } from './harness.mjs';
+
+const PAGES = [
+  { label: 'the playground, default scenario (?scenario=redis-lock)', query: '?scenario=redis-lock', drawn: '#sequence', key: true },
+  { label: 'the front door (every scenario)', query: '', drawn: '#cards .card' },
+];
+const LOADS = 7;
+
+const env = await start();
+try {
+  for (const { label, query, drawn, key } of PAGES) {
+    const rendered = [], interactive = [];
+    for (let i = 0; i < LOADS; i++) {
+      const context = await env.browser.newContext({ viewport: { width: 1400, height: 1000 }, serviceWorkers: 'block' });
+      const page = await context.newPage();
+      // Times since navigation started (performance.now() counts from there): when the selector first matches,
+      // and when the step counter first changes after a → pressed at that moment.
+      await page.addInitScript(([drawn, key]) => {
+        window.__load = {};
+        const counter = () => document.querySelector('#step-counter')?.textContent;
+        const mo = new MutationObserver(() => {
+          if (window.__load.rendered === undefined && document.querySelector(drawn)) {
+            window.__load.rendered = performance.now();
+            if (!key) { mo.disconnect(); return; }
+            window.__load.before = counter();
+            // Press → until the page answers (its key handler is attached just after the first render), as a
+            // person would: a key press a task, with the page's own tasks and frames in between.
+            const press = () => {
+              if (window.__load.interactive !== undefined) return;
+              document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+              setTimeout(press, 0);
+            };
+            press();
+          }
+          if (window.__load.rendered !== undefined && key && counter() !== window.__load.before) {
+            window.__load.interactive = performance.now();
+            mo.disconnect();
+          }
+        });
+        mo.observe(document, { subtree: true, childList: true, characterData: true });
+      }, [drawn, key]);
+      await page.goto(env.base + query);
+      await page.waitForFunction((key) => (key ? window.__load?.interactive : window.__load?.rendered) !== undefined, key, { timeout: 30000 });
+      const t = await page.evaluate(() => window.__load);
+      rendered.push(t.rendered);
+      if (key) interactive.push(t.interactive);
+      await context.close();
+    }
+    const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+    console.log(JSON.stringify({
+      label,
+      loads: LOADS,
+      rendered_ms: { median: median(rendered), max: Math.max(...rendered) },
+      interactive_ms: key ? { median: median(interactive), max: Math.max(...interactive) } : null,
+    }));
+  }
+} finally {
+  await stop(env);
+}
