@@ -212,7 +212,6 @@ pub fn app() -> Html {
     let embed = state.embed.on;
     let seek = dispatch.reform(Action::Seek);
     let select = dispatch.reform(|t| Action::Select(Some(t)));
-    // The members the trace keeps: the user's choice, or the scenario's (those with events kept).
     // The members the trace keeps: the user's choice, or the scenario's (those with events kept) — read from the
     // trace once per run, not on every frame.
     let kept = use_memo(ModelRef(state.model.clone()), |m| {
