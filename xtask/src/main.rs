@@ -9,7 +9,7 @@ mod install;
 mod site;
 mod test;
 
-use install::{chromium, ensure_tools};
+use install::{chromium, ensure_tools, optimize_wasm};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -127,9 +127,11 @@ fn build_probe() -> Result<PathBuf> {
     let wasm = root().join(format!("target/{WASM_TARGET}/wasm/faultline_probe.wasm"));
     run(Command::new("wasm-bindgen").args(["--target", "nodejs", "--out-dir"]).arg(&out).arg(&wasm))?;
     // The same module bound for a page, for the bench's figures in Chromium.
-    run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--out-dir"])
-        .arg(root().join("target/probe-web"))
-        .arg(&wasm))?;
+    let web = root().join("target/probe-web");
+    run(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&web).arg(&wasm))?;
+    // Optimised as the page's modules are (`cargo xtask site`).
+    for dir in [&out, &web] {
+        optimize_wasm(&dir.join("faultline_probe_bg.wasm"))?;
+    }
     Ok(out.join("faultline_probe.js"))
 }

@@ -3,7 +3,7 @@
 //! that compare with each other share a build). Every build's glue and wasm go into one folder, and `index.html`
 //! starts `loader.js` (www/loader.js), which reads the URL and starts the module that holds the scenario it names.
 
-use crate::{root, run, step, Result};
+use crate::{optimize_wasm, root, run, step, Result};
 use std::path::Path;
 use std::process::Command;
 
@@ -37,7 +37,9 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
     run(Command::new("trunk").args(["build", "--release", "--dist"]).arg(dist))?;
     let html = std::fs::read_to_string(dist.join("index.html")).map_err(|e| format!("reading the built page: {e}"))?;
     let mut map = serde_json::Map::new();
-    map.insert("all".into(), modules(dist)?);
+    let all = modules(dist)?;
+    optimize(dist, &all)?;
+    map.insert("all".into(), all);
     let mut scenarios = serde_json::Map::new();
     let parts = root().join("target/site-pages");
     for (name, ids) in pages() {
@@ -48,6 +50,7 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
             .args(["build", "--release", "--no-default-features", "--features", &features.join(","), "--dist"])
             .arg(&out))?;
         let files = modules(&out)?;
+        optimize(&out, &files)?;
         for f in ["js", "wasm"] {
             let file = files[f].as_str().unwrap_or_default().trim_start_matches("./");
             std::fs::copy(out.join(file), dist.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
@@ -66,6 +69,14 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
     let version = format!("{:016x}", faultline_sim::hash::fingerprint(&page));
     std::fs::write(dist.join("sw.js"), with_version(&worker, &version)?).map_err(|e| format!("writing sw.js: {e}"))?;
     Ok(map)
+}
+
+/// A build's wasm optimised for speed in place (trunk's own wasm-opt step is off: see `optimize_wasm`). The loader
+/// fetches it by name without an integrity hash, and the same input gives the same output, so the name still
+/// names one content.
+fn optimize(dir: &Path, files: &serde_json::Value) -> Result {
+    step("optimising the page's wasm (wasm-opt -O3)");
+    optimize_wasm(&dir.join(files["wasm"].as_str().unwrap_or_default().trim_start_matches("./")))
 }
 
 /// The glue and the wasm of one trunk build: `{"js": "./faultline-web-….js", "wasm": "./…_bg.wasm"}`.
