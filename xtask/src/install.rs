@@ -58,10 +58,10 @@ pub(crate) fn ensure_tools(browser: bool) -> Result {
         step(&format!("installing trunk {TRUNK_VERSION} (about 11 minutes on 2 cores)"));
         run(Command::new(cargo()).args(["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--force"]))?;
     }
-    let tools = root().join("xtask/node");
     if !wasm_opt().exists() {
         step("installing binaryen's wasm-opt (npm ci in xtask/node)");
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&tools))?;
+        // `run` starts commands in the repository's root: name the folder.
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "xtask/node"]))?;
     }
     if browser {
         if !Path::new(&chromium()).exists() || !Path::new("/usr/bin/chromedriver").exists() {
