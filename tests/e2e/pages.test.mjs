@@ -41,7 +41,11 @@ test('pages: a scenario downloads its own module only; the picker leaves for ano
   const map = await siteMap();
   const { page, errors } = await newPage(env);
   const wasm = [];
-  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+  const navigations = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop());
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigations.push(r.url());
+  });
   await page.goto(env.base + '?scenario=raft&presenter=1');
   await page.locator('#ring').waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'raft');
@@ -52,7 +56,9 @@ test('pages: a scenario downloads its own module only; the picker leaves for ano
   await page.selectOption('#scenario-select', 'saga');
   await page.waitForFunction(() => document.documentElement.dataset.page === 'two-phase-commit');
   await page.locator('#sequence').waitFor();
-  assert.match(page.url(), /\?scenario=saga&presenter=1$/, 'a fresh run of the new scenario, still presenting');
+  // The page the picker opened (the app then lands on the first beat of a chapter and writes its settings into the
+  // URL, sooner or later: the address bar is no place to look).
+  assert.match(navigations.at(-1), /\?scenario=saga&presenter=1$/, 'a fresh run of the new scenario, still presenting');
   // Within a page, the picker switches in place.
   await page.selectOption('#scenario-select', 'two-phase-commit');
   await page.waitForFunction(() => /scenario=two-phase-commit/.test(location.search));
