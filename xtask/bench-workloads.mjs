@@ -1,5 +1,5 @@
 // The wasm workloads `cargo xtask bench` times, shared by Node (bench-wasm.mjs) and headless Chromium
-// (tests/e2e/bench-wasm.mjs): the probe's storm (recorded, lean), the bare event loop, and each scenario's benchmark
+// (tests/e2e/bench-wasm.mjs): the probe's storm (recorded, lean), the bare event loop (with xorshift and with ChaCha8), and each scenario's benchmark
 // sample, best of 5 each, after a warm-up. Returns the same shape as the native half
 // (crates/probe/src/bin/bench_native.rs) prints.
 export function measure(p, steps, runs) {
@@ -23,10 +23,11 @@ export function measure(p, steps, runs) {
   const [storm_s, storm_steps] = best(() => p.storm(1, steps));
   const [lean_s, lean_steps] = best(() => p.storm_lean(1, steps));
   const [bare_s, bare_steps] = best(() => p.bare_loop(1, steps));
+  const [chacha_s, chacha_steps] = best(() => p.bare_loop_chacha(1, steps));
   const scenarios = {};
   for (const id of p.scenario_ids().split(',')) {
     const [s, n] = best(() => p.bench_runs(id, runs));
     scenarios[id] = { s, steps: n };
   }
-  return { storm_s, storm_steps, lean_s, lean_steps, bare_s, bare_steps, scenarios };
+  return { storm_s, storm_steps, lean_s, lean_steps, bare_s, bare_steps, chacha_s, chacha_steps, scenarios };
 }

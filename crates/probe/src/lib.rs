@@ -65,6 +65,12 @@ pub fn bare_loop(seed: u32, steps: u32) -> u32 {
     faultline_sim::bench::bare_loop(seed as u64, STORM_NODES, STORM_TOKENS, steps)
 }
 
+/// The bare loop drawing its numbers from ChaCha8 as the kernel does (see [`faultline_sim::bench::bare_loop_chacha`]).
+#[wasm_bindgen]
+pub fn bare_loop_chacha(seed: u32, steps: u32) -> u32 {
+    faultline_sim::bench::bare_loop_chacha(seed as u64, STORM_NODES, STORM_TOKENS, steps)
+}
+
 /// Nodes and tokens in flight per node in the benchmark storm.
 pub const STORM_NODES: u32 = 5;
 pub const STORM_TOKENS: u32 = 8;

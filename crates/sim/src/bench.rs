@@ -84,14 +84,7 @@ pub fn message_storm_lean(seed: u64, nodes: u32, tokens: u32, steps: u32) -> (u3
 }
 
 fn storm(seed: u64, nodes: u32, tokens: u32, steps: u32, lean: bool) -> (u32, usize) {
-    let nodes = nodes.max(2);
-    let list = (0..nodes)
-        .map(|i| {
-            (NodeInfo { name: format!("relay {i}"), role: "relay".into() }, Relay { peers: nodes, tokens, handled: 0 })
-        })
-        .collect();
-    let limits = Limits { max_steps: steps, max_queue: 1_000_000, horizon_us: u64::MAX };
-    match Sim::new(list, NetConfig::with_latency_us(100, 5_000), &FaultPlan::new(), seed, limits) {
+    match storm_sim(seed, nodes, tokens, steps) {
         Ok(sim) => {
             let out = sim.lean(lean).run();
             (out.steps, out.events.len())
@@ -100,43 +93,96 @@ fn storm(seed: u64, nodes: u32, tokens: u32, steps: u32, lean: bool) -> (u32, us
     }
 }
 
+/// The storm set up: `nodes` relays (at least 2), each to start `tokens` messages, for `steps` steps.
+fn storm_sim(seed: u64, nodes: u32, tokens: u32, steps: u32) -> Result<Sim<Relay>, crate::SimError> {
+    let nodes = nodes.max(2);
+    let list = (0..nodes)
+        .map(|i| {
+            (NodeInfo { name: format!("relay {i}"), role: "relay".into() }, Relay { peers: nodes, tokens, handled: 0 })
+        })
+        .collect();
+    let limits = Limits { max_steps: steps, max_queue: 1_000_000, horizon_us: u64::MAX };
+    Sim::new(list, NetConfig::with_latency_us(100, 100 + LATENCY_SPREAD_US), &FaultPlan::new(), seed, limits)
+}
+
 /// The reference the kernel is measured against: a bare discrete-event loop doing the storm's work and nothing
 /// else — a binary heap of (time, order, node, token), xorshift for the peer and the latency, the same `nodes`,
 /// `tokens` and latency range (100–5,000 µs), no recording, no faults, no invariants. Returns the events handled.
 pub fn bare_loop(seed: u64, nodes: u32, tokens: u32, steps: u32) -> u32 {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let nodes = u64::from(nodes.max(2));
     let mut x = seed | 1;
-    let mut next = move || {
+    let handled = bare(nodes, tokens, steps, move |from, nodes| {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        x
-    };
+        ((from + 1 + x % (nodes - 1)) % nodes, (x >> 32) % (LATENCY_SPREAD_US + 1))
+    });
+    handled.iter().sum::<u64>() as u32
+}
+
+/// The same bare loop drawing its numbers as the kernel does: ChaCha8, from the sender's own stream for the peer
+/// and from the network's for the latency (streams 1.. and 0 of `seed`, two draws an event). The kernel keeps that
+/// generator (every seed's run, chapter and golden trace depends on its words), so this loop is as fast as the kernel
+/// could be with it, and shows how much of the gap to [`bare_loop`] is the generator and how much the kernel.
+pub fn bare_loop_chacha(seed: u64, nodes: u32, tokens: u32, steps: u32) -> u32 {
+    bare_chacha(seed, nodes, tokens, steps).iter().sum::<u64>() as u32
+}
+
+fn bare_chacha(seed: u64, nodes: u32, tokens: u32, steps: u32) -> Vec<u64> {
+    let mut net = crate::rng::stream(seed, 0);
+    let mut own: Vec<_> = (1..=u64::from(nodes.max(2))).map(|s| crate::rng::stream(seed, s)).collect();
+    bare(nodes, tokens, steps, move |from, nodes| {
+        // The relay's own choice of peer (`Relay::forward`), then the network's latency (`Sim::send`).
+        let to = crate::node::uniform(&mut own[from as usize], 0, nodes - 2);
+        (to + u64::from(to >= from), crate::node::uniform(&mut net, 0, LATENCY_SPREAD_US))
+    })
+}
+
+/// The storm's latencies: 100 µs and up to this much more.
+const LATENCY_SPREAD_US: u64 = 4_900;
+
+/// The bare loop; `draw(from, nodes)` gives the receiver (another node) and the latency's part above 100 µs
+/// (`0..=LATENCY_SPREAD_US`) of one send. Returns the events each node handled.
+fn bare(nodes: u32, tokens: u32, steps: u32, mut draw: impl FnMut(u64, u64) -> (u64, u64)) -> Vec<u64> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let nodes = u64::from(nodes.max(2));
     let mut heap = BinaryHeap::new();
     let mut order = 0u64;
-    let mut send = |heap: &mut BinaryHeap<Reverse<(u64, u64, u64, u64)>>, now: u64, from: u64, token: u64, r: u64| {
-        let to = (from + 1 + r % (nodes - 1)) % nodes;
-        let at = now + 100 + (r >> 32) % 4_901;
+    let mut send = |heap: &mut BinaryHeap<Reverse<(u64, u64, u64, u64)>>, now: u64, from: u64, token: u64| {
+        let (to, latency) = draw(from, nodes);
+        let at = now + 100 + latency;
         order += 1;
         heap.push(Reverse((at, order, to, token + 1)));
     };
     for node in 0..nodes {
         for t in 0..u64::from(tokens) {
-            let r = next();
-            send(&mut heap, 0, node, t * 1_000_000, r);
+            send(&mut heap, 0, node, t * 1_000_000);
         }
     }
-    let mut handled = 0;
     let mut handled_by = vec![0u64; nodes as usize];
-    while handled < steps {
+    for _ in 0..steps {
         let Some(Reverse((now, _, node, token))) = heap.pop() else { break };
         handled_by[node as usize] += 1;
-        let r = next();
-        send(&mut heap, now, node, token, r);
-        handled += 1;
+        send(&mut heap, now, node, token);
     }
-    std::hint::black_box(&handled_by);
-    handled
+    std::hint::black_box(handled_by)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ChaCha8 loop does the storm's work: the same deliveries, to the same nodes, as the kernel's storm from the
+    /// same seed (whose first steps are the nodes' starts).
+    #[test]
+    fn the_chacha_loop_delivers_what_the_kernel_storm_delivers() {
+        let (nodes, tokens, steps) = (5, 8, 20_000);
+        for seed in [1, 2, 77] {
+            let mut sim = storm_sim(seed, nodes, tokens, steps + nodes).expect("a valid storm").lean(true);
+            while sim.step() {}
+            let kernel: Vec<u64> = sim.nodes().iter().map(|r| r.handled).collect();
+            assert_eq!(kernel.iter().sum::<u64>(), u64::from(steps));
+            assert_eq!(bare_chacha(seed, nodes, tokens, steps), kernel, "seed {seed}");
+        }
+    }
 }

@@ -180,13 +180,12 @@ pub struct FaultMix {
 
 impl FaultMix {
     pub fn draw(&self, count: u32, seed: u64) -> FaultPlan {
-        use rand::{RngExt, SeedableRng};
+        use rand::RngExt;
         let mut plan = FaultPlan::new();
         if count == 0 || self.nodes == 0 {
             return plan;
         }
-        let mut rng = crate::ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(self.stream);
+        let mut rng = crate::rng::stream(seed, self.stream);
         let sign = |rng: &mut crate::ChaCha8Rng| if rng.random_bool(0.5) { 1 } else { -1 };
         for _ in 0..count {
             let at = rng.random_range(0..=self.window_us);
@@ -230,13 +229,12 @@ impl FaultMix {
 /// within the horizon.
 /// The same seed gives the same plan.
 pub fn swarm(nodes: NodeId, horizon_us: u64, messages: u64, seed: u64) -> FaultPlan {
-    use rand::{RngExt, SeedableRng};
+    use rand::RngExt;
     let mut plan = FaultPlan::new();
     if nodes == 0 || horizon_us == 0 {
         return plan;
     }
-    let mut rng = crate::ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(0x5a4d);
+    let mut rng = crate::rng::stream(seed, 0x5a4d);
     let kinds: Vec<u32> = loop {
         let k: Vec<u32> = (0..9u32).filter(|_| rng.random_bool(0.5)).collect();
         if !k.is_empty() {

@@ -14,7 +14,7 @@ use crate::trace::{
 };
 use crate::ChaCha8Rng;
 use crate::NodeId;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt::Debug;
@@ -246,11 +246,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 return Err(SimError::UnknownNode { fault: entry.fault.describe(&name), node, count });
             }
         }
-        let stream = |s: u64| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(s);
-            rng
-        };
+        let stream = |s: u64| crate::rng::stream(seed, s);
         let mut sim = Sim {
             conditions: vec![Condition::Up; count],
             slots: nodes

@@ -20,6 +20,14 @@ pub type ChaCha8Rng = rand_chacha::ChaCha8Rng;
 #[cfg(target_arch = "wasm32")]
 pub type ChaCha8Rng = Scalar;
 
+/// Stream `stream` of `seed`: how every generator of a run is made (each node's, the network's, a fault mix's), so
+/// that they draw apart from one another and the same on every target.
+pub fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
 /// "expand 32-byte k", ChaCha's four constant words.
 const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 const BLOCK_WORDS: usize = 16;

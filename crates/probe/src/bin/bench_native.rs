@@ -34,6 +34,7 @@ fn main() {
     let (storm_s, storm_steps) = best_of(5, || faultline_probe::storm(1, steps));
     let (lean_s, lean_steps) = best_of(5, || faultline_probe::storm_lean(1, steps));
     let (bare_s, bare_steps) = best_of(5, || faultline_probe::bare_loop(1, steps));
+    let (chacha_s, chacha_steps) = best_of(5, || faultline_probe::bare_loop_chacha(1, steps));
     let scenarios: serde_json::Map<String, serde_json::Value> = faultline_probe::scenario_ids()
         .split(',')
         .map(|id| {
@@ -45,7 +46,8 @@ fn main() {
         "{}",
         serde_json::json!({
             "storm_steps": storm_steps, "storm_s": storm_s, "lean_steps": lean_steps, "lean_s": lean_s,
-            "bare_steps": bare_steps, "bare_s": bare_s, "scenarios": scenarios,
+            "bare_steps": bare_steps, "bare_s": bare_s, "chacha_steps": chacha_steps, "chacha_s": chacha_s,
+            "scenarios": scenarios,
         })
     );
 }

@@ -35,8 +35,7 @@ use faultline_sim::{
 use disk::SagaDisk;
 use msg::{name, Msg, Timer, ORCHESTRATOR};
 use orchestrator::{Orchestrator, OrchestratorConfig, SagaLog};
-use rand::{RngExt, SeedableRng};
-use faultline_sim::ChaCha8Rng;
+use rand::RngExt;
 use service::{Ledger, Service, ServiceConfig};
 
 const MS: u64 = US_PER_MS;
@@ -174,8 +173,7 @@ pub fn invariants() -> [Invariant<SagaNode, SagaHistory>; 3] {
 /// Random faults drawn from the seed (a stream of their own): crashes that restart and pauses, of any node,
 /// in the first half second (while the saga runs).
 pub fn random_faults(p: &SagaParams, seed: u64) -> FaultPlan {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(0x5a6a);
+    let mut rng = faultline_sim::rng::stream(seed, 0x5a6a);
     let mut plan = FaultPlan::new();
     let window = (p.run_ms * MS / 2).min(500 * MS);
     for _ in 0..p.random_faults {

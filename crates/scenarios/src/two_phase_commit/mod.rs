@@ -77,8 +77,7 @@ use faultline_sim::{
 use acceptor::Acceptor;
 use msg::{Layout, Msg, Protocol, Timer, COORDINATOR};
 use participant::{Participant, ParticipantConfig};
-use rand::{RngExt, SeedableRng};
-use faultline_sim::ChaCha8Rng;
+use rand::RngExt;
 
 const MS: u64 = US_PER_MS;
 
@@ -223,8 +222,7 @@ pub fn invariants() -> [Invariant<TxNode, TxHistory>; 3] {
 pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
     let nodes = layout(p).backup().map_or(p.participants + 1, |b| b + 1);
     let horizon = p.run_ms * MS;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(0x2bc);
+    let mut rng = faultline_sim::rng::stream(seed, 0x2bc);
     let mut plan = FaultPlan::new();
     let window = (horizon / 2).min(400 * MS);
     if p.fault_mix == FaultMix::Coordinator && p.random_faults > 0 {
