@@ -35,7 +35,7 @@ fn last_sum(t: &Trace, metric: &str) -> i64 {
 }
 
 fn observed(t: &Trace, invariant: &str) -> bool {
-    t.events.iter().any(|e| matches!(&e.kind, EventKind::Breach { invariant: i, .. } if i == invariant))
+    t.events.iter().any(|e| matches!(&e.kind, EventKind::Breach(b) if b.invariant == invariant))
 }
 
 /// Two-phase commit's coordinator dies after its Prepares and stays down: the participants block holding their

@@ -143,10 +143,8 @@ fn the_canonical_seed_shows_the_point() {
                     .events
                     .iter()
                     .filter_map(|e| match &e.kind {
-                        EventKind::Breach { invariant, severity, .. }
-                            if !violated || *severity == Severity::Violation =>
-                        {
-                            Some(invariant.clone())
+                        EventKind::Breach(b) if !violated || b.severity == Severity::Violation => {
+                            Some(b.invariant.clone())
                         }
                         _ => None,
                     })
@@ -154,8 +152,8 @@ fn the_canonical_seed_shows_the_point() {
                 assert!(!broke.is_empty(), "{}: the canonical run shows no failure", s.id());
                 let fixed = run(*s, &format!("{fix}={}", options[options.len() - 1]), s.canonical_seed(), "");
                 let again = fixed.events.iter().any(|e| match &e.kind {
-                    EventKind::Breach { invariant, severity, .. } => {
-                        broke.contains(invariant) && (!violated || *severity == Severity::Violation)
+                    EventKind::Breach(b) => {
+                        broke.contains(&b.invariant) && (!violated || b.severity == Severity::Violation)
                     }
                     _ => false,
                 });

@@ -138,9 +138,7 @@ fn the_observations_catch_the_stampede_and_the_overload() {
         ThunderingHerd.run(&p, 1, &FaultPlan::new(), &RunOptions::default()).unwrap()
     };
     let seen = |t: &faultline::sim::Trace, inv: &str| {
-        t.events
-            .iter()
-            .any(|e| matches!(&e.kind, faultline::sim::EventKind::Breach { invariant, .. } if invariant == inv))
+        t.events.iter().any(|e| matches!(&e.kind, faultline::sim::EventKind::Breach(b) if b.invariant == inv))
     };
     let none = run("mitigation=none,run_ms=12000");
     assert!(seen(&none, STAMPEDE) && seen(&none, OVERLOAD));

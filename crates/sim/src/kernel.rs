@@ -10,7 +10,7 @@ use crate::node::{
     uniform, Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot,
 };
 use crate::trace::{
-    Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Tone, ViewChange,
+    BreachEvent, Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Tone, ViewChange,
 };
 use crate::ChaCha8Rng;
 use crate::NodeId;
@@ -829,12 +829,12 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     self.events.push(Event {
                         step: self.step,
                         at_us: self.now,
-                        kind: EventKind::Breach {
+                        kind: EventKind::Breach(Box::new(BreachEvent {
                             invariant: inv.name.to_string(),
                             severity: b.severity,
                             message,
                             steps: b.steps,
-                        },
+                        })),
                         member: None,
                     });
                 }

@@ -57,8 +57,8 @@ pub use scenario::{
     SweepSummary, Translated, View, CHECKPOINT_EVERY, CROWD_MAX_STEPS,
 };
 pub use trace::{
-    Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Severity, Tone, Trace,
-    ViewChange, Widget, TRACE_VERSION,
+    BreachEvent, Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Severity, Tone,
+    Trace, ViewChange, Widget, TRACE_VERSION,
 };
 
 /// Identifies a node within one run: its index in the scenario's node list.

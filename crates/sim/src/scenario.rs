@@ -40,9 +40,9 @@ impl At {
             At::Start | At::End => true,
             At::FirstFault => t.events.iter().any(|e| matches!(e.kind, EventKind::Fault { .. })),
             At::FirstBreach(name) => t.events.iter().any(|e| match &e.kind {
-                EventKind::Breach { invariant, severity, .. } => match name {
-                    Some(n) => n == invariant,
-                    None => *severity == crate::Severity::Violation,
+                EventKind::Breach(b) => match name {
+                    Some(n) => n == b.invariant,
+                    None => b.severity == crate::Severity::Violation,
                 },
                 _ => false,
             }),
@@ -66,9 +66,9 @@ impl At {
                 t.events
                     .iter()
                     .find(|e| match &e.kind {
-                        EventKind::Breach { invariant, severity, .. } => match name {
-                            Some(n) => n == invariant,
-                            None => *severity == crate::Severity::Violation,
+                        EventKind::Breach(b) => match name {
+                            Some(n) => n == b.invariant,
+                            None => b.severity == crate::Severity::Violation,
                         },
                         _ => false,
                     })

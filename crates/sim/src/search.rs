@@ -140,10 +140,10 @@ fn int(v: ParamValue) -> i64 {
 /// (from 1) and time.
 fn first_breach(t: &Trace, invariant: Option<&str>) -> Option<(String, String, u32, u64)> {
     t.events.iter().find_map(|e| match &e.kind {
-        EventKind::Breach { invariant: name, severity, message, .. }
-            if invariant.map_or(*severity == crate::Severity::Violation, |want| want == name) =>
+        EventKind::Breach(b)
+            if invariant.map_or(b.severity == crate::Severity::Violation, |want| want == b.invariant) =>
         {
-            Some((name.clone(), message.clone(), e.step + 1, e.at_us))
+            Some((b.invariant.clone(), b.message.clone(), e.step + 1, e.at_us))
         }
         _ => None,
     })

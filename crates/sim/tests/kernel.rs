@@ -375,14 +375,14 @@ fn invariants_are_checked_after_every_step_and_reported_once() {
     let s = sim(&FaultPlan::new(), 1, NetConfig::with_latency_us(5 * MS, 5 * MS), 1_000)
         .with_invariant(Invariant { name: "fewer-than-three", check: three_pongs });
     let out = s.run();
-    let breaches: Vec<_> = out.events.iter().filter(|e| matches!(e.kind, EventKind::Breach { .. })).collect();
+    let breaches: Vec<_> = out.events.iter().filter(|e| matches!(e.kind, EventKind::Breach(_))).collect();
     assert_eq!(breaches.len(), 1);
     let b = breaches[0];
     assert_eq!(b.at_us, 310 * MS, "right after the third pong");
     match &b.kind {
-        EventKind::Breach { invariant, steps, .. } => {
-            assert_eq!(invariant, "fewer-than-three");
-            assert_eq!(steps, &vec![b.step]);
+        EventKind::Breach(breach) => {
+            assert_eq!(breach.invariant, "fewer-than-three");
+            assert_eq!(breach.steps, vec![b.step]);
         }
         _ => unreachable!(),
     }
@@ -495,6 +495,6 @@ fn the_history_sees_each_step_actor_and_effects() {
         .unwrap()
         .with_invariant(Invariant { name: "at-most-two", check: at_most_two });
     let out = sim.run();
-    let breaches: Vec<_> = out.events.iter().filter(|e| matches!(e.kind, EventKind::Breach { .. })).collect();
+    let breaches: Vec<_> = out.events.iter().filter(|e| matches!(e.kind, EventKind::Breach(_))).collect();
     assert_eq!(breaches.len(), 1, "the third pong is seen in the step that sends it");
 }

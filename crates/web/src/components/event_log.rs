@@ -34,8 +34,8 @@ pub fn event_log(p: &Props) -> Html {
                 { for trace.events[range].iter().rev().map(|e| {
                     let current = e.step + 1 == p.cursor;
                     let kind = match &e.kind {
-                        EventKind::Breach { severity: Severity::Violation, .. } => "breach",
-                        EventKind::Breach { .. } => "observation",
+                        EventKind::Breach(b) if b.severity == Severity::Violation => "breach",
+                        EventKind::Breach(_) => "observation",
                         EventKind::Fault { .. } | EventKind::Resume { .. } => "fault",
                         EventKind::Drop { .. } => "drop",
                         _ => "",

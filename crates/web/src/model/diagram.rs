@@ -169,17 +169,17 @@ impl Model {
                     tone: Tone::Neutral,
                     durable: true,
                 }),
-                EventKind::Breach { invariant, severity, message, steps } => {
-                    if *severity == Severity::Violation {
+                EventKind::Breach(b) => {
+                    if b.severity == Severity::Violation {
                         self.notable.push(e.step);
                     }
                     self.breaches.push(BreachInfo {
                         step: e.step,
                         at_us: e.at_us,
-                        invariant: invariant.clone(),
-                        severity: *severity,
-                        message: message.clone(),
-                        causes: steps.clone(),
+                        invariant: b.invariant.clone(),
+                        severity: b.severity,
+                        message: b.message.clone(),
+                        causes: b.steps.clone(),
                     });
                 }
                 EventKind::Metric { node, name, value } => {
