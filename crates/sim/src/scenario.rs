@@ -35,17 +35,9 @@ impl At {
     /// Whether the run has what this anchor names (a fault, the breach, a step by that time); `Start` and `End`
     /// always.
     pub fn reached_in(&self, t: &Trace) -> bool {
-        use crate::trace::EventKind;
         match *self {
             At::Start | At::End => true,
-            At::FirstFault => t.events.iter().any(|e| matches!(e.kind, EventKind::Fault { .. })),
-            At::FirstBreach(name) => t.events.iter().any(|e| match &e.kind {
-                EventKind::Breach(b) => match name {
-                    Some(n) => n == b.invariant,
-                    None => b.severity == crate::Severity::Violation,
-                },
-                _ => false,
-            }),
+            At::FirstFault | At::FirstBreach(_) => self.first_event(t).is_some(),
             At::Time(us) => us <= t.end_us,
         }
     }
@@ -54,28 +46,23 @@ impl At {
     /// not in it). `Time` counts the steps with a kept event by then (a crowd's other steps keep none: the browser
     /// uses each step's own time instead).
     pub fn cursor_in(&self, t: &Trace) -> u32 {
-        use crate::trace::EventKind;
-        let after = |step: Option<u32>| step.map_or(t.steps, |s| s + 1);
         match *self {
             At::Start => 0,
             At::End => t.steps,
-            At::FirstFault => {
-                after(t.events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).map(|e| e.step))
-            }
-            At::FirstBreach(name) => after(
-                t.events
-                    .iter()
-                    .find(|e| match &e.kind {
-                        EventKind::Breach(b) => match name {
-                            Some(n) => n == b.invariant,
-                            None => b.severity == crate::Severity::Violation,
-                        },
-                        _ => false,
-                    })
-                    .map(|e| e.step),
-            ),
+            At::FirstFault | At::FirstBreach(_) => self.first_event(t).map_or(t.steps, |e| e.step + 1),
             At::Time(us) => t.events.iter().take_while(|e| e.at_us <= us).last().map_or(0, |e| e.step + 1),
         }
+    }
+
+    /// The event a `FirstFault` or `FirstBreach` anchor names, if the run has it (`None` for the other anchors).
+    fn first_event<'t>(&self, t: &'t Trace) -> Option<&'t crate::trace::Event> {
+        use crate::trace::EventKind;
+        t.events.iter().find(|e| match (self, &e.kind) {
+            (At::FirstFault, EventKind::Fault { .. }) => true,
+            (At::FirstBreach(Some(name)), EventKind::Breach(b)) => *name == b.invariant,
+            (At::FirstBreach(None), EventKind::Breach(b)) => b.severity == crate::Severity::Violation,
+            _ => false,
+        })
     }
 }
 
