@@ -14,6 +14,7 @@ use crate::check::Space;
 use crate::fault::{Fault, FaultPlan};
 use crate::node::Node;
 use crate::trace::{Condition, EventKind, Severity};
+use std::cmp::Reverse;
 use std::fmt::Debug;
 use std::fmt::Write as _;
 use std::hash::{Hash as _, Hasher as _};
@@ -52,8 +53,8 @@ impl<N: Node + 'static, H: Clone + Default + Debug + 'static> Explore<N, H> {
         let mut v: Vec<(u64, u64, u32, bool)> = sim
             .queue
             .iter()
-            .filter_map(|k| {
-                let (at, seq, index) = k.0;
+            .filter_map(|&Reverse(key)| {
+                let (at, seq, index) = (key.at(), key.seq(), key.place());
                 let live = match sim.slab.get(index as usize)? {
                     Some(Item::Timer { node, id, .. }) => {
                         sim.slots[*node as usize].live_timers.iter().any(|(t, _)| t == id)
@@ -99,7 +100,7 @@ impl<N: Node + 'static, H: Clone + Default + Debug + 'static> Explore<N, H> {
 
 /// Fire one pending item as the kernel's own step would.
 fn fire<N: Node, H: Clone + Default>(sim: &mut Sim<N, H>, index: u32, at: u64) {
-    sim.queue.retain(|k| k.0 .2 != index);
+    sim.queue.retain(|k| k.0.place() != index);
     let Some(item) = sim.slab.get_mut(index as usize).and_then(Option::take) else { return };
     sim.free.push(index);
     sim.now = sim.now.max(at);
