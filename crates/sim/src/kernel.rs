@@ -593,14 +593,15 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 Condition::Paused => self.defer(node, item),
                 Condition::Up => {
                     self.record(EventKind::Start { node });
-                    self.call(node, Input::Start, |n, ctx| n.on_start(ctx));
+                    let input = self.narrates(None).then_some(Input::Start);
+                    self.call(node, None, input, |n, ctx| n.on_start(ctx));
                     true
                 }
             },
-            Item::Deliver { from, to, id, ref msg, arrived_at, fate } => {
+            Item::Deliver { from, to, id, msg, arrived_at, fate } => {
                 if let Some(by) = take(&mut self.delayed, |&(i, _)| i == id).map(|(_, by)| by) {
                     // Held back by a Delay fault: it arrives later (and is not a step yet).
-                    let (msg, at) = (msg.clone(), self.now.saturating_add(by));
+                    let at = self.now.saturating_add(by);
                     self.enqueue(at, Item::Deliver { from, to, id, msg, arrived_at: at, fate });
                     return false;
                 }
@@ -618,7 +619,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     return true;
                 }
                 if self.conditions[to as usize] == Condition::Paused {
-                    return self.defer(to, item);
+                    return self.defer(to, Item::Deliver { from, to, id, msg, arrived_at, fate });
                 }
                 let waited_us = self.now.saturating_sub(arrived_at);
                 self.record_for(
@@ -626,24 +627,29 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     || [DELIVER, f, t, id, waited_us, 0],
                     || EventKind::Deliver { from, to, id, waited_us },
                 );
-                self.call(to, Input::Msg { from, msg }, |n, ctx| n.on_msg(ctx, from, msg.clone()));
+                // The handler takes the message itself; a narrated step keeps a copy for the narration.
+                let kept = self.narrates(member).then(|| msg.clone());
+                let input = kept.as_ref().map(|msg| Input::Msg { from, msg });
+                self.call(to, member, input, |n, ctx| n.on_msg(ctx, from, msg));
                 true
             }
-            Item::Timer { node, id, ref timer } => {
+            Item::Timer { node, id, timer } => {
                 if !self.slots[node as usize].live_timers.iter().any(|(t, _)| *t == id) {
                     self.dead_timers = self.dead_timers.saturating_sub(1);
                     return false; // cancelled, replaced, or set before a crash
                 }
                 if self.conditions[node as usize] == Condition::Paused {
-                    return self.defer(node, item);
+                    return self.defer(node, Item::Timer { node, id, timer });
                 }
                 take(&mut self.slots[node as usize].live_timers, |(t, _)| *t == id);
+                let member = timer.member();
                 self.record_for(
-                    timer.member(),
+                    member,
                     || [TIMER, u64::from(node), 0, 0, 0, 0],
                     || EventKind::Timer { node, label: timer.describe() },
                 );
-                self.call(node, Input::Timer(timer), |n, ctx| n.on_timer(ctx, timer.clone()));
+                let kept = self.narrates(member).then(|| timer.clone());
+                self.call(node, member, kept.as_ref().map(Input::Timer), |n, ctx| n.on_timer(ctx, timer));
                 true
             }
             Item::Resume { node } => {
@@ -697,11 +703,12 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             Fault::Restart { node } => {
                 let i = node as usize;
                 if self.conditions[i] == Condition::Down {
-                    let crashed = self.nodes[i].look();
+                    let crashed = self.narrates(None).then(|| self.nodes[i].look());
                     self.nodes[i] = self.nodes[i].restart(&self.slots[i].disk);
                     self.conditions[i] = Condition::Up;
                     self.record(EventKind::Start { node });
-                    self.call(node, Input::Restart { crashed: &crashed }, |n, ctx| n.on_start(ctx));
+                    let input = crashed.as_ref().map(|crashed| Input::Restart { crashed });
+                    self.call(node, None, input, |n, ctx| n.on_start(ctx));
                 }
             }
             Fault::Pause { node, for_us } => {
@@ -719,7 +726,8 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             Fault::Cut { .. } | Fault::Heal { .. } | Fault::HealAll => fault.apply_to_links(&mut self.cut),
             Fault::Timeout { node } => {
                 if self.conditions[node as usize] == Condition::Up {
-                    self.call(node, Input::ForceTimeout, |n, ctx| n.on_force_timeout(ctx));
+                    let input = self.narrates(None).then_some(Input::ForceTimeout);
+                    self.call(node, None, input, |n, ctx| n.on_force_timeout(ctx));
                 }
             }
             Fault::DropMessage { id } => self.doomed.push(id),
@@ -727,23 +735,24 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         }
     }
 
-    /// Run a handler of `node`, apply the effects it emitted, in order, and record the node's narration of it
-    /// (from the node's look just before the handler: for a restart, that of the state it restarted with).
+    /// Whether a step for `member` (none: a node's own) is narrated: never in a lean run, and not for a crowd member
+    /// that is not followed, whose narration would not be kept.
+    fn narrates(&self, member: Option<u32>) -> bool {
+        !self.lean && member.is_none_or(|m| self.follows(m))
+    }
+
+    /// Run a handler of `node` (acting for `member`), apply the effects it emitted, in order, and, given the `input`
+    /// when the step is narrated ([`Sim::narrates`]), record the node's narration of it (from the node's look just
+    /// before the handler: for a restart, that of the state it restarted with).
     fn call(
         &mut self,
         node: NodeId,
-        input: Input<'_, N>,
+        member: Option<u32>,
+        input: Option<Input<'_, N>>,
         f: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer, N::Durable>),
     ) {
         let i = node as usize;
-        let member = match input {
-            Input::Msg { msg, .. } => msg.member(),
-            Input::Timer(t) => t.member(),
-            _ => None,
-        };
-        // A step for a member that is not followed is not narrated: its narration would not be kept.
-        let narrated = !self.lean && member.is_none_or(|m| self.follows(m));
-        let before = if narrated { self.nodes[i].look() } else { N::Look::default() };
+        let before = input.is_some().then(|| self.nodes[i].look());
         // The effects stay in place, not moved out of the `Sim` and back: the snapshot reads the vector right after,
         // and read back in other widths than the move had just written it, it stalled (`perf annotate` showed 13% of
         // a lean step there; the storm's time did not change measurably, scenarios with invariants pay it each step).
@@ -765,13 +774,18 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             self.apply(node, k);
         }
         self.step_member = None;
-        if !narrated {
-            self.actor = node;
-            return;
+        self.actor = node;
+        if let (Some(input), Some(before)) = (input, before) {
+            self.narrate(node, member, input, &before);
         }
+    }
+
+    /// Record `node`'s narration of the step it just took (see [`Sim::call`]); apart, so that it is not compiled
+    /// again for every handler `call` runs.
+    fn narrate(&mut self, node: NodeId, member: Option<u32>, input: Input<'_, N>, before: &N::Look) {
+        let i = node as usize;
         let mut narration = std::mem::take(&mut self.narration);
-        let step =
-            Handled { input, before: &before, effects: &self.effects, now_us: self.slots[i].clock.local_at(self.now) };
+        let step = Handled { input, before, effects: &self.effects, now_us: self.slots[i].clock.local_at(self.now) };
         self.nodes[i].narrate(&step, &mut narration);
         for shown in narration.shown.drain(..) {
             let kind = match shown {
@@ -784,7 +798,6 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             self.events.push(Event { step: self.step, at_us: self.now, kind, member });
         }
         self.narration = narration;
-        self.actor = node;
     }
 
     /// Apply the handler's effect number `k` (by reference: the effects stay for the checker until the step ends;
