@@ -480,7 +480,7 @@ mod tests {
         s.applied = 1;
         let nodes = [s.clone()];
         let conditions = [Condition::Up];
-        let persisted = [faultline_sim::Effect::Persist(server::Disk { term: 2, voted_for: Some(0), log: s.log.clone() })];
+        let persisted = [faultline_sim::Effect::Persist(server::Disk { term: 2, voted_for: Some(0), log: s.log.as_slice().into() })];
         let mut h = RaftHistory::default();
         let snapshot = Snapshot { nodes: &nodes, conditions: &conditions, step: 7, now_us: 0, actor: Some(0), effects: &persisted };
         checker::observe(&mut h, &snapshot);

@@ -6,6 +6,7 @@
 
 use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
+use std::sync::Arc;
 use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget, US_PER_MS};
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
@@ -42,11 +43,14 @@ pub enum Role {
 }
 
 /// What a server persists (Figure 2's "persistent state on all servers"): all that survives its crash.
+///
+/// The log is written whole at every save, as one shared slice: the kernel keeps the last value persisted, and
+/// holding it by reference spares a second copy of the log per save (an append), and its clone in every checkpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Disk {
     pub term: u64,
     pub voted_for: Option<NodeId>,
-    pub log: Vec<Entry>,
+    pub log: Arc<[Entry]>,
 }
 
 /// What the narration compares across a step.
@@ -212,7 +216,7 @@ impl Server {
     /// RPCs"). The forgetful-voter variant leaves votedFor out.
     fn save(&self, ctx: &mut C<'_>) {
         let voted_for = if self.cfg.persist_votes { self.voted_for } else { None };
-        ctx.persist(Disk { term: self.term, voted_for, log: self.log.clone() });
+        ctx.persist(Disk { term: self.term, voted_for, log: self.log.as_slice().into() });
     }
 
     fn send_append(&mut self, ctx: &mut C<'_>, to: NodeId) {
@@ -443,7 +447,7 @@ impl Node for Server {
         let mut s = Server::new(self.id, self.cfg);
         s.term = disk.term;
         s.voted_for = disk.voted_for;
-        s.log = disk.log.clone();
+        s.log = disk.log.to_vec();
         s
     }
 
@@ -656,7 +660,7 @@ mod tests {
         assert_eq!(
             t.take(),
             vec![
-                Effect::Persist(Disk { term: 1, voted_for: Some(0), log: vec![] }),
+                Effect::Persist(Disk { term: 1, voted_for: Some(0), log: Arc::new([]) }),
                 Effect::SetTimer { after_us: timeout, timer: Timer::Election },
                 Effect::Send { to: 1, msg: ask.clone() },
                 Effect::Send { to: 2, msg: ask.clone() },
@@ -767,8 +771,8 @@ mod tests {
             assert_eq!(
                 persisted,
                 vec![
-                    &Disk { term: 7, voted_for: None, log: log.clone() },
-                    &Disk { term: 7, voted_for: vote, log: log.clone() }
+                    &Disk { term: 7, voted_for: None, log: log.clone().into() },
+                    &Disk { term: 7, voted_for: vote, log: log.into() }
                 ]
             );
             let persisted_at = effects.iter().rposition(|e| matches!(e, Effect::Persist(_)));
