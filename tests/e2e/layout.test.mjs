@@ -49,3 +49,54 @@ for (const [name, w, h, extra, least] of [['embed', 800, 500, '&embed=1&step=10'
     await page.close();
   });
 }
+
+/** Pairs of the sequence diagram's labels (a note's, a span's, a pause's) whose boxes overlap by more than a pixel. */
+const overlappingLabels = () => {
+  const boxes = [...document.querySelectorAll('#sequence .mark-label, #sequence .bar-label')]
+    .map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }));
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i].r, boxes[j].r];
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 1 && h > 1) out.push(`"${boxes[i].text}" and "${boxes[j].text}"`);
+    }
+  }
+  return out;
+};
+
+test("the sequence diagram's labels do not write over each other, at the end of every chapter", async () => {
+  const { page, errors } = await newPage(env, { width: 1400, height: 1000 });
+  for (const s of SCENARIOS) {
+    await page.goto(env.base + `?scenario=${s}`);
+    await page.waitForSelector('#sequence');
+    const chapters = await page.$$eval('.chapter-nav ol button', (bs) => bs.length);
+    for (let c = 0; c <= chapters; c++) {
+      await page.goto(env.base + `?scenario=${s}` + (c ? `&chapter=${c}` : ''));
+      await page.waitForSelector('#sequence');
+      await page.keyboard.press('End');
+      await page.waitForTimeout(150);
+      const pairs = await page.evaluate(overlappingLabels);
+      assert.deepEqual(pairs, [], `${s}${c ? `, chapter ${c}` : ''}: labels drawn over each other`);
+    }
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("on a phone the chapters' row scrolls to the current chapter", async () => {
+  const { page, errors } = await newPage(env, { width: 390, height: 844 });
+  await page.goto(env.base + '?scenario=two-phase-commit&chapter=7');
+  await page.waitForSelector('.chapter-nav ol button.current');
+  await page.waitForTimeout(100);
+  const seen = await page.evaluate(() => {
+    const ol = document.querySelector('.chapter-nav ol').getBoundingClientRect();
+    const b = document.querySelector('.chapter-nav ol button.current').getBoundingClientRect();
+    return { scrolls: document.querySelector('.chapter-nav ol').scrollWidth > ol.width, left: b.left - ol.left, right: ol.right - b.left };
+  });
+  assert.ok(seen.scrolls, 'the row of chapters scrolls sideways on a phone');
+  assert.ok(seen.left >= 0 && seen.right >= 40, `the current chapter's button starts ${seen.left}px into the row, ${seen.right}px from its end`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

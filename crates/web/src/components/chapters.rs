@@ -2,6 +2,7 @@
 
 use crate::state::Action;
 use faultline_sim::Chapter;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -36,6 +37,20 @@ fn beat_nav(p: &Props) -> Html {
 
 #[function_component(Chapters)]
 pub fn chapters(p: &Props) -> Html {
+    let strip = use_node_ref();
+    {
+        // On a phone the list is one row that scrolls sideways: keep the current chapter's button in it in view.
+        let strip = strip.clone();
+        use_effect_with(p.current, move |_| {
+            let Some(ol) = strip.cast::<web_sys::HtmlElement>() else { return };
+            let chip = ol.query_selector("button.current").ok().flatten();
+            let Some(chip) = chip.and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+            let (at, left, width) = (chip.offset_left() - ol.offset_left(), ol.scroll_left(), ol.client_width());
+            if at < left || at + chip.offset_width() > left + width {
+                ol.set_scroll_left((at - 8).max(0));
+            }
+        });
+    }
     if p.chapters.is_empty() {
         return html! {};
     }
@@ -75,7 +90,7 @@ pub fn chapters(p: &Props) -> Html {
         <section class="chapters" aria-label="Guided chapters">
             <div class="chapter-nav">
                 <button id="chapter-prev" disabled={p.current.is_none_or(|c| c == 0)} onclick={d.reform(move |_: MouseEvent| Action::Chapter(prev))}>{"◂ Previous"}</button>
-                <ol>
+                <ol ref={strip}>
                     { for p.chapters.iter().enumerate().map(|(i, ch)| html! {
                         <li>
                             <button class={classes!("chapter", (p.current == Some(i)).then_some("current"))}

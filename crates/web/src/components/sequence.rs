@@ -8,7 +8,8 @@
 //! select it — the fault bar then offers what can be injected into it.
 
 use super::{px, tone_class, ModelRef};
-use crate::model::{BarKind, Fate, Model, LEFT, RIGHT, TOP};
+use crate::model::labels::{stack, Placed, Want, CHAR_PX};
+use crate::model::{Bar, BarKind, Fate, Mark, Model, LEFT, RIGHT, TOP};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
 use faultline_sim::{Severity, Tone};
@@ -19,6 +20,11 @@ use yew::prelude::*;
 const LABEL_RECENT_STEPS: u32 = 4;
 /// Extra pixels drawn beyond each side of the visible window.
 const OVERDRAW: f64 = 200.0;
+/// The baseline of the first row of labels under a lane (a note's, a pause's), below the lane's line, clear of the
+/// disks drawn just under it.
+const BELOW: f64 = 22.0;
+/// The distance between two rows of labels: a 10.5-pixel label's box is a little over 12 pixels tall.
+const ROW: f64 = 12.5;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -199,20 +205,61 @@ pub fn sequence_diagram(p: &Props) -> Html {
         }
     });
 
-    let bars = m.bars.iter().filter(|b| b.start_step < cursor && overlaps(b.x1, b.x2.min(now_x), x0, x1)).map(|b| {
+    let bars: Vec<_> =
+        m.bars.iter().filter(|b| b.start_step < cursor && overlaps(b.x1, b.x2.min(now_x), x0, x1)).collect();
+    let marks: Vec<_> = m.marks.iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + 200.0, x0, x1)).collect();
+    // The labels: a span's above its lane, a pause's, a crash's and a note's below it; each side in rows that keep
+    // a burst of them apart (`labels::stack`). A quiet note is labelled while it is recent only.
+    let loud = |k: &Mark| matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor;
+    let pause_text = |b: &Bar| match b.kind {
+        BarKind::Pause if b.end_step.is_some_and(|e| e < cursor) => b.label.clone(),
+        BarKind::Pause => format!("{}…", b.label),
+        _ => "down".to_string(),
+    };
+    // No label runs past the drawing's right edge.
+    let want = |lane, x: f64, text: &str, most: usize| {
+        let room = ((m.width - x) / CHAR_PX).max(0.0) as usize;
+        Want { lane, x, chars: text.chars().count().min(most).min(room) }
+    };
+    let above = stack(
+        &bars
+            .iter()
+            .filter(|b| b.kind == BarKind::Span)
+            .map(|b| want(b.node, b.x1 + 3.0, &b.label, 40))
+            .collect::<Vec<_>>(),
+        2,
+    );
+    let below_wants: Vec<Want> = bars
+        .iter()
+        .filter(|b| b.kind != BarKind::Span)
+        .map(|b| want(b.node, b.x1 + 3.0, &pause_text(b), 40))
+        .chain(marks.iter().filter(|k| !k.durable && loud(k)).map(|k| want(k.node, k.x + 6.0, &k.text, 44)))
+        .collect();
+    let below = stack(&below_wants, 2);
+    let (mut above, mut below) = (above.into_iter(), below.into_iter());
+    let bar_labels: Vec<Option<Placed>> =
+        bars.iter().map(|b| if b.kind == BarKind::Span { above.next() } else { below.next() }).collect();
+    let mark_labels: Vec<Option<Placed>> =
+        marks.iter().map(|k| if !k.durable && loud(k) { below.next() } else { None }).collect();
+    let label = |text: &str, at: Option<Placed>| at.filter(|p| p.chars > 0).map(|p| short(text, p.chars));
+
+    let bars = bars.iter().zip(bar_labels).map(|(b, at)| {
         let ended = b.end_step.is_some_and(|e| e < cursor);
         let x2 = if ended { b.x2 } else { now_x.max(b.x1) };
         let w = (x2 - b.x1).max(2.0);
         let y = m.lane_y(b.node);
+        let row = at.map_or(0.0, |p| p.row as f64);
         match b.kind {
             BarKind::Span => {
-                // Scenario spans sit just above the lane; the label rides on the bar.
+                // Scenario spans sit just above the lane; the label rides on the bar (or a row above it).
                 html! {
                     <g class={classes!("bar", "span", tone_class(b.tone))}>
                         <rect x={px(b.x1)} y={px(y - 17.0)} width={px(w)} height="9" rx="2">
                             <title>{&b.label}</title>
                         </rect>
-                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y - 21.0)}>{short(&b.label, ((w / 6.0) as usize).max(12))}</text>
+                        if let Some(text) = label(&b.label, at) {
+                            <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y - 21.0 - ROW * row)}>{text}</text>
+                        }
                     </g>
                 }
             }
@@ -221,13 +268,17 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12">
                         <title>{"stop-the-world pause: the process handles nothing, its clock keeps running"}</title>
                     </rect>
-                    <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + 19.0)}>{if ended { b.label.clone() } else { format!("{}…", b.label) }}</text>
+                    if let Some(text) = label(&pause_text(b), at) {
+                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + BELOW + ROW * row)}>{text}</text>
+                    }
                 </g>
             },
             BarKind::Down => html! {
                 <g class="bar down">
                     <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12"><title>{"down (crashed)"}</title></rect>
-                    <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + 19.0)}>{"down"}</text>
+                    if let Some(text) = label("down", at) {
+                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + BELOW + ROW * row)}>{text}</text>
+                    }
                 </g>
             },
         }
@@ -280,7 +331,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
         html! { <text class="msg-label" x={px(a.x1 + 4.0)} y={px(y)}>{short(&a.label, 34)}</text> }
     });
 
-    let marks = m.marks.iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + 200.0, x0, x1)).map(|k| {
+    let marks = marks.iter().zip(mark_labels).map(|(k, at)| {
         let y = m.lane_y(k.node);
         if k.durable {
             // A small disk (a cylinder) just under the lane: the write survives a crash.
@@ -291,12 +342,12 @@ pub fn sequence_diagram(p: &Props) -> Html {
                 </g>
             };
         }
-        let loud = matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor;
+        let row = at.map_or(0.0, |p| p.row as f64);
         html! {
             <g class={classes!("mark", tone_class(k.tone))}>
                 <circle cx={px(k.x)} cy={px(y)} r="4"><title>{&k.text}</title></circle>
-                if loud {
-                    <text class="mark-label" x={px(k.x + 6.0)} y={px(y + 16.0)}>{short(&k.text, 44)}</text>
+                if let Some(text) = label(&k.text, at) {
+                    <text class="mark-label" x={px(k.x + 6.0)} y={px(y + BELOW + ROW * row)}>{text}</text>
                 }
             </g>
         }

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 mod diagram;
+pub mod labels;
 mod replay;
 
 pub use faultline_sim::CHECKPOINT_EVERY;
@@ -23,7 +24,9 @@ pub type Views = Rc<Vec<(Condition, NodeView)>>;
 pub const LEFT: f64 = 96.0;
 pub const RIGHT: f64 = 190.0;
 pub const TOP: f64 = 64.0;
-pub const LANE_GAP: f64 = 78.0;
+/// Between two lanes: a lane's disks and two rows of notes under it, and two rows of span labels and the span bars
+/// over the next one (`components/sequence.rs`), 12 pixels a row.
+pub const LANE_GAP: f64 = 80.0;
 pub const MIN_GAP: f64 = 14.0;
 /// Smallest drawing width, so that short runs still spread out.
 pub const MIN_WIDTH: f64 = 900.0;
