@@ -50,23 +50,26 @@ for (const [name, w, h, extra, least] of [['embed', 800, 500, '&embed=1&step=10'
   });
 }
 
-/** Pairs of the sequence diagram's labels (a note's, a span's, a pause's) whose boxes overlap by more than a pixel. */
+/** Pairs of the sequence diagram's labels (a note's, a span's, a pause's), or of a label and a violation's numbered
+ *  cause, whose boxes overlap by more than a pixel. (Two causes a step apart may touch.) */
 const overlappingLabels = () => {
-  const boxes = [...document.querySelectorAll('#sequence .mark-label, #sequence .bar-label')]
-    .map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }));
+  const boxes = [...document.querySelectorAll('#sequence .mark-label, #sequence .bar-label, #sequence .cause circle')]
+    .map((t) => ({ text: t.parentNode.textContent, cause: t.tagName === 'circle', r: t.getBoundingClientRect() }));
   const out = [];
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
+      if (boxes[i].cause && boxes[j].cause) continue;
       const [a, b] = [boxes[i].r, boxes[j].r];
       const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
       const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-      if (w > 1 && h > 1) out.push(`"${boxes[i].text}" and "${boxes[j].text}"`);
+      const name = (b) => (b.cause ? `cause ${b.text}` : `"${b.text}"`);
+      if (w > 1 && h > 1) out.push(`${name(boxes[i])} and ${name(boxes[j])}`);
     }
   }
   return out;
 };
 
-test("the sequence diagram's labels do not write over each other, at the end of every chapter", async () => {
+test("the sequence diagram's labels and a violation's numbered causes stay apart, at the end of every chapter", async () => {
   const { page, errors } = await newPage(env, { width: 1400, height: 1000 });
   for (const s of SCENARIOS) {
     await page.goto(env.base + `?scenario=${s}`);

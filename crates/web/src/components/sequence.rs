@@ -9,7 +9,7 @@
 
 use super::{px, tone_class, ModelRef};
 use crate::model::labels::{stack, Placed, Want, CHAR_PX};
-use crate::model::{Bar, BarKind, Fate, Mark, Model, LEFT, RIGHT, TOP};
+use crate::model::{Bar, BarKind, Fate, Mark, Model, LEFT, RIGHT};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
 use faultline_sim::{Severity, Tone};
@@ -23,6 +23,8 @@ const OVERDRAW: f64 = 200.0;
 /// The baseline of the first row of labels under a lane (a note's, a pause's), below the lane's line, clear of the
 /// disks drawn just under it.
 const BELOW: f64 = 22.0;
+/// The numbered causes of a violation: a row of their own under the time axis, above every label.
+const CAUSE_Y: f64 = 32.0;
 /// The distance between two rows of labels: a 10.5-pixel label's box is a little over 12 pixels tall.
 const ROW: f64 = 12.5;
 
@@ -363,13 +365,13 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     let cx = m.x_of_step(s);
                     html! {
                         <g class="cause">
-                            <line x1={px(cx)} y1={px(TOP - 20.0)} x2={px(cx)} y2={px(bottom)} />
-                            <circle cx={px(cx)} cy={px(TOP - 24.0)} r="8" />
-                            <text x={px(cx)} y={px(TOP - 20.0)} text-anchor="middle">{i + 1}</text>
+                            <line x1={px(cx)} y1={px(CAUSE_Y)} x2={px(cx)} y2={px(bottom)} />
+                            <circle cx={px(cx)} cy={px(CAUSE_Y)} r="8" />
+                            <text x={px(cx)} y={px(CAUSE_Y + 4.0)} text-anchor="middle">{i + 1}</text>
                         </g>
                     }
                 }) }
-                <line class="breach-rule" x1={px(x)} y1={px(TOP - 20.0)} x2={px(x)} y2={px(bottom)} />
+                <line class="breach-rule" x1={px(x)} y1={px(CAUSE_Y)} x2={px(x)} y2={px(bottom)} />
                 <text class="breach-label" x={px(x + 6.0)} y={px(m.height - 12.0)}>{format!("✗ {}", b.invariant)}</text>
             </g>
         }
@@ -423,7 +425,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     <g class="layer-labels">{ for labels }</g>
                     <g class="layer-marks">{ for marks }</g>
                     <g class="layer-violations">{ for violations }</g>
-                    <line class="now" x1={px(now_x)} y1={px(TOP - 28.0)} x2={px(now_x)} y2={px(m.height)} />
+                    <line class="now" x1={px(now_x)} y1={px(CAUSE_Y - 8.0)} x2={px(now_x)} y2={px(m.height)} />
                 </svg>
             </div>
             </div>

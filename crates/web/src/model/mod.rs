@@ -23,7 +23,9 @@ pub type Views = Rc<Vec<(Condition, NodeView)>>;
 
 pub const LEFT: f64 = 96.0;
 pub const RIGHT: f64 = 190.0;
-pub const TOP: f64 = 64.0;
+/// The first lane's line: below the time axis, the numbered causes of a violation, and the first lane's two rows of
+/// span labels.
+pub const TOP: f64 = 84.0;
 /// Between two lanes: a lane's disks and two rows of notes under it, and two rows of span labels and the span bars
 /// over the next one (`components/sequence.rs`), 12 pixels a row.
 pub const LANE_GAP: f64 = 80.0;
