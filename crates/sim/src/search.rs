@@ -359,7 +359,7 @@ impl Shrinker<'_> {
                     },
                     _ => break,
                 }
-                shorter.sort_by_key(|x| x.at_us);
+                crate::fault::sort_by_time(&mut shorter);
                 if self.spent() || !self.with_faults(shorter) {
                     break;
                 }
@@ -389,7 +389,7 @@ impl Shrinker<'_> {
                     later[k].at_us += by;
                 }
             }
-            later.sort_by_key(|x| x.at_us);
+            crate::fault::sort_by_time(&mut later);
             progress |= self.with_faults(later);
         }
         progress

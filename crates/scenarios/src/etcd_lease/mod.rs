@@ -184,7 +184,7 @@ fn setup(p: &EtcdParams, seed: u64) -> Setup<EtcdNode> {
         faults.push(p.pause_at_ms * US_PER_MS, Fault::Pause { node: 0, for_us: p.pause_ms * US_PER_MS });
     }
     faults.0.extend(random_faults(p, seed).0);
-    faults.0.sort_by_key(|e| e.at_us);
+    faults.sort_by_time();
     let net = NetConfig::with_latency_us(p.latency_min_ms * US_PER_MS, p.latency_max_ms * US_PER_MS);
     Setup::new(nodes, net, faults, p.run_ms * US_PER_MS)
 }

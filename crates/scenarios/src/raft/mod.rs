@@ -277,7 +277,7 @@ pub fn random_faults(p: &RaftParams, seed: u64) -> FaultPlan {
             }
         }
     }
-    plan.0.sort_by_key(|e| e.at_us);
+    plan.sort_by_time();
     plan
 }
 

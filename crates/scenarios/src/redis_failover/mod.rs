@@ -254,7 +254,7 @@ fn setup(p: &FailoverParams, seed: u64) -> Setup<FailoverNode> {
         }
     }
     faults.0.extend(random_faults(p, seed).0);
-    faults.0.sort_by_key(|e| e.at_us);
+    faults.sort_by_time();
     let net = NetConfig::with_latency_us(p.latency_min_ms * US_PER_MS, p.latency_max_ms * US_PER_MS);
     Setup::new(nodes, net, faults, p.run_ms * US_PER_MS)
 }

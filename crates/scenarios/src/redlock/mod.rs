@@ -239,7 +239,7 @@ fn setup(p: &RedlockParams, seed: u64) -> Setup<RedlockNode> {
         faults.push(p.jump_at_ms * US_PER_MS, Fault::ClockJump { node, by_us: (p.jump_ms * US_PER_MS) as i64 });
     }
     faults.0.extend(random_faults(p, seed).0);
-    faults.0.sort_by_key(|e| e.at_us);
+    faults.sort_by_time();
     let net = NetConfig::with_latency_us(p.latency_min_ms * US_PER_MS, p.latency_max_ms * US_PER_MS);
     Setup::new(nodes, net, faults, p.run_ms * US_PER_MS)
 }

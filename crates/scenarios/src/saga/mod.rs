@@ -187,7 +187,7 @@ pub fn random_faults(p: &SagaParams, seed: u64) -> FaultPlan {
             plan.push(at, Fault::Pause { node, for_us: dur });
         }
     }
-    plan.0.sort_by_key(|e| e.at_us);
+    plan.sort_by_time();
     plan
 }
 
@@ -202,7 +202,7 @@ fn as_two_phase_commit(params: &Params, seed: u64, faults: &FaultPlan) -> Transl
     let p = SagaParams::from(params);
     let mut all = faults.clone();
     all.0.extend(random_faults(&p, seed).0);
-    all.0.sort_by_key(|e| e.at_us);
+    all.sort_by_time();
     let carried = all.carried(|n| n <= p.steps, (TX_WORK_MS * MS) as i64);
     Translated {
         sets: format!(

@@ -235,7 +235,7 @@ pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
             let node = acceptors.swap_remove(rng.random_range(0..acceptors.len()));
             plan.push(rng.random_range(0..=window), Fault::Crash { node });
         }
-        plan.0.sort_by_key(|e| e.at_us);
+        plan.sort_by_time();
         return plan;
     }
     for _ in 0..p.random_faults {
@@ -266,7 +266,7 @@ pub fn random_faults(p: &TxParams, seed: u64) -> FaultPlan {
             _ => _ = plan.push(at, Fault::Pause { node, for_us: dur }),
         }
     }
-    plan.0.sort_by_key(|e| e.at_us);
+    plan.sort_by_time();
     plan
 }
 
@@ -326,7 +326,7 @@ fn parameter_faults(p: &TxParams, seed: u64) -> FaultPlan {
         if p.coordinator_restart_ms > p.coordinator_crash_ms {
             faults.push(p.coordinator_restart_ms * MS, Fault::Restart { node: COORDINATOR });
         }
-        faults.0.sort_by_key(|e| e.at_us);
+        faults.sort_by_time();
     }
     faults
 }
@@ -342,7 +342,7 @@ fn as_saga(params: &Params, seed: u64, faults: &FaultPlan) -> Translated {
     let fail_step = if p.no_voter <= steps { p.no_voter } else { 0 };
     let mut all = faults.clone();
     all.0.extend(parameter_faults(&p, seed).0);
-    all.0.sort_by_key(|e| e.at_us);
+    all.sort_by_time();
     let carried = all.carried(|n| n <= steps, -((p.work_ms * MS) as i64));
     let mut left = Vec::new();
     if p.participants > steps {

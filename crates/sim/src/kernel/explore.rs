@@ -93,7 +93,7 @@ impl<N: Node + 'static, H: Clone + Default + Debug + 'static> Explore<N, H> {
                 }
             }
         }
-        plan.0.sort_by_key(|e| e.at_us);
+        plan.sort_by_time();
         plan
     }
 }
