@@ -1,6 +1,7 @@
 // Browser test of presenter mode on a projector: at 1280×720 and 1920×1080, for every scenario's second chapter
 // (opened by a bare chapter link), the main views take at least 60% of the viewport, the page scrolls neither way,
-// and the chapter's caption is large enough to read from the back of a room.
+// every lane of a diagram that is the main view is on screen, and the chapter's caption is large enough to read
+// from the back of a room.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -27,11 +28,17 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
           hscroll: el.scrollWidth > innerWidth,
           vscroll: el.scrollHeight > innerHeight,
           caption: parseFloat(getComputedStyle(document.querySelector('#chapter-text')).fontSize),
+          // Where the diagram is the main view (no ring, no crowd), every lane's name is on screen.
+          hidden: document.querySelector('.stage .ring, .stage .population') ? []
+            : [...document.querySelectorAll('.stage .lane-name')]
+              .filter((l) => l.getBoundingClientRect().bottom > Math.min(stage.bottom, innerHeight) + 1)
+              .map((l) => l.textContent),
         };
       });
       assert.ok(m.share >= 0.6, `${s}: the main views take ${(m.share * 100).toFixed(0)}% of ${w}×${h}`);
       assert.ok(!m.hscroll && !m.vscroll, `${s}: the page scrolls at ${w}×${h}`);
       assert.ok(m.caption >= 18, `${s}: caption at ${m.caption}px`);
+      assert.deepEqual(m.hidden, [], `${s}: lanes off the screen at ${w}×${h}`);
       if (s === 'two-phase-commit' || s === 'thundering-herd') {
         await page.screenshot({ path: join(SHOTS, `presenter-${s}-${w}.png`) });
       }

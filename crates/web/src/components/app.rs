@@ -96,7 +96,9 @@ fn fit_diagram(fill: bool) {
     // The room the stage has, less the diagram's frame; the diagram's own height at zoom 1.
     let (room, natural) = (f64::from(stage.client_height()) - 28.0, f64::from(lanes.client_height()));
     if natural > 0.0 {
-        let k = (room / natural).clamp(1.0, 2.0);
+        // Smaller too, down to 60%: a run of six lanes on a 720-pixel projector shows every lane, not five and a
+        // scroll bar.
+        let k = (room / natural).clamp(0.6, 2.0);
         super::set_css(&stage, "--diagram-zoom", &format!("{k:.3}"));
     }
 }
@@ -273,7 +275,8 @@ pub fn app() -> Html {
     };
     let views = views_of(&model, state.cursor, true);
     // On a projector the diagram is the main view when there is no ring or crowd: scale it to the height left for
-    // it (up to twice its size), text and all, so that a run with few lanes does not leave the screen half empty.
+    // it (from 60% to twice its size), text and all, so that a run with few lanes does not leave the screen half empty
+    // and one with many shows all of them.
     // Measured after the page is laid out, outside the virtual DOM.
     {
         let fill = state.presenter && !has_ring && state.compare.is_none() && !embed;
