@@ -75,14 +75,36 @@ test("the sequence diagram's labels and a violation's numbered causes stay apart
     await page.goto(env.base + `?scenario=${s}`);
     await page.waitForSelector('#sequence');
     const chapters = await page.$$eval('.chapter-nav ol button', (bs) => bs.length);
-    for (let c = 0; c <= chapters; c++) {
-      await page.goto(env.base + `?scenario=${s}` + (c ? `&chapter=${c}` : ''));
-      await page.waitForSelector('#sequence');
-      await page.keyboard.press('End');
-      await page.waitForTimeout(150);
-      const pairs = await page.evaluate(overlappingLabels);
-      assert.deepEqual(pairs, [], `${s}${c ? `, chapter ${c}` : ''}: labels drawn over each other`);
+    // On a laptop, and on a 1080p projector (presenter mode zooms the diagram to fill the screen).
+    for (const [mode, w, h] of [['', 1400, 1000], ['&presenter=1', 1920, 1080]]) {
+      await page.setViewportSize({ width: w, height: h });
+      for (let c = 0; c <= chapters; c++) {
+        await page.goto(env.base + `?scenario=${s}` + (c ? `&chapter=${c}` : '') + mode);
+        await page.waitForSelector('#sequence');
+        await page.keyboard.press('End');
+        await page.waitForTimeout(150);
+        const pairs = await page.evaluate(overlappingLabels);
+        assert.deepEqual(pairs, [], `${s}${c ? `, chapter ${c}` : ''}${mode}: labels drawn over each other`);
+      }
     }
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('on a projector the diagram scrolls to the step shown (the zoomed diagram is measured again)', async () => {
+  const { page, errors } = await newPage(env, { width: 1920, height: 1080 });
+  for (const s of SCENARIOS) {
+    await page.goto(env.base + `?scenario=${s}&presenter=1`);
+    await page.waitForSelector('#sequence');
+    await page.keyboard.press('End');
+    await page.waitForTimeout(300);
+    const at = await page.evaluate(() => {
+      const box = document.querySelector('.scroller').getBoundingClientRect();
+      const now = document.querySelector('#sequence line.now').getBoundingClientRect();
+      return { now: now.left, left: box.left, right: box.right };
+    });
+    assert.ok(at.now >= at.left && at.now <= at.right, `${s}: the step's line at ${at.now}px, outside the diagram's ${at.left}–${at.right}px`);
   }
   assert.deepEqual(errors, []);
   await page.close();

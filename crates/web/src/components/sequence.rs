@@ -13,6 +13,7 @@ use crate::model::{Bar, BarKind, Fate, Mark, Model, LEFT, RIGHT};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
 use faultline_sim::{Severity, Tone};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -100,13 +101,25 @@ pub fn sequence_diagram(p: &Props) -> Html {
     // The visible window (scroll offset, width), to build only what can be seen.
     let window = use_state_eq(|| (0.0f64, 1600.0f64));
 
-    // Measure the real window once on mount; scroll events keep it up to date.
+    // Measure the real window whenever the scroller's size changes (on mount too: an observer reports the size it
+    // starts with) — a resized window, a projector's zoom of the diagram; scroll events keep the offset up to date.
     {
         let scroller = scroller.clone();
         let window = window.clone();
         use_effect_with((), move |_| {
-            if let Some(el) = scroller.cast::<web_sys::Element>() {
-                window.set((el.scroll_left() as f64, el.client_width() as f64));
+            let observer = scroller.cast::<web_sys::Element>().and_then(|el| {
+                let seen = el.clone();
+                let on_resize = Closure::<dyn FnMut()>::new(move || {
+                    window.set((seen.scroll_left() as f64, seen.client_width() as f64));
+                });
+                let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
+                observer.observe(&el);
+                Some((observer, on_resize))
+            });
+            move || {
+                if let Some((observer, _)) = observer {
+                    observer.disconnect();
+                }
             }
         });
     }
