@@ -50,10 +50,10 @@ for (const [name, w, h, extra, least] of [['embed', 800, 500, '&embed=1&step=10'
   });
 }
 
-/** Pairs of the sequence diagram's labels (a note's, a span's, a pause's), or of a label and a violation's numbered
+/** Pairs of the sequence diagram's labels (a note's, a span's, a pause's, a message's), or of a label and a violation's numbered
  *  cause, whose boxes overlap by more than a pixel. (Two causes a step apart may touch.) */
 const overlappingLabels = () => {
-  const boxes = [...document.querySelectorAll('#sequence .mark-label, #sequence .bar-label, #sequence .cause circle')]
+  const boxes = [...document.querySelectorAll('#sequence .mark-label, #sequence .bar-label, #sequence .msg-label, #sequence .cause circle')]
     .map((t) => ({ text: t.parentNode.textContent, cause: t.tagName === 'circle', r: t.getBoundingClientRect() }));
   const out = [];
   for (let i = 0; i < boxes.length; i++) {
