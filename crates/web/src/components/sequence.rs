@@ -8,17 +8,15 @@
 //! select it — the fault bar then offers what can be injected into it.
 
 use super::{px, tone_class, ModelRef};
-use crate::model::labels::{stack, Placed, Want, CHAR_PX};
-use crate::model::{Arrow, Bar, BarKind, Fate, Mark, Model, LEFT, RIGHT};
+use crate::model::labels::{self, lay_out, pause_text, Placed};
+use crate::model::{BarKind, Fate, Model, LEFT, RIGHT};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
-use faultline_sim::{NodeId, Severity, Tone};
+use faultline_sim::Severity;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Labels of arrows sent in the last few steps are written out; older ones keep a tooltip.
-const LABEL_RECENT_STEPS: u32 = 4;
 /// Extra pixels drawn beyond each side of the visible window.
 const OVERDRAW: f64 = 200.0;
 /// The baseline of the first row of labels under a lane (a note's, a pause's), below the lane's line, clear of the
@@ -224,66 +222,10 @@ pub fn sequence_diagram(p: &Props) -> Html {
         m.bars.iter().filter(|b| b.start_step < cursor && overlaps(b.x1, b.x2.min(now_x), x0, x1)).collect();
     let marks: Vec<_> = m.marks.iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + 200.0, x0, x1)).collect();
     let shown: Vec<_> = m.arrows.iter().filter(|a| a.send_step < cursor && overlaps(a.x1, a.x2, x0, x1)).collect();
-    // The labels: above a lane a span's and that of a message sent up from it; below it a pause's, a crash's, a
-    // note's and that of a message sent down. Each side in rows that keep a burst of them apart (`labels::stack`).
-    // A quiet note is labelled while it is recent only, a message for a few steps after it is sent; a message sent
-    // to many at once (the same words from the same place) is labelled once.
-    let loud = |k: &Mark| matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor;
-    let pause_text = |b: &Bar| match b.kind {
-        BarKind::Pause if b.end_step.is_some_and(|e| e < cursor) => b.label.clone(),
-        BarKind::Pause => format!("{}…", b.label),
-        _ => "down".to_string(),
-    };
-    let down = |a: &Arrow| a.y2 >= a.y1;
-    let mut said: Vec<(NodeId, u64, &str)> = Vec::new();
-    let spoken: Vec<bool> = shown
-        .iter()
-        .map(|a| {
-            let key = (a.from, a.x1.to_bits(), a.label.as_str());
-            let first = a.send_step + LABEL_RECENT_STEPS >= cursor && !said.contains(&key);
-            if first {
-                said.push(key);
-            }
-            first
-        })
-        .collect();
-    // No label runs past the drawing's right edge.
-    let want = |lane, x: f64, text: &str, most: usize| {
-        let room = ((m.width - x) / CHAR_PX).max(0.0) as usize;
-        Want { lane, x, chars: text.chars().count().min(most).min(room) }
-    };
-    let msg_want = |a: &Arrow| want(a.from, a.x1 + 4.0, &a.label, 34);
-    let above: Vec<Want> = bars
-        .iter()
-        .filter(|b| b.kind == BarKind::Span)
-        .map(|b| want(b.node, b.x1 + 3.0, &b.label, 40))
-        .chain(shown.iter().zip(&spoken).filter(|(a, s)| **s && !down(a)).map(|(a, _)| msg_want(a)))
-        .collect();
-    let below: Vec<Want> = bars
-        .iter()
-        .filter(|b| b.kind != BarKind::Span)
-        .map(|b| want(b.node, b.x1 + 3.0, &pause_text(b), 40))
-        .chain(marks.iter().filter(|k| !k.durable && loud(k)).map(|k| want(k.node, k.x + 6.0, &k.text, 44)))
-        .chain(shown.iter().zip(&spoken).filter(|(a, s)| **s && down(a)).map(|(a, _)| msg_want(a)))
-        .collect();
-    let (mut above, mut below) = (stack(&above, 2).into_iter(), stack(&below, 2).into_iter());
-    // Back to their owners, in the order the wants were made.
-    let bar_labels: Vec<Option<Placed>> =
-        bars.iter().map(|b| if b.kind == BarKind::Span { above.next() } else { below.next() }).collect();
-    let mark_labels: Vec<Option<Placed>> =
-        marks.iter().map(|k| if !k.durable && loud(k) { below.next() } else { None }).collect();
-    let msg_labels: Vec<Option<Placed>> = shown
-        .iter()
-        .zip(&spoken)
-        .map(|(a, s)| match (s, down(a)) {
-            (false, _) => None,
-            (true, true) => below.next(),
-            (true, false) => above.next(),
-        })
-        .collect();
+    let laid = lay_out(&bars, &marks, &shown, cursor, m.width);
     let label = |text: &str, at: Option<Placed>| at.filter(|p| p.chars > 0).map(|p| short(text, p.chars));
 
-    let bars = bars.iter().zip(bar_labels).map(|(b, at)| {
+    let bars = bars.iter().zip(laid.bars).map(|(b, at)| {
         let ended = b.end_step.is_some_and(|e| e < cursor);
         let x2 = if ended { b.x2 } else { now_x.max(b.x1) };
         let w = (x2 - b.x1).max(2.0);
@@ -308,7 +250,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12">
                         <title>{"stop-the-world pause: the process handles nothing, its clock keeps running"}</title>
                     </rect>
-                    if let Some(text) = label(&pause_text(b), at) {
+                    if let Some(text) = label(&pause_text(b, cursor), at) {
                         <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + BELOW + ROW * row)}>{text}</text>
                     }
                 </g>
@@ -365,13 +307,13 @@ pub fn sequence_diagram(p: &Props) -> Html {
             </g>
         }
     });
-    let labels = shown.iter().zip(msg_labels).filter_map(|(a, at)| {
+    let labels = shown.iter().zip(laid.arrows).filter_map(|(a, at)| {
         let row = at.map_or(0.0, |p| p.row as f64);
-        let y = if down(a) { a.y1 + BELOW + ROW * row } else { a.y1 - 21.0 - ROW * row };
+        let y = if labels::down(a) { a.y1 + BELOW + ROW * row } else { a.y1 - 21.0 - ROW * row };
         label(&a.label, at).map(|text| html! { <text class="msg-label" x={px(a.x1 + 4.0)} y={px(y)}>{text}</text> })
     });
 
-    let marks = marks.iter().zip(mark_labels).map(|(k, at)| {
+    let marks = marks.iter().zip(laid.marks).map(|(k, at)| {
         let y = m.lane_y(k.node);
         if k.durable {
             // A small disk (a cylinder) just under the lane: the write survives a crash.

@@ -1,12 +1,16 @@
-//! Labels along a lane that do not write over each other. The notes under a lane and the spans above it come in
+//! Labels along a lane that do not write over each other (the sequence diagram's: [`lay_out`]). The notes under a lane and the spans above it come in
 //! bursts: a coordinator decides and hears every acknowledgement within a few milliseconds, a few pixels apart.
 //! Each label takes the first of a few rows where the last label ends before it begins; when every row is taken,
 //! the label goes where the row ends soonest, and the label it would cover is cut short (to nothing, if too few
 //! characters would be left: its tooltip still holds it). The newest label is the one kept whole: it is the one
 //! next to the cursor.
 
-use faultline_sim::NodeId;
+use super::{Arrow, Bar, BarKind, Mark};
+use faultline_sim::{NodeId, Tone};
 use std::collections::BTreeMap;
+
+/// A message's label is written out for this many steps after it is sent; older ones keep a tooltip.
+pub const RECENT_STEPS: u32 = 4;
 
 /// Pixels per character of a diagram label (10.5-pixel text): a little over its average advance, so that a label cut
 /// to fit ends before the next one begins.
@@ -63,9 +67,152 @@ pub fn stack(wants: &[Want], rows: usize) -> Vec<Placed> {
     placed
 }
 
+/// Where every visible label of the diagram goes, each `None` when it is not drawn: one per bar, per mark and per
+/// arrow given, in their order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Laid {
+    pub bars: Vec<Option<Placed>>,
+    pub marks: Vec<Option<Placed>>,
+    pub arrows: Vec<Option<Placed>>,
+}
+
+/// Is a message drawn downwards (its label under its sender's lane)? A message to itself counts as down.
+pub fn down(a: &Arrow) -> bool {
+    a.y2 >= a.y1
+}
+
+/// A pause's label while it lasts (`…`) and once it is over; a crash's.
+pub fn pause_text(b: &Bar, cursor: u32) -> String {
+    match b.kind {
+        BarKind::Pause if b.end_step.is_some_and(|e| e < cursor) => b.label.clone(),
+        BarKind::Pause => format!("{}…", b.label),
+        _ => "down".to_string(),
+    }
+}
+
+/// The labels of what is drawn before `cursor`, laid out in rows: above a lane a span's and that of a message sent
+/// up from it; below it a pause's, a crash's, a note's and that of a message sent down. A quiet note is labelled
+/// while it is recent only (a good or a bad one always), a message for [`RECENT_STEPS`] after it is sent, and a
+/// message sent to many at once (the same words from the same place) once. No label runs past `width`.
+pub fn lay_out(bars: &[&Bar], marks: &[&Mark], arrows: &[&Arrow], cursor: u32, width: f64) -> Laid {
+    let loud = |k: &Mark| !k.durable && (matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor);
+    let mut said: Vec<(NodeId, u64, &str)> = Vec::new();
+    let spoken: Vec<bool> = arrows
+        .iter()
+        .map(|a| {
+            let key = (a.from, a.x1.to_bits(), a.label.as_str());
+            let first = a.send_step + RECENT_STEPS >= cursor && !said.contains(&key);
+            if first {
+                said.push(key);
+            }
+            first
+        })
+        .collect();
+    let want = |lane, x: f64, chars: usize, most: usize| {
+        let room = ((width - x) / CHAR_PX).max(0.0) as usize;
+        Want { lane, x, chars: chars.min(most).min(room) }
+    };
+    let message = |a: &Arrow| want(a.from, a.x1 + 4.0, a.label.chars().count(), 34);
+    let sent = |is_down: bool| {
+        arrows.iter().zip(&spoken).filter(move |(a, s)| **s && down(a) == is_down).map(|(a, _)| message(a))
+    };
+    let above: Vec<Want> = bars
+        .iter()
+        .filter(|b| b.kind == BarKind::Span)
+        .map(|b| want(b.node, b.x1 + 3.0, b.label.chars().count(), 40))
+        .chain(sent(false))
+        .collect();
+    let below: Vec<Want> = bars
+        .iter()
+        .filter(|b| b.kind != BarKind::Span)
+        .map(|b| want(b.node, b.x1 + 3.0, pause_text(b, cursor).chars().count(), 40))
+        .chain(marks.iter().filter(|k| loud(k)).map(|k| want(k.node, k.x + 6.0, k.text.chars().count(), 44)))
+        .chain(sent(true))
+        .collect();
+    // Back to their owners, in the order the wants were made.
+    let (mut above, mut below) = (stack(&above, 2).into_iter(), stack(&below, 2).into_iter());
+    Laid {
+        bars: bars.iter().map(|b| if b.kind == BarKind::Span { above.next() } else { below.next() }).collect(),
+        marks: marks.iter().map(|k| if loud(k) { below.next() } else { None }).collect(),
+        arrows: arrows
+            .iter()
+            .zip(&spoken)
+            .map(|(a, s)| match (s, down(a)) {
+                (false, _) => None,
+                (true, true) => below.next(),
+                (true, false) => above.next(),
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Fate;
+
+    fn arrow(from: NodeId, x1: f64, y1: f64, y2: f64, label: &str, send_step: u32) -> Arrow {
+        Arrow {
+            id: 0,
+            from,
+            to: 0,
+            label: label.into(),
+            send_step,
+            end_step: None,
+            fate: Fate::Pending,
+            send_us: 0,
+            arrive_us: 0,
+            x1,
+            y1,
+            x2: x1 + 50.0,
+            y2,
+        }
+    }
+
+    fn span(node: NodeId, x1: f64, label: &str) -> Bar {
+        let (kind, tone, start_step, end_step, x2) = (BarKind::Span, Tone::Neutral, 0, None, x1 + 100.0);
+        Bar { node, kind, label: label.into(), tone, start_step, end_step, x1, x2 }
+    }
+
+    #[test]
+    fn a_message_sent_up_shares_the_rows_of_the_spans_and_one_sent_to_many_is_labelled_once() {
+        let spans = [span(0, 0.0, "lock held by client 1")];
+        // From lane 0 (y 100): up to lane 1 twice with the same words (a broadcast), down once, and one sent too
+        // long ago to be labelled.
+        let arrows = [
+            arrow(0, 10.0, 100.0, 20.0, "PREPARE", 9),
+            arrow(0, 10.0, 100.0, 20.0, "PREPARE", 9),
+            arrow(0, 10.0, 100.0, 180.0, "COMMIT", 10),
+            arrow(0, 200.0, 100.0, 20.0, "old news", 2),
+        ];
+        let laid = lay_out(&[&spans[0]], &[], &arrows.iter().collect::<Vec<_>>(), 11, 1000.0);
+        assert_eq!(laid.bars, [Some(Placed { row: 0, chars: 21 })]);
+        // Above: the span on row 0, the broadcast's one label on row 1; below: the message sent down.
+        let (up, down) = (Some(Placed { row: 1, chars: 7 }), Some(Placed { row: 0, chars: 6 }));
+        assert_eq!(laid.arrows, [up, None, down, None]);
+    }
+
+    #[test]
+    fn notes_are_labelled_while_recent_unless_good_or_bad_and_a_disk_never() {
+        let note =
+            |step, tone, durable| Mark { node: 0, step, x: step as f64 * 100.0, text: "note".into(), tone, durable };
+        let marks = [
+            note(1, Tone::Neutral, false),
+            note(2, Tone::Bad, false),
+            note(3, Tone::Neutral, true),
+            note(9, Tone::Neutral, false),
+        ];
+        let laid = lay_out(&[], &marks.iter().collect::<Vec<_>>(), &[], 10, 10_000.0);
+        let on = Some(Placed { row: 0, chars: 4 });
+        assert_eq!(laid.marks, [None, on, None, on]);
+    }
+
+    #[test]
+    fn no_label_runs_past_the_drawing() {
+        let spans = [span(0, 900.0, "a label of forty characters, give or take")];
+        let laid = lay_out(&[&spans[0]], &[], &[], 5, 1000.0);
+        assert_eq!(laid.bars, [Some(Placed { row: 0, chars: ((1000.0 - 903.0) / CHAR_PX) as usize })]);
+    }
 
     fn want(lane: NodeId, x: f64, chars: usize) -> Want {
         Want { lane, x, chars }
