@@ -1,9 +1,9 @@
-//! Labels along a lane that do not write over each other (the sequence diagram's: [`lay_out`]). The notes under a lane and the spans above it come in
-//! bursts: a coordinator decides and hears every acknowledgement within a few milliseconds, a few pixels apart.
-//! Each label takes the first of a few rows where the last label ends before it begins; when every row is taken,
-//! the label goes where the row ends soonest, and the label it would cover is cut short (to nothing, if too few
-//! characters would be left: its tooltip still holds it). The newest label is the one kept whole: it is the one
-//! next to the cursor.
+//! Labels along a lane that do not write over each other (the sequence diagram's: [`lay_out`]). The labels of a
+//! lane's notes, spans and messages come in bursts: a coordinator decides and hears every acknowledgement within a
+//! few milliseconds, a few pixels apart. Each label takes the first of a few rows where the last label ends before
+//! it begins; when every row is taken, the label goes where the row ends soonest, and the label it would cover is
+//! cut short (to nothing, if too few characters would be left: its tooltip still holds it). The newest label is the
+//! one kept whole: it is the one next to the cursor.
 
 use super::{Arrow, Bar, BarKind, Mark};
 use faultline_sim::{NodeId, Tone};
