@@ -6,8 +6,8 @@
 
 use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
-use std::sync::Arc;
 use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget, US_PER_MS};
+use std::sync::Arc;
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 

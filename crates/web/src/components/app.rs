@@ -96,8 +96,7 @@ fn fit_diagram(fill: bool) {
     // The room the stage has, less the diagram's frame; the diagram's own height at zoom 1.
     let (room, natural) = (f64::from(stage.client_height()) - 28.0, f64::from(lanes.client_height()));
     if natural > 0.0 {
-        // Smaller too, down to 60%: a run of six lanes on a 720-pixel projector shows every lane, not five and a
-        // scroll bar.
+        // Smaller too, down to 60%: Redlock's nine lanes on a 720-pixel projector all show, not six and a scroll bar.
         let k = (room / natural).clamp(0.6, 2.0);
         super::set_css(&stage, "--diagram-zoom", &format!("{k:.3}"));
     }

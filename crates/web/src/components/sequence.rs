@@ -19,13 +19,24 @@ use yew::prelude::*;
 
 /// Extra pixels drawn beyond each side of the visible window.
 const OVERDRAW: f64 = 200.0;
-/// The baseline of the first row of labels under a lane (a note's, a pause's), below the lane's line, clear of the
-/// disks drawn just under it.
+/// The baseline of the first row of labels above a lane (a span's, a message's sent up), clear of the span bars; and
+/// of the first row under it (a note's, a pause's, a message's sent down), clear of the disks drawn just under it.
+const ABOVE: f64 = 21.0;
 const BELOW: f64 = 22.0;
 /// The numbered causes of a violation: a row of their own under the time axis, above every label.
 const CAUSE_Y: f64 = 32.0;
 /// The distance between two rows of labels: a 10.5-pixel label's box is a little over 12 pixels tall.
 const ROW: f64 = 12.5;
+
+/// The baseline of a label placed in a row above or below the lane at `lane_y` (`labels::lay_out` chose the row).
+fn baseline(lane_y: f64, above: bool, at: Option<Placed>) -> f64 {
+    let row = at.map_or(0.0, |p| p.row as f64);
+    if above {
+        lane_y - ABOVE - ROW * row
+    } else {
+        lane_y + BELOW + ROW * row
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -230,7 +241,6 @@ pub fn sequence_diagram(p: &Props) -> Html {
         let x2 = if ended { b.x2 } else { now_x.max(b.x1) };
         let w = (x2 - b.x1).max(2.0);
         let y = m.lane_y(b.node);
-        let row = at.map_or(0.0, |p| p.row as f64);
         match b.kind {
             BarKind::Span => {
                 // Scenario spans sit just above the lane; the label rides on the bar (or a row above it).
@@ -240,7 +250,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                             <title>{&b.label}</title>
                         </rect>
                         if let Some(text) = label(&b.label, at) {
-                            <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y - 21.0 - ROW * row)}>{text}</text>
+                            <text class="bar-label" x={px(b.x1 + 3.0)} y={px(baseline(y, true, at))}>{text}</text>
                         }
                     </g>
                 }
@@ -251,7 +261,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                         <title>{"stop-the-world pause: the process handles nothing, its clock keeps running"}</title>
                     </rect>
                     if let Some(text) = label(&pause_text(b, cursor), at) {
-                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + BELOW + ROW * row)}>{text}</text>
+                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(baseline(y, false, at))}>{text}</text>
                     }
                 </g>
             },
@@ -259,7 +269,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                 <g class="bar down">
                     <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12"><title>{"down (crashed)"}</title></rect>
                     if let Some(text) = label("down", at) {
-                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(y + BELOW + ROW * row)}>{text}</text>
+                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(baseline(y, false, at))}>{text}</text>
                     }
                 </g>
             },
@@ -308,8 +318,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
         }
     });
     let labels = shown.iter().zip(laid.arrows).filter_map(|(a, at)| {
-        let row = at.map_or(0.0, |p| p.row as f64);
-        let y = if labels::down(a) { a.y1 + BELOW + ROW * row } else { a.y1 - 21.0 - ROW * row };
+        let y = baseline(a.y1, !labels::down(a), at);
         label(&a.label, at).map(|text| html! { <text class="msg-label" x={px(a.x1 + 4.0)} y={px(y)}>{text}</text> })
     });
 
@@ -324,12 +333,11 @@ pub fn sequence_diagram(p: &Props) -> Html {
                 </g>
             };
         }
-        let row = at.map_or(0.0, |p| p.row as f64);
         html! {
             <g class={classes!("mark", tone_class(k.tone))}>
                 <circle cx={px(k.x)} cy={px(y)} r="4"><title>{&k.text}</title></circle>
                 if let Some(text) = label(&k.text, at) {
-                    <text class="mark-label" x={px(k.x + 6.0)} y={px(y + BELOW + ROW * row)}>{text}</text>
+                    <text class="mark-label" x={px(k.x + 6.0)} y={px(baseline(y, false, at))}>{text}</text>
                 }
             </g>
         }

@@ -26,8 +26,8 @@ pub const RIGHT: f64 = 190.0;
 /// The first lane's line: below the time axis, the numbered causes of a violation, and the first lane's two rows of
 /// span labels.
 pub const TOP: f64 = 84.0;
-/// Between two lanes: a lane's disks and two rows of notes under it, and two rows of span labels and the span bars
-/// over the next one (`components/sequence.rs`), 12 pixels a row.
+/// Between two lanes: a lane's disks and two rows of labels under it, and two rows of labels and the span bars over
+/// the next one (`components/sequence.rs`), 12.5 pixels a row.
 pub const LANE_GAP: f64 = 80.0;
 pub const MIN_GAP: f64 = 14.0;
 /// Smallest drawing width, so that short runs still spread out.
