@@ -132,6 +132,8 @@ pub trait Stepper {
     /// Steps run so far.
     fn steps(&self) -> u32;
     fn now_us(&self) -> u64;
+    /// The limits the run ends at.
+    fn limits(&self) -> Limits;
     /// Every node's panel as of now.
     fn views(&self) -> Vec<(Condition, NodeView)>;
     /// Move the events recorded so far out (so that a clone kept as a checkpoint stays small).
@@ -149,6 +151,9 @@ impl<N: Node + 'static, H: Clone + Default + 'static> Stepper for Sim<N, H> {
     }
     fn now_us(&self) -> u64 {
         self.now
+    }
+    fn limits(&self) -> Limits {
+        self.limits
     }
     fn views(&self) -> Vec<(Condition, NodeView)> {
         (0..self.nodes.len()).map(|i| self.view_of(i)).collect()
