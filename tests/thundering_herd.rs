@@ -145,3 +145,20 @@ fn the_observations_catch_the_stampede_and_the_overload() {
     let fixed = run("mitigation=stale-while-revalidate,run_ms=12000");
     assert!(!seen(&fixed, STAMPEDE) && !seen(&fixed, OVERLOAD));
 }
+
+/// At 10,000 clients each app server's agenda holds 2,500 clients' next requests and as many moot deadlines and
+/// polls, and drops the moot ones wholesale whenever it has doubled (118 times in the first run here): the runs are
+/// the ones they were before that purge existed — their hashes, pinned then — with an app server crashing and
+/// restarting in the second.
+#[test]
+fn a_crowd_that_purges_its_agenda_runs_as_before() {
+    let p = ThunderingHerd.params_with("clients=10000").unwrap();
+    for (seed, faults, hash) in
+        [(1, "", "82a2fec35b6e6edc"), (4, "crash:1@3000000,restart:1@3100000", "5035d72f49804088")]
+    {
+        let (plan, errors) = FaultPlan::parse_compact(faults);
+        assert!(errors.is_empty(), "{errors:?}");
+        let t = ThunderingHerd.run(&p, seed, &plan, &RunOptions::default()).unwrap();
+        assert_eq!(t.hash, hash, "seed {seed}, faults `{faults}`");
+    }
+}

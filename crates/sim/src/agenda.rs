@@ -55,11 +55,17 @@ pub struct Agenda<E, T> {
     seq: u64,
     /// The kernel timer that is set, and for which entry.
     armed: Option<(u128, T)>,
+    /// The length at which [`Agenda::arm`] next drops every moot entry, not only those in front.
+    purge_at: usize,
 }
+
+/// An agenda drops its moot entries when it has grown to twice its length after the last purge, and to at least
+/// this many: each purge is a pass over the entries, paid for by as many pushes.
+const PURGE_MIN: usize = 1_024;
 
 impl<E, T> Default for Agenda<E, T> {
     fn default() -> Self {
-        Agenda { heap: QuaternaryHeap::new(), seq: 0, armed: None }
+        Agenda { heap: QuaternaryHeap::new(), seq: 0, armed: None, purge_at: PURGE_MIN }
     }
 }
 
@@ -90,7 +96,17 @@ impl<E, T: Clone + PartialEq> Agenda<E, T> {
     /// Keep one kernel timer set for the earliest live entry: drop the moot entries at the front (`live` says
     /// which are not), then (re)set the timer `timer(entry)` if the front changed. Call it at the end of every
     /// handler that pushed or popped.
+    ///
+    /// An entry `live` calls moot must stay moot (a deadline of a request that has finished): once the agenda has
+    /// doubled since its last purge, every moot entry goes, not only those in front. The herd's agenda held twice as
+    /// many entries as it had live ones, and every pop and every checkpoint's copy paid for the others.
     pub fn arm<M, D>(&mut self, ctx: &mut Ctx<'_, M, T, D>, live: impl Fn(&E) -> bool, timer: impl Fn(&E) -> T) {
+        if self.heap.len() >= self.purge_at {
+            // The same entries come out, at the same steps: a moot entry would have been dropped here once it came
+            // to the front (only an entry that an `arm` left in front is ever popped by `pop_due`).
+            self.heap.retain(|Reverse(e)| live(&e.item));
+            self.purge_at = (self.heap.len() * 2).max(PURGE_MIN);
+        }
         while self.heap.peek().is_some_and(|Reverse(e)| !live(&e.item)) {
             self.heap.pop();
         }
@@ -117,6 +133,7 @@ impl<E, T: Clone + PartialEq> Agenda<E, T> {
     pub fn clear(&mut self) {
         self.heap.clear();
         self.armed = None;
+        self.purge_at = PURGE_MIN;
     }
 
     /// The live entries, in no particular order (for a view).
@@ -149,6 +166,30 @@ mod tests {
         assert_eq!((a.pop_due(3_000), a.pop_due(3_000)), (Some(9), None));
         a.arm(&mut t.ctx(), |_| true, |&e| e);
         assert_eq!(t.take(), [Effect::SetTimer { after_us: 4_000, timer: 7 }]);
+    }
+
+    /// Once the agenda has doubled, arming drops every moot entry, not only those in front; what comes out, in
+    /// what order, is what would have come out without the purge.
+    #[test]
+    fn arming_a_grown_agenda_drops_its_moot_entries() {
+        let mut a: Agenda<u32, u32> = Agenda::default();
+        let mut t: TestCtx<(), u32, ()> = TestCtx::new(0, 0, 1);
+        for e in 0..PURGE_MIN as u32 - 1 {
+            a.push(i64::from(e) + 1, e);
+        }
+        a.arm(&mut t.ctx(), |_| true, |&e| e);
+        assert_eq!(t.take(), [Effect::SetTimer { after_us: 1, timer: 0 }]);
+        // The odd entries turn moot. Below the purge's length, only moot entries in front would go (none are).
+        let live = |e: &u32| e.is_multiple_of(2);
+        a.arm(&mut t.ctx(), live, |&e| e);
+        assert_eq!(a.len(), PURGE_MIN - 1);
+        a.push(5_000, 2_000);
+        a.arm(&mut t.ctx(), live, |&e| e);
+        assert_eq!(a.len(), PURGE_MIN / 2 + 1, "the even entries and 2,000");
+        assert_eq!(t.take(), [], "the front did not change");
+        let out: Vec<u32> = std::iter::from_fn(|| a.pop_due(i64::MAX)).collect();
+        let expected: Vec<u32> = (0..PURGE_MIN as u32 - 1).step_by(2).chain([2_000]).collect();
+        assert_eq!(out, expected);
     }
 
     /// Entries come out by time, negative times (a clock set back) first, then in the order they went in.
