@@ -44,7 +44,8 @@ impl<E> Ord for Entry<E> {
 }
 
 /// Entries due at node-local times, popped in (time, insertion) order. Entries that became moot (a deadline of
-/// a request that already finished) stay until they come up; [`Agenda::arm`] skips them with a predicate.
+/// a request that already finished) stay until they come up, or until the agenda has doubled since it last dropped
+/// them; [`Agenda::arm`] skips and drops them with a predicate.
 #[derive(Clone, Debug)]
 pub struct Agenda<E, T> {
     /// A 4-ary heap: an agenda holds tens of thousands of entries (the herd at 10,000 clients), where half the
