@@ -770,7 +770,7 @@ fn thinned_later(step: u32, now_us: u64, limits: &Limits, every: u32, kept: usiz
 
 /// Run to the end, keeping a checkpoint every `every` steps (and at step 0) — every twice as many each time
 /// [`MAX_CHECKPOINTS`] would be passed. Checkpoints hold no events, so they cost only the world's state. A
-/// checkpoint that such a thinning would drop is not taken (see [`thinned_later`]).
+/// checkpoint that such a thinning would drop is not taken (see `thinned_later`).
 pub fn record(
     s: &dyn Scenario,
     params: &Params,
