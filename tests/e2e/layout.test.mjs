@@ -125,3 +125,41 @@ test("on a phone the chapters' row scrolls to the current chapter", async () => 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("charts sit side by side as their column allows, drawn sharp at the screen's pixel ratio, all on a projector's screen", async () => {
+  const charts = (page) => page.evaluate(() => [...document.querySelectorAll('.stage .chart canvas')].map((c) => {
+    const r = c.getBoundingClientRect();
+    return { left: Math.round(r.left), top: Math.round(r.top), bottom: r.bottom, width: r.width, bitmap: c.width, dpr: devicePixelRatio };
+  }));
+  // A learner's wide screen, at a pixel ratio of 2: the Raft page's four charts in two columns, each bitmap twice
+  // its width on screen.
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  await page.goto(env.base + '?scenario=raft&step=300');
+  await page.waitForSelector('.chart canvas');
+  await page.waitForFunction(() => [...document.querySelectorAll('.chart canvas')].every((c) => c.width === Math.round(c.getBoundingClientRect().width * devicePixelRatio)), null, { timeout: 5000 }).catch(() => {});
+  const wide = await charts(page);
+  assert.equal(wide.length, 4);
+  assert.equal(new Set(wide.map((c) => c.left)).size, 2, `two columns: ${JSON.stringify(wide)}`);
+  for (const c of wide) assert.equal(c.bitmap, Math.round(c.width * 2), `a bitmap at the pixel ratio: ${JSON.stringify(c)}`);
+  // Narrowed to a phone's width, the charts stack in one column and are drawn again at their new width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForFunction(() => [...document.querySelectorAll('.chart canvas')].every((c) => c.width === Math.round(c.getBoundingClientRect().width * devicePixelRatio)), null, { timeout: 5000 }).catch(() => {});
+  const narrow = await charts(page);
+  assert.equal(new Set(narrow.map((c) => c.left)).size, 1, `one column: ${JSON.stringify(narrow)}`);
+  for (const c of narrow) assert.equal(c.bitmap, Math.round(c.width * 2), `redrawn at its new width: ${JSON.stringify(c)}`);
+  await context.close();
+  // A workshop on a projector: every one of the crowd's eight charts is on the screen, at 1280×720 as at 1920×1080.
+  for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+    const { page, errors } = await newPage(env, { width: w, height: h });
+    await page.goto(env.base + '?scenario=thundering-herd&chapter=2&presenter=1');
+    await page.waitForSelector('.chart canvas');
+    await page.waitForTimeout(150);
+    const shown = await charts(page);
+    assert.ok(shown.length >= 8, `${shown.length} charts`);
+    const off = shown.filter((c) => c.bottom > h);
+    assert.deepEqual(off, [], `charts below the screen at ${w}×${h}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});

@@ -8,12 +8,12 @@
 //! select it — the fault bar then offers what can be injected into it.
 
 use super::{px, tone_class, ModelRef};
+use crate::hooks::resize::use_resize;
 use crate::model::labels::{self, lay_out, pause_text, Placed};
 use crate::model::{BarKind, Fate, Model, LEFT, RIGHT};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
 use faultline_sim::Severity;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -113,24 +113,8 @@ pub fn sequence_diagram(p: &Props) -> Html {
     // Measure the real window whenever the scroller's size changes (on mount too: an observer reports the size it
     // starts with) — a resized window, a projector's zoom of the diagram; scroll events keep the offset up to date.
     {
-        let scroller = scroller.clone();
         let window = window.clone();
-        use_effect_with((), move |_| {
-            let observer = scroller.cast::<web_sys::Element>().and_then(|el| {
-                let seen = el.clone();
-                let on_resize = Closure::<dyn FnMut()>::new(move || {
-                    window.set((seen.scroll_left() as f64, seen.client_width() as f64));
-                });
-                let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
-                observer.observe(&el);
-                Some((observer, on_resize))
-            });
-            move || {
-                if let Some((observer, _)) = observer {
-                    observer.disconnect();
-                }
-            }
-        });
+        use_resize(scroller.clone(), move |el| window.set((el.scroll_left() as f64, el.client_width() as f64)));
     }
     // Keep the "now" line in view while stepping or playing. Where the view must scroll, this render already
     // draws the new window; the scroll itself is written at the next animation frame, so that no layout is

@@ -1,3 +1,4 @@
 //! Custom hooks.
 
 pub mod embed_api;
+pub mod resize;
