@@ -18,8 +18,8 @@ pub struct Props {
     pub cursor: u32,
 }
 
-/// A chart's size on screen, in CSS pixels, before the page has measured it (the size the stylesheet gives it on a
-/// wide screen).
+/// A chart's bitmap before the page has measured the space it takes on screen (the size the stylesheet gives it on
+/// a wide screen).
 const FALLBACK: (u32, u32) = (560, 90);
 
 /// The bitmap for a canvas shown at `shown` CSS pixels on a screen of pixel ratio `ratio` (within sane bounds: a
@@ -114,14 +114,15 @@ pub fn chart(p: &Props) -> Html {
     let section = use_node_ref();
     // The canvases' size on screen (the grid's cells are all one width), measured whenever the charts' column
     // changes size (on mount too: an observer reports the size it starts with), so that drawing a step reads no
-    // layout.
-    let shown = use_state_eq(|| FALLBACK);
+    // layout. Nothing is drawn before that first measure, which comes before the first paint: each chart is drawn
+    // once as the page opens, at its real size.
+    let shown = use_state_eq(|| None::<(u32, u32)>);
     {
         let shown = shown.clone();
         use_resize(section.clone(), move |el| {
             let canvas = el.query_selector("canvas").ok().flatten();
             if let Some(c) = canvas.filter(|c| c.client_width() > 0 && c.client_height() > 0) {
-                shown.set((c.client_width() as u32, c.client_height() as u32));
+                shown.set(Some((c.client_width() as u32, c.client_height() as u32)));
             }
         });
     }
@@ -129,10 +130,11 @@ pub fn chart(p: &Props) -> Html {
         let refs = refs.clone();
         let model = p.model.clone();
         use_effect_with((p.cursor, p.model.clone(), *shown), move |(cursor, _, shown)| {
+            let Some(shown) = *shown else { return };
             let at = (*cursor, model.trace.end_us, model.time_at(*cursor));
             for (s, r) in model.series.iter().zip(&refs) {
                 if let Some(c) = r.cast::<web_sys::HtmlCanvasElement>() {
-                    draw(c, s, at, *shown, RGBColor(47, 111, 219));
+                    draw(c, s, at, shown, RGBColor(47, 111, 219));
                 }
             }
         });
