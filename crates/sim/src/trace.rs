@@ -22,6 +22,17 @@ pub enum Tone {
     Bad,
 }
 
+/// The text with its first letter in upper case, for a name or a sentence that starts a line ("client 1 …",
+/// "the run was stopped …"). ASCII only, on purpose: `char::to_uppercase` would bring Unicode's case tables into
+/// every page that calls it, 7 KB of wasm gzip; a first letter outside ASCII is left as it is.
+pub fn capitalized(text: &str) -> String {
+    let mut out = text.to_string();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    out
+}
+
 /// A node as the views draw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeInfo {
@@ -480,6 +491,14 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capitalized_raises_an_ascii_first_letter_and_leaves_the_rest() {
+        assert_eq!(capitalized("the run was stopped"), "The run was stopped");
+        assert_eq!(capitalized("client 1"), "Client 1");
+        assert_eq!(capitalized(""), "");
+        assert_eq!(capitalized("élan"), "élan", "a first letter of two bytes is left as it is, without a panic");
+    }
 
     /// A recorded run keeps every event in memory (Raft's long run: 406,000), so a variant that is rare and large is
     /// boxed rather than widening them all: with the breach unboxed an event took 104 bytes.

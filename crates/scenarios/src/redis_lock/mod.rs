@@ -240,12 +240,7 @@ fn own_lock_release(s: &Snapshot<'_, LockNode>, h: &LockHistory, out: &mut Vec<B
 }
 
 fn cap(name: Option<&String>) -> String {
-    let name = name.map_or("?", String::as_str);
-    let mut c = name.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
+    faultline_sim::trace::capitalized(name.map_or("?", String::as_str))
 }
 
 /// The invariants and observations, checked after every step.

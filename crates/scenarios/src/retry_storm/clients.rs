@@ -344,7 +344,7 @@ impl Node for Clients {
                 .iter()
                 .zip(counts)
                 .map(|(l, n)| (l.to_string(), n.to_string()))
-                .chain(self.cfg.retry_budget.then(|| ("retry tokens".into(), format!("{:.1}", f64::from(self.tokens_x10) / 10.0))))
+                .chain(self.cfg.retry_budget.then(|| ("retry tokens".into(), format!("{}.{}", self.tokens_x10 / 10, self.tokens_x10 % 10))))
                 .collect(),
             widgets: vec![Widget::Population {
                 members: (0..self.cfg.clients).collect(),

@@ -9,6 +9,7 @@ use super::{
 use crate::hooks::embed_api::use_embed_api;
 use crate::state::{Action, AppState, SPEEDS, TIME_TICK_MS};
 use crate::url;
+use faultline_sim::fault::decimal;
 use faultline_sim::View;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Interval;
@@ -98,7 +99,7 @@ fn fit_diagram(fill: bool) {
     if natural > 0.0 {
         // Smaller too, down to 60%: Redlock's nine lanes on a 720-pixel projector all show, not six and a scroll bar.
         let k = (room / natural).clamp(0.6, 2.0);
-        super::set_css(&stage, "--diagram-zoom", &format!("{k:.3}"));
+        super::set_css(&stage, "--diagram-zoom", &decimal((k * 1000.0).round() as u64, 3));
     }
 }
 

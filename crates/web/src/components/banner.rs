@@ -3,6 +3,7 @@
 
 use super::ModelRef;
 use crate::model::BreachInfo;
+use faultline_sim::trace::capitalized;
 use faultline_sim::Severity;
 use yew::prelude::*;
 
@@ -27,16 +28,6 @@ fn grouped<'a>(all: &[&&'a BreachInfo]) -> Vec<(&'a BreachInfo, Vec<u32>)> {
             Some((_, more)) => more.push(b.step),
             None => out.push((b, Vec::new())),
         }
-    }
-    out
-}
-
-/// The text with its first letter in upper case (ASCII only: `char::to_uppercase` would bring Unicode's case tables
-/// into the page, 7 KB of wasm gzip, for a sentence that starts with "the").
-fn capitalized(text: &str) -> String {
-    let mut out = text.to_string();
-    if let Some(first) = out.get_mut(..1) {
-        first.make_ascii_uppercase();
     }
     out
 }
@@ -100,17 +91,5 @@ pub fn banner(p: &Props) -> Html {
                 html! { <div class="banner ok" id={main.then_some("ok-banner")}>{format!("✓ No invariant broke in this run ({} steps).", p.model.steps())}</div> }
             } else { html! {} } }
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::capitalized;
-
-    #[test]
-    fn capitalized_raises_an_ascii_first_letter_and_leaves_the_rest() {
-        assert_eq!(capitalized("the run was stopped"), "The run was stopped");
-        assert_eq!(capitalized(""), "");
-        assert_eq!(capitalized("élan"), "élan", "a first letter of two bytes is left as it is, without a panic");
     }
 }

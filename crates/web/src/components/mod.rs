@@ -65,8 +65,30 @@ pub fn px(x: f64) -> String {
     }
 }
 
+/// Read back what [`px`] wrote (`12.3`, `-0.5`, `900`), with integer parsing only: `str::parse::<f64>` would add
+/// the standard library's float-parsing tables to the page, 10 KB of wasm that gzip cannot shrink.
+pub fn parse_px(s: &str) -> Option<f64> {
+    let (sign, digits) = s.strip_prefix('-').map_or((1.0, s), |rest| (-1.0, rest));
+    let (whole, tenth) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || !all_digits(tenth) || tenth.len() > 1 {
+        return None;
+    }
+    Some(sign * (whole.parse::<u32>().ok()? as f64 + f64::from(tenth.parse::<u8>().ok()?) / 10.0))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parse_px_reads_what_px_writes_and_nothing_else() {
+        for x in [0.0, 12.3, 12.4, -0.5, -3.3, 900.0, 4567.8] {
+            assert_eq!(super::parse_px(&super::px(x)), Some(x), "{x}");
+        }
+        for bad in ["", "-", ".", "1.", ".5", "1.25", "1e3", "12px", "nan", "+3", "--1", "99999999999"] {
+            assert_eq!(super::parse_px(bad), None, "{bad:?}");
+        }
+    }
+
     #[test]
     fn px_writes_one_decimal() {
         for (x, s) in [(0.0, "0"), (12.34, "12.3"), (12.36, "12.4"), (-0.5, "-0.5"), (-3.25, "-3.3"), (900.0, "900")] {

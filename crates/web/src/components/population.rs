@@ -176,7 +176,7 @@ pub fn population(p: &Props) -> Html {
     };
     html! {
         <section class="population" aria-label="Clients" ref={root}>
-            <canvas ref={canvas} id={p.id.clone()} width={WIDTH.to_string()} height="120" {onclick}
+            <canvas ref={canvas} id={p.id.clone()} width={(WIDTH as u32).to_string()} height="120" {onclick}
                 role="img" aria-label="Every client as a cell coloured by its state; click one to follow it" />
             <ul class="legend">
                 { for p.states.iter().zip(&counts).zip(PALETTE).map(|((s, n), colour)| html! {
@@ -186,11 +186,11 @@ pub fn population(p: &Props) -> Html {
             if !gauges.is_empty() {
                 <ul class="gauges">
                     { for gauges.iter().map(|(node, label, value, max)| {
-                        let pct = (*value as f64 / (*max).max(1) as f64 * 100.0).clamp(0.0, 100.0);
+                        let pct = (*value as f64 / (*max).max(1) as f64 * 100.0).clamp(0.0, 100.0).round() as u32;
                         html! {
                             <li>
                                 <span class="gauge-label">{format!("{node}: {label}")}</span>
-                                <span class="gauge-bar"><span data-css={format!("width: {pct:.0}%")}></span></span>
+                                <span class="gauge-bar"><span data-css={format!("width: {pct}%")}></span></span>
                                 <span class="gauge-value">{format!("{value}/{max}")}</span>
                             </li>
                         }

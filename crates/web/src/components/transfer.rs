@@ -1,7 +1,7 @@
 //! Export and import: copy the link, download the trace as JSON and the diagram as SVG or PNG, import a trace
 //! file (checked by `crate::transfer` before anything on screen changes).
 
-use super::px;
+use super::{parse_px, px};
 use crate::state::Action;
 use crate::transfer::MAX_IMPORT_BYTES;
 use faultline_sim::Trace;
@@ -67,7 +67,7 @@ fn svg_markup(id: &str) -> Result<(String, f64, f64), JsValue> {
     let svg = doc.get_element_by_id(id).ok_or("no diagram")?;
     let scroller = svg.parent_element().ok_or("no scroller")?;
     let (x, w) = (scroller.scroll_left() as f64, (scroller.client_width() as f64).max(1.0));
-    let h = svg.get_attribute("height").and_then(|h| h.parse::<f64>().ok()).unwrap_or(400.0);
+    let h = svg.get_attribute("height").as_deref().and_then(parse_px).unwrap_or(400.0);
     let clone: web_sys::Element = svg.clone_node_with_deep(true)?.dyn_into()?;
     clone.set_attribute("viewBox", &format!("{} 0 {} {}", px(x), px(w), px(h)))?;
     clone.set_attribute("width", &px(w))?;

@@ -6,6 +6,7 @@ mod run;
 
 use crate::model::Model;
 use crate::url::{Embed, UrlSettings};
+use faultline_sim::fault::Decimal;
 use faultline_sim::{Fault, FaultPlan, NodeId, Params, Scenario};
 pub use run::run;
 pub use run::{can_compare, Compared};
@@ -24,12 +25,8 @@ pub const TIME_PER_SPEED_US: u64 = 3_125;
 /// The label of a speed: steps a second, or for a run that plays by time, how fast against real time.
 pub fn speed_label(speed: u32, by_time: bool) -> String {
     if by_time {
-        let x = f64::from(speed) / 16.0;
-        if x < 1.0 {
-            format!("{x}× real time")
-        } else {
-            format!("{x:.0}× real time")
-        }
+        // speed / 16, written with integer formatting only (four places hold every sixteenth exactly).
+        format!("{}× real time", Decimal(u64::from(speed) * 10_000 / 16, 4))
     } else {
         format!("{speed} steps/s")
     }
@@ -572,6 +569,17 @@ mod tests {
     use super::*;
     use crate::url;
     use faultline_sim::EventKind;
+
+    #[test]
+    fn speeds_are_labelled_in_steps_or_against_real_time() {
+        let labels: Vec<String> = SPEEDS.iter().map(|&s| speed_label(s, true)).collect();
+        assert_eq!(
+            labels[..5],
+            ["0.0625× real time", "0.125× real time", "0.25× real time", "0.5× real time", "1× real time"]
+        );
+        assert_eq!(labels[5..], ["2× real time", "4× real time", "8× real time", "16× real time"]);
+        assert_eq!(speed_label(4, false), "4 steps/s");
+    }
 
     fn state_from(pairs: &[(&str, &str)]) -> Rc<AppState> {
         let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
