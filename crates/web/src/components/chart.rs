@@ -1,14 +1,12 @@
-//! The series a scenario declares (a term, who leads, how many wait), drawn with plotters on a canvas as step
-//! lines up to the cursor, one small chart each. The charts sit in a grid that puts as many side by side as their
+//! The series a scenario declares (a term, who leads, how many wait), drawn on a canvas as step lines up to the
+//! cursor, one small chart each. The charts sit in a grid that puts as many side by side as their
 //! column holds (one on a phone, two or three on a projector); each canvas's bitmap is sized to the space the page
 //! gives it, times the screen's pixel ratio, so that its lines and labels are as sharp and as large at any width.
 
 use super::ModelRef;
 use crate::hooks::resize::use_resize;
 use crate::model::Series;
-use faultline_sim::fault::decimal;
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
+use faultline_sim::fault::{decimal, fmt_us};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -22,6 +20,12 @@ pub struct Props {
 /// a wide screen).
 const FALLBACK: (u32, u32) = (560, 90);
 
+/// The series' colour, its "now" line's, the axes' and the labels'.
+const LINE: &str = "#2f6fdb";
+const NOW: &str = "rgba(47, 111, 219, 0.4)";
+const AXIS: &str = "#4a5468";
+const LABEL: &str = "#788296";
+
 /// The bitmap for a canvas shown at `shown` CSS pixels on a screen of pixel ratio `ratio` (within sane bounds: a
 /// zoomed-out page reports ratios below 1, and no screen needs more than 4).
 fn bitmap_size(shown: (u32, u32), ratio: f64) -> (u32, u32, f64) {
@@ -30,15 +34,31 @@ fn bitmap_size(shown: (u32, u32), ratio: f64) -> (u32, u32, f64) {
     (px(shown.0), px(shown.1), k)
 }
 
-/// Draw one series up to `now_us` on a canvas shown at `shown` CSS pixels. Errors (a canvas the browser will not
-/// draw on) leave it blank.
-fn draw(
-    canvas: web_sys::HtmlCanvasElement,
-    s: &Series,
-    (cursor, end_us, now_us): (u32, u64, u64),
-    shown: (u32, u32),
-    colour: RGBColor,
-) {
+/// The smallest round step (1, 2 or 5 times a power of ten) that cuts `span` into at most `most` parts.
+fn round_step(span: u64, most: u64) -> u64 {
+    let most = most.max(1);
+    let mut unit = 1u64;
+    loop {
+        for step in [unit, unit.saturating_mul(2), unit.saturating_mul(5)] {
+            if step.saturating_mul(most) >= span || step == u64::MAX {
+                return step.max(1);
+            }
+        }
+        unit = unit.saturating_mul(10);
+    }
+}
+
+/// The labelled values of an axis from 0 to `span`: 0 and every round step up to `span` (at most `most` steps).
+fn ticks(span: u64, most: u64) -> impl Iterator<Item = u64> {
+    let step = round_step(span, most);
+    (0..=span / step).map(move |i| i * step)
+}
+
+/// Draw one series up to the cursor on a canvas shown at `shown` CSS pixels: the axes with round labels (time in
+/// the page's own units, `0`, `500 ms`, `1 s`; values as [`axis_number`] writes them), the series as a step line up to
+/// now, and a faint line at now. Drawn with the canvas's own 2D calls (a charting crate cost the page 22 KB of wasm
+/// gzip) and integer formatting only. A canvas the browser will not draw on is left blank.
+fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us): (u32, u64, u64), shown: (u32, u32)) {
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (w, h, k) = bitmap_size(shown, ratio);
     // Resizing a canvas clears it; only when the page gave it another size.
@@ -46,54 +66,78 @@ fn draw(
         canvas.set_width(w);
         canvas.set_height(h);
     }
-    let px = |v: f64| (v * k).round() as i32;
-    // Clear what the last frame drew (filling with a transparent colour would leave it, and the "now" lines with
-    // it).
-    if let Some(ctx) =
+    let Some(ctx) =
         canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    {
-        ctx.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    else {
+        return;
+    };
+    let (w, h) = (f64::from(w), f64::from(h));
+    ctx.clear_rect(0.0, 0.0, w, h);
+    // The plot's box, in bitmap pixels: room for the values on the left, the times below, half of the last time's
+    // label on the right and half of the top value's above.
+    let (left, right, top, bottom) = (32.0 * k, w - 18.0 * k, 7.0 * k, h - 20.0 * k);
+    if right <= left || bottom <= top {
+        return;
     }
-    let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-    let root = backend.into_drawing_area();
-    let _ = root.fill(&TRANSPARENT);
-    let max = s.points.iter().map(|p| p.2).max().unwrap_or(1).max(1);
-    let end_s = end_us.max(1) as f64 / 1e6;
-    // The right margin leaves room for the last time label, centred on the axis's end.
-    let chart = ChartBuilder::on(&root)
-        .margin(px(4.0))
-        .margin_right(px(18.0))
-        .x_label_area_size(px(16.0))
-        .y_label_area_size(px(28.0))
-        .build_cartesian_2d(0f64..end_s, 0i64..max + 1);
-    let Ok(mut chart) = chart else { return };
-    let _ = chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_labels(5)
-        .x_label_formatter(&|x| format!("{x:.1} s"))
-        .y_labels(3)
-        .y_label_formatter(&|v| axis_number(*v))
-        .label_style(("sans-serif", 10.0 * k).into_font().color(&RGBColor(120, 130, 150)))
-        .draw();
-    let mut pts: Vec<(f64, i64)> = Vec::new();
+    let end_us = end_us.max(1);
+    let top_value = s.points.iter().map(|p| p.2).max().unwrap_or(1).max(1).saturating_add(1);
+    let x_of = |t_us: u64| left + (right - left) * (t_us.min(end_us) as f64 / end_us as f64);
+    let y_of = |v: i64| bottom - (bottom - top) * (v.clamp(0, top_value) as f64 / top_value as f64);
+    let line = |points: &mut dyn Iterator<Item = (f64, f64)>| {
+        ctx.begin_path();
+        if let Some((x, y)) = points.next() {
+            ctx.move_to(x, y);
+        }
+        for (x, y) in points {
+            ctx.line_to(x, y);
+        }
+        ctx.stroke();
+    };
+    let tick = 4.0 * k;
+
+    // The axes, their ticks and labels.
+    ctx.set_line_width(k);
+    ctx.set_stroke_style_str(AXIS);
+    line(&mut [(left, top), (left, bottom), (right, bottom)].into_iter());
+    ctx.set_font(&format!("{}px sans-serif", (10.0 * k).round() as u32));
+    ctx.set_fill_style_str(LABEL);
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("top");
+    for t in ticks(end_us, 4) {
+        let x = x_of(t);
+        line(&mut [(x, bottom), (x, bottom + tick)].into_iter());
+        let label = if t == 0 { "0".to_string() } else { fmt_us(t as i64) };
+        let _ = ctx.fill_text(&label, x, bottom + tick + k);
+    }
+    ctx.set_text_align("right");
+    ctx.set_text_baseline("middle");
+    for v in ticks(top_value as u64, 3) {
+        let y = y_of(v as i64);
+        line(&mut [(left - tick, y), (left, y)].into_iter());
+        let _ = ctx.fill_text(&axis_number(v as i64), left - tick - k, y);
+    }
+
+    // The series up to now, as steps: each value holds until the next.
+    let mut pts: Vec<(f64, f64)> = Vec::new();
     for &(step, t, v) in &s.points {
         if step >= cursor {
             break;
         }
-        let x = t as f64 / 1e6;
+        let (x, y) = (x_of(t), y_of(v));
         if let Some(&(_, last)) = pts.last() {
             pts.push((x, last));
         }
-        pts.push((x, v));
+        pts.push((x, y));
     }
     if let Some(&(_, last)) = pts.last() {
-        pts.push((now_us as f64 / 1e6, last));
+        pts.push((x_of(now_us), last));
     }
-    let _ = chart.draw_series(LineSeries::new(pts, colour.stroke_width(px(2.0).max(1) as u32)));
-    let now_line = vec![(now_us as f64 / 1e6, 0), (now_us as f64 / 1e6, max + 1)];
-    let _ = chart.draw_series(LineSeries::new(now_line, colour.mix(0.4).stroke_width(px(1.0).max(1) as u32)));
-    let _ = root.present();
+    ctx.set_line_width(2.0 * k);
+    ctx.set_stroke_style_str(LINE);
+    line(&mut pts.into_iter());
+    ctx.set_line_width(k);
+    ctx.set_stroke_style_str(NOW);
+    line(&mut [(x_of(now_us), top), (x_of(now_us), bottom)].into_iter());
 }
 
 /// A y-axis number that fits the axis's 28 pixels: `950`, `9500`, `95k`, `1.2M`.
@@ -134,7 +178,7 @@ pub fn chart(p: &Props) -> Html {
             let at = (*cursor, model.trace.end_us, model.time_at(*cursor));
             for (s, r) in model.series.iter().zip(&refs) {
                 if let Some(c) = r.cast::<web_sys::HtmlCanvasElement>() {
-                    draw(c, s, at, shown, RGBColor(47, 111, 219));
+                    draw(c, s, at, shown);
                 }
             }
         });
@@ -159,7 +203,26 @@ pub fn chart(p: &Props) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::{axis_number, bitmap_size};
+    use super::{axis_number, bitmap_size, round_step, ticks};
+
+    #[test]
+    fn axes_are_labelled_at_round_steps() {
+        let at = |span, most| ticks(span, most).collect::<Vec<u64>>();
+        // Times in µs, at most four steps: a minute, three seconds, one second.
+        assert_eq!(at(60_000_000, 4), [0, 20_000_000, 40_000_000, 60_000_000]);
+        assert_eq!(at(3_000_000, 4), [0, 1_000_000, 2_000_000, 3_000_000]);
+        assert_eq!(at(1_000_000, 4), [0, 500_000, 1_000_000]);
+        // Values from 0 to the largest plus one, at most three steps.
+        assert_eq!(at(2, 3), [0, 1, 2]);
+        assert_eq!(at(21, 3), [0, 10, 20]);
+        assert_eq!(at(700, 3), [0, 500]);
+        assert_eq!(at(101, 3), [0, 50, 100]);
+        // Degenerate spans still give a label and end.
+        assert_eq!(at(0, 3), [0]);
+        assert_eq!(at(1, 0), [0, 1]);
+        assert_eq!(round_step(u64::MAX, 3), 10_000_000_000_000_000_000);
+        assert!(ticks(u64::MAX, 4).count() <= 5);
+    }
 
     #[test]
     fn a_bitmap_follows_the_space_on_screen_and_the_pixel_ratio() {
