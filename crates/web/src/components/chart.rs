@@ -1,7 +1,8 @@
 //! The series a scenario declares (a term, who leads, how many wait), drawn on a canvas as step lines up to the
-//! cursor, one small chart each. The charts sit in a grid that puts as many side by side as their
-//! column holds (one on a phone, two or three on a projector); each canvas's bitmap is sized to the space the page
-//! gives it, times the screen's pixel ratio, so that its lines and labels are as sharp and as large at any width.
+//! cursor, one small chart each. The charts sit in a grid that puts as many side by side as their column holds
+//! (one on a phone, two on a laptop; on a projector two, or four or fewer in one column, taller); each canvas's
+//! bitmap is sized to the space the page gives it, times the screen's pixel ratio, so that its lines and labels
+//! are as sharp and as large at any width.
 
 use super::ModelRef;
 use crate::hooks::resize::use_resize;
@@ -140,7 +141,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us)
     line(&mut [(x_of(now_us), top), (x_of(now_us), bottom)].into_iter());
 }
 
-/// A y-axis number that fits the axis's 28 pixels: `950`, `9500`, `95k`, `1.2M`.
+/// A y-axis number that fits left of the axis (about 28 pixels): `950`, `9500`, `95k`, `1.2M`.
 fn axis_number(v: i64) -> String {
     let sign = if v < 0 { "-" } else { "" };
     match v.unsigned_abs() {
