@@ -756,8 +756,9 @@ pub const MAX_CHECKPOINTS: usize = 128;
 /// [`MAX_CHECKPOINTS`] with `kept` checkpoints at this spacing, and so thin them to every `2 · every` steps.
 ///
 /// A long run cloned its world four times for each checkpoint it kept (the herd at 10,000 clients: 1.8 million
-/// steps, 110 checkpoints kept of 493 taken, each a copy of 10,000 clients' state; 338 taken with this). Where the pace misleads (a run
-/// that goes quiet before its horizon), the checkpoints skipped leave at most twice `every` steps between two.
+/// steps, 110 checkpoints kept of 493 taken, each a copy of 10,000 clients' state; 338 taken with this). Where the
+/// pace misleads (a run that goes quiet before its horizon), the checkpoints skipped leave at most twice `every`
+/// steps between two.
 fn thinned_later(step: u32, now_us: u64, limits: &Limits, every: u32, kept: usize) -> bool {
     if now_us == 0 || limits.horizon_us == u64::MAX {
         return false;

@@ -17,10 +17,6 @@ pub struct Props {
     pub cursor: u32,
 }
 
-/// A chart's bitmap before the page has measured the space it takes on screen (the size the stylesheet gives it on
-/// a wide screen).
-const FALLBACK: (u32, u32) = (560, 90);
-
 /// The series' colour, its "now" line's, the axes' and the labels'.
 const LINE: &str = "#2f6fdb";
 const NOW: &str = "rgba(47, 111, 219, 0.4)";
@@ -194,7 +190,7 @@ pub fn chart(p: &Props) -> Html {
                 html! {
                     <figure class="chart">
                         <figcaption>{format!("{}: {current}", s.label)}</figcaption>
-                        <canvas ref={r.clone()} width={FALLBACK.0.to_string()} height={FALLBACK.1.to_string()} role="img" aria-label={format!("{} over time", s.label)} />
+                        <canvas ref={r.clone()} role="img" aria-label={format!("{} over time", s.label)} />
                     </figure>
                 }
             }) }
