@@ -15,6 +15,7 @@ use crate::trace::{
 use crate::ChaCha8Rng;
 use crate::NodeId;
 use rand::RngExt;
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt::Debug;
@@ -796,9 +797,9 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         for shown in narration.shown.drain(..) {
             let kind = match shown {
                 Shown::Note { text, tone } => EventKind::Note { node, text, tone },
-                Shown::SpanOpen { key, label, tone } => EventKind::SpanOpen { node, key: key.to_string(), label, tone },
-                Shown::SpanClose { key } => EventKind::SpanClose { node, key: key.to_string() },
-                Shown::Metric { name, value } => EventKind::Metric { node, name: name.to_string(), value },
+                Shown::SpanOpen { key, label, tone } => EventKind::SpanOpen { node, key: Cow::Borrowed(key), label, tone },
+                Shown::SpanClose { key } => EventKind::SpanClose { node, key: Cow::Borrowed(key) },
+                Shown::Metric { name, value } => EventKind::Metric { node, name: Cow::Borrowed(name), value },
             };
             // Narration is view code: a member's is kept with it, outside the hash.
             self.events.push(Event { step: self.step, at_us: self.now, kind, member });

@@ -64,7 +64,7 @@ impl Model {
                     }
                 }
                 EventKind::SpanOpen { node, key, label, tone } => {
-                    open_span.push((*node, key.as_str(), self.bars.len()));
+                    open_span.push((*node, key.as_ref(), self.bars.len()));
                     self.bars.push(Bar {
                         node: *node,
                         kind: BarKind::Span,
