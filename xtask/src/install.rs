@@ -81,9 +81,8 @@ pub(crate) fn ensure_tools(browser: bool) -> Result {
         let e2e = root().join("tests/e2e");
         if ["playwright-core", "axe-core"].iter().any(|p| !e2e.join("node_modules").join(p).exists()) {
             step("installing the browser tests' Node packages (npm ci)");
-            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e)).or_else(|_| {
-                run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "tests/e2e"]))
-            })?;
+            // `run` starts commands in the repository's root: name the folder.
+            run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "tests/e2e"]))?;
         }
     }
     Ok(())
