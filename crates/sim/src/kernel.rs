@@ -797,7 +797,9 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         for shown in narration.shown.drain(..) {
             let kind = match shown {
                 Shown::Note { text, tone } => EventKind::Note { node, text, tone },
-                Shown::SpanOpen { key, label, tone } => EventKind::SpanOpen { node, key: Cow::Borrowed(key), label, tone },
+                Shown::SpanOpen { key, label, tone } => {
+                    EventKind::SpanOpen { node, key: Cow::Borrowed(key), label, tone }
+                }
                 Shown::SpanClose { key } => EventKind::SpanClose { node, key: Cow::Borrowed(key) },
                 Shown::Metric { name, value } => EventKind::Metric { node, name: Cow::Borrowed(name), value },
             };
