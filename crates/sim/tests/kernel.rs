@@ -253,6 +253,29 @@ fn narration_follows_the_protocol_events_of_its_step_and_a_restart_sees_the_cras
     assert_eq!((writes(0), writes(1)), (pongs, 0), "a write that changes nothing is not recorded");
 }
 
+/// A span's key and a metric's name are the narration's own `&'static str`, borrowed, not copied for every event;
+/// events read back from JSON own them, and are the same events, hashed the same.
+#[test]
+fn span_keys_and_metric_names_are_borrowed_and_read_back_equal() {
+    use std::borrow::Cow;
+    let t = trace(1, &FaultPlan::new());
+    let names: Vec<&Cow<'static, str>> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::SpanOpen { key, .. } | EventKind::SpanClose { key, .. } => Some(key),
+            EventKind::Metric { name, .. } => Some(name),
+            _ => None,
+        })
+        .collect();
+    assert!(names.len() > 2, "the run narrates spans and metrics: {names:?}");
+    assert!(names.iter().all(|n| matches!(n, Cow::Borrowed(_))), "{names:?}");
+    let back: Vec<faultline_sim::Event> = serde_json::from_str(&serde_json::to_string(&t.events).unwrap()).unwrap();
+    assert!(back.iter().any(|e| matches!(&e.kind, EventKind::Metric { name: Cow::Owned(_), .. })));
+    assert_eq!(back, t.events);
+    assert_eq!(faultline_sim::hash::hash_value(&back), faultline_sim::hash::hash_value(&t.events));
+}
+
 #[test]
 fn messages_to_a_crashed_node_are_dropped() {
     let mut plan = FaultPlan::new();
