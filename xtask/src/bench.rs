@@ -422,25 +422,60 @@ fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
     Ok((rows, pages))
 }
 
-/// What each crate contributes to the page's wasm: the web crate built with the page's profile but its names kept,
-/// measured with twiggy (installed on first use), its functions summed by the crate that names them.
+/// What each crate contributes to a page's wasm as it is shipped: the default page (the first scenario's, as a link
+/// without a query opens it) built with the page's profile and features but its names kept, run through wasm-bindgen
+/// as trunk does (which removes its description stubs, a third of the module before it), and measured with twiggy
+/// (installed on first use): functions summed by the crate that names them, then the biggest functions.
 fn crate_sizes() -> String {
-    use std::collections::BTreeMap;
     if output("twiggy", &["--version"]).is_none() {
         step("installing twiggy (cargo install twiggy)");
         let _ = run(Command::new(cargo()).args(["install", "--quiet", "--locked", "twiggy"]));
     }
+    let first = faultline_scenarios::CATALOG.first().copied().unwrap_or("redis-lock");
+    step(&format!("the {first} page's wasm with its names kept, by crate (twiggy)"));
     let target = root().join("target/bench/names");
+    let bound = target.join("bound");
+    let feature = format!("faultline-scenarios/{first}");
     let built = run(Command::new(cargo())
         .args(["build", "--quiet", "--profile", "wasm", "--target", crate::WASM_TARGET, "-p", "faultline-web"])
+        .args(["--no-default-features", "--features", &feature])
         .arg("--target-dir")
         .arg(&target)
-        .env("CARGO_PROFILE_WASM_STRIP", "false"));
-    let wasm = target.join(format!("{}/wasm/faultline-web.wasm", crate::WASM_TARGET));
+        .env("CARGO_PROFILE_WASM_STRIP", "false"))
+    .and_then(|_| {
+        let wasm = target.join(format!("{}/wasm/faultline-web.wasm", crate::WASM_TARGET));
+        run(Command::new("wasm-bindgen").args(["--target", "web", "--out-dir"]).arg(&bound).arg(&wasm))
+    });
+    let wasm = bound.join("faultline-web_bg.wasm");
     let csv =
         built.ok().and_then(|_| output("twiggy", &["top", "-n", "1000000", "-f", "csv", &wasm.to_string_lossy()]));
-    let Some(csv) = csv else { return "wasm by crate: not measured (twiggy or the build failed)".into() };
-    let mut by: BTreeMap<String, u64> = BTreeMap::new();
+    let Some(csv) = csv else { return "wasm by crate: not measured (twiggy, wasm-bindgen or the build failed)".into() };
+    let (by, biggest) = by_crate(&csv);
+    let total: u64 = by.iter().map(|b| b.1).sum();
+    let mut out = format!(
+        "the {first} page's wasm as shipped, by crate (code and data before compression and wasm-opt; {total} B in \
+         all):"
+    );
+    for (name, size) in by.iter().take(12) {
+        out.push_str(&format!("\n  {name:<28} {size:>9} B  {:>5.1}%", *size as f64 * 100.0 / total.max(1) as f64));
+    }
+    out.push_str("\n  its biggest functions and data:");
+    for (name, size) in biggest.iter().take(10) {
+        let short: String = name.chars().take(100).collect();
+        out.push_str(&format!("\n  {size:>9} B  {short}"));
+    }
+    out
+}
+
+/// Names with their sizes in bytes.
+type Sizes = Vec<(String, u64)>;
+
+/// twiggy's `top` in CSV, summed by the crate that names each item (`(data)` for data segments, `(unnamed)` for the
+/// standard library's and the allocator's symbols that name no crate path), biggest first; and every item, biggest
+/// first. Custom sections (the names themselves) are left out: the shipped module has none.
+fn by_crate(csv: &str) -> (Sizes, Sizes) {
+    let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut items = Vec::new();
     for line in csv.lines().skip(1) {
         // Name,ShallowSize,ShallowSizePercent,…: the name may hold commas, quoted.
         let (name, rest) = match line.strip_prefix('"') {
@@ -454,25 +489,29 @@ fn crate_sizes() -> String {
         let krate = if name.starts_with("data segment") {
             "(data)".to_string()
         } else {
-            // The first path in the name is the crate that defines it (`<yew::… as …>` is yew's).
-            name.trim_start_matches(['<', '&', '*', ' '])
-                .split("::")
+            // The first path in the name is the crate that defines it (`<yew::… as …>` is yew's); the standard
+            // library's crates carry a hash in brackets (`core[c593…]::fmt`).
+            let path = name.trim_start_matches(['<', '&', '*', ' ']);
+            path.split("::")
                 .next()
-                .filter(|c| name.contains("::") && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'))
+                .map(|c| c.split('[').next().unwrap_or(c))
+                .filter(|c| path.contains("::") && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'))
                 .unwrap_or("(unnamed)")
                 .to_string()
         };
         *by.entry(krate).or_default() += size;
+        // A quoted field doubles its quotes; a symbol ends in its hash (`::h9ff8939969ba8796`).
+        let name = name.replace("\"\"", "\"");
+        let name = match name.rsplit_once("::h") {
+            Some((head, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => head.to_string(),
+            _ => name,
+        };
+        items.push((name, size));
     }
-    let total: u64 = by.values().sum();
-    let mut top: Vec<(String, u64)> = by.into_iter().collect();
-    top.sort_by_key(|t| std::cmp::Reverse(t.1));
-    let mut out =
-        format!("the wasm with every scenario, by crate (code and data, before compression; {total} B in all):");
-    for (name, size) in top.iter().take(12) {
-        out.push_str(&format!("\n  {name:<28} {size:>9} B  {:>5.1}%", *size as f64 * 100.0 / total.max(1) as f64));
-    }
-    out
+    let mut by: Vec<(String, u64)> = by.into_iter().collect();
+    by.sort_by_key(|t| std::cmp::Reverse(t.1));
+    items.sort_by_key(|t| std::cmp::Reverse(t.1));
+    (by, items)
 }
 
 #[cfg(test)]
@@ -511,5 +550,23 @@ mod tests {
             pages.iter().map(|p| (p.0.as_str(), p.1)).collect::<Vec<_>>(),
             [("raft", 100 + 10 + 20 + 5 + 300), ("every scenario (front door, workshop)", 100 + 10 + 20 + 5 + 700)]
         );
+    }
+
+    #[test]
+    fn twiggy_items_are_summed_by_the_crate_that_names_them() {
+        let csv = "Name,ShallowSize,ShallowSizePercent,RetainedSize,RetainedSizePercent
+\"<yew::html::Html as core::clone::Clone>::clone::h9ff8939969ba8796\",300,1,300,1
+yew::scheduler::start::h2,200,1,200,1
+\"core[c5930c85a12de822]::fmt::write\",50,1,50,1
+\"data segment \"\".rodata\"\"\",500,1,500,1
+<char>::escape_debug_ext,7,1,7,1
+\"\"\"function names\"\" subsection\",9000,1,9000,1
+custom section 'producers',100,1,100,1
+";
+        let (by, items) = by_crate(csv);
+        assert_eq!(by, [("(data)".into(), 500), ("yew".into(), 500), ("core".into(), 50), ("(unnamed)".into(), 7)]);
+        assert_eq!(items.len(), 5);
+        assert_eq!(items[0], ("data segment \".rodata\"".into(), 500));
+        assert_eq!(items[1].0, "<yew::html::Html as core::clone::Clone>::clone");
     }
 }
