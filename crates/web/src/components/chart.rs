@@ -2,7 +2,8 @@
 //! cursor, one small chart each. The charts sit in a grid that puts as many side by side as their column holds
 //! (one on a phone, two on a laptop; on a projector two, or four or fewer in one column, taller); each canvas's
 //! bitmap is sized to the space the page gives it, times the screen's pixel ratio, so that its lines and labels
-//! are as sharp and as large at any width.
+//! are as sharp and as large at any width; and its labels and lines grow with its height, which presenter mode
+//! sets by the screen's (18-pixel labels at 1080 lines instead of 10), so that the back of a room reads the axes.
 
 use super::ModelRef;
 use crate::hooks::resize::use_resize;
@@ -29,6 +30,13 @@ fn bitmap_size(shown: (u32, u32), ratio: f64) -> (u32, u32, f64) {
     let k = if ratio.is_finite() { ratio.clamp(1.0, 4.0) } else { 1.0 };
     let px = |v: u32| (f64::from(v.clamp(1, 4096)) * k).round() as u32;
     (px(shown.0), px(shown.1), k)
+}
+
+/// The size of the axes' labels, in CSS pixels, for a canvas `shown_h` CSS pixels tall: 10 at the usual 90, and
+/// as much larger as the canvas is taller (presenter mode sizes the charts by the screen's height, so that a room's
+/// projector gets labels in proportion), up to 20.
+fn label_px(shown_h: u32) -> f64 {
+    (f64::from(shown_h) / 9.0).clamp(10.0, 20.0)
 }
 
 /// The smallest round step (1, 2 or 5 times a power of ten) that cuts `span` into at most `most` parts.
@@ -70,6 +78,9 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us)
     };
     let (w, h) = (f64::from(w), f64::from(h));
     ctx.clear_rect(0.0, 0.0, w, h);
+    // Bitmap pixels per CSS pixel of a 10-pixel label: every length below is in those.
+    let font = label_px(shown.1);
+    let k = k * font / 10.0;
     // The plot's box, in bitmap pixels: room for the values on the left, the times below, half of the last time's
     // label on the right and half of the top value's above.
     let (left, right, top, bottom) = (32.0 * k, w - 18.0 * k, 7.0 * k, h - 20.0 * k);
@@ -93,7 +104,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us)
     let tick = 4.0 * k;
 
     // The axes, their ticks and labels.
-    ctx.set_line_width(k);
+    ctx.set_line_width(k.round().max(1.0));
     ctx.set_stroke_style_str(AXIS);
     line(&mut [(left, top), (left, bottom), (right, bottom)].into_iter());
     ctx.set_font(&format!("{}px sans-serif", (10.0 * k).round() as u32));
@@ -132,7 +143,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us)
     ctx.set_line_width(2.0 * k);
     ctx.set_stroke_style_str(LINE);
     line(&mut pts.into_iter());
-    ctx.set_line_width(k);
+    ctx.set_line_width(k.round().max(1.0));
     ctx.set_stroke_style_str(NOW);
     line(&mut [(x_of(now_us), top), (x_of(now_us), bottom)].into_iter());
 }
@@ -200,7 +211,7 @@ pub fn chart(p: &Props) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::{axis_number, bitmap_size, round_step, ticks};
+    use super::{axis_number, bitmap_size, label_px, round_step, ticks};
 
     #[test]
     fn axes_are_labelled_at_round_steps() {
@@ -230,6 +241,14 @@ mod tests {
         assert_eq!(bitmap_size((560, 90), 0.5), (560, 90, 1.0));
         assert_eq!(bitmap_size((560, 90), f64::NAN), (560, 90, 1.0));
         assert_eq!(bitmap_size((100_000, 0), 8.0), (16_384, 4, 4.0));
+    }
+
+    #[test]
+    fn labels_grow_with_a_taller_chart_within_bounds() {
+        assert_eq!(label_px(90), 10.0);
+        assert_eq!(label_px(40), 10.0);
+        assert_eq!(label_px(162), 18.0);
+        assert_eq!(label_px(4096), 20.0);
     }
 
     #[test]
