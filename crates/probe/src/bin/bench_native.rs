@@ -1,12 +1,18 @@
 //! Native half of `cargo xtask bench`: times the probe's workloads and prints one JSON object, the same shape
 //! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium). Built with the native
 //! (release) profile.
+//!
+//! `bench-native --serve STEPS RUNS` answers one request per line of its input instead, so that the Chromium half can
+//! alternate its samples with native ones of the same workload, a few milliseconds apart (this machine's speed drifts
+//! by up to 2× over minutes, and from one second to the next): `warm W` runs workload W (`storm`, `lean`, `bare`,
+//! `chacha` or a scenario's id) for 300 ms and answers the seconds per call; `sample W REPS` times REPS calls and
+//! answers the seconds per call and the events of one call.
 
 use std::time::Instant;
 
 /// The same measure as the wasm half (`xtask/bench-workloads.mjs`): warm up for 300 ms, then the best of `samples`
 /// samples of enough calls to last 50 ms, per call.
-fn best_of<F: FnMut() -> u32>(samples: usize, mut f: F) -> (f64, u32) {
+fn best_of(samples: usize, mut f: impl FnMut() -> u32) -> (f64, u32) {
     let warm = Instant::now();
     let mut calls = 0u32;
     while warm.elapsed().as_secs_f64() < 0.3 {
@@ -27,18 +33,75 @@ fn best_of<F: FnMut() -> u32>(samples: usize, mut f: F) -> (f64, u32) {
     (best, n)
 }
 
+/// A workload by its name: the storm (recorded, lean), the bare loops, or a scenario's benchmark sample.
+fn workload(name: &str, steps: u32, runs: u32) -> Option<Box<dyn FnMut() -> u32>> {
+    let ids = faultline_probe::scenario_ids();
+    Some(match name {
+        "storm" => Box::new(move || faultline_probe::storm(1, steps)),
+        "lean" => Box::new(move || faultline_probe::storm_lean(1, steps)),
+        "bare" => Box::new(move || faultline_probe::bare_loop(1, steps)),
+        "chacha" => Box::new(move || faultline_probe::bare_loop_chacha(1, steps)),
+        id if ids.split(',').any(|s| s == id) => {
+            let id = id.to_string();
+            Box::new(move || faultline_probe::bench_runs(&id, runs))
+        }
+        _ => return None,
+    })
+}
+
+/// `--serve`: one answer per request line, until the input ends.
+fn serve(steps: u32, runs: u32) {
+    use std::io::{BufRead, Write};
+    let stdout = std::io::stdout();
+    for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let answer = match (words.as_slice(), words.get(1).and_then(|w| workload(w, steps, runs))) {
+            (["warm", _], Some(mut f)) => {
+                let t = Instant::now();
+                let mut calls = 0u32;
+                while t.elapsed().as_secs_f64() < 0.3 {
+                    f();
+                    calls += 1;
+                }
+                format!("{}", t.elapsed().as_secs_f64() / f64::from(calls))
+            }
+            (["sample", _, reps], Some(mut f)) => {
+                let reps: u32 = reps.parse().unwrap_or(1).max(1);
+                let t = Instant::now();
+                let mut n = 0;
+                for _ in 0..reps {
+                    n = f();
+                }
+                format!("{} {n}", t.elapsed().as_secs_f64() / f64::from(reps))
+            }
+            _ => format!("error: unknown request `{line}`"),
+        };
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "{answer}");
+        let _ = out.flush();
+    }
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let serving = std::env::args().nth(1).as_deref() == Some("--serve");
+    let mut args = std::env::args().skip(if serving { 2 } else { 1 });
     let steps: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(300_000);
     let runs: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
-    let (storm_s, storm_steps) = best_of(5, || faultline_probe::storm(1, steps));
-    let (lean_s, lean_steps) = best_of(5, || faultline_probe::storm_lean(1, steps));
-    let (bare_s, bare_steps) = best_of(5, || faultline_probe::bare_loop(1, steps));
-    let (chacha_s, chacha_steps) = best_of(5, || faultline_probe::bare_loop_chacha(1, steps));
+    if serving {
+        return serve(steps, runs);
+    }
+    let time = |name: &str| match workload(name, steps, runs) {
+        Some(f) => best_of(5, f),
+        None => (f64::NAN, 0),
+    };
+    let (storm_s, storm_steps) = time("storm");
+    let (lean_s, lean_steps) = time("lean");
+    let (bare_s, bare_steps) = time("bare");
+    let (chacha_s, chacha_steps) = time("chacha");
     let scenarios: serde_json::Map<String, serde_json::Value> = faultline_probe::scenario_ids()
         .split(',')
         .map(|id| {
-            let (s, n) = best_of(5, || faultline_probe::bench_runs(id, runs));
+            let (s, n) = time(id);
             (id.to_string(), serde_json::json!({ "s": s, "steps": n }))
         })
         .collect();
