@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { start, stop, open, counter, cursorAt, SHOTS } from './harness.mjs';
+import { start, stop, open, newPage, counter, cursorAt, SHOTS } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -81,6 +81,27 @@ test('keyboard: help overlay, presenter mode, reset and speed keys', async () =>
   const unnamed = await page.$$eval('button, input, select', (els) =>
     els.filter((e) => !(e.getAttribute('aria-label') || e.textContent.trim() || e.labels?.length)).map((e) => e.outerHTML));
   assert.deepEqual(unnamed, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a key pressed the moment the diagram first appears is handled, not lost', async () => {
+  // One → at the first DOM change that shows the diagram (before the first frame is painted): the page's key
+  // listener is attached as the app first renders, not in an effect after that frame.
+  const { page, errors } = await newPage(env);
+  await page.addInitScript(() => {
+    const mo = new MutationObserver(() => {
+      if (!document.querySelector('#sequence')) return;
+      mo.disconnect();
+      window.__pressedAt = document.querySelector('#step-counter')?.textContent;
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    });
+    mo.observe(document, { subtree: true, childList: true });
+  });
+  await page.goto(`${env.base}?scenario=redis-lock&step=3`);
+  await page.waitForSelector('#sequence');
+  assert.match(await page.evaluate(() => window.__pressedAt), /step 3 \//);
+  assert.equal((await cursorAt(page, 4)).cursor, 4, "the key pressed as the diagram appeared moved the cursor");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -186,26 +186,29 @@ pub fn app() -> Html {
         });
     }
 
-    // Keyboard shortcuts (see the `?` overlay).
+    // Keyboard shortcuts (see the `?` overlay). Attached as the app first renders, not in an effect: yew runs effects
+    // in a task after the first frame, so a key pressed as the page appeared waited for that frame (the default page:
+    // its first key handled about 100 ms after it was drawn), or was lost if it came before. The listener reads the
+    // chapter and presenter mode of the latest render, and goes with the app.
     {
+        let keys = use_mut_ref(|| (state.chapter, state.presenter));
+        *keys.borrow_mut() = (state.chapter, state.presenter);
         let d = state.dispatcher();
-        let (chapter, presenter) = (state.chapter, state.presenter);
-        use_effect_with((chapter, presenter), move |(chapter, presenter)| {
-            let (chapter, presenter) = (*chapter, *presenter);
-            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+        use_mut_ref(move || {
+            web_sys::window().and_then(|w| w.document()).map(|doc| {
                 let opts = EventListenerOptions::enable_prevent_default();
                 EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                     let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || !shortcut_applies(e) {
                         return;
                     }
+                    let (chapter, presenter) = *keys.borrow();
                     if let Some(a) = key_action(e, chapter, presenter) {
                         e.prevent_default();
                         d.dispatch(a);
                     }
                 })
-            });
-            move || drop(listener)
+            })
         });
     }
 
