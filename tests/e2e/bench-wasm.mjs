@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { start, stop, newPage } from './harness.mjs';
+import { repsFor } from '../../xtask/bench-workloads.mjs';
 
 const [steps, runs] = process.argv.slice(2).map(Number);
 const NATIVE = process.env.FAULTLINE_NATIVE_BENCH;
@@ -58,9 +59,8 @@ try {
         const run = w.workload(p, name, steps, runs);
         return f === 'warm' ? w.warm(run) : w.sample(run, arg);
       }, [f, name, arg]);
-      const repsC = await page.evaluate((s) => bench.w.repsFor(s), await inPage('warm'));
-      const [nativeWarm] = await native.ask(`warm ${name}`);
-      const repsN = Math.max(1, Math.ceil(0.05 / nativeWarm));
+      const repsC = repsFor(await inPage('warm'));
+      const repsN = repsFor((await native.ask(`warm ${name}`))[0]);
       let c = Infinity, n = Infinity, events = 0;
       const ratios = [];
       for (let i = 0; i < PAIRS; i++) {

@@ -51,7 +51,7 @@ pub(crate) fn bench() -> Result {
             .arg("tests/e2e/bench-wasm.mjs")
             .args([STEPS.to_string(), RUNS.to_string()])
             .env("FAULTLINE_SITE", root().join("target/probe-web"))
-            // Each round times the page and then the native binary (built by the native step above), back to back.
+            // Each workload's samples alternate with native ones (`bench-native --serve`, built by the native step).
             .env("FAULTLINE_NATIVE_BENCH", root().join("target/release/bench-native"))
             .env("CHROMIUM", chromium()),
     );

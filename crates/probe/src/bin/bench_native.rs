@@ -10,25 +10,37 @@
 
 use std::time::Instant;
 
-/// The same measure as the wasm half (`xtask/bench-workloads.mjs`): warm up for 300 ms, then the best of `samples`
-/// samples of enough calls to last 50 ms, per call.
-fn best_of(samples: usize, mut f: impl FnMut() -> u32) -> (f64, u32) {
-    let warm = Instant::now();
+/// Run `f` for 300 ms (the warm-up); the seconds per call.
+fn warm(f: &mut impl FnMut() -> u32) -> f64 {
+    let t = Instant::now();
     let mut calls = 0u32;
-    while warm.elapsed().as_secs_f64() < 0.3 {
+    while t.elapsed().as_secs_f64() < 0.3 {
         f();
         calls += 1;
     }
-    let per_call = warm.elapsed().as_secs_f64() / f64::from(calls);
-    let reps = (0.05 / per_call).ceil().max(1.0) as u32;
+    t.elapsed().as_secs_f64() / f64::from(calls)
+}
+
+/// Time `reps` calls of `f`: the seconds per call and the events of one call.
+fn sample(f: &mut impl FnMut() -> u32, reps: u32) -> (f64, u32) {
+    let t = Instant::now();
+    let mut n = 0;
+    for _ in 0..reps {
+        n = f();
+    }
+    (t.elapsed().as_secs_f64() / f64::from(reps), n)
+}
+
+/// The same measure as the wasm half (`xtask/bench-workloads.mjs`): warm up, then the best of `samples` samples of
+/// enough calls to last 50 ms, per call.
+fn best_of(samples: usize, mut f: impl FnMut() -> u32) -> (f64, u32) {
+    let reps = (0.05 / warm(&mut f)).ceil().max(1.0) as u32;
     let mut best = f64::INFINITY;
     let mut n = 0;
     for _ in 0..samples {
-        let t = Instant::now();
-        for _ in 0..reps {
-            n = f();
-        }
-        best = best.min(t.elapsed().as_secs_f64() / f64::from(reps));
+        let (s, events) = sample(&mut f, reps);
+        best = best.min(s);
+        n = events;
     }
     (best, n)
 }
@@ -56,23 +68,10 @@ fn serve(steps: u32, runs: u32) {
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let answer = match (words.as_slice(), words.get(1).and_then(|w| workload(w, steps, runs))) {
-            (["warm", _], Some(mut f)) => {
-                let t = Instant::now();
-                let mut calls = 0u32;
-                while t.elapsed().as_secs_f64() < 0.3 {
-                    f();
-                    calls += 1;
-                }
-                format!("{}", t.elapsed().as_secs_f64() / f64::from(calls))
-            }
+            (["warm", _], Some(mut f)) => format!("{}", warm(&mut f)),
             (["sample", _, reps], Some(mut f)) => {
-                let reps: u32 = reps.parse().unwrap_or(1).max(1);
-                let t = Instant::now();
-                let mut n = 0;
-                for _ in 0..reps {
-                    n = f();
-                }
-                format!("{} {n}", t.elapsed().as_secs_f64() / f64::from(reps))
+                let (s, n) = sample(&mut f, reps.parse().unwrap_or(1).max(1));
+                format!("{s} {n}")
             }
             _ => format!("error: unknown request `{line}`"),
         };
