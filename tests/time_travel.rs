@@ -32,6 +32,27 @@ fn replaying_from_a_checkpoint_reaches_the_same_state_as_a_straight_run() {
     }
 }
 
+/// What a checkpoint keeps replays the panels and nothing else: no events, no breaches (the trace holds them), yet
+/// the same panels at every step as the run it was copied from, here one that breaks an invariant.
+#[test]
+fn a_checkpoint_replays_the_panels_and_records_nothing() {
+    let p = params(&[("clients", "4"), ("rounds", "5"), ("safe_release", "false")]);
+    let opts = RunOptions::default();
+    let mut full = RedisLock.start(&p, 3, &FaultPlan::new(), &opts).unwrap();
+    let mut copy = full.replay_copy();
+    let (mut recorded, mut replayed) = (Vec::new(), Vec::new());
+    while full.step() {
+        assert!(copy.step());
+        full.drain_events(&mut recorded);
+        copy.drain_events(&mut replayed);
+        assert_eq!(copy.views(), full.views(), "at step {}", full.steps());
+    }
+    assert!(!copy.step());
+    assert_eq!((copy.steps(), copy.now_us()), (full.steps(), full.now_us()));
+    assert!(recorded.iter().any(|e| matches!(e.kind, EventKind::Breach(_))), "the run breaks an invariant");
+    assert!(replayed.is_empty(), "{} events replayed", replayed.len());
+}
+
 /// The events of steps before `cursor`.
 fn past(t: &Trace, cursor: u32) -> Vec<faultline::sim::Event> {
     t.events.iter().filter(|e| e.step < cursor).cloned().collect()

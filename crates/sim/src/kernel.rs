@@ -140,6 +140,14 @@ pub trait Stepper {
     /// Move the events recorded so far out (so that a clone kept as a checkpoint stays small).
     fn drain_events(&mut self, into: &mut Vec<Event>);
     fn boxed_clone(&self) -> Box<dyn Stepper>;
+    /// A copy of the run as it stands that replays the node panels ([`Stepper::views`]) and nothing else: it
+    /// records no events, narration or panels, keeps no checker history and checks no invariant. A checkpoint kept
+    /// so costs only the world's state (Raft's checker history was half of a long run's memory, cloned into every
+    /// checkpoint), and a seek replays at the lean kernel's pace. Nodes never read what is left out, so the
+    /// protocol runs exactly as in the run it was copied from: the swarm (`swarm::run_swarm`) steps both side by
+    /// side in every scenario and compares their panels at every step. (`&mut self` only so that the history and
+    /// the events are left out of the copy without being cloned.)
+    fn replay_copy(&mut self) -> Box<dyn Stepper>;
     fn finish_boxed(self: Box<Self>) -> RunOutput;
 }
 
@@ -164,6 +172,20 @@ impl<N: Node + 'static, H: Clone + Default + 'static> Stepper for Sim<N, H> {
     }
     fn boxed_clone(&self) -> Box<dyn Stepper> {
         Box::new(self.clone())
+    }
+    fn replay_copy(&mut self) -> Box<dyn Stepper> {
+        let history = std::mem::take(&mut self.history);
+        let events = std::mem::take(&mut self.events);
+        let views = std::mem::take(&mut self.views);
+        let invariants = std::mem::take(&mut self.invariants);
+        let reported = std::mem::take(&mut self.reported);
+        let mut copy = self.clone();
+        (self.history, self.events, self.views, self.invariants, self.reported) =
+            (history, events, views, invariants, reported);
+        copy.observe = None;
+        copy.lean = true;
+        copy.record_views = false;
+        Box::new(copy)
     }
     fn finish_boxed(self: Box<Self>) -> RunOutput {
         self.finish()

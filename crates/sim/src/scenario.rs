@@ -733,7 +733,8 @@ pub fn sweep_range(
 /// benchmark records runs the same way.)
 pub const CHECKPOINT_EVERY: u32 = 256;
 
-/// The state of a run after `step` steps, kept to seek quickly: clone it and step forward.
+/// The state of a run after `step` steps, kept to seek quickly: clone it and step forward. It replays the node
+/// panels only ([`Stepper::replay_copy`]): the trace already holds every event and breach.
 pub struct Checkpoint {
     pub step: u32,
     pub sim: Box<dyn Stepper>,
@@ -770,8 +771,9 @@ fn thinned_later(step: u32, now_us: u64, limits: &Limits, every: u32, kept: usiz
 }
 
 /// Run to the end, keeping a checkpoint every `every` steps (and at step 0) — every twice as many each time
-/// [`MAX_CHECKPOINTS`] would be passed. Checkpoints hold no events, so they cost only the world's state. A
-/// checkpoint that such a thinning would drop is not taken (see `thinned_later`).
+/// [`MAX_CHECKPOINTS`] would be passed. Checkpoints hold no events and no checker history (they replay panels
+/// only), so they cost only the world's state. A checkpoint that such a thinning would drop is not taken (see
+/// `thinned_later`).
 pub fn record(
     s: &dyn Scenario,
     params: &Params,
@@ -782,7 +784,7 @@ pub fn record(
 ) -> Result<Recording, RunError> {
     let mut every = every.max(1);
     let mut sim = s.start(params, seed, faults, opts)?;
-    let mut checkpoints = vec![Checkpoint { step: 0, sim: sim.boxed_clone() }];
+    let mut checkpoints = vec![Checkpoint { step: 0, sim: sim.replay_copy() }];
     let mut events = Vec::new();
     let mut step_us = Vec::new();
     let limits = sim.limits();
@@ -793,7 +795,7 @@ pub fn record(
         if step % every == 0
             && (step % (2 * every) == 0 || !thinned_later(step, sim.now_us(), &limits, every, checkpoints.len()))
         {
-            checkpoints.push(Checkpoint { step, sim: sim.boxed_clone() });
+            checkpoints.push(Checkpoint { step, sim: sim.replay_copy() });
             if checkpoints.len() > MAX_CHECKPOINTS {
                 every *= 2;
                 checkpoints.retain(|c| c.step % every == 0);

@@ -110,6 +110,48 @@ fn knobs(s: &dyn Scenario, draw: u64, lean: &RunOptions, refused: &mut u64) -> R
     Err(format!("{}: its default knobs were refused", s.id()))
 }
 
+/// The first step at which a replay copy ([`crate::Stepper::replay_copy`], what a checkpoint keeps) shows other
+/// panels, time or step count than the full run it was copied from, stepped side by side; copies are taken at the
+/// start and every 97 steps, so that some start mid-run (after crashes, pauses, partitions), and each is followed
+/// until four younger ones exist. `None`: none differs.
+pub fn replay_differs(
+    s: &dyn Scenario,
+    p: &Params,
+    seed: u64,
+    plan: &FaultPlan,
+    opts: &RunOptions,
+) -> Result<Option<u32>, RunError> {
+    let mut full = s.start(p, seed, plan, opts)?;
+    let mut copies = vec![full.replay_copy()];
+    let mut scratch = Vec::new();
+    loop {
+        let more = full.step();
+        full.drain_events(&mut scratch);
+        scratch.clear();
+        // The panels every 8th step and at the end (a difference in the state stays); the clock every step.
+        let look = !more || full.steps() % 8 == 0;
+        let views = look.then(|| full.views());
+        for c in &mut copies {
+            if c.step() != more || c.steps() != full.steps() || c.now_us() != full.now_us() {
+                return Ok(Some(full.steps()));
+            }
+            if views.as_ref().is_some_and(|v| *v != c.views()) {
+                return Ok(Some(full.steps()));
+            }
+        }
+        if !more {
+            return Ok(None);
+        }
+        if full.steps() % 97 == 0 {
+            copies.push(full.replay_copy());
+        }
+        // At most a few copies at a time: the oldest has been checked over many steps by then.
+        if copies.len() > 4 {
+            copies.remove(0);
+        }
+    }
+}
+
 /// Run seeds `range` of scenario `s`'s swarm, each run cut at `max_steps` if given (else the scenario's own limits);
 /// an error names the seed, its inputs and how to replay it.
 pub fn run_swarm(s: &dyn Scenario, range: std::ops::Range<u64>, max_steps: Option<u32>) -> Result<SwarmReport, String> {
@@ -142,6 +184,9 @@ pub fn run_swarm(s: &dyn Scenario, range: std::ops::Range<u64>, max_steps: Optio
             let b = s.run(p, seed, &plan, &full).map_err(|e| format!("{e} ({})", repro()))?;
             if a.hash != b.hash || end(&a) != end(&once) {
                 return Err(format!("{}: a recorded run hashed or ended differently: {}", s.id(), repro()));
+            }
+            if let Some(step) = replay_differs(s, p, seed, &plan, &full).map_err(|e| format!("{e} ({})", repro()))? {
+                return Err(format!("{}: a checkpoint's replay drew other panels at step {step}: {}", s.id(), repro()));
             }
             r.full += 1;
         }
