@@ -371,6 +371,9 @@ static INFO: ScenarioInfo = ScenarioInfo {
         Sample::check("forgetful-voters", "servers=3,random_faults=40,persist_votes=false"),
         Sample::check("lossy", "loss_pct=10,servers=7"),
         Sample::bench("load", "request_ms=20,run_ms=10000"),
+        // The longest, busiest run the knobs allow within the step limit (200,000 steps, logs of 10,000 entries):
+        // the page's memory and seeks at their worst.
+        Sample::long_run("busiest", "request_ms=20,run_ms=600000"),
     ],
     broken: &[
         Broken { sets: "servers=3,random_faults=40,persist_votes=false", invariants: &[ELECTION_SAFETY], seeds: 3_000 },
