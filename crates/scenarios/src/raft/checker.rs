@@ -84,8 +84,8 @@ pub fn observe(h: &mut RaftHistory, s: &Snapshot<'_, Server>) {
     }
     let (n, g) = (&s.nodes[a as usize], &mut h.servers[a as usize]);
     // Its log changes only when it persists (Raft writes its log before it answers).
-    if s.persisted().is_some() && n.log != g.log {
-        let same = g.log.iter().zip(&n.log).take_while(|(x, y)| x == y).count();
+    if s.persisted().is_some() && n.log[..] != g.log[..] {
+        let same = g.log.iter().zip(n.log.iter()).take_while(|(x, y)| x == y).count();
         g.log.truncate(same);
         g.prefix.truncate(same);
         for e in &n.log[same..] {

@@ -28,6 +28,7 @@
 
 pub mod chapters;
 pub mod checker;
+pub mod log;
 pub mod msg;
 pub mod server;
 
@@ -447,7 +448,7 @@ mod tests {
     #[test]
     fn a_stale_leader_recording_a_commit_after_a_newer_election_is_caught() {
         let mut stale = server(0);
-        stale.log = vec![Entry { term: 1, cmd: Cmd::Noop }];
+        stale.log = vec![Entry { term: 1, cmd: Cmd::Noop }].into();
         let nodes = [stale, server(1)];
         let mut h = RaftHistory { servers: vec![led(1, 3, vec![]), led(2, 10, vec![])] };
         assert!(check(&nodes, &h, 11).is_empty(), "nothing committed yet");
@@ -478,12 +479,12 @@ mod tests {
         let mut s = server(0);
         s.term = 2;
         s.role = server::Role::Leader;
-        s.log = vec![Entry { term: 2, cmd: Cmd::Noop }];
+        s.log = vec![Entry { term: 2, cmd: Cmd::Noop }].into();
         s.commit = 1;
         s.applied = 1;
         let nodes = [s.clone()];
         let conditions = [Condition::Up];
-        let persisted = [faultline_sim::Effect::Persist(server::Disk { term: 2, voted_for: Some(0), log: s.log.as_slice().into() })];
+        let persisted = [faultline_sim::Effect::Persist(server::Disk { term: 2, voted_for: Some(0), log: s.log[..].into() })];
         let mut h = RaftHistory::default();
         let snapshot = Snapshot { nodes: &nodes, conditions: &conditions, step: 7, now_us: 0, actor: Some(0), effects: &persisted };
         checker::observe(&mut h, &snapshot);

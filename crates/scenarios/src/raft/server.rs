@@ -4,10 +4,10 @@
 //! What survives a crash is [`Disk`], written with `ctx.persist` before any reply that depends on it. The server
 //! keeps nothing for the invariants: the checker records what it needs in its own history (`checker.rs`).
 
+use super::log::{Log, Saved};
 use super::msg::{name, Cmd, Entry, Msg, Timer};
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget, US_PER_MS};
-use std::sync::Arc;
 
 type C<'a> = Ctx<'a, Msg, Timer, Disk>;
 
@@ -44,13 +44,13 @@ pub enum Role {
 
 /// What a server persists (Figure 2's "persistent state on all servers"): all that survives its crash.
 ///
-/// The log is written whole at every save, as one shared slice: the kernel keeps the last value persisted, and
-/// holding it by reference spares a second copy of the log per save (an append), and its clone in every checkpoint.
+/// The log is written whole at every save, in shared chunks ([`Saved`]): a save after an append copies the last
+/// chunk only, and the kernel's copy of what was persisted, like every checkpoint's, shares the rest.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Disk {
     pub term: u64,
     pub voted_for: Option<NodeId>,
-    pub log: Arc<[Entry]>,
+    pub log: Saved,
 }
 
 /// What the narration compares across a step.
@@ -69,7 +69,7 @@ pub struct Server {
     // Persistent state.
     pub term: u64,
     pub voted_for: Option<NodeId>,
-    pub log: Vec<Entry>,
+    pub log: Log,
     // Volatile state.
     pub role: Role,
     pub commit: u64,
@@ -96,7 +96,7 @@ impl Server {
             cfg,
             term: 0,
             voted_for: None,
-            log: Vec::new(),
+            log: Log::default(),
             role: Role::Follower,
             commit: 0,
             applied: 0,
@@ -214,9 +214,9 @@ impl Server {
 
     /// Persist currentTerm, votedFor and the log (Figure 2: "updated on stable storage before responding to
     /// RPCs"). The forgetful-voter variant leaves votedFor out.
-    fn save(&self, ctx: &mut C<'_>) {
+    fn save(&mut self, ctx: &mut C<'_>) {
         let voted_for = if self.cfg.persist_votes { self.voted_for } else { None };
-        ctx.persist(Disk { term: self.term, voted_for, log: self.log.as_slice().into() });
+        ctx.persist(Disk { term: self.term, voted_for, log: self.log.save() });
     }
 
     fn send_append(&mut self, ctx: &mut C<'_>, to: NodeId) {
@@ -447,7 +447,7 @@ impl Node for Server {
         let mut s = Server::new(self.id, self.cfg);
         s.term = disk.term;
         s.voted_for = disk.voted_for;
-        s.log = disk.log.to_vec();
+        s.log = Log::restored(&disk.log);
         s
     }
 
@@ -591,7 +591,7 @@ mod tests {
     fn denies_a_vote_to_a_candidate_with_a_stale_log() {
         let mut s = Server::new(0, cfg());
         s.term = 3;
-        s.log = vec![Entry { term: 3, cmd: Cmd::Noop }];
+        s.log = vec![Entry { term: 3, cmd: Cmd::Noop }].into();
         let mut t = TestCtx::new(0, 0, 1);
         s.on_msg(&mut t.ctx(), 1, Msg::RequestVote { term: 4, last_log_index: 9, last_log_term: 2 });
         assert_eq!(sent(&t), vec![(1, Msg::Vote { term: 4, granted: false })]);
@@ -631,7 +631,7 @@ mod tests {
         s.on_msg(&mut t.ctx(), 1, Msg::Vote { term: 1, granted: true });
         s.on_msg(&mut t.ctx(), 2, Msg::Vote { term: 1, granted: true });
         assert_eq!(s.role, Role::Leader);
-        assert_eq!(s.log, vec![Entry { term: 1, cmd: Cmd::Noop }]);
+        assert_eq!(s.log.to_vec(), vec![Entry { term: 1, cmd: Cmd::Noop }]);
         t.effects.clear();
         s.on_msg(&mut t.ctx(), 3, Msg::Appended { term: 2, success: false, matched: 0 });
         assert_eq!((s.role, s.term, s.voted_for), (Role::Follower, 2, None));
@@ -660,7 +660,7 @@ mod tests {
         assert_eq!(
             t.take(),
             vec![
-                Effect::Persist(Disk { term: 1, voted_for: Some(0), log: Arc::new([]) }),
+                Effect::Persist(Disk { term: 1, voted_for: Some(0), log: Saved::default() }),
                 Effect::SetTimer { after_us: timeout, timer: Timer::Election },
                 Effect::Send { to: 1, msg: ask.clone() },
                 Effect::Send { to: 2, msg: ask.clone() },
@@ -693,7 +693,7 @@ mod tests {
             let mut s = Server::new(0, Config { count_old_terms, ..cfg() });
             s.term = 4;
             s.role = Role::Leader;
-            s.log = vec![Entry { term: 2, cmd: Cmd::Set { key: 0, value: 7 } }, Entry { term: 4, cmd: Cmd::Noop }];
+            s.log = vec![Entry { term: 2, cmd: Cmd::Set { key: 0, value: 7 } }, Entry { term: 4, cmd: Cmd::Noop }].into();
             s.match_index = vec![2, 1, 1, 0, 0];
             s.advance_commit();
             assert_eq!(s.commit, expect, "count_old_terms = {count_old_terms}");
@@ -708,7 +708,7 @@ mod tests {
             Entry { term: 1, cmd: Cmd::Noop },
             Entry { term: 2, cmd: Cmd::Noop },
             Entry { term: 2, cmd: Cmd::Noop },
-        ];
+        ].into();
         let mut t = TestCtx::new(1, 0, 1);
         let e = Entry { term: 3, cmd: Cmd::Set { key: 1, value: 9 } };
         s.on_msg(
@@ -716,7 +716,7 @@ mod tests {
             0,
             Msg::AppendEntries { term: 3, prev_log_index: 1, prev_log_term: 1, entries: vec![e], leader_commit: 2 },
         );
-        assert_eq!(s.log, vec![Entry { term: 1, cmd: Cmd::Noop }, e]);
+        assert_eq!(s.log.to_vec(), vec![Entry { term: 1, cmd: Cmd::Noop }, e]);
         assert_eq!(s.commit, 2);
         assert_eq!(s.kv[1], 9);
         assert_eq!(sent(&t), vec![(0, Msg::Appended { term: 3, success: true, matched: 2 })]);
@@ -754,7 +754,7 @@ mod tests {
     fn a_vote_is_persisted_before_it_is_sent_and_survives_a_restart_unless_forgotten() {
         for persist_votes in [true, false] {
             let mut s = Server::new(0, Config { persist_votes, ..cfg() });
-            s.log = vec![Entry { term: 6, cmd: Cmd::Noop }];
+            s.log = vec![Entry { term: 6, cmd: Cmd::Noop }].into();
             s.commit = 1;
             let mut t = TestCtx::new(0, 0, 1);
             s.on_msg(&mut t.ctx(), 3, Msg::RequestVote { term: 7, last_log_index: 1, last_log_term: 6 });
