@@ -144,9 +144,9 @@ pub trait Stepper {
     /// records no events, narration or panels, keeps no checker history and checks no invariant. A checkpoint kept
     /// so costs only the world's state (Raft's checker history was half of a long run's memory, cloned into every
     /// checkpoint), and a seek replays at the lean kernel's pace. Nodes never read what is left out, so the
-    /// protocol runs exactly as in the run it was copied from: the swarm (`swarm::run_swarm`) steps both side by
-    /// side in every scenario and compares their panels at every step. (`&mut self` only so that the history and
-    /// the events are left out of the copy without being cloned.)
+    /// protocol runs exactly as in the run it was copied from: the swarm (`swarm::replay_differs`) steps both side
+    /// by side in every scenario and compares their clocks at every step and their panels at every 8th. (`&mut self`
+    /// only so that the history and the events are left out of the copy without being cloned.)
     fn replay_copy(&mut self) -> Box<dyn Stepper>;
     fn finish_boxed(self: Box<Self>) -> RunOutput;
 }

@@ -132,10 +132,12 @@ pub fn replay_differs(
         let look = !more || full.steps() % 8 == 0;
         let views = look.then(|| full.views());
         for c in &mut copies {
-            if c.step() != more || c.steps() != full.steps() || c.now_us() != full.now_us() {
-                return Ok(Some(full.steps()));
-            }
-            if views.as_ref().is_some_and(|v| *v != c.views()) {
+            // Stepped first, always: the comparisons after it read the copy's new state.
+            if c.step() != more
+                || c.steps() != full.steps()
+                || c.now_us() != full.now_us()
+                || views.as_ref().is_some_and(|v| *v != c.views())
+            {
                 return Ok(Some(full.steps()));
             }
         }

@@ -33,14 +33,6 @@ impl PartialEq for Saved {
 impl Eq for Saved {}
 
 impl Saved {
-    pub fn len(&self) -> usize {
-        self.0.iter().map(|c| c.len()).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     pub fn to_vec(&self) -> Vec<Entry> {
         self.0.iter().flat_map(|c| c.iter().copied()).collect()
     }
@@ -182,7 +174,5 @@ mod tests {
         assert_eq!(a, b);
         a.truncate(1);
         assert_ne!(a, b);
-        assert_eq!(Saved::from(vec![entry(1, 1)]).len(), 1);
-        assert!(Saved::default().is_empty());
     }
 }
