@@ -3,6 +3,7 @@
 //! step's snapshot — the server that acted, its state, and whether it persisted — so that no server keeps a copy
 //! of anything for the invariants. It survives the server's crashes: it is the checker's, not the server's.
 
+use super::log::Saved;
 use super::msg::{Cmd, Entry};
 use super::server::{Role, Server};
 use faultline_sim::Snapshot;
@@ -29,8 +30,8 @@ pub struct ServerHistory {
     pub committed: Vec<(u64, u64, u64, u32)>,
     /// A restarted server applied a different command at an index it had applied before: (index, step).
     pub reapplied_differently: Vec<(u64, u32)>,
-    /// The server as last seen: its log, role, term, commit index and last applied index.
-    log: Vec<Entry>,
+    /// The server as last seen: its log as last saved, role, term, commit index and last applied index.
+    log: Saved,
     role: Option<Role>,
     term: u64,
     commit: u64,
@@ -55,7 +56,7 @@ impl RaftHistory {
             prefix: Vec::new(),
             committed: Vec::new(),
             reapplied_differently: Vec::new(),
-            log: Vec::new(),
+            log: Saved::new(),
             role: None,
             term: 0,
             commit: 0,
@@ -83,16 +84,18 @@ pub fn observe(h: &mut RaftHistory, s: &Snapshot<'_, Server>) {
         h.servers.resize(s.nodes.len(), ServerHistory::default());
     }
     let (n, g) = (&s.nodes[a as usize], &mut h.servers[a as usize]);
-    // Its log changes only when it persists (Raft writes its log before it answers).
-    if s.persisted().is_some() && n.log[..] != g.log[..] {
-        let same = g.log.iter().zip(n.log.iter()).take_while(|(x, y)| x == y).count();
-        g.log.truncate(same);
-        g.prefix.truncate(same);
-        for e in &n.log[same..] {
-            g.prefix.push(extend(g.prefix.last().copied(), e));
-            g.log.push(*e);
+    // Its log changes only when it persists (Raft writes its log before it answers): the checker follows the log
+    // as saved, which shares its chunks with the save before it (a step's work, not the log's length).
+    if let Some(disk) = s.persisted() {
+        let same = disk.log.common_prefix(&g.log);
+        if same < g.log.len() || same < disk.log.len() {
+            g.prefix.truncate(same);
+            for e in disk.log.iter_from(same) {
+                g.prefix.push(extend(g.prefix.last().copied(), e));
+            }
+            g.log_changed_step = s.step;
         }
-        g.log_changed_step = s.step;
+        g.log.clone_from(&disk.log);
     }
     if n.role == Role::Leader && (g.role != Some(Role::Leader) || g.term != n.term) {
         g.led.push((n.term, s.step));
