@@ -20,7 +20,7 @@ pub struct Token(pub u64);
 
 impl Describe for Token {
     fn describe(&self) -> String {
-        format!("token {}", self.0)
+        crate::label!("token ", self.0)
     }
 }
 

@@ -33,6 +33,7 @@ pub mod clock;
 pub mod fault;
 pub mod hash;
 pub mod kernel;
+pub mod label;
 pub mod net;
 pub mod node;
 pub mod params;
