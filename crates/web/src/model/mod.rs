@@ -113,6 +113,13 @@ pub struct Series {
     per_node: Vec<i64>,
 }
 
+impl Series {
+    /// The points before step `cursor` (the series as of the start of that step).
+    pub fn points_before(&self, cursor: u32) -> &[(u32, u64, i64)] {
+        &self.points[..self.points.partition_point(|p| p.0 < cursor)]
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BreachInfo {
     pub step: u32,
