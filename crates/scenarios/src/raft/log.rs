@@ -16,7 +16,7 @@
 use super::msg::Entry;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// Entries per chunk of a saved log.
 pub const CHUNK: usize = 256;
@@ -31,28 +31,25 @@ pub struct Saved {
     base: Option<Base>,
 }
 
-/// The save a save was made from, named by the address of its last chunk, and how many of its leading entries the
-/// new save kept unchanged. While that chunk lives, its address names that save's entries exactly: chunks never
-/// change, and a save shares a chunk only at the chunk's own index and with every chunk before it.
-#[derive(Clone, Copy)]
+/// The save a save was made from, named by its last chunk, and how many of its leading entries the new save kept
+/// unchanged. That chunk names the save's entries exactly: chunks never change, and a save shares a chunk only at the
+/// chunk's own index and with every chunk before it. Held weakly, so that its memory, not its entries, stays while
+/// the name is in use: no other chunk can take its address.
+#[derive(Clone)]
 struct Base {
-    last: usize,
+    last: Weak<[Entry]>,
     kept: usize,
-}
-
-fn address(chunk: &Arc<[Entry]>) -> usize {
-    Arc::as_ptr(chunk) as *const Entry as usize
 }
 
 /// `clone_from` reuses the list of chunks: the checker takes a copy of every save.
 impl Clone for Saved {
     fn clone(&self) -> Self {
-        Saved { chunks: self.chunks.clone(), base: self.base }
+        Saved { chunks: self.chunks.clone(), base: self.base.clone() }
     }
 
     fn clone_from(&mut self, source: &Self) {
         self.chunks.clone_from(&source.chunks);
-        self.base = source.base;
+        self.base.clone_from(&source.base);
     }
 }
 
@@ -110,8 +107,10 @@ impl Saved {
     /// entries it kept need no comparing, nor do the chunks the two share; the rest are compared one by one.
     pub fn common_prefix(&self, before: &Saved) -> usize {
         let shared = self.chunks.iter().zip(&before.chunks).take_while(|(a, b)| Arc::ptr_eq(a, b)).count();
-        let made_from = match self.base {
-            Some(b) if before.chunks.last().map(address) == Some(b.last) => b.kept,
+        let made_from = match &self.base {
+            Some(b) if before.chunks.last().is_some_and(|last| std::ptr::addr_eq(Arc::as_ptr(last), b.last.as_ptr())) => {
+                b.kept
+            }
             _ => 0,
         };
         let mut same = (shared * CHUNK).max(made_from).min(self.len()).min(before.len());
@@ -162,7 +161,7 @@ impl Log {
     /// shared, and the rest copied.
     pub fn save(&mut self) -> Saved {
         let chunks = &mut self.saved.chunks;
-        let base = chunks.last().map(|last| Base { last: address(last), kept: self.kept });
+        let base = chunks.last().map(|last| Base { last: Arc::downgrade(last), kept: self.kept });
         let whole = (self.kept / CHUNK).min(chunks.len());
         chunks.truncate(whole);
         chunks.extend(self.entries[whole * CHUNK..].chunks(CHUNK).map(Arc::from));
