@@ -10,7 +10,7 @@
 use super::{px, tone_class, ModelRef};
 use crate::hooks::resize::use_resize;
 use crate::model::labels::{self, lay_out, pause_text, Placed};
-use crate::model::{BarKind, Fate, Model, LEFT, RIGHT};
+use crate::model::{BarKind, Fate, Model, LEFT, MARK_REACH, RIGHT};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
 use faultline_sim::Severity;
@@ -215,8 +215,10 @@ pub fn sequence_diagram(p: &Props) -> Html {
 
     let bars: Vec<_> =
         m.bars.iter().filter(|b| b.start_step < cursor && overlaps(b.x1, b.x2.min(now_x), x0, x1)).collect();
-    let marks: Vec<_> = m.marks.iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + 200.0, x0, x1)).collect();
-    let shown: Vec<_> = m.arrows.iter().filter(|a| a.send_step < cursor && overlaps(a.x1, a.x2, x0, x1)).collect();
+    let marks: Vec<_> =
+        m.marks_within(x0, x1).iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + MARK_REACH, x0, x1)).collect();
+    let shown: Vec<_> =
+        m.arrows_within(x0, x1).iter().filter(|a| a.send_step < cursor && overlaps(a.x1, a.x2, x0, x1)).collect();
     let laid = lay_out(&bars, &marks, &shown, cursor, m.width);
     let label = |text: &str, at: Option<Placed>| at.filter(|p| p.chars > 0).map(|p| short(text, p.chars));
 

@@ -9,11 +9,13 @@
 //! stretches (a TTL, a long pause) still look long.
 
 use faultline_sim::{Aggregate, At, Checkpoint, Condition, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace};
+use reach::{Ends, Reach};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 mod diagram;
 pub mod labels;
+mod reach;
 mod replay;
 
 pub use faultline_sim::CHECKPOINT_EVERY;
@@ -32,6 +34,8 @@ pub const LANE_GAP: f64 = 80.0;
 pub const MIN_GAP: f64 = 14.0;
 /// Smallest drawing width, so that short runs still spread out.
 pub const MIN_WIDTH: f64 = 900.0;
+/// How far right of its step a mark (a fault's or a note's label) may be drawn.
+pub const MARK_REACH: f64 = 200.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lane {
@@ -142,6 +146,11 @@ pub struct Model {
     pub arrows: Vec<Arrow>,
     pub bars: Vec<Bar>,
     pub marks: Vec<Mark>,
+    /// Where to look in `arrows` and `marks` for a window of the diagram, and in `arrows` for the messages in
+    /// flight at a step ([`reach`]).
+    arrow_reach: Reach,
+    mark_reach: Reach,
+    arrow_ends: Ends,
     pub breaches: Vec<BreachInfo>,
     /// Per node: (step, condition, view), in step order — only for imported traces that carry views.
     pub recorded_views: Vec<Vec<(u32, Condition, NodeView)>>,
@@ -230,6 +239,9 @@ impl Model {
             arrows: Vec::new(),
             bars: Vec::new(),
             marks: Vec::new(),
+            arrow_reach: Reach::default(),
+            mark_reach: Reach::default(),
+            arrow_ends: Ends::default(),
             breaches: Vec::new(),
             recorded_views: vec![Vec::new(); trace.nodes.len()],
             notable: Vec::new(),
@@ -241,7 +253,26 @@ impl Model {
             last_views: RefCell::new(None),
         };
         m.collect();
+        m.arrow_reach = Reach::new(m.arrows.iter().map(|a| (a.x1, a.x2)));
+        m.mark_reach = Reach::new(m.marks.iter().map(|k| (k.x, k.x + MARK_REACH)));
+        m.arrow_ends = Ends::new(m.arrows.iter().map(|a| a.end_step));
         m
+    }
+
+    /// The arrows that may reach into [x0, x1] of the diagram (a slice outside which none does).
+    pub fn arrows_within(&self, x0: f64, x1: f64) -> &[Arrow] {
+        self.arrows.get(self.arrow_reach.within(x0, x1)).unwrap_or(&[])
+    }
+
+    /// The marks that may reach into [x0, x1], a mark reaching [`MARK_REACH`] right of its step (its label).
+    pub fn marks_within(&self, x0: f64, x1: f64) -> &[Mark] {
+        self.marks.get(self.mark_reach.within(x0, x1)).unwrap_or(&[])
+    }
+
+    /// The messages that may be in flight at step `cursor`: sent before it, and none before the slice still open.
+    pub fn arrows_open_at(&self, cursor: u32) -> &[Arrow] {
+        let sent = self.arrows.partition_point(|a| a.send_step < cursor);
+        self.arrows.get(self.arrow_ends.first_open_at(cursor).min(sent)..sent).unwrap_or(&[])
     }
 
     pub fn steps(&self) -> u32 {
