@@ -88,7 +88,7 @@ impl Saved {
     }
 
     /// Entry `i` (0-based): every chunk but the last is full.
-    pub fn get(&self, i: usize) -> Option<&Entry> {
+    fn get(&self, i: usize) -> Option<&Entry> {
         self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
     }
 

@@ -17,13 +17,12 @@ pub enum Cmd {
     },
 }
 
-/// `no-op`, `a=7`.
+/// `no-op`, `a=7`: the text of its label piece ([`Piece`] below), for a breach's message.
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Cmd::Noop => f.write_str("no-op"),
-            Cmd::Set { key, value } => write!(f, "{}={value}", (b'a' + key) as char),
-        }
+        let mut text = String::with_capacity(self.size());
+        self.put(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -109,7 +108,7 @@ impl Piece for Batch<'_> {
     }
 }
 
-/// As [`Cmd`]'s `Display` writes it.
+/// `no-op`, `a=7`.
 impl Piece for Cmd {
     fn size(&self) -> usize {
         match self {
@@ -183,5 +182,8 @@ mod tests {
             assert_eq!(s, label);
             assert_eq!(s.capacity(), s.len(), "{s}");
         }
+        // A breach's message writes a command as its label does.
+        assert_eq!(Cmd::Set { key: 1, value: 90 }.to_string(), "b=90");
+        assert_eq!(Cmd::Noop.to_string(), "no-op");
     }
 }

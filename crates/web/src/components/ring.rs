@@ -59,7 +59,7 @@ pub fn ring(p: &Props) -> Html {
         }
     });
 
-    let dots = m.arrows_open_at(p.cursor).iter().filter(|a| a.send_step < p.cursor && a.end_step.is_none_or(|e| e >= p.cursor)).map(|a| {
+    let dots = m.arrows_open_at(p.cursor).iter().filter(|a| a.end_step.is_none_or(|e| e >= p.cursor)).map(|a| {
         let f = if a.arrive_us > a.send_us {
             (now.saturating_sub(a.send_us) as f64 / (a.arrive_us - a.send_us) as f64).clamp(0.0, 1.0)
         } else {
