@@ -5,7 +5,7 @@ use crate::kernel::{Limits, Sim};
 use crate::net::NetConfig;
 use crate::node::{Ctx, Describe, Node};
 use crate::trace::{NodeInfo, NodeView};
-use crate::{FaultPlan, NodeId};
+use crate::{FaultPlan, Label, NodeId};
 
 /// A node that forwards every token it receives to a random peer (a hot-potato storm).
 #[derive(Clone, Debug)]
@@ -19,7 +19,7 @@ pub struct Relay {
 pub struct Token(pub u64);
 
 impl Describe for Token {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         crate::label!("token ", self.0)
     }
 }
@@ -28,7 +28,7 @@ impl Describe for Token {
 pub struct Tick;
 
 impl Describe for Tick {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         "tick".into()
     }
 }

@@ -47,6 +47,7 @@ pub use agenda::Agenda;
 pub use clock::Clock;
 pub use fault::{Fault, FaultEntry, FaultMix, FaultPlan};
 pub use kernel::{Limits, RunOutput, Sim, SimError, Stepper, TimerId};
+pub use label::Label;
 pub use net::NetConfig;
 pub use node::{Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot, TestCtx};
 pub use params::FromParam;

@@ -4,6 +4,7 @@
 //! handler), and the [`Invariant`]s checked over a [`Snapshot`] of every node. The engine that runs nodes is in
 //! [`crate::kernel`].
 
+use crate::label::Label;
 use crate::trace::{Condition, NodeView, Severity, Tone};
 use crate::ChaCha8Rng;
 use crate::NodeId;
@@ -12,7 +13,9 @@ use std::fmt::Debug;
 
 /// A short label for a message or a timer, as the trace and the diagrams show it (`SET lock c1-5e2a91f0 NX PX 500`).
 pub trait Describe {
-    fn describe(&self) -> String;
+    /// The text a learner reads on the arrow or the timer: `"OK".into()` for a fixed one, [`crate::label!`] for one
+    /// with numbers in it (short ones are kept inside the event: see [`Label`]).
+    fn describe(&self) -> Label;
 
     /// The crowd member this message or timer acts for (a client among thousands that one node simulates), or
     /// `None` for a node's own traffic. The kernel keeps the events of a member only while it is followed (see

@@ -2,6 +2,7 @@
 //! native and wasm builds must produce the same hash for the same inputs.
 
 use crate::fault::{fmt_us, Fault, FaultPlan};
+use crate::label::Label;
 use crate::params::ParamValue;
 use crate::NodeId;
 use serde::{Deserialize, Serialize};
@@ -151,7 +152,7 @@ pub enum EventKind {
         from: NodeId,
         to: NodeId,
         id: u64,
-        label: String,
+        label: Label,
         arrives_at_us: u64,
         dup: bool,
     },
@@ -172,7 +173,7 @@ pub enum EventKind {
     /// A timer the node had set fired.
     Timer {
         node: NodeId,
-        label: String,
+        label: Label,
     },
     /// Something the node wants a learner to see (`rejected: token 33 < 34`).
     Note {

@@ -3,7 +3,7 @@
 //! whatever is followed.
 
 use faultline_sim::{
-    Ctx, Describe, EventKind, FaultPlan, Handled, Input, Limits, Narration, NetConfig, Node, NodeInfo, NodeView,
+    Ctx, Describe, EventKind, FaultPlan, Handled, Input, Label, Limits, Narration, NetConfig, Node, NodeInfo, NodeView,
     Params, Sim, Tone, Trace,
 };
 
@@ -19,8 +19,8 @@ enum Msg {
     Report(u32),
 }
 impl Describe for Msg {
-    fn describe(&self) -> String {
-        format!("{self:?}")
+    fn describe(&self) -> Label {
+        format!("{self:?}").into()
     }
     fn member(&self) -> Option<u32> {
         match *self {
@@ -37,8 +37,8 @@ enum Timer {
     Report,
 }
 impl Describe for Timer {
-    fn describe(&self) -> String {
-        format!("{self:?}")
+    fn describe(&self) -> Label {
+        format!("{self:?}").into()
     }
     fn member(&self) -> Option<u32> {
         match *self {

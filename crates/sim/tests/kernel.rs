@@ -2,9 +2,9 @@
 //! invariants. A tiny ping/pong pair of nodes makes each effect visible.
 
 use faultline_sim::{
-    Breach, Condition, Ctx, Describe, DropReason, EventKind, Fault, FaultPlan, Handled, Input, Invariant, Limits,
-    Narration, NetConfig, Node, NodeId, NodeInfo, NodeView, Outcome, Params, Severity, Sim, SimError, Snapshot, Tone,
-    Trace,
+    Breach, Condition, Ctx, Describe, DropReason, EventKind, Fault, FaultPlan, Handled, Input, Invariant, Label,
+    Limits, Narration, NetConfig, Node, NodeId, NodeInfo, NodeView, Outcome, Params, Severity, Sim, SimError, Snapshot,
+    Tone, Trace,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -13,15 +13,15 @@ enum Msg {
     Pong(u32),
 }
 impl Describe for Msg {
-    fn describe(&self) -> String {
-        format!("{self:?}")
+    fn describe(&self) -> Label {
+        format!("{self:?}").into()
     }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 struct Tick;
 impl Describe for Tick {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         "tick".into()
     }
 }
@@ -448,8 +448,8 @@ enum Alarm {
 }
 
 impl Describe for Alarm {
-    fn describe(&self) -> String {
-        format!("{self:?}")
+    fn describe(&self) -> Label {
+        format!("{self:?}").into()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Messages and timers of the etcd lock: the session's lease and its keep-alives, the lock's transaction and the
 //! wait for the next-lower key to go, and the storage the lock protects.
 
-use faultline_sim::Describe;
+use faultline_sim::{Describe, Label};
 use serde::Serialize;
 
 /// A request id: the client's incarnation in the high half, a sequence number in the low half.
@@ -41,24 +41,24 @@ fn token(t: &Option<u64>) -> String {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
-            Msg::LeaseGrant { ttl_us, .. } => format!("LeaseGrant(ttl {} s)", ttl_us / 1_000_000),
-            Msg::LeaseGranted { lease, .. } => format!("lease {lease:x}"),
-            Msg::KeepAlive { lease, .. } => format!("LeaseKeepAlive({lease:x})"),
-            Msg::KeepAliveOk { ttl_us, .. } => format!("TTL {}", faultline_sim::fault::fmt_us(*ttl_us as i64)),
+            Msg::LeaseGrant { ttl_us, .. } => format!("LeaseGrant(ttl {} s)", ttl_us / 1_000_000).into(),
+            Msg::LeaseGranted { lease, .. } => format!("lease {lease:x}").into(),
+            Msg::KeepAlive { lease, .. } => format!("LeaseKeepAlive({lease:x})").into(),
+            Msg::KeepAliveOk { ttl_us, .. } => format!("TTL {}", faultline_sim::fault::fmt_us(*ttl_us as i64)).into(),
             Msg::LeaseNotFound { .. } => "lease not found".into(),
-            Msg::LockTxn { key, .. } => format!("Txn: if CreateRevision({key}) == 0 then Put"),
-            Msg::TxnOk { my_rev, owner_rev, .. } => format!("created at revision {my_rev}; owner: revision {owner_rev}"),
-            Msg::WaitDeletes { before, .. } => format!("watch the key before revision {before}"),
+            Msg::LockTxn { key, .. } => format!("Txn: if CreateRevision({key}) == 0 then Put").into(),
+            Msg::TxnOk { my_rev, owner_rev, .. } => format!("created at revision {my_rev}; owner: revision {owner_rev}").into(),
+            Msg::WaitDeletes { before, .. } => format!("watch the key before revision {before}").into(),
             Msg::NoneOlder { .. } => "no older key: the lock is yours".into(),
-            Msg::Deleted { key, .. } => format!("DELETE {key}"),
-            Msg::Delete { key } => format!("Delete({key})"),
-            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})"),
-            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})"),
-            Msg::Rejected { token, newest, .. } => format!("REJECTED: revision {token} < {newest}"),
+            Msg::Deleted { key, .. } => format!("DELETE {key}").into(),
+            Msg::Delete { key } => format!("Delete({key})").into(),
+            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)).into(),
+            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
+            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)).into(),
+            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
+            Msg::Rejected { token, newest, .. } => format!("REJECTED: revision {token} < {newest}").into(),
         }
     }
 }
@@ -80,7 +80,7 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::Start => "open a session".into(),
             Timer::KeepAlive => "keep the lease alive".into(),

@@ -2,7 +2,7 @@
 //! read-modify-write of the protected counter.
 
 use faultline_sim::fault::fmt_us;
-use faultline_sim::{Describe, NodeId};
+use faultline_sim::{Describe, Label, NodeId};
 use serde::Serialize;
 
 /// A request id: the sender's session in the high half (its process and its stint as leader: see
@@ -45,21 +45,21 @@ fn gen(g: &Option<u64>) -> String {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
-            Msg::Acquire { now_us: Some(t), .. } => format!("UPDATE leader … WHERE expires_at < {} OR holder = me", fmt_us(*t)),
+            Msg::Acquire { now_us: Some(t), .. } => format!("UPDATE leader … WHERE expires_at < {} OR holder = me", fmt_us(*t)).into(),
             Msg::Acquire { now_us: None, .. } => "UPDATE leader … WHERE expires_at < now() OR holder = me".into(),
             Msg::Granted { expires_at_us, generation, .. } => {
-                format!("1 row: leader until {}, gen {generation}", fmt_us(*expires_at_us))
+                format!("1 row: leader until {}, gen {generation}", fmt_us(*expires_at_us)).into()
             }
             Msg::Refused { holder, expires_at_us, .. } => {
-                format!("0 rows: node {} holds it until {}", holder + 1, fmt_us(*expires_at_us))
+                format!("0 rows: node {} holds it until {}", holder + 1, fmt_us(*expires_at_us)).into()
             }
-            Msg::Read { generation, .. } => format!("READ counter{}", gen(generation)),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})"),
-            Msg::Write { generation, value, .. } => format!("WRITE counter = {value}{}", gen(generation)),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})"),
-            Msg::Rejected { generation, highest, .. } => format!("REJECTED: gen {generation} < {highest}"),
+            Msg::Read { generation, .. } => format!("READ counter{}", gen(generation)).into(),
+            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
+            Msg::Write { generation, value, .. } => format!("WRITE counter = {value}{}", gen(generation)).into(),
+            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
+            Msg::Rejected { generation, highest, .. } => format!("REJECTED: gen {generation} < {highest}").into(),
         }
     }
 }
@@ -77,7 +77,7 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::Renew => "renew the lease".into(),
             Timer::Work => "work done: write the result".into(),

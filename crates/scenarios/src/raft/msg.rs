@@ -1,8 +1,8 @@
 //! The vocabulary of Raft (Figure 2 of the paper): RequestVote and AppendEntries, their replies, and the
 //! timers a server runs.
 
-use faultline_sim::label::Piece;
-use faultline_sim::{label, Describe, NodeId};
+use faultline_sim::label::{Out, Piece};
+use faultline_sim::{label, Describe, Label, NodeId};
 use serde::Serialize;
 use std::fmt;
 
@@ -60,7 +60,7 @@ pub enum Msg {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Msg::RequestVote { term, last_log_index, last_log_term } => {
                 label!("RequestVote t", term, " (log ", last_log_index, "@t", last_log_term, ")")
@@ -95,7 +95,7 @@ impl Piece for Batch<'_> {
         let entry = |e: &Entry| 2 + e.term.size() + e.cmd.size();
         self.0.iter().map(entry).sum::<usize>() + self.0.len().saturating_sub(1)
     }
-    fn put(&self, out: &mut String) {
+    fn put(&self, out: &mut impl Out) {
         for (i, e) in self.0.iter().enumerate() {
             if i > 0 {
                 out.push(' ');
@@ -116,7 +116,7 @@ impl Piece for Cmd {
             Cmd::Set { key, value } => ((b'a' + key) as char).len_utf8() + 1 + value.size(),
         }
     }
-    fn put(&self, out: &mut String) {
+    fn put(&self, out: &mut impl Out) {
         match self {
             Cmd::Noop => out.push_str("no-op"),
             Cmd::Set { key, value } => {
@@ -139,7 +139,7 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::Election => "election timeout".into(),
             Timer::Heartbeat => "heartbeat".into(),
@@ -157,9 +157,9 @@ pub fn name(id: NodeId) -> String {
 mod tests {
     use super::*;
 
-    /// Every message's label, word for word, written in one allocation of its size.
+    /// Every message's label, word for word, kept inline when it fits (else in one allocation of its size).
     #[test]
-    fn every_message_is_labelled_in_one_allocation() {
+    fn every_message_is_labelled_inline_when_it_fits() {
         let entries = vec![Entry { term: 3, cmd: Cmd::Set { key: 0, value: 7 } }, Entry { term: 12, cmd: Cmd::Noop }];
         let append = |entries: Vec<Entry>| Msg::AppendEntries {
             term: 12,
@@ -180,7 +180,7 @@ mod tests {
         for (msg, label) in cases {
             let s = msg.describe();
             assert_eq!(s, label);
-            assert_eq!(s.capacity(), s.len(), "{s}");
+            assert_eq!(matches!(s, Label::Inline(_)), s.len() <= faultline_sim::label::INLINE, "{s}");
         }
         // A breach's message writes a command as its label does.
         assert_eq!(Cmd::Set { key: 1, value: 90 }.to_string(), "b=90");

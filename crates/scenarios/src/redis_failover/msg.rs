@@ -1,7 +1,7 @@
 //! Messages and timers of the failover scenario: clients and the lock, Sentinel and the Redis nodes, replication,
 //! and the storage the lock protects.
 
-use faultline_sim::{Describe, NodeId};
+use faultline_sim::{Describe, Label, NodeId};
 use serde::Serialize;
 
 /// A request id: the client's boot count in the high half, a sequence number in the low half.
@@ -65,36 +65,36 @@ fn token(t: &Option<u64>) -> String {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Msg::GetMaster { .. } => "get-master-addr-by-name".into(),
-            Msg::Master { number, .. } => format!("master is redis {number}"),
-            Msg::Set { value, ttl_us, .. } => format!("SET lock {value} NX PX {}", ttl_us / 1_000),
-            Msg::SetOk { offset, .. } => format!("OK (offset {offset})"),
+            Msg::Master { number, .. } => format!("master is redis {number}").into(),
+            Msg::Set { value, ttl_us, .. } => format!("SET lock {value} NX PX {}", ttl_us / 1_000).into(),
+            Msg::SetOk { offset, .. } => format!("OK (offset {offset})").into(),
             Msg::SetNil { .. } => "(nil): taken".into(),
-            Msg::Refused { why, .. } => format!("-{why}"),
+            Msg::Refused { why, .. } => format!("-{why}").into(),
             Msg::Wait { .. } => "WAIT 1".into(),
-            Msg::Waited { replicas, .. } => format!("(integer) {replicas}"),
-            Msg::Del { value, .. } => format!("DEL lock if it is {value}"),
-            Msg::Deleted { n, .. } => format!("(integer) {n}"),
+            Msg::Waited { replicas, .. } => format!("(integer) {replicas}").into(),
+            Msg::Del { value, .. } => format!("DEL lock if it is {value}").into(),
+            Msg::Deleted { n, .. } => format!("(integer) {n}").into(),
             Msg::Replicate { ops } => match ops.last() {
-                Some((offset, _)) => format!("replication to offset {offset}"),
+                Some((offset, _)) => format!("replication to offset {offset}").into(),
                 None => "replication: nothing new".into(),
             },
-            Msg::ReplAck { offset } => format!("REPLCONF ACK {offset}"),
+            Msg::ReplAck { offset } => format!("REPLCONF ACK {offset}").into(),
             Msg::Sync => "PSYNC".into(),
             Msg::Ping => "PING".into(),
             Msg::Pong => "PONG".into(),
             Msg::Hello => "hello: what am I?".into(),
             Msg::Promote => "REPLICAOF NO ONE".into(),
-            Msg::Follow { number, .. } => format!("REPLICAOF redis {number}"),
+            Msg::Follow { number, .. } => format!("REPLICAOF redis {number}").into(),
             Msg::Token { .. } => "next fencing token".into(),
-            Msg::TokenOk { token, .. } => format!("token {token}"),
-            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})"),
-            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})"),
-            Msg::Rejected { token, newest, .. } => format!("REJECTED: token {token} < {newest}"),
+            Msg::TokenOk { token, .. } => format!("token {token}").into(),
+            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)).into(),
+            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
+            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)).into(),
+            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
+            Msg::Rejected { token, newest, .. } => format!("REJECTED: token {token} < {newest}").into(),
         }
     }
 }
@@ -120,7 +120,7 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::Try => "try to take the lock".into(),
             Timer::LeaseOver => "the lease runs out (its own clock)".into(),

@@ -5,7 +5,7 @@
 //! connection; a restarted client has a new connection and never sees its old replies). The id's high half is the
 //! client's *incarnation*, drawn when the process starts, so a restarted client is a new client.
 
-use faultline_sim::Describe;
+use faultline_sim::{Describe, Label};
 use serde::Serialize;
 
 /// A request id: `incarnation << 32 | sequence number`.
@@ -103,21 +103,21 @@ fn with_token(s: String, token: &Option<u64>) -> String {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
-            Msg::Set { value, px_ms, .. } => format!("SET lock {value} NX PX {px_ms}"),
-            Msg::SetOk { token: Some(t), .. } => format!("OK, token {t} (INCR)"),
+            Msg::Set { value, px_ms, .. } => format!("SET lock {value} NX PX {px_ms}").into(),
+            Msg::SetOk { token: Some(t), .. } => format!("OK, token {t} (INCR)").into(),
             Msg::SetOk { token: None, .. } => "OK".into(),
             Msg::SetNil { .. } => "(nil): taken".into(),
-            Msg::Release { value: Some(v), .. } => format!("DEL lock if it is {v}"),
+            Msg::Release { value: Some(v), .. } => format!("DEL lock if it is {v}").into(),
             Msg::Release { value: None, .. } => "DEL lock".into(),
-            Msg::Released { deleted, .. } => format!("(integer) {}", u8::from(*deleted)),
-            Msg::Read { token, .. } => with_token("READ counter".into(), token),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})"),
-            Msg::Write { token, value, .. } => with_token(format!("WRITE counter = {value}"), token),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})"),
+            Msg::Released { deleted, .. } => format!("(integer) {}", u8::from(*deleted)).into(),
+            Msg::Read { token, .. } => with_token("READ counter".into(), token).into(),
+            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
+            Msg::Write { token, value, .. } => with_token(format!("WRITE counter = {value}"), token).into(),
+            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
             Msg::Rejected { op, token, highest, .. } => {
-                format!("REJECTED {}: token {token} < {highest}", if *op == Op::Read { "read" } else { "write" })
+                format!("REJECTED {}: token {token} < {highest}", if *op == Op::Read { "read" } else { "write" }).into()
             }
         }
     }
@@ -140,13 +140,13 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::Begin => "begin: try to take the lock".into(),
             Timer::Retry => "backoff over: retry".into(),
             Timer::WorkDone => "work done: write the result".into(),
             Timer::ReplyTimeout => "no reply in time".into(),
-            Timer::Expire { value } => format!("TTL of {value} due"),
+            Timer::Expire { value } => format!("TTL of {value} due").into(),
             Timer::Fsync => "fsync the AOF (everysec)".into(),
         }
     }

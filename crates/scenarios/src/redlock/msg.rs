@@ -1,7 +1,7 @@
 //! Messages and timers of Redlock: a client's SET NX PX to each master in turn, its release to all, and the
 //! storage the lock protects.
 
-use faultline_sim::Describe;
+use faultline_sim::{Describe, Label};
 use serde::Serialize;
 
 /// A request id: the client's incarnation in the high half, a sequence number in the low half.
@@ -30,19 +30,19 @@ fn token(t: &Option<u64>) -> String {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
-            Msg::Set { value, ttl_us, .. } => format!("SET resource {value} NX PX {}", ttl_us / 1_000),
+            Msg::Set { value, ttl_us, .. } => format!("SET resource {value} NX PX {}", ttl_us / 1_000).into(),
             Msg::SetOk { .. } => "OK".into(),
             Msg::SetNil { .. } => "(nil)".into(),
-            Msg::Unlock { value } => format!("DEL resource if it is {value}"),
+            Msg::Unlock { value } => format!("DEL resource if it is {value}").into(),
             Msg::Token { .. } => "next fencing token".into(),
-            Msg::TokenOk { token, .. } => format!("token {token}"),
-            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})"),
-            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})"),
-            Msg::Rejected { token, newest, .. } => format!("REJECTED: token {token} < {newest}"),
+            Msg::TokenOk { token, .. } => format!("token {token}").into(),
+            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)).into(),
+            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
+            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)).into(),
+            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
+            Msg::Rejected { token, newest, .. } => format!("REJECTED: token {token} < {newest}").into(),
         }
     }
 }
@@ -64,7 +64,7 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::Try => "try to take the lock".into(),
             Timer::NodeTimeout(_) => "no answer: next master".into(),

@@ -2,7 +2,7 @@
 //! (optimistic concurrency), or call a service that may be failing; every message names its client, so that the
 //! trace keeps the followed clients in full and the others as a digest.
 
-use faultline_sim::{Describe, NodeId};
+use faultline_sim::{Describe, Label, NodeId};
 
 /// A client's number, 0..clients.
 pub type Client = u32;
@@ -54,14 +54,14 @@ impl Msg {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         let c = self.client + 1;
         match self.kind {
-            Kind::Read => format!("read (client {c})"),
-            Kind::Version(v) => format!("version {v}"),
-            Kind::Write(v) => format!("write if version {v} (client {c})"),
+            Kind::Read => format!("read (client {c})").into(),
+            Kind::Version(v) => format!("version {v}").into(),
+            Kind::Write(v) => format!("write if version {v} (client {c})").into(),
             Kind::Written => "written".into(),
-            Kind::Conflict(v) => format!("conflict: now {v}"),
+            Kind::Conflict(v) => format!("conflict: now {v}").into(),
             Kind::Failed => "503".into(),
         }
     }
@@ -81,9 +81,9 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
-            Timer::Next { client } | Timer::Done { client } => format!("client {}", client + 1),
+            Timer::Next { client } | Timer::Done { client } => format!("client {}", client + 1).into(),
             Timer::Sample => "sample".into(),
         }
     }

@@ -1,7 +1,7 @@
 //! Messages and timers of the saga: the orchestrator asks each service to run its step (`Do`) or to compensate
 //! it (`Undo`), every request carrying an idempotency key; the service answers with the outcome.
 
-use faultline_sim::{Describe, NodeId};
+use faultline_sim::{Describe, Label, NodeId};
 use serde::Serialize;
 
 /// Node 0 is the orchestrator (Garcia-Molina & Salem's saga execution component); services are 1..=N, one
@@ -54,7 +54,7 @@ impl Msg {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         let what = match self {
             Msg::Do { .. } => "book",
             Msg::Undo { .. } => "cancel",
@@ -63,7 +63,7 @@ impl Describe for Msg {
             Msg::Undone { .. } => "cancelled",
             Msg::UndoFailed { .. } => "cancel failed",
         };
-        format!("{what} {}", self.key())
+        format!("{what} {}", self.key()).into()
     }
 }
 
@@ -76,11 +76,11 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::Timeout => "reply timeout",
             Timer::Retry => "retry",
         }
-        .to_string()
+        .into()
     }
 }

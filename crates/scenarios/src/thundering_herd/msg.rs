@@ -3,7 +3,7 @@
 //! message of a client's request names the client, so that the trace keeps the followed clients in full and the
 //! others as a digest.
 
-use faultline_sim::{Describe, NodeId};
+use faultline_sim::{Describe, Label, NodeId};
 
 /// A key's number (key 0 is the hottest).
 pub type Key = u32;
@@ -86,22 +86,22 @@ impl Msg {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         let c = self.client() + 1;
         match self {
-            Msg::Get { key, .. } => format!("GET k{key} (client {c})"),
+            Msg::Get { key, .. } => format!("GET k{key} (client {c})").into(),
             Msg::Got { key, lookup, .. } => match lookup {
-                Lookup::Hit { .. } => format!("hit k{key}"),
-                Lookup::Stale { revalidate: true } => format!("stale k{key}: revalidate"),
-                Lookup::Stale { revalidate: false } => format!("stale k{key}"),
-                Lookup::Miss => format!("miss k{key}"),
+                Lookup::Hit { .. } => format!("hit k{key}").into(),
+                Lookup::Stale { revalidate: true } => format!("stale k{key}: revalidate").into(),
+                Lookup::Stale { revalidate: false } => format!("stale k{key}").into(),
+                Lookup::Miss => format!("miss k{key}").into(),
             },
-            Msg::Set { key, ttl_us, .. } => format!("SET k{key} PX {}", ttl_us / 1_000),
+            Msg::Set { key, ttl_us, .. } => format!("SET k{key} PX {}", ttl_us / 1_000).into(),
             Msg::Stored { .. } => "OK".into(),
-            Msg::Lock { key, lease_us, .. } => format!("SET lock:k{key} NX PX {}", lease_us / 1_000),
+            Msg::Lock { key, lease_us, .. } => format!("SET lock:k{key} NX PX {}", lease_us / 1_000).into(),
             Msg::Locked { granted: true, .. } => "OK".into(),
             Msg::Locked { granted: false, .. } => "(nil): locked".into(),
-            Msg::Query { key, .. } => format!("SELECT … k{key} (client {c})"),
+            Msg::Query { key, .. } => format!("SELECT … k{key} (client {c})").into(),
             Msg::Result { ok: true, .. } => "rows".into(),
             Msg::Result { ok: false, .. } => "error: timed out in the queue".into(),
         }
@@ -121,9 +121,9 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
-            Timer::Next { client } => format!("client {}", client + 1),
+            Timer::Next { client } => format!("client {}", client + 1).into(),
             Timer::Sample => "sample".into(),
         }
     }

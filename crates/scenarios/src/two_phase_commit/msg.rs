@@ -4,7 +4,7 @@
 //! (Bernstein, Hadzilacos & Goodman, ch. 7), three-phase commit's `PreCommit` and its acknowledgement, and
 //! Paxos Commit's `BeginCommit` and the Paxos phase messages (`Phase1a/1b/2a/2b`) of Gray & Lamport §4.
 
-use faultline_sim::{Describe, NodeId};
+use faultline_sim::{Describe, Label, NodeId};
 use serde::Serialize;
 
 /// What an acceptor has accepted for one instance: the ballot and the vote (`true`: Prepared).
@@ -116,7 +116,7 @@ impl Msg {
 }
 
 impl Describe for Msg {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Msg::Prepare => "Prepare",
             Msg::Prepared => "Prepared",
@@ -130,19 +130,19 @@ impl Describe for Msg {
             Msg::PreCommitAck => "PreCommit ack",
             Msg::BeginCommit => "BeginCommit",
             Msg::Phase2a { instance, ballot, prepared } => {
-                return format!("2a #{instance} b{ballot}: {}", if *prepared { "Prepared" } else { "Aborted" })
+                return format!("2a #{instance} b{ballot}: {}", if *prepared { "Prepared" } else { "Aborted" }).into()
             }
             Msg::Phase2b { ballot, accepted } => {
                 let votes: Vec<String> = accepted
                     .iter()
                     .map(|(i, p)| format!("#{i} {}", if *p { "Prepared" } else { "Aborted" }))
                     .collect();
-                return format!("2b b{ballot}: {}", votes.join(", "));
+                return format!("2b b{ballot}: {}", votes.join(", ")).into();
             }
-            Msg::Phase1a { ballot } => return format!("1a b{ballot}"),
-            Msg::Phase1b { ballot, .. } => return format!("1b b{ballot}"),
+            Msg::Phase1a { ballot } => return format!("1a b{ballot}").into(),
+            Msg::Phase1b { ballot, .. } => return format!("1b b{ballot}").into(),
         }
-        .to_string()
+        .into()
     }
 }
 
@@ -161,7 +161,7 @@ pub enum Timer {
 }
 
 impl Describe for Timer {
-    fn describe(&self) -> String {
+    fn describe(&self) -> Label {
         match self {
             Timer::WorkDone => "work done",
             Timer::LogForced => "log forced",
@@ -169,7 +169,7 @@ impl Describe for Timer {
             Timer::VoteTimeout => "vote timeout",
             Timer::Resend => "resend",
         }
-        .to_string()
+        .into()
     }
 }
 

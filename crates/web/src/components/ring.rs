@@ -66,7 +66,7 @@ pub fn ring(p: &Props) -> Html {
             1.0
         };
         let ((x1, y1), (x2, y2)) = (pos(a.from), pos(a.to));
-        html! { <circle class="dot" cx={px(x1 + (x2 - x1) * f)} cy={px(y1 + (y2 - y1) * f)} r="4"><title>{&a.label}</title></circle> }
+        html! { <circle class="dot" cx={px(x1 + (x2 - x1) * f)} cy={px(y1 + (y2 - y1) * f)} r="4"><title>{a.label.as_str()}</title></circle> }
     });
 
     let servers = m.lanes.iter().map(|l| {

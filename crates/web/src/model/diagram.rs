@@ -35,7 +35,7 @@ impl Model {
                         id: *id,
                         from: *from,
                         to: *to,
-                        label: if *dup { format!("{label} (dup)") } else { label.clone() },
+                        label: if *dup { format!("{label} (dup)").into() } else { label.clone() },
                         send_step: e.step,
                         end_step: None,
                         fate: Fate::Pending,

@@ -174,7 +174,7 @@ mod tests {
             id: 0,
             from,
             to: 0,
-            label: label.into(),
+            label: faultline_sim::Label::new(label),
             send_step,
             end_step: None,
             fate: Fate::Pending,

@@ -8,7 +8,9 @@
 //! messages stay readable, and the rest of the width is shared in proportion to elapsed time so that long
 //! stretches (a TTL, a long pause) still look long.
 
-use faultline_sim::{Aggregate, At, Checkpoint, Condition, Fault, NodeId, NodeView, Recording, Severity, Tone, Trace};
+use faultline_sim::{
+    Aggregate, At, Checkpoint, Condition, Fault, Label, NodeId, NodeView, Recording, Severity, Tone, Trace,
+};
 use reach::{Ends, Reach};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -58,7 +60,8 @@ pub struct Arrow {
     pub id: u64,
     pub from: NodeId,
     pub to: NodeId,
-    pub label: String,
+    /// The send event's label (inline when short: a long run has 141,000 arrows).
+    pub label: Label,
     pub send_step: u32,
     /// The step that delivered or dropped it.
     pub end_step: Option<u32>,
