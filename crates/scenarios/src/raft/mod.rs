@@ -80,6 +80,9 @@ fn servers<'a>(s: &'a Snapshot<'_, Server>) -> &'a [Server] {
 }
 
 fn election_safety(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
+    if h.changed.led != Some(s.step) {
+        return;
+    }
     for a in servers(s) {
         let Some(&(term, step)) = h.of(a.id).led.last().filter(|(_, st)| *st == s.step) else { continue };
         for b in servers(s).iter().filter(|b| b.id != a.id) {
@@ -99,6 +102,9 @@ fn election_safety(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Brea
 }
 
 fn log_matching(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
+    if h.changed.log != Some(s.step) {
+        return;
+    }
     for a in servers(s).iter().filter(|a| h.of(a.id).log_changed_step == s.step) {
         for b in servers(s).iter().filter(|b| b.id != a.id) {
             // The highest index at which both logs hold an entry of the same term...
@@ -135,6 +141,9 @@ fn log_matching(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>
 fn leader_completeness(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
     // The term of entry `index` in a log given as its entries' terms (0: no such entry).
     let term_in = |log: &[u64], index: u64| (index as usize).checked_sub(1).and_then(|i| log.get(i)).copied();
+    if h.changed.led != Some(s.step) && h.changed.commit != Some(s.step) {
+        return;
+    }
     // A leader elected in this step must hold every entry committed in an earlier term.
     for l in servers(s) {
         let Some(&(term, _)) = h.of(l.id).led.last().filter(|(_, st)| *st == s.step) else { continue };
@@ -187,6 +196,9 @@ fn leader_completeness(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<
 }
 
 fn state_machine_safety(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
+    if h.changed.apply != Some(s.step) {
+        return;
+    }
     for a in servers(s) {
         for &(index, step) in h.of(a.id).reapplied_differently.iter().filter(|(_, st)| *st == s.step) {
             out.push(Breach {
@@ -225,9 +237,13 @@ fn state_machine_safety(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec
 }
 
 fn liveness(s: &Snapshot<'_, Server>, h: &RaftHistory, out: &mut Vec<Breach>) {
+    // Most steps have a leader: only without one is every term ever led looked at.
+    if servers(s).iter().any(|x| x.role == Role::Leader) {
+        return;
+    }
     let top = servers(s).iter().map(|x| x.term).max().unwrap_or(0);
     let last_led = servers(s).iter().flat_map(|x| h.of(x.id).led.iter().map(|(t, _)| *t)).max().unwrap_or(0);
-    if top >= last_led + LEADERLESS_TERMS && servers(s).iter().all(|x| x.role != Role::Leader) {
+    if top >= last_led + LEADERLESS_TERMS {
         out.push(Breach {
             severity: Severity::Observation,
             message: format!(
@@ -428,11 +444,13 @@ mod tests {
         Server::new(id, server::test_config(3))
     }
 
+    /// Leader completeness at `step`, of a history written by hand as if everything in it had changed in `step`.
     fn check(nodes: &[Server], h: &RaftHistory, step: u32) -> Vec<Breach> {
         let conditions = vec![Condition::Up; nodes.len()];
         let mut out = Vec::new();
         let snapshot = Snapshot { nodes, conditions: &conditions, step, now_us: 0, actor: None, effects: &[] };
-        leader_completeness(&snapshot, h, &mut out);
+        let h = RaftHistory { changed: checker::Changed::all(step), ..h.clone() };
+        leader_completeness(&snapshot, &h, &mut out);
         out
     }
 
@@ -450,7 +468,7 @@ mod tests {
         let mut stale = server(0);
         stale.log = vec![Entry { term: 1, cmd: Cmd::Noop }].into();
         let nodes = [stale, server(1)];
-        let mut h = RaftHistory { servers: vec![led(1, 3, vec![]), led(2, 10, vec![])] };
+        let mut h = RaftHistory { servers: vec![led(1, 3, vec![]), led(2, 10, vec![])], ..Default::default() };
         assert!(check(&nodes, &h, 11).is_empty(), "nothing committed yet");
         h.servers[0].committed.push((1, 1, 1, 12));
         let b = check(&nodes, &h, 12);
@@ -466,7 +484,7 @@ mod tests {
     fn a_leader_elected_without_an_earlier_commit_is_caught() {
         let mut old = ServerHistory::default();
         old.committed.push((1, 1, 1, 5));
-        let h = RaftHistory { servers: vec![old, led(2, 9, vec![])] };
+        let h = RaftHistory { servers: vec![old, led(2, 9, vec![])], ..Default::default() };
         let b = check(&[server(0), server(1)], &h, 9);
         assert_eq!(b.len(), 1, "{b:?}");
         assert!(b[0].message.starts_with("server 2 became leader of term 2 without entry 1"), "{}", b[0].message);
@@ -493,5 +511,10 @@ mod tests {
         assert_eq!((g.log_changed_step, g.prefix.len()), (7, 1));
         assert_eq!(g.committed, vec![(1, 2, 2, 7)]);
         assert_eq!((g.applied.len(), g.applied_step, g.applied_from), (1, 7, 1));
+        assert_eq!(h.changed, checker::Changed::all(7), "each kind of change is stamped with its step");
+        // A step in which the server only answered (no election, log write, commit or apply) stamps nothing.
+        let quiet = Snapshot { step: 8, effects: &[], ..snapshot };
+        checker::observe(&mut h, &quiet);
+        assert_eq!(h.changed, checker::Changed::all(7));
     }
 }
