@@ -11,8 +11,9 @@
 //! What it makes is a [`Label`]: the text of a message or a timer as its send or timer event keeps it. A label of up
 //! to [`INLINE`] bytes is kept inside the event, a fixed one (`"OK".into()`) as the `&'static str` it is, and only a
 //! longer text on the heap. A `String` each was an allocation for every event that sends, and a free when the trace
-//! went: the recorded storm, whose labels (`token 4000123`) all fit, spent a quarter of its time in `malloc`, `free`
-//! and dropping its events.
+//! went: the recorded storm, whose labels (`token 4000123`) all fit, took 105.2M instructions for 100,000 steps with
+//! them, 77.1M with labels kept inline (callgrind). A label takes a `String`'s 24 bytes natively; in wasm32, where a
+//! `String` takes 12, events grow from 64 to 80 bytes, and the storm in Chromium is 18% faster all the same.
 
 /// A piece of a label: its size in bytes, then the piece itself.
 pub trait Piece {
