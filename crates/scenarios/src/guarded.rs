@@ -1,10 +1,44 @@
 //! What the lock scenarios (the Redis failover, Redlock, the leader lease) share about the resource a lock guards:
 //! a counter that a holder reads, increments and writes back, kept by a storage service that may fence requests
-//! by token; and the checks on it — who believes it holds the lock (`single-holder` / `single-leader`), and
+//! by token (its messages' texts, `CounterLabels`, are shared by all five lock scenarios); and the checks on it — who believes it holds the lock (`single-holder` / `single-leader`), and
 //! whether an accepted write was based on the latest version (`no-lost-update`). The checks are fed from each
 //! step's snapshot in the scenario's `observe`, so no node keeps anything for them.
 
-use faultline_sim::{Breach, Condition, NodeId, NodeView, Severity, Tone};
+use faultline_sim::{label, Breach, Condition, Label, NodeId, NodeView, Severity, Tone};
+
+/// The texts of the guarded counter's messages, the same in every scenario whose storage it is; the field names the
+/// number a fenced request carries (`token`, `revision`, `gen`): `READ counter [token 5]`, `counter = 3 (v2)`,
+/// `WRITE counter = 4 [token 5]`, `OK (v3)`, `REJECTED: token 5 < 6`.
+#[derive(Clone, Copy, Debug)]
+pub struct CounterLabels(pub &'static str);
+
+impl CounterLabels {
+    pub fn read(self, fence: Option<u64>) -> Label {
+        match fence {
+            Some(f) => label!("READ counter [", self.0, ' ', f, ']'),
+            None => "READ counter".into(),
+        }
+    }
+
+    pub fn read_ok(self, value: i64, version: u64) -> Label {
+        label!("counter = ", value, " (v", version, ')')
+    }
+
+    pub fn write(self, fence: Option<u64>, value: i64) -> Label {
+        match fence {
+            Some(f) => label!("WRITE counter = ", value, " [", self.0, ' ', f, ']'),
+            None => label!("WRITE counter = ", value),
+        }
+    }
+
+    pub fn write_ok(self, version: u64) -> Label {
+        label!("OK (v", version, ')')
+    }
+
+    pub fn rejected(self, fence: u64, newest: u64) -> Label {
+        label!("REJECTED: ", self.0, ' ', fence, " < ", newest)
+    }
+}
 
 /// Since which step each node believes it holds the lock (or leads), if it does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -428,5 +462,23 @@ where
                 out.metric("counter", value);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CounterLabels;
+
+    /// The storage's messages read the same in every lock scenario, fenced or not, whatever the fence is called.
+    #[test]
+    fn the_counter_messages_are_labelled_word_for_word() {
+        let gen = CounterLabels("gen");
+        assert_eq!(gen.read(Some(5)), "READ counter [gen 5]");
+        assert_eq!(gen.read(None), "READ counter");
+        assert_eq!(gen.read_ok(-3, 2), "counter = -3 (v2)");
+        assert_eq!(gen.write(Some(12), 4), "WRITE counter = 4 [gen 12]");
+        assert_eq!(gen.write(None, 4), "WRITE counter = 4");
+        assert_eq!(gen.write_ok(3), "OK (v3)");
+        assert_eq!(CounterLabels("revision").rejected(5, 6), "REJECTED: revision 5 < 6");
     }
 }

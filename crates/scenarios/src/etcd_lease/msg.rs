@@ -2,6 +2,7 @@
 //! wait for the next-lower key to go, and the storage the lock protects.
 
 use faultline_sim::{Describe, Label};
+use crate::guarded::CounterLabels;
 use serde::Serialize;
 
 /// A request id: the client's incarnation in the high half, a sequence number in the low half.
@@ -36,9 +37,9 @@ pub enum Msg {
     Rejected { token: u64, newest: u64, req: Req },
 }
 
-fn token(t: &Option<u64>) -> String {
-    t.map_or(String::new(), |t| format!(" [revision {t}]"))
-}
+
+/// The storage's messages say `revision` for the number a request carries.
+const LABELS: CounterLabels = CounterLabels("revision");
 
 impl Describe for Msg {
     fn describe(&self) -> Label {
@@ -54,11 +55,11 @@ impl Describe for Msg {
             Msg::NoneOlder { .. } => "no older key: the lock is yours".into(),
             Msg::Deleted { key, .. } => format!("DELETE {key}").into(),
             Msg::Delete { key } => format!("Delete({key})").into(),
-            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)).into(),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
-            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)).into(),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
-            Msg::Rejected { token, newest, .. } => format!("REJECTED: revision {token} < {newest}").into(),
+            Msg::Read { token: t, .. } => LABELS.read(*t),
+            Msg::ReadOk { value, version, .. } => LABELS.read_ok(*value, *version),
+            Msg::Write { token: t, value, .. } => LABELS.write(*t, *value),
+            Msg::WriteOk { version, .. } => LABELS.write_ok(*version),
+            Msg::Rejected { token, newest, .. } => LABELS.rejected(*token, *newest),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use faultline_sim::fault::fmt_us;
 use faultline_sim::{Describe, Label, NodeId};
+use crate::guarded::CounterLabels;
 use serde::Serialize;
 
 /// A request id: the sender's session in the high half (its process and its stint as leader: see
@@ -40,9 +41,9 @@ pub enum Msg {
     Rejected { generation: u64, highest: u64, req: Req },
 }
 
-fn gen(g: &Option<u64>) -> String {
-    g.map_or(String::new(), |g| format!(" [gen {g}]"))
-}
+
+/// The storage's messages say `gen` for the number a request carries.
+const LABELS: CounterLabels = CounterLabels("gen");
 
 impl Describe for Msg {
     fn describe(&self) -> Label {
@@ -55,11 +56,11 @@ impl Describe for Msg {
             Msg::Refused { holder, expires_at_us, .. } => {
                 format!("0 rows: node {} holds it until {}", holder + 1, fmt_us(*expires_at_us)).into()
             }
-            Msg::Read { generation, .. } => format!("READ counter{}", gen(generation)).into(),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
-            Msg::Write { generation, value, .. } => format!("WRITE counter = {value}{}", gen(generation)).into(),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
-            Msg::Rejected { generation, highest, .. } => format!("REJECTED: gen {generation} < {highest}").into(),
+            Msg::Read { generation, .. } => LABELS.read(*generation),
+            Msg::ReadOk { value, version, .. } => LABELS.read_ok(*value, *version),
+            Msg::Write { generation, value, .. } => LABELS.write(*generation, *value),
+            Msg::WriteOk { version, .. } => LABELS.write_ok(*version),
+            Msg::Rejected { generation, highest, .. } => LABELS.rejected(*generation, *highest),
         }
     }
 }

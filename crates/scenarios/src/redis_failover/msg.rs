@@ -2,6 +2,7 @@
 //! and the storage the lock protects.
 
 use faultline_sim::{Describe, Label, NodeId};
+use crate::guarded::CounterLabels;
 use serde::Serialize;
 
 /// A request id: the client's boot count in the high half, a sequence number in the low half.
@@ -60,9 +61,9 @@ pub enum Msg {
     Rejected { token: u64, newest: u64, req: Req },
 }
 
-fn token(t: &Option<u64>) -> String {
-    t.map_or(String::new(), |t| format!(" [token {t}]"))
-}
+
+/// The storage's messages say `token` for the number a request carries.
+const LABELS: CounterLabels = CounterLabels("token");
 
 impl Describe for Msg {
     fn describe(&self) -> Label {
@@ -90,11 +91,11 @@ impl Describe for Msg {
             Msg::Follow { number, .. } => format!("REPLICAOF redis {number}").into(),
             Msg::Token { .. } => "next fencing token".into(),
             Msg::TokenOk { token, .. } => format!("token {token}").into(),
-            Msg::Read { token: t, .. } => format!("READ counter{}", token(t)).into(),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
-            Msg::Write { token: t, value, .. } => format!("WRITE counter = {value}{}", token(t)).into(),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
-            Msg::Rejected { token, newest, .. } => format!("REJECTED: token {token} < {newest}").into(),
+            Msg::Read { token: t, .. } => LABELS.read(*t),
+            Msg::ReadOk { value, version, .. } => LABELS.read_ok(*value, *version),
+            Msg::Write { token: t, value, .. } => LABELS.write(*t, *value),
+            Msg::WriteOk { version, .. } => LABELS.write_ok(*version),
+            Msg::Rejected { token, newest, .. } => LABELS.rejected(*token, *newest),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! client's *incarnation*, drawn when the process starts, so a restarted client is a new client.
 
 use faultline_sim::{Describe, Label};
+use crate::guarded::CounterLabels;
 use serde::Serialize;
 
 /// A request id: `incarnation << 32 | sequence number`.
@@ -95,12 +96,9 @@ impl Msg {
     }
 }
 
-fn with_token(s: String, token: &Option<u64>) -> String {
-    match token {
-        Some(t) => format!("{s} [token {t}]"),
-        None => s,
-    }
-}
+
+/// The storage's messages, as the other lock scenarios label theirs (its refusal says which request it refused).
+const LABELS: CounterLabels = CounterLabels("token");
 
 impl Describe for Msg {
     fn describe(&self) -> Label {
@@ -112,10 +110,10 @@ impl Describe for Msg {
             Msg::Release { value: Some(v), .. } => format!("DEL lock if it is {v}").into(),
             Msg::Release { value: None, .. } => "DEL lock".into(),
             Msg::Released { deleted, .. } => format!("(integer) {}", u8::from(*deleted)).into(),
-            Msg::Read { token, .. } => with_token("READ counter".into(), token).into(),
-            Msg::ReadOk { value, version, .. } => format!("counter = {value} (v{version})").into(),
-            Msg::Write { token, value, .. } => with_token(format!("WRITE counter = {value}"), token).into(),
-            Msg::WriteOk { version, .. } => format!("OK (v{version})").into(),
+            Msg::Read { token, .. } => LABELS.read(*token),
+            Msg::ReadOk { value, version, .. } => LABELS.read_ok(*value, *version),
+            Msg::Write { token, value, .. } => LABELS.write(*token, *value),
+            Msg::WriteOk { version, .. } => LABELS.write_ok(*version),
             Msg::Rejected { op, token, highest, .. } => {
                 format!("REJECTED {}: token {token} < {highest}", if *op == Op::Read { "read" } else { "write" }).into()
             }
