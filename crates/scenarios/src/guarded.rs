@@ -1,8 +1,9 @@
 //! What the lock scenarios (the Redis failover, Redlock, the leader lease) share about the resource a lock guards:
 //! a counter that a holder reads, increments and writes back, kept by a storage service that may fence requests
-//! by token (its messages' texts, `CounterLabels`, are shared by all five lock scenarios); and the checks on it — who believes it holds the lock (`single-holder` / `single-leader`), and
-//! whether an accepted write was based on the latest version (`no-lost-update`). The checks are fed from each
-//! step's snapshot in the scenario's `observe`, so no node keeps anything for them.
+//! by token, with its messages' texts (`CounterLabels`, shared by all five lock scenarios); and the checks on it —
+//! who believes it holds the lock (`single-holder` / `single-leader`), and whether an accepted write was based on
+//! the latest version (`no-lost-update`). The checks are fed from each step's snapshot in the scenario's
+//! `observe`, so no node keeps anything for them.
 
 use faultline_sim::{label, Breach, Condition, Label, NodeId, NodeView, Severity, Tone};
 
