@@ -57,6 +57,7 @@ pub struct Changed {
     pub apply: Option<u32>,
 }
 
+#[cfg(test)]
 impl Changed {
     /// Everything changed in `step` (for tests that write a history by hand).
     pub fn all(step: u32) -> Changed {
