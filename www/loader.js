@@ -6,7 +6,10 @@
 // `cargo xtask` writes the map into the page when it builds the site (a `<meta name="faultline-pages">`):
 //   { "first": "redis-lock", "all": "all",
 //     "scenarios": { "redis-lock": "redis-lock", "saga": "two-phase-commit", … },
-//     "pages": { "redis-lock": { "js": "./faultline-web-….js", "wasm": "./faultline-web-…_bg.wasm" }, … } }
+//     "pages": { "redis-lock": { "js": "./faultline-web-….js", "wasm": "./faultline-web-…_bg.wasm",
+//                                "rest": "./faultline-web-…_rest.wasm" }, … } }
+// A page's module is in two parts (xtask/src/split.rs): `wasm` holds what the page's first load runs, `rest` the
+// other functions, which this script asks the glue to fetch once the page is drawn.
 // Paths are relative, so the site works from any sub-path. It is an external script, not an inline one, so that
 // the page's Content Security Policy allows scripts from the site itself only.
 
@@ -23,12 +26,14 @@ export function pageFor(search, map) {
   return own(q.get('scenario') ?? map.first) ?? map.all;
 }
 
-function fail(message) {
+function fail(message, { started = false } = {}) {
   const p = document.createElement('p');
   p.className = 'load-error';
   p.setAttribute('role', 'alert');
-  p.textContent = `Faultline could not start: ${message}`;
-  document.body.append(p);
+  p.textContent = started ? `Faultline stopped: ${message}` : `Faultline could not start: ${message}`;
+  // A page that has started shows it above what it drew.
+  if (started) document.body.prepend(p);
+  else document.body.append(p);
 }
 
 function preload(rel, href, as) {
@@ -54,7 +59,8 @@ function keepOffline(files) {
     .then(() => navigator.serviceWorker.ready)
     .then((reg) => {
       const links = [...document.querySelectorAll('link[rel~="stylesheet"], link[rel~="icon"]')].map((l) => l.href);
-      const urls = [location.href, './loader.js', './search-worker.js', files.js, files.wasm, ...links];
+      const urls = [location.href, './loader.js', './search-worker.js', files.js, files.wasm, files.rest, ...links]
+        .filter(Boolean);
       reg.active?.postMessage({ type: 'keep', urls });
     })
     .catch(() => {});
@@ -80,9 +86,30 @@ async function start() {
   preload('preload', files.wasm, 'fetch');
   try {
     const glue = await import(files.js);
+    // A page the offline worker already serves (a visit before kept it) takes the rest from that cache before the
+    // module starts: a function of the rest that a link's first run needs then finds it compiled, with or without a
+    // network (the synchronous load below does not pass through the worker).
+    if (files.rest && glue.prefetch_rest && navigator.serviceWorker?.controller) {
+      await glue.prefetch_rest().catch(() => {});
+    }
     const wasm = await glue.default({ module_or_path: files.wasm });
     document.documentElement.dataset.page = name;
     dispatchEvent(new CustomEvent('faultline-started', { detail: { wasm, page: name } }));
+    // If the rest cannot be loaded when it is needed (the network went away before it arrived), the page says so:
+    // what was being done stopped halfway, and a reload (once online) brings the page back.
+    addEventListener('error', (e) => {
+      if (e.error?.name === 'FaultlineRestError' && !document.querySelector('.load-error')) {
+        const when = navigator.onLine ? '' : ' once you are online';
+        fail(`${e.error.message}. Reload the page${when}.`, { started: true });
+      }
+    });
+    // The rest of the module, once the page has started: fetched and compiled in the background, so that what the
+    // learner does next finds it ready. A failure here is not final: the first function that needs the rest loads
+    // it again, and says so if it cannot.
+    if (files.rest && glue.prefetch_rest) {
+      const later = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f) => setTimeout(f, 0);
+      later(() => glue.prefetch_rest().catch(() => {}));
+    }
   } catch (e) {
     const file = files.wasm.replace('./', '');
     fail(navigator.onLine

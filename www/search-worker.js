@@ -25,6 +25,10 @@ onmessage = async (e) => {
     try {
       const mod = await import(m.glue);
       await mod.default({ module_or_path: m.wasm });
+      // The search runs code that the page's first load did not: the rest of a split module, fetched before the
+      // first request rather than synchronously inside it. A failed fetch is not final: the first call into the
+      // rest loads it again, and says so if it cannot.
+      if (mod.prefetch_rest) await mod.prefetch_rest().catch(() => {});
       api = mod;
       waiting.splice(0).forEach(handle);
     } catch (err) {

@@ -28,9 +28,10 @@ export async function stop(env) {
 }
 
 /** A new page that collects page errors and console errors. `bypassCSP` lets a test inject a tool of its own
- *  (axe-core) into a page whose policy refuses inline scripts. */
-export async function newPage(env, viewport = { width: 1400, height: 1000 }, { bypassCSP = false } = {}) {
-  const page = await env.browser.newPage({ viewport, acceptDownloads: true, bypassCSP });
+ *  (axe-core) into a page whose policy refuses inline scripts; `serviceWorkers: 'block'` keeps the offline worker
+ *  out, for a test that routes the page's own requests (the worker's would bypass the route). */
+export async function newPage(env, viewport = { width: 1400, height: 1000 }, { bypassCSP = false, serviceWorkers = 'allow' } = {}) {
+  const page = await env.browser.newPage({ viewport, acceptDownloads: true, bypassCSP, serviceWorkers });
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });

@@ -24,7 +24,7 @@ test('pages: every scenario has a page whose files are in the site, and the URL 
   const map = await siteMap();
   assert.equal(map.scenarios.saga, map.scenarios['two-phase-commit'], 'partners that compare share a page');
   for (const [id, page] of Object.entries(map.scenarios)) {
-    for (const f of ['js', 'wasm']) await stat(join(process.env.FAULTLINE_SITE, map.pages[page][f]));
+    for (const f of ['js', 'wasm', 'rest']) await stat(join(process.env.FAULTLINE_SITE, map.pages[page][f]));
     assert.equal(pageFor(`?scenario=${id}&seed=3`, map), page);
     assert.equal(pageFor(`?speaker=1&scenario=${id}`, map), page);
   }
@@ -49,7 +49,9 @@ test('pages: a scenario downloads its own module only; the picker leaves for ano
   await page.goto(env.base + '?scenario=raft&presenter=1');
   await page.locator('#ring').waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'raft');
-  assert.deepEqual(wasm, [map.pages.raft.wasm.replace('./', '')]);
+  // Its module's first part, and (once the page is drawn, sooner or later) the rest of it: nothing of another page.
+  const raft = map.pages.raft;
+  assert.deepEqual(wasm.filter((w) => w !== raft.rest.replace('./', '')), [raft.wasm.replace('./', '')]);
   // Every scenario is offered, whichever page holds it.
   const offered = await page.$$eval('#scenario-select option', (os) => os.map((o) => o.value));
   assert.deepEqual([...offered].sort(), Object.keys(map.scenarios).sort());
@@ -87,4 +89,68 @@ test('pages: a module that cannot load is a message on the page, not a blank one
   await page.locator('.load-error').waitFor();
   assert.match(await page.textContent('.load-error'), /^Faultline could not start: its WebAssembly module did not load \(.*\)\. Reload the page; if it happens again, the site is missing faultline-web-\w+_bg\.wasm\.$/);
   await page.close();
+});
+
+/** Requests for the rest of a page's module (`_rest.wasm`) answered by `answer(resourceType)`: true lets it through. */
+async function routeRest(page, answer) {
+  // (The page is opened with service workers blocked: requests the offline worker made would not pass the route.)
+  const seen = [];
+  await page.route(/_rest\.wasm$/, (route) => {
+    const kind = route.request().resourceType();
+    seen.push(kind);
+    return answer(kind) ? route.continue() : route.abort();
+  });
+  return seen;
+}
+
+const NO_WORKER = { serviceWorkers: 'block' };
+
+test('pages: the first load fetches the first part of its module; the rest comes after the module started', async () => {
+  const map = await siteMap();
+  const { page, errors } = await newPage(env, undefined, NO_WORKER);
+  await page.addInitScript(() => addEventListener('faultline-started', () => { window.flStartedAt = performance.now(); }));
+  const seen = await routeRest(page, () => true);
+  await page.goto(env.base + '?scenario=redis-lock');
+  await page.locator('#sequence').waitFor();
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('_rest.wasm')));
+  const { started, rest } = await page.evaluate(() => ({
+    started: window.flStartedAt,
+    rest: performance.getEntriesByType('resource').find((r) => r.name.endsWith('_rest.wasm')),
+  }));
+  assert.ok(rest.name.endsWith(map.pages['redis-lock'].rest.replace('./', '')), rest.name);
+  assert.ok(rest.startTime >= started, `the rest was asked for at ${rest.startTime} ms, before the module started at ${started} ms`);
+  assert.deepEqual(seen, ['fetch'], 'fetched in the background, once');
+  // Stepping and a compare run with it, and nothing loads it again.
+  await page.keyboard.press('End');
+  await page.locator('#compare-toggle, button:has-text("Compare")').first().click();
+  await page.waitForFunction(() => /view=compare/.test(location.search));
+  assert.deepEqual(seen, ['fetch']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('pages: what needs the rest before it arrived loads it there and then; if it cannot, the page says so', async () => {
+  // The background fetch fails: the compare view, whose code the first load did not run, loads the rest itself.
+  const { page, errors } = await newPage(env, undefined, NO_WORKER);
+  const seen = await routeRest(page, (kind) => kind !== 'fetch');
+  await page.goto(env.base + '?scenario=redis-lock');
+  await page.locator('#sequence').waitFor();
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('_rest.wasm')));
+  await page.locator('button:has-text("Compare")').first().click();
+  await page.waitForFunction(() => /view=compare/.test(location.search));
+  await page.getByText('fencing = true (same seed').waitFor();
+  assert.deepEqual(seen, ['fetch', 'xhr']);
+  assert.deepEqual(errors.filter((e) => !e.includes('net::ERR_FAILED')), []);
+  await page.close();
+
+  // It cannot be loaded at all: the page says what happened and what to do.
+  const broken = await newPage(env, undefined, NO_WORKER);
+  await routeRest(broken.page, () => false);
+  await broken.page.goto(env.base + '?scenario=redis-lock');
+  await broken.page.locator('#sequence').waitFor();
+  await broken.page.locator('button:has-text("Compare")').first().click();
+  const alert = broken.page.locator('.load-error[role="alert"]');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /^Faultline stopped: the rest of this page's module \(faultline-web-[0-9a-f]{16}_rest\.wasm\) did not load\. Reload the page\.$/);
+  await broken.page.close();
 });

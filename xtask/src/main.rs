@@ -7,6 +7,7 @@ mod bench;
 mod fuzz;
 mod install;
 mod site;
+mod split;
 mod test;
 
 use install::{chromium, ensure_tools, optimize_wasm};
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("install") => ensure_tools(true),
-        Some("site") => ensure_tools(false)
+        Some("site") => ensure_tools(true)
             .and_then(|()| build_site(&args.get(1).map_or_else(|| root().join("dist"), PathBuf::from)).map(drop)),
         _ => {
             eprintln!(

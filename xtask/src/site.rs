@@ -61,7 +61,8 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
         }
     }
     let first = faultline_scenarios::CATALOG.first().copied().unwrap_or_default();
-    let map = serde_json::json!({ "first": first, "all": "all", "scenarios": scenarios, "pages": map });
+    let mut map = serde_json::json!({ "first": first, "all": "all", "scenarios": scenarios, "pages": map });
+    split_pages(dist, &html, &mut map)?;
     let page = with_loader(&html, &map.to_string())?;
     std::fs::write(dist.join("index.html"), &page).map_err(|e| format!("writing the page: {e}"))?;
     // The page names every hashed file of the build: its fingerprint is the offline cache's version.
@@ -69,6 +70,85 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
     let version = format!("{:016x}", faultline_sim::hash::fingerprint(&page));
     std::fs::write(dist.join("sw.js"), with_version(&worker, &version)?).map_err(|e| format!("writing sw.js: {e}"))?;
     Ok(map)
+}
+
+/// Every page's module in two parts (see `split`): each page is opened in headless Chromium with its module
+/// instrumented, as first visits open it (`tests/e2e/split-profile.mjs`), and what that ran stays in the page's
+/// module; the rest is fetched once the page has started. The imports from the glue get short names. The parts and
+/// the glue (which names the rest) are named by a hash of the three: a new split is a new name, for the browser's
+/// cache and the offline worker's.
+fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
+    step("splitting each page's wasm: what its first load runs, and the rest (profiled in headless Chromium)");
+    let profiled = root().join("target/split-profile");
+    let _ = std::fs::remove_dir_all(&profiled);
+    std::fs::create_dir_all(&profiled).map_err(|e| format!("creating {}: {e}", profiled.display()))?;
+    for e in std::fs::read_dir(dist).map_err(|e| format!("reading {}: {e}", dist.display()))?.flatten() {
+        if e.path().is_file() {
+            std::fs::copy(e.path(), profiled.join(e.file_name())).map_err(|e| format!("copying the site: {e}"))?;
+        }
+    }
+    std::fs::write(profiled.join("index.html"), with_loader(html, &map.to_string())?)
+        .map_err(|e| format!("writing the page to profile: {e}"))?;
+    let file = |files: &serde_json::Value, key: &str| {
+        files[key].as_str().unwrap_or_default().trim_start_matches("./").to_string()
+    };
+    let pages: Vec<(String, serde_json::Value)> =
+        map["pages"].as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let mut queries = serde_json::Map::new();
+    for (name, files) in &pages {
+        let wasm = std::fs::read(dist.join(file(files, "wasm"))).map_err(|e| format!("reading {name}'s wasm: {e}"))?;
+        std::fs::write(profiled.join(file(files, "wasm")), crate::split::instrument(&wasm)?)
+            .map_err(|e| format!("writing {name}'s instrumented wasm: {e}"))?;
+        let held: Vec<String> = map["scenarios"]
+            .as_object()
+            .map(|o| {
+                o.iter().filter(|(_, p)| p.as_str() == Some(name)).map(|(id, _)| format!("?scenario={id}")).collect()
+            })
+            .unwrap_or_default();
+        let held = if name == "all" { vec![String::new()] } else { held };
+        queries.insert(name.clone(), held.into());
+    }
+    let out = profiled.join("profiles");
+    run(Command::new("node")
+        .arg("tests/e2e/split-profile.mjs")
+        .arg(&out)
+        .arg(serde_json::Value::Object(queries).to_string())
+        .env("FAULTLINE_SITE", &profiled)
+        .env("CHROMIUM", crate::chromium()))?;
+    for (name, files) in pages {
+        let (js, wasm) = (file(&files, "js"), file(&files, "wasm"));
+        let whole = std::fs::read(dist.join(&wasm)).map_err(|e| format!("reading {name}'s wasm: {e}"))?;
+        let profile =
+            std::fs::read(out.join(format!("{name}.bin"))).map_err(|e| format!("reading {name}'s profile: {e}"))?;
+        let mut parts = crate::split::split(&whole, &profile)?;
+        if parts.moved == 0 {
+            println!("  {name}: all {} functions ran on its first load: not split", parts.functions);
+            continue;
+        }
+        let glue = std::fs::read_to_string(dist.join(&js)).map_err(|e| format!("reading {name}'s glue: {e}"))?;
+        let (first, glue) = crate::split::shorten_imports(&parts.first, &glue)?;
+        parts.first = first;
+        let hash = faultline_sim::hash::fingerprint(&(&parts.first, &parts.rest, &glue));
+        let stem = format!("faultline-web-{hash:016x}");
+        let rest = format!("{stem}_rest.wasm");
+        let glue = crate::split::glue(&glue, &rest)?;
+        for old in [&js, &wasm] {
+            std::fs::remove_file(dist.join(old)).map_err(|e| format!("removing {old}: {e}"))?;
+        }
+        let write =
+            |f: &str, bytes: &[u8]| std::fs::write(dist.join(f), bytes).map_err(|e| format!("writing {f}: {e}"));
+        write(&format!("{stem}.js"), glue.as_bytes())?;
+        write(&format!("{stem}_bg.wasm"), &parts.first)?;
+        write(&rest, &parts.rest)?;
+        println!(
+            "  {name}: {} of {} functions in the first part, {} in the rest",
+            parts.kept, parts.functions, parts.moved
+        );
+        map["pages"][&name] = serde_json::json!({
+            "js": format!("./{stem}.js"), "wasm": format!("./{stem}_bg.wasm"), "rest": format!("./{rest}"),
+        });
+    }
+    Ok(())
 }
 
 /// A build's wasm optimised for speed in place (trunk's own wasm-opt step is off: see `optimize_wasm`). The loader
