@@ -1,14 +1,17 @@
 
 // Faultline: this page's wasm is in two parts (xtask/src/split.rs). The first part holds what the page's first load
 // runs; the rest holds the other functions, and the first part calls them through stubs that load it the first time.
-// The loader fetches and compiles the rest once the page is drawn (`prefetch_rest`); a stub called before that loads
-// it synchronously.
+// The loader fetches and compiles the rest once the page has started (`prefetch_rest`), or before it starts when the
+// offline worker serves the page; a stub called before that loads it synchronously (a synchronous request does not
+// pass through the offline worker).
 const __flRestUrl = new URL('__FL_REST__', import.meta.url);
 let __flRest;
 let __flRestCompiling;
 
 /** Fetch and compile the rest of the module, once; resolves when it is ready. */
 export function prefetch_rest() {
+    // Already here (loaded synchronously, by a stub called first): nothing to fetch.
+    if (__flRest !== undefined) return Promise.resolve();
     __flRestCompiling ??= fetch(__flRestUrl)
         .then((r) => {
             if (!r.ok) throw new Error(`${r.status} ${r.statusText} fetching ${__flRestUrl}`);
