@@ -127,6 +127,19 @@ test('pages: the first load fetches the first part of its module; the rest comes
   assert.deepEqual(seen, ['fetch']);
   assert.deepEqual(errors, []);
   await page.close();
+
+  // Links as they are shared (another seed, a chapter, a step; an embed) start on the first part alone: the
+  // profile's visits cover what their first run needs.
+  for (const query of ['?scenario=redis-lock&seed=11&chapter=3', '?scenario=raft&seed=5&chapter=2', '?scenario=saga&seed=3&embed=1']) {
+    const shared = await newPage(env, undefined, NO_WORKER);
+    const kinds = await routeRest(shared.page, () => true);
+    await shared.page.goto(env.base + query);
+    await shared.page.locator('#sequence, #ring').first().waitFor();
+    await shared.page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('_rest.wasm')));
+    assert.deepEqual(kinds, ['fetch'], `${query} loaded the rest synchronously as it started`);
+    assert.deepEqual(shared.errors, []);
+    await shared.page.close();
+  }
 });
 
 test('pages: what needs the rest before it arrived loads it there and then; if it cannot, the page says so', async () => {

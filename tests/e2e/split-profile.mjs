@@ -14,13 +14,17 @@ const env = await start();
 try {
   for (const [name, queries] of Object.entries(pages)) {
     let ran = null;
-    // Each scenario as a first visit opens it: the playground (stepped back and forth with the keyboard, then every
-    // chapter in turn), an embed in a docs page, and a workshop's presenter mode. The page of every scenario: the
-    // front door once it has drawn every card's picture, and the workshop plan.
+    // Each scenario as first visits open it: the playground (stepped back and forth with the keyboard, then every
+    // chapter in turn), a shared link (the URL the page wrote after that: seed, knobs, faults, chapter and step),
+    // links to another seed and to a chapter, an embed in a docs page, and a workshop's presenter mode. The page of
+    // every scenario: the front door once it has drawn every card's picture, and the workshop plan.
     const visits = queries.flatMap((q) => (q
-      ? [[q, 'play'], [`${q}&embed=1`, 'keys'], [`${q}&presenter=1`, 'keys']]
+      ? [[q, 'play'], ['shared', 'keys'], [`${q}&seed=7`, 'none'], [`${q}&chapter=2`, 'none'], [`${q}&embed=1`, 'keys'],
+        [`${q}&presenter=1`, 'keys']]
       : [[q, 'cards'], ['?page=workshop', 'none']]));
-    for (const [query, what] of visits) {
+    let shared = null;
+    for (const [visit, what] of visits) {
+      const query = visit === 'shared' ? shared : visit;
       const { page, errors } = await newPage(env);
       await page.addInitScript(() => addEventListener('faultline-started', (e) => { window.__flProfiled = e.detail.wasm; }));
       await page.goto(env.base + query);
@@ -38,6 +42,7 @@ try {
           await page.locator('button.chapter').nth(i).click();
           await page.waitForTimeout(150);
         }
+        shared = new URL(page.url()).search;
       }
       const bytes = await page.evaluate(() => {
         const ran = [];
