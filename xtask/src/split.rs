@@ -108,7 +108,7 @@ fn import_from_first(m: &mut Module, existing: Option<ImportId>, name: String, k
 pub fn split(wasm: &[u8], profile: &[u8]) -> Result<Split> {
     let mut first = parse(wasm)?;
     let ids = defined(&first);
-    if profile.len() < ids.len() {
+    if profile.len() != ids.len() {
         return Err(format!("the profile counts {} functions, the module defines {}", profile.len(), ids.len()));
     }
     let moved: Vec<FunctionId> =
@@ -378,12 +378,13 @@ mod tests {
     }
 
     #[test]
-    fn nothing_moves_when_everything_ran_and_a_short_profile_is_refused() {
+    fn nothing_moves_when_everything_ran_and_a_profile_of_another_length_is_refused() {
         let whole = wat::parse_str(MODULE).unwrap();
         let all = split(&whole, &[1; 6]).unwrap();
         assert_eq!((all.moved, all.rest.len()), (0, 0));
         assert_eq!(all.first, whole);
         assert!(split(&whole, &[1; 5]).unwrap_err().contains("counts 5 functions"));
+        assert!(split(&whole, &[1; 7]).unwrap_err().contains("counts 7 functions"), "a profile of another module");
     }
 
     #[test]
