@@ -427,11 +427,14 @@ fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
         for (name, files) in obj {
             let (mut raw, mut gz) = (shared_raw, shared_gz);
             for f in ["js", "wasm"] {
-                let p = site.join(files[f].as_str().unwrap_or_default().trim_start_matches("./"));
+                let p = site.join(crate::site::file(files, f));
                 raw += file_size(&p);
                 gz += gzip_size(&p);
             }
-            let rest = files["rest"].as_str().map_or(0, |r| gzip_size(&site.join(r.trim_start_matches("./"))));
+            let rest = match crate::site::file(files, "rest") {
+                "" => 0,
+                rest => gzip_size(&site.join(rest)),
+            };
             let held = map["scenarios"]
                 .as_object()
                 .map(|s| {

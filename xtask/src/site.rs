@@ -52,7 +52,7 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
         let files = modules(&out)?;
         optimize(&out, &files)?;
         for f in ["js", "wasm"] {
-            let file = files[f].as_str().unwrap_or_default().trim_start_matches("./");
+            let file = file(&files, f);
             std::fs::copy(out.join(file), dist.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
         }
         map.insert(name.clone(), files);
@@ -89,9 +89,6 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
     }
     std::fs::write(profiled.join("index.html"), with_loader(html, &map.to_string())?)
         .map_err(|e| format!("writing the page to profile: {e}"))?;
-    let file = |files: &serde_json::Value, key: &str| {
-        files[key].as_str().unwrap_or_default().trim_start_matches("./").to_string()
-    };
     let pages: Vec<(String, serde_json::Value)> =
         map["pages"].as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
     let mut queries = serde_json::Map::new();
@@ -116,7 +113,7 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
         .env("FAULTLINE_SITE", &profiled)
         .env("CHROMIUM", crate::chromium()))?;
     for (name, files) in pages {
-        let (js, wasm) = (file(&files, "js"), file(&files, "wasm"));
+        let (js, wasm) = (file(&files, "js").to_string(), file(&files, "wasm").to_string());
         let whole = std::fs::read(dist.join(&wasm)).map_err(|e| format!("reading {name}'s wasm: {e}"))?;
         let profile =
             std::fs::read(out.join(format!("{name}.bin"))).map_err(|e| format!("reading {name}'s profile: {e}"))?;
@@ -156,7 +153,13 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
 /// names one content.
 fn optimize(dir: &Path, files: &serde_json::Value) -> Result {
     step("optimising the page's wasm (wasm-opt -O3)");
-    optimize_wasm(&dir.join(files["wasm"].as_str().unwrap_or_default().trim_start_matches("./")))
+    optimize_wasm(&dir.join(file(files, "wasm")))
+}
+
+/// The file that a page's entry in the map names under `key` (`"./faultline-web-….js"` → `faultline-web-….js`);
+/// empty if it names none.
+pub fn file<'a>(files: &'a serde_json::Value, key: &str) -> &'a str {
+    files[key].as_str().unwrap_or_default().trim_start_matches("./")
 }
 
 /// The glue and the wasm of one trunk build: `{"js": "./faultline-web-….js", "wasm": "./…_bg.wasm"}`.
