@@ -8,6 +8,7 @@ mod fuzz;
 mod install;
 mod site;
 mod split;
+mod split_data;
 mod test;
 
 use install::{chromium, ensure_tools, optimize_wasm};

@@ -120,6 +120,8 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
         let mut parts = crate::split::split(&whole, &profile)?;
         if parts.moved == 0 {
             println!("  {name}: all {} functions ran on its first load: not split", parts.functions);
+            // Without the section that carried its data objects to the split.
+            std::fs::write(dist.join(&wasm), &parts.first).map_err(|e| format!("writing {wasm}: {e}"))?;
             continue;
         }
         let glue = std::fs::read_to_string(dist.join(&js)).map_err(|e| format!("reading {name}'s glue: {e}"))?;
@@ -137,8 +139,12 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
         write(&format!("{stem}.js"), glue.as_bytes())?;
         write(&format!("{stem}_bg.wasm"), &parts.first)?;
         write(&rest, &parts.rest)?;
+        let data = match &parts.data {
+            Ok(bytes) => format!("{bytes} bytes of data"),
+            Err(why) => format!("no data ({why})"),
+        };
         println!(
-            "  {name}: {} of {} functions in the first part, {} in the rest",
+            "  {name}: {} of {} functions in the first part, {} and {data} in the rest",
             parts.kept, parts.functions, parts.moved
         );
         map["pages"][&name] = serde_json::json!({
@@ -153,7 +159,10 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
 /// names one content.
 fn optimize(dir: &Path, files: &serde_json::Value) -> Result {
     step("optimising the page's wasm (wasm-opt -O3)");
-    optimize_wasm(&dir.join(file(files, "wasm")))
+    let wasm = dir.join(file(files, "wasm"));
+    let bytes = std::fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
+    std::fs::write(&wasm, crate::split_data::note(&bytes)?).map_err(|e| format!("writing {}: {e}", wasm.display()))?;
+    optimize_wasm(&wasm)
 }
 
 /// The file that a page's entry in the map names under `key` (`"./faultline-web-….js"` → `faultline-web-….js`);

@@ -14,7 +14,8 @@
 //!    first part's memory, tables, globals and the functions it calls, which the first part exports as `~f<index>`,
 //!    `~g<index>`, `~t<index>`, `~m`.
 //!
-//! A function that names a data or element segment, or takes a function's reference, stays in the first part.
+//! A function that names a data or element segment, or takes a function's reference, stays in the first part. Data
+//! that only moved functions read moves with them (`split_data`).
 
 use std::collections::{BTreeMap, HashSet};
 use walrus::ir::{dfs_in_order, Instr, Value, Visitor};
@@ -66,6 +67,8 @@ pub struct Split {
     pub functions: usize,
     pub kept: usize,
     pub moved: usize,
+    /// Bytes of data moved to the rest (`split_data`), or why none did.
+    pub data: std::result::Result<usize, String>,
 }
 
 /// Whether a function can move: it names no data or element segment and takes no function's reference.
@@ -107,6 +110,7 @@ fn import_from_first(m: &mut Module, existing: Option<ImportId>, name: String, k
 /// Nothing moves (and the rest is empty) if no function is left to move.
 pub fn split(wasm: &[u8], profile: &[u8]) -> Result<Split> {
     let mut first = parse(wasm)?;
+    let objects = first.customs.remove_raw(crate::split_data::SECTION).map(|s| s.data);
     let ids = defined(&first);
     if profile.len() != ids.len() {
         return Err(format!("the profile counts {} functions, the module defines {}", profile.len(), ids.len()));
@@ -115,7 +119,8 @@ pub fn split(wasm: &[u8], profile: &[u8]) -> Result<Split> {
         ids.iter().enumerate().filter(|(i, id)| profile[*i] == 0 && movable(&first, **id)).map(|(_, id)| *id).collect();
     let (functions, kept) = (ids.len(), ids.len() - moved.len());
     if moved.is_empty() {
-        return Ok(Split { first: wasm.to_vec(), rest: Vec::new(), functions, kept, moved: 0 });
+        let first = if objects.is_some() { first.emit_wasm() } else { wasm.to_vec() };
+        return Ok(Split { first, rest: Vec::new(), functions, kept, moved: 0, data: Ok(0) });
     }
     let table = first
         .tables
@@ -200,6 +205,16 @@ pub fn split(wasm: &[u8], profile: &[u8]) -> Result<Split> {
     if rest.tags.iter().next().is_some() {
         return Err("the module declares exception tags, which the split does not handle".into());
     }
+    // The data that only moved functions read goes with them.
+    let moved_first: HashSet<FunctionId> = moved.iter().copied().collect();
+    let kept_ids: Vec<FunctionId> = ids.iter().copied().filter(|f| !moved_first.contains(f)).collect();
+    let data = objects
+        .ok_or_else(|| "the module carries no data objects (it was not linked with --emit-relocs)".to_string())
+        .and_then(|payload| crate::split_data::plan(&first, &payload, &kept_ids));
+    if let Ok(plan) = &data {
+        crate::split_data::apply(&mut first, &mut rest, plan)?;
+    }
+    let data = data.map(|plan| plan.bytes());
     let offset = ConstExpr::Value(Value::I32(i32::try_from(base).map_err(|_| "the table is too large")?));
     rest.elements.add(ElementKind::Active { table: rest_table, offset }, ElementItems::Functions(rest_moved));
     walrus::passes::gc::run(&mut rest);
@@ -261,7 +276,7 @@ pub fn split(wasm: &[u8], profile: &[u8]) -> Result<Split> {
         .ok_or_else(|| format!("the rest imports {name}, which the first part does not have"))?;
         first.exports.add(&name, item);
     }
-    Ok(Split { first: first.emit_wasm(), rest: rest_bytes, functions, kept, moved: moved.len() })
+    Ok(Split { first: first.emit_wasm(), rest: rest_bytes, functions, kept, moved: moved.len(), data })
 }
 
 /// The module's imports from wasm-bindgen's glue (`./<crate>_bg.js`) renamed `a`, `b`, … `z`, `a0`, … in the module
@@ -305,7 +320,7 @@ pub fn glue(glue: &str, rest: &str) -> Result<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::process::Command;
 
@@ -330,10 +345,26 @@ mod tests {
         (func (export "sp") (result i32) (global.get $sp)))"#;
 
     /// Run `script` in Node with the files in `dir` (which it reads by name).
-    fn node(dir: &std::path::Path, script: &str) -> String {
+    pub(crate) fn node(dir: &std::path::Path, script: &str) -> String {
         let out = Command::new("node").args(["-e", script]).current_dir(dir).output().expect("node runs");
         assert!(out.status.success(), "node failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Run `script` in Node over the two parts, written into `dir`: the first part instantiated with `imports` (the
+    /// text of an object's entries) and a `__fl.load` that instantiates the rest and counts its calls in `loads`;
+    /// `e` is the first part's exports.
+    pub(crate) fn run_parts(dir: &std::path::Path, parts: &Split, imports: &str, script: &str) -> String {
+        std::fs::write(dir.join("first.wasm"), &parts.first).unwrap();
+        std::fs::write(dir.join("rest.wasm"), &parts.rest).unwrap();
+        let preamble = format!(
+            "const fs = require('fs');
+             let loads = 0, first;
+             const load = () => {{ loads++; new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync('rest.wasm')), {{ p: first.exports }}); }};
+             first = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync('first.wasm')), {{ {imports}, __fl: {{ load }} }});
+             const e = first.exports;\n"
+        );
+        node(dir, &(preamble + script))
     }
 
     #[test]
@@ -356,16 +387,11 @@ mod tests {
         let bytes: Vec<u8> = profile.split(',').map(|b| b.parse().unwrap()).collect();
         let parts = split(&whole, &bytes).unwrap();
         assert_eq!((parts.functions, parts.kept, parts.moved), (6, 2, 4));
-        std::fs::write(dir.join("first.wasm"), &parts.first).unwrap();
-        std::fs::write(dir.join("rest.wasm"), &parts.rest).unwrap();
-        let runs = node(
+        let runs = run_parts(
             &dir,
-            r#"const fs = require('fs');
-               let loads = 0, first;
-               const load = () => { loads++; new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync('rest.wasm')), { p: first.exports }); };
-               first = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync('first.wasm')),
-                 { env: { twice: (x) => 2 * x }, __fl: { load } });
-               const e = first.exports, out = [];
+            &parts,
+            "env: { twice: (x) => 2 * x }",
+            r#"const out = [];
                out.push(e.run_hot(1), loads);
                out.push(e.run_cold(3), loads, e.sp());
                out.push(e.run_cold_indirect(4), e.run_cold(5), loads, e.sp());
