@@ -105,6 +105,20 @@ async function routeRest(page, answer) {
 
 const NO_WORKER = { serviceWorkers: 'block' };
 
+test('pages: every stylesheet the page links applies (the build minifies them and gives each its own integrity value)', async () => {
+  const { page, errors } = await newPage(env);
+  await page.goto(env.base + '?scenario=redis-lock');
+  await page.locator('#sequence').waitFor();
+  const sheets = await page.evaluate(() => [...document.querySelectorAll('link[rel=stylesheet]')]
+    .map((l) => ({ href: l.getAttribute('href'), integrity: l.integrity, rules: l.sheet ? l.sheet.cssRules.length : 0 })));
+  assert.ok(sheets.length >= 2, JSON.stringify(sheets));
+  for (const s of sheets) assert.ok(s.rules > 0, `${s.href} (integrity ${s.integrity}) did not apply`);
+  // The diagram's stylesheet makes its svg a block (an svg is inline without it).
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('svg.seq')).display), 'block');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('pages: the first load fetches the first part of its module; the rest comes after the module started', async () => {
   const map = await siteMap();
   const { page, errors } = await newPage(env, undefined, NO_WORKER);

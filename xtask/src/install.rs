@@ -58,8 +58,8 @@ pub(crate) fn ensure_tools(browser: bool) -> Result {
         step(&format!("installing trunk {TRUNK_VERSION} (about 11 minutes on 2 cores)"));
         run(Command::new(cargo()).args(["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--force"]))?;
     }
-    if !wasm_opt().exists() {
-        step("installing binaryen's wasm-opt (npm ci in xtask/node)");
+    if ![wasm_opt(), node_tool("terser/bin/terser"), node_tool("csso-cli/bin/csso")].iter().all(|t| t.exists()) {
+        step("installing binaryen's wasm-opt, terser and csso (npm ci in xtask/node)");
         // `run` starts commands in the repository's root: name the folder.
         run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "xtask/node"]))?;
     }
@@ -91,7 +91,26 @@ pub(crate) fn ensure_tools(browser: bool) -> Result {
 /// binaryen's wasm-opt from the npm registry (a Node program): Debian's binaryen 108 cannot read rustc 1.95's
 /// output, and trunk would download its own, which this machine kind cannot.
 pub(crate) fn wasm_opt() -> std::path::PathBuf {
-    root().join("xtask/node/node_modules/binaryen/bin/wasm-opt")
+    node_tool("binaryen/bin/wasm-opt")
+}
+
+fn node_tool(path: &str) -> std::path::PathBuf {
+    root().join("xtask/node/node_modules").join(path)
+}
+
+/// Minify a script of the site in place (terser: an ES module, compressed and its local names shortened), or a
+/// stylesheet (csso). The page's glue, its loader and its stylesheets are a tenth of its first load: the Redis lock's
+/// glue 8.5 → 5.6 KB gzip, the loader 2.7 → 1.3 KB, the stylesheets 7.2 → 5.7 KB. The same input gives the same
+/// output, so a file's hashed name still names one content.
+pub(crate) fn minify(file: &Path) -> Result {
+    let mut c = Command::new("node");
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("js") => c.arg(node_tool("terser/bin/terser")).args(["--module", "--compress", "--mangle", "-o"]),
+        // Without restructuring: rules stay in their order (and the stylesheets came out smaller than with it).
+        Some("css") => c.arg(node_tool("csso-cli/bin/csso")).args(["--no-restructure", "-o"]),
+        _ => return Err(format!("{} is neither a script nor a stylesheet", file.display())),
+    };
+    run(c.arg(file).arg(file))
 }
 
 /// Optimise a wasm module for speed in place, as the page ships it (`cargo xtask site`) and as the bench's probe

@@ -11,7 +11,7 @@ mod split;
 mod split_data;
 mod test;
 
-use install::{chromium, ensure_tools, optimize_wasm};
+use install::{chromium, ensure_tools, minify, optimize_wasm};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};

@@ -63,6 +63,18 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
     let first = faultline_scenarios::CATALOG.first().copied().unwrap_or_default();
     let mut map = serde_json::json!({ "first": first, "all": "all", "scenarios": scenarios, "pages": map });
     split_pages(dist, &html, &mut map)?;
+    step("minifying the pages' scripts and stylesheets (terser, csso)");
+    let mut html = html;
+    for e in std::fs::read_dir(dist).map_err(|e| format!("reading {}: {e}", dist.display()))?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("faultline-web-") && name.ends_with(".js") {
+            crate::minify(&e.path())?;
+        } else if name.ends_with(".css") && html.contains(&format!("href=\"./{name}\"")) {
+            crate::minify(&e.path())?;
+            html = with_integrity(&html, &name, &e.path())?;
+        }
+    }
+    crate::minify(&dist.join("loader.js"))?;
     let page = with_loader(&html, &map.to_string())?;
     std::fs::write(dist.join("index.html"), &page).map_err(|e| format!("writing the page: {e}"))?;
     // The page names every hashed file of the build: its fingerprint is the offline cache's version.
@@ -165,6 +177,26 @@ fn optimize(dir: &Path, files: &serde_json::Value) -> Result {
     optimize_wasm(&wasm)
 }
 
+/// trunk's page with the Subresource Integrity value of the stylesheet `name` (`integrity="sha384-…"` on its link)
+/// made that of `file` as it is now: a browser refuses a stylesheet whose bytes do not match it.
+fn with_integrity(html: &str, name: &str, file: &Path) -> Result<String> {
+    let link = format!("href=\"./{name}\" integrity=\"");
+    let Some(at) = html.find(&link).map(|i| i + link.len()) else { return Ok(html.to_string()) };
+    let end = html[at..].find('"').ok_or("a link's integrity attribute does not end")? + at;
+    let digest = crate::output(
+        "node",
+        &[
+            "-e",
+            "process.stdout.write('sha384-' + require('crypto').createHash('sha384')\
+                 .update(require('fs').readFileSync(process.argv[1])).digest('base64'))",
+            &file.to_string_lossy(),
+        ],
+    )
+    .filter(|d| d.starts_with("sha384-") && d.len() > 7)
+    .ok_or_else(|| format!("hashing {name} for its integrity attribute"))?;
+    Ok(format!("{}{digest}{}", &html[..at], &html[end..]))
+}
+
 /// The file that a page's entry in the map names under `key` (`"./faultline-web-….js"` → `faultline-web-….js`);
 /// empty if it names none.
 pub fn file<'a>(files: &'a serde_json::Value, key: &str) -> &'a str {
@@ -246,6 +278,20 @@ mod tests {
         let commit = pages.iter().find(|(_, ids)| ids.contains(&"saga")).map(|p| p.1.clone());
         assert_eq!(commit, Some(vec!["two-phase-commit", "saga"]));
         assert!(pages.iter().any(|(name, ids)| name == "raft" && ids == &["raft"]));
+    }
+
+    #[test]
+    fn a_minified_stylesheet_gets_its_own_integrity_value() {
+        let file = std::env::temp_dir().join(format!("faultline-sri-{}.css", std::process::id()));
+        std::fs::write(&file, "a{color:red}").unwrap();
+        let html = "<link rel=\"stylesheet\" href=\"./s-1.css\" integrity=\"sha384-old\"/><link href=\"./t.css\"/>";
+        assert_eq!(
+            with_integrity(html, "s-1.css", &file).unwrap(),
+            "<link rel=\"stylesheet\" href=\"./s-1.css\" \
+             integrity=\"sha384-WaGEP9T/jxlsWHfOK7DFaJcRwPKsFTOGNCCg2xPL4+sSg1e0RugLkIgE4yaC6qZv\"/><link href=\"./t.css\"/>"
+        );
+        assert_eq!(with_integrity(html, "t.css", &file).unwrap(), html, "a link without a value keeps none");
+        std::fs::remove_file(&file).unwrap();
     }
 
     #[test]
