@@ -16,10 +16,11 @@ try {
     let ran = null;
     // Each scenario as first visits open it: the playground (stepped back and forth with the keyboard, then every
     // chapter in turn), a shared link (the URL the page wrote after that: seed, knobs, faults, chapter and step),
-    // links to another seed and to a chapter, an embed in a docs page, and a workshop's presenter mode. The page of
+    // links to another seed (with a parameter the page does not know, as an older link may have: the page names it
+    // in a notice) and to a chapter, an embed in a docs page, and a workshop's presenter mode. The page of
     // every scenario: the front door once it has drawn every card's picture, and the workshop plan.
     const visits = queries.flatMap((q) => (q
-      ? [[q, 'play'], ['shared', 'keys'], [`${q}&seed=7`, 'none'], [`${q}&chapter=2`, 'none'], [`${q}&embed=1`, 'keys'],
+      ? [[q, 'play'], ['shared', 'keys'], [`${q}&seed=7&speed=4`, 'none'], [`${q}&chapter=2`, 'none'], [`${q}&embed=1`, 'keys'],
         [`${q}&presenter=1`, 'keys']]
       : [[q, 'cards'], ['?page=workshop', 'none']]));
     let shared = null;
