@@ -276,6 +276,8 @@ pub fn split(wasm: &[u8], profile: &[u8]) -> Result<Split> {
         .ok_or_else(|| format!("the rest imports {name}, which the first part does not have"))?;
         first.exports.add(&name, item);
     }
+    // A stub that nothing in the first part calls, exports or puts in a table goes: only moved code called it.
+    walrus::passes::gc::run(&mut first);
     Ok(Split { first: first.emit_wasm(), rest: rest_bytes, functions, kept, moved: moved.len(), data })
 }
 
@@ -400,6 +402,29 @@ pub(crate) mod tests {
         // run_hot(1) = 1 + 5 without loading; run_cold(3) = 2*3 + 5, loading the rest once; the stack pointer moves
         // as in the whole module; calls through the table reach the moved function too.
         assert_eq!(runs, "6,0,11,1,1008,13,15,1,976");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_moved_function_that_only_moved_code_calls_leaves_no_stub() {
+        let whole = wat::parse_str(
+            r#"(module
+                (func (export "a") (result i32) (i32.const 1))
+                (func (export "b") (result i32) (i32.add (call $c) (i32.const 1)))
+                (func $c (result i32) (i32.const 40))
+                (table 0 funcref))"#,
+        )
+        .unwrap();
+        let parts = split(&whole, &[1, 0, 0]).unwrap();
+        assert_eq!(parts.moved, 2);
+        // a, the stub of b, and the function that loads the rest once; c is only in the rest.
+        assert_eq!(parse(&parts.first).unwrap().funcs.iter_local().count(), 3);
+        let dir = std::env::temp_dir().join(format!("faultline-split-gc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(
+            run_parts(&dir, &parts, "env: {}", "console.log([e.a(), loads, e.b(), loads].join(','));"),
+            "1,0,41,1"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
