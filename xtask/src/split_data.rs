@@ -443,11 +443,14 @@ pub fn plan(m: &Module, payload: &[u8], kept: &[FunctionId]) -> Result<Plan> {
     let byte = |at: u64| at.checked_sub(lo as u64).and_then(|i| mem.get(i as usize)).copied().unwrap_or(0);
     let word = |at: u64| u32::from_le_bytes([byte(at), byte(at + 1), byte(at + 2), byte(at + 3)]);
     // Bytes of no object stay, and so do the objects their words point into.
+    // An object's bytes, as a range of the image.
+    let span = |o: &Object| {
+        let at = |x: u64| (x.clamp(lo as u64, hi) - lo as u64) as usize;
+        at(o.start as u64)..at(o.start as u64 + o.size as u64)
+    };
     let mut covered = vec![false; mem.len()];
     for o in &objects {
-        let a = (o.start as u64).clamp(lo as u64, hi) - lo as u64;
-        let b = (o.start as u64 + o.size as u64).clamp(lo as u64, hi) - lo as u64;
-        covered[a as usize..b as usize].fill(true);
+        covered[span(o)].fill(true);
     }
     let mut at = lo as u64 / 4 * 4;
     while at < hi {
@@ -474,9 +477,7 @@ pub fn plan(m: &Module, payload: &[u8], kept: &[FunctionId]) -> Result<Plan> {
             if *r != pass {
                 continue;
             }
-            let a = (o.start as u64).clamp(lo as u64, hi) - lo as u64;
-            let b = (o.start as u64 + o.size as u64).clamp(lo as u64, hi) - lo as u64;
-            moves[a as usize..b as usize].fill(!pass);
+            moves[span(o)].fill(!pass);
         }
     }
     // Runs of them, within one segment each.
