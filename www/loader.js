@@ -9,7 +9,8 @@
 //     "pages": { "redis-lock": { "js": "./faultline-web-….js", "wasm": "./faultline-web-…_bg.wasm",
 //                                "rest": "./faultline-web-…_rest.wasm" }, … } }
 // A page's module is in two parts (xtask/src/split.rs): `wasm` holds what the page's first load runs, `rest` the
-// other functions, which this script asks the glue to fetch once the page is drawn.
+// other functions, which this script asks the glue to fetch once the page is drawn; input that comes before it is
+// held until it has (`holdInput`).
 // Paths are relative, so the site works from any sub-path. It is an external script, not an inline one, so that
 // the page's Content Security Policy allows scripts from the site itself only.
 
@@ -66,6 +67,36 @@ function keepOffline(files) {
     .catch(() => {});
 }
 
+/** What a learner does before the rest of the module has come (a key, a click, a changed knob, an embedding page's
+ *  command) runs code of the rest. Such input is held from before the module starts until the rest is compiled, and
+ *  then dispatched again, in order, to where it went (as frameworks replay input that came before a page could
+ *  answer it): the page neither freezes on a synchronous load nor downloads the rest twice. A click is held with its
+ *  default action (a checkbox's tick, a link), which its copy does; a key is not, so that typing still types and Tab
+ *  still moves on. Returns `release`, which lets the input through; `fetch` starts the rest's download at once. */
+export function holdInput(target, fetch) {
+  // Every kind of event the page's module listens for that a learner (or an embedding page) makes, except a
+  // resize (its first run draws the diagram to fit): a browser test moves, tabs, scrolls and types through a page
+  // before its rest has come, and fails if any of it loads the rest synchronously.
+  const kinds = ['keydown', 'click', 'input', 'change', 'submit', 'message', 'pointerenter', 'focus', 'scroll'];
+  const held = [];
+  let holding = true;
+  const hold = (e) => {
+    e.stopImmediatePropagation();
+    if (e.type === 'click' || e.type === 'submit') e.preventDefault();
+    held.push(e);
+    fetch();
+  };
+  for (const kind of kinds) target.addEventListener(kind, hold, { capture: true });
+  return function release() {
+    if (!holding) return;
+    holding = false;
+    for (const kind of kinds) target.removeEventListener(kind, hold, { capture: true });
+    // A copy of each event, with its properties: a click's position and buttons, a key's key and modifiers, a
+    // message's data and origin.
+    for (const e of held.splice(0)) e.target.dispatchEvent(new e.constructor(e.type, e));
+  };
+}
+
 async function start() {
   const meta = document.querySelector('meta[name="faultline-pages"]');
   let map;
@@ -86,13 +117,29 @@ async function start() {
   preload('preload', files.wasm, 'fetch');
   try {
     const glue = await import(files.js);
+    const split = Boolean(files.rest && glue.prefetch_rest);
     // A page the offline worker already serves (a visit before kept it) takes the rest from that cache before the
     // module starts: a function of the rest that a link's first run needs then finds it compiled, with or without a
     // network (the synchronous load below does not pass through the worker).
-    if (files.rest && glue.prefetch_rest && navigator.serviceWorker?.controller) {
-      await glue.prefetch_rest().catch(() => {});
+    let here = false;
+    if (split && navigator.serviceWorker?.controller) {
+      here = await glue.prefetch_rest().then(() => true, () => false);
     }
-    const wasm = await glue.default({ module_or_path: files.wasm });
+    // The rest's download and compilation, once asked for. A failure here is not final: the first function that
+    // needs the rest loads it again, and says so if it cannot.
+    let rest;
+    const fetchRest = () => (rest ??= glue.prefetch_rest().catch(() => {}));
+    // Input before the rest has come is held, and replayed once the page has started and the rest is here (or failed
+    // to come: then the first function of the rest that the input needs loads it synchronously, or says it cannot).
+    let started;
+    const running = new Promise((resolve) => { started = resolve; });
+    let release = () => {};
+    if (split && !here) release = holdInput(window, () => Promise.all([fetchRest(), running]).then(() => release()));
+    const wasm = await glue.default({ module_or_path: files.wasm }).catch((e) => {
+      // A page that did not start says so below; what was held goes where it would have gone.
+      release();
+      throw e;
+    });
     document.documentElement.dataset.page = name;
     dispatchEvent(new CustomEvent('faultline-started', { detail: { wasm, page: name } }));
     // If the rest cannot be loaded when it is needed (the network went away before it arrived), the page says so:
@@ -103,12 +150,12 @@ async function start() {
         fail(`${e.error.message}. Reload the page${when}.`, { started: true });
       }
     });
+    started();
     // The rest of the module, once the page has started: fetched and compiled in the background, so that what the
-    // learner does next finds it ready. A failure here is not final: the first function that needs the rest loads
-    // it again, and says so if it cannot.
-    if (files.rest && glue.prefetch_rest) {
+    // learner does next finds it ready; held input goes on once it is.
+    if (split) {
       const later = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f) => setTimeout(f, 0);
-      later(() => glue.prefetch_rest().catch(() => {}));
+      later(() => fetchRest().then(() => release()));
     }
   } catch (e) {
     const file = files.wasm.replace('./', '');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { start, stop, newPage } from './harness.mjs';
-import { pageFor } from '../../www/loader.js';
+import { pageFor, holdInput } from '../../www/loader.js';
 
 let env;
 before(async () => { env = await start(); });
@@ -35,6 +35,28 @@ test('pages: every scenario has a page whose files are in the site, and the URL 
   assert.equal(pageFor('?scenario=paxos', map), map.all, 'an unknown name: the page that lists them all');
   assert.equal(pageFor('?scenario=__proto__', map), map.all);
   assert.equal(pageFor('?scenario=toString', map), map.all);
+});
+
+test('pages: the loader holds input until the rest has come, then dispatches a copy of each, in order, once', () => {
+  const target = new EventTarget();
+  const got = [];
+  let asked = 0;
+  // The loader installs it before the app adds its listeners.
+  const release = holdInput(target, () => { asked += 1; });
+  for (const kind of ['click', 'keydown', 'message', 'resize']) target.addEventListener(kind, (e) => got.push([e.type, e.detail ?? null]));
+  const click = new CustomEvent('click', { cancelable: true, detail: 2 });
+  target.dispatchEvent(click);
+  target.dispatchEvent(new CustomEvent('keydown', { cancelable: true, detail: 'End' }));
+  target.dispatchEvent(new CustomEvent('resize', { detail: 'not held' }));
+  // Held: not seen; a click's default action cancelled (its copy does it), a key's kept (typing still types).
+  assert.deepEqual(got, [['resize', 'not held']]);
+  assert.equal(click.defaultPrevented, true);
+  assert.ok(asked >= 1, 'held input asks for the rest at once');
+  release();
+  assert.deepEqual(got, [['resize', 'not held'], ['click', 2], ['keydown', 'End']]);
+  release();
+  target.dispatchEvent(new CustomEvent('message', { detail: 'after' }));
+  assert.deepEqual(got.slice(3), [['message', 'after']], 'once released, input goes straight through, and nothing twice');
 });
 
 test('pages: a scenario downloads its own module only; the picker leaves for another page', async () => {
@@ -91,19 +113,30 @@ test('pages: a module that cannot load is a message on the page, not a blank one
   await page.close();
 });
 
-/** Requests for the rest of a page's module (`_rest.wasm`) answered by `answer(resourceType)`: true lets it through. */
-async function routeRest(page, answer) {
+/** Requests for the rest of a page's module (`_rest.wasm`) answered by `answer(resourceType)`: true lets it through;
+ *  each once `wait(resourceType)` has resolved. */
+async function routeRest(page, answer, wait = () => undefined) {
   // (The page is opened with service workers blocked: requests the offline worker made would not pass the route.)
   const seen = [];
-  await page.route(/_rest\.wasm$/, (route) => {
+  await page.route(/_rest\.wasm$/, async (route) => {
     const kind = route.request().resourceType();
     seen.push(kind);
+    await wait(kind);
     return answer(kind) ? route.continue() : route.abort();
   });
   return seen;
 }
 
 const NO_WORKER = { serviceWorkers: 'block' };
+
+/** Requests for the rest of a page's module, with the background download held until `arrive()`; a synchronous
+ *  load is answered at once. `seen` lists their kinds. */
+async function delayRest(page) {
+  let arrive;
+  const arrived = new Promise((resolve) => { arrive = resolve; });
+  const seen = await routeRest(page, () => true, (kind) => (kind === 'fetch' ? arrived : undefined));
+  return { seen, arrive };
+}
 
 test('pages: every stylesheet the page links applies (the build minifies them and gives each its own integrity value)', async () => {
   const { page, errors } = await newPage(env);
@@ -154,6 +187,57 @@ test('pages: the first load fetches the first part of its module; the rest comes
     assert.deepEqual(kinds, ['fetch'], `${query} loaded the rest synchronously as it started`);
     assert.deepEqual(shared.errors, []);
     await shared.page.close();
+  }
+});
+
+test('pages: a key and a ticked box before the rest has come are held, then done once it has, once each', async () => {
+  const { page, errors } = await newPage(env, undefined, NO_WORKER);
+  const { seen, arrive } = await delayRest(page);
+  await page.goto(env.base + '?scenario=redis-lock&fencing=false');
+  await page.locator('#sequence').waitFor();
+  await page.waitForFunction(() => /^step 0 /.test(document.querySelector('#step-counter')?.textContent ?? ''));
+  const counter = () => page.textContent('#step-counter');
+  const before = await counter();
+  await page.keyboard.press('End');
+  await page.locator('#param-fencing').click();
+  await page.waitForTimeout(300);
+  // Nothing of it has happened yet: the box is not ticked twice (once by the browser, once by its copy).
+  assert.equal(await counter(), before, 'the key was handled before the rest came');
+  assert.equal(await page.locator('#param-fencing').isChecked(), false);
+  arrive();
+  // The key took the run to its end, and the box re-ran the scenario with fencing (at its end too).
+  await page.waitForFunction(() => /fencing=true/.test(location.search));
+  assert.equal(await page.locator('#param-fencing').isChecked(), true);
+  assert.match(await counter(), /^step (\d+) \/ \1 /);
+  assert.deepEqual(seen, ['fetch'], 'the rest came once, in the background');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('pages: moving over, tabbing through, scrolling and typing into a page before its rest has come loads nothing synchronously', async () => {
+  // Every kind of input the module listens for is held until the rest has come (www/loader.js): one the loader did
+  // not hold would run code of the rest at once, and load it synchronously.
+  for (const query of ['?scenario=redis-lock', '?scenario=raft&presenter=1', '?scenario=thundering-herd&embed=1']) {
+    const { page, errors } = await newPage(env, undefined, NO_WORKER);
+    const { seen, arrive } = await delayRest(page);
+    await page.goto(env.base + query);
+    await page.locator('#sequence, #ring').first().waitFor();
+    for (let x = 0; x < 1200; x += 60) await page.mouse.move(x, (x * 7) % 800);
+    for (const b of await page.locator('button:visible').all()) await b.hover().catch(() => {});
+    for (let i = 0; i < 30; i++) await page.keyboard.press('Tab');
+    await page.mouse.wheel(0, 300);
+    await page.evaluate(() => document.querySelector('.scroller')?.scrollBy(40, 0));
+    const knob = page.locator('input[type=number]:visible').first();
+    if (await knob.count()) await knob.fill('7');
+    await page.waitForTimeout(200);
+    arrive();
+    await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('_rest.wasm')));
+    await page.waitForTimeout(200);
+    // (A focused search button starts the search workers, which fetch the rest for themselves.)
+    assert.equal(seen[0], 'fetch');
+    assert.deepEqual(seen.filter((kind) => kind !== 'fetch'), [], `${query}: input before the rest came loaded it synchronously`);
+    assert.deepEqual(errors, []);
+    await page.close();
   }
 });
 

@@ -14,17 +14,20 @@ const env = await start();
 try {
   for (const [name, queries] of Object.entries(pages)) {
     let ran = null;
-    // Each scenario as first visits open it: the playground (stepped back and forth with the keyboard, then every
-    // chapter in turn), a shared link (the URL the page wrote after that: seed, knobs, faults, chapter and step),
-    // links to another seed (with a parameter the page does not know, as an older link may have: the page names it
-    // in a notice) and to a chapter, an embed in a docs page, and a workshop's presenter mode. The page of
-    // every scenario: the front door once it has drawn every card's picture, and the workshop plan.
+    // Each scenario as first visits open it: the playground, a shared link (the URL the page wrote after a learner
+    // opened every chapter and stepped the last one: seed, knobs, faults, chapter and step), links to another
+    // seed (with a parameter the page does not know, as an older link may have: the page names it in a notice) and
+    // to each chapter, an embed in a docs page, and a workshop's presenter mode. The page of every scenario: the front
+    // door once it has drawn every card's picture, and the workshop plan. What each visit runs until it is drawn
+    // counts; what the learner does next (a key, a click, an embedding page's command) runs the rest, which the
+    // loader fetches as soon as the page has started and holds that input until it has come (www/loader.js).
+    // Each scenario's playground comes first: what it offers (its chapters, the link it writes) makes visits of their own.
     const visits = queries.flatMap((q) => (q
-      ? [[q, 'play'], ['shared', 'keys'], [`${q}&seed=7&speed=4`, 'none'], [`${q}&chapter=2`, 'none'], [`${q}&embed=1`, 'keys'],
-        [`${q}&presenter=1`, 'keys']]
+      ? [[q, 'play'], ['shared', 'none'], [`${q}&seed=7&speed=4`, 'none'], [`${q}&embed=1`, 'none'], [`${q}&presenter=1`, 'none']]
       : [[q, 'cards'], ['?page=workshop', 'none']]));
     let shared = null;
-    for (const [visit, what] of visits) {
+    while (visits.length) {
+      const [visit, what] = visits.shift();
       const query = visit === 'shared' ? shared : visit;
       const { page, errors } = await newPage(env);
       await page.addInitScript(() => addEventListener('faultline-started', (e) => { window.__flProfiled = e.detail.wasm; }));
@@ -32,24 +35,26 @@ try {
       await page.waitForFunction(() => window.__flProfiled, null, { timeout: 30000 });
       await page.waitForTimeout(300);
       if (what === 'cards') await page.waitForFunction(() => !document.querySelector('.thumb.pending'), null, { timeout: 30000 });
-      if (what === 'play' || what === 'keys') {
-        for (const key of ['ArrowRight', 'ArrowRight', 'ArrowLeft', 'End', 'Home']) {
-          await page.keyboard.press(key);
-          await page.waitForTimeout(100);
-        }
-      }
-      if (what === 'play') {
-        for (let i = 0; i < (await page.locator('button.chapter').count()); i++) {
-          await page.locator('button.chapter').nth(i).click();
-          await page.waitForTimeout(150);
-        }
-        shared = new URL(page.url()).search;
-      }
       const bytes = await page.evaluate(() => {
         const ran = [];
         for (let i = 0; window.__flProfiled[`__fl_profile_${i}`]; i++) ran.push(window.__flProfiled[`__fl_profile_${i}`].value);
         return ran;
       });
+      // The link a learner shares after playing with the page: made here, and opened as the next visit.
+      if (what === 'play') {
+        const chapters = await page.locator('button.chapter').count();
+        // A link to each chapter (a workshop's plan links to them).
+        for (let i = chapters; i >= 1; i--) visits.splice(1, 0, [`${visit}&chapter=${i}`, 'none']);
+        for (let i = 0; i < chapters; i++) {
+          await page.locator('button.chapter').nth(i).click();
+          await page.waitForTimeout(150);
+        }
+        for (const key of ['ArrowRight', 'ArrowRight', 'ArrowLeft', 'Home', 'End', 'ArrowLeft']) {
+          await page.keyboard.press(key);
+          await page.waitForTimeout(100);
+        }
+        shared = new URL(page.url()).search;
+      }
       if (errors.length) throw new Error(`the page ${name} (${query || 'no query'}) reported errors: ${errors.join('; ')}`);
       ran = ran ? ran.map((b, i) => b | bytes[i]) : bytes;
       await page.close();

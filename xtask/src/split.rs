@@ -1,8 +1,8 @@
 //! A page's wasm in two parts: what its first load runs, and the rest, fetched after the page is drawn.
 //!
-//! A scenario's page runs about half of its module's code to load and draw (its scenario, the kernel, the trace, the
-//! components it shows), and the rest only when the learner asks (an export, an import, a search, a compare, the
-//! error paths). So the site ships the module in two parts, as binaryen's `wasm-split` and Emscripten's "split
+//! A scenario's page runs about two fifths of its module's code to load and draw (its scenario, the kernel, the
+//! trace, the components it shows), and the rest only when the learner does something (a step, a click, an export,
+//! a search, a compare, the error paths; the loader holds such input until the rest has come). So the site ships the module in two parts, as binaryen's `wasm-split` and Emscripten's "split
 //! modules" do:
 //!
 //! 1. `instrument` marks, in a global of its own, every function the module runs; the site's build loads each page in
