@@ -178,7 +178,7 @@ test('pages: the first load fetches the first part of its module; the rest comes
   // Links as they are shared (another seed, a chapter, a step; an embed; an older link with a parameter the page
   // no longer knows) start on the first part alone: the profile's visits cover what their first run needs.
   for (const query of ['?scenario=redis-lock&seed=11&chapter=3', '?scenario=raft&seed=5&chapter=2', '?scenario=saga&seed=3&embed=1',
-    '?scenario=etcd-lease&seed=4&zoom=2']) {
+    '?scenario=etcd-lease&seed=4&zoom=2', '?scenario=two-phase-commit&chapter=11']) {
     const shared = await newPage(env, undefined, NO_WORKER);
     const kinds = await routeRest(shared.page, () => true);
     await shared.page.goto(env.base + query);
