@@ -128,13 +128,19 @@ async function start() {
     // The rest's download and compilation, once asked for. A failure here is not final: the first function that
     // needs the rest loads it again, and says so if it cannot.
     let rest;
-    const fetchRest = () => (rest ??= glue.prefetch_rest().catch(() => {}));
+    const fetchRest = () => (rest ??= glue.prefetch_rest().then(() => 'here', () => 'failed'));
     // Input before the rest has come is held, and replayed once the page has started and the rest is here (or failed
     // to come: then the first function of the rest that the input needs loads it synchronously, or says it cannot).
     let started;
     const running = new Promise((resolve) => { started = resolve; });
     let release = () => {};
-    if (split && !here) release = holdInput(window, () => Promise.all([fetchRest(), running]).then(() => release()));
+    // Once the page has started and the rest has come (or not): `<html data-rest="here">` (or "failed"), and the held
+    // input goes on.
+    const settle = (state) => {
+      document.documentElement.dataset.rest = state;
+      release();
+    };
+    if (split && !here) release = holdInput(window, () => Promise.all([fetchRest(), running]).then(([state]) => settle(state)));
     const wasm = await glue.default({ module_or_path: files.wasm }).catch((e) => {
       // A page that did not start says so below; what was held goes where it would have gone.
       release();
@@ -153,9 +159,11 @@ async function start() {
     started();
     // The rest of the module, once the page has started: fetched and compiled in the background, so that what the
     // learner does next finds it ready; held input goes on once it is.
-    if (split) {
+    if (split && !here) {
       const later = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f) => setTimeout(f, 0);
-      later(() => fetchRest().then(() => release()));
+      later(() => fetchRest().then(settle));
+    } else {
+      settle('here');
     }
   } catch (e) {
     const file = files.wasm.replace('./', '');

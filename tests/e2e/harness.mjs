@@ -51,6 +51,8 @@ export async function open(env, query) {
   const { page, errors } = await newPage(env);
   await page.goto(env.base + query);
   await page.waitForSelector('#sequence', { timeout: 20000 });
+  // The rest of the page's module has come (www/loader.js): what a test does next is done at once, not held.
+  await page.waitForFunction(() => document.documentElement.dataset.rest, null, { timeout: 20000 });
   return { page, errors };
 }
 

@@ -50,7 +50,7 @@ test('a message in flight can be dropped by clicking it', async () => {
   const hit = page.locator('.msg.inflight .hit').first();
   const id = await hit.evaluate((el) => el.parentElement.dataset.msg);
   await hit.dispatchEvent('click');
-  assert.match(await page.textContent('#fault-bar'), new RegExp(`message #${id}`));
+  await page.locator('#fault-bar', { hasText: `message #${id}` }).waitFor();
   await page.locator('#fault-bar button', { hasText: 'drop it' }).click();
   await page.waitForFunction((i) => document.querySelector('#fault-list')?.textContent.includes(`message #${i} is dropped`), id);
   await page.keyboard.press('End');

@@ -204,11 +204,13 @@ test('pages: a key and a ticked box before the rest has come are held, then done
   // Nothing of it has happened yet: the box is not ticked twice (once by the browser, once by its copy).
   assert.equal(await counter(), before, 'the key was handled before the rest came');
   assert.equal(await page.locator('#param-fencing').isChecked(), false);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.rest), undefined);
   arrive();
   // The key took the run to its end, and the box re-ran the scenario with fencing (at its end too).
   await page.waitForFunction(() => /fencing=true/.test(location.search));
   assert.equal(await page.locator('#param-fencing').isChecked(), true);
   assert.match(await counter(), /^step (\d+) \/ \1 /);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.rest), 'here');
   assert.deepEqual(seen, ['fetch'], 'the rest came once, in the background');
   assert.deepEqual(errors, []);
   await page.close();
