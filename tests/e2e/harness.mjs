@@ -46,13 +46,18 @@ export async function scenarioIds(env) {
   return ids;
 }
 
+/** Wait until the page has drawn its diagram and the rest of its module has come (www/loader.js): a key or a click
+ *  that follows is then done at once, not held until the rest comes. */
+export async function drawn(page) {
+  await page.waitForSelector('#sequence', { timeout: 20000 });
+  await page.waitForFunction(() => document.documentElement.dataset.rest, null, { timeout: 20000 });
+}
+
 /** Open the playground with a query. */
 export async function open(env, query) {
   const { page, errors } = await newPage(env);
   await page.goto(env.base + query);
-  await page.waitForSelector('#sequence', { timeout: 20000 });
-  // The rest of the page's module has come (www/loader.js): what a test does next is done at once, not held.
-  await page.waitForFunction(() => document.documentElement.dataset.rest, null, { timeout: 20000 });
+  await drawn(page);
   return { page, errors };
 }
 

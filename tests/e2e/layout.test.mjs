@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { start, stop, newPage, SHOTS, scenarioIds } from './harness.mjs';
+import { start, stop, newPage, drawn, SHOTS, scenarioIds } from './harness.mjs';
 
 let env;
 let SCENARIOS;
@@ -80,7 +80,7 @@ test("the sequence diagram's labels and a violation's numbered causes stay apart
       await page.setViewportSize({ width: w, height: h });
       for (let c = 0; c <= chapters; c++) {
         await page.goto(env.base + `?scenario=${s}` + (c ? `&chapter=${c}` : '') + mode);
-        await page.waitForSelector('#sequence');
+        await drawn(page);
         await page.keyboard.press('End');
         await page.waitForTimeout(150);
         const pairs = await page.evaluate(overlappingLabels);
@@ -96,7 +96,7 @@ test('on a projector the diagram scrolls to the step shown (the zoomed diagram i
   const { page, errors } = await newPage(env, { width: 1920, height: 1080 });
   for (const s of SCENARIOS) {
     await page.goto(env.base + `?scenario=${s}&presenter=1`);
-    await page.waitForSelector('#sequence');
+    await drawn(page);
     await page.keyboard.press('End');
     await page.waitForTimeout(300);
     const at = await page.evaluate(() => {
