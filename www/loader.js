@@ -140,7 +140,9 @@ async function start() {
       document.documentElement.dataset.rest = state;
       release();
     };
-    if (split && !here) release = holdInput(window, () => Promise.all([fetchRest(), running]).then(([state]) => settle(state)));
+    if (split && !here) {
+      release = holdInput(window, () => Promise.all([fetchRest(), running]).then(([state]) => settle(state)));
+    }
     const wasm = await glue.default({ module_or_path: files.wasm }).catch((e) => {
       // A page that did not start says so below; what was held goes where it would have gone.
       release();

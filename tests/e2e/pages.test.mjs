@@ -43,7 +43,9 @@ test('pages: the loader holds input until the rest has come, then dispatches a c
   let asked = 0;
   // The loader installs it before the app adds its listeners.
   const release = holdInput(target, () => { asked += 1; });
-  for (const kind of ['click', 'keydown', 'message', 'resize']) target.addEventListener(kind, (e) => got.push([e.type, e.detail ?? null]));
+  for (const kind of ['click', 'keydown', 'message', 'resize']) {
+    target.addEventListener(kind, (e) => got.push([e.type, e.detail ?? null]));
+  }
   const click = new CustomEvent('click', { cancelable: true, detail: 2 });
   target.dispatchEvent(click);
   target.dispatchEvent(new CustomEvent('keydown', { cancelable: true, detail: 'End' }));
@@ -56,7 +58,7 @@ test('pages: the loader holds input until the rest has come, then dispatches a c
   assert.deepEqual(got, [['resize', 'not held'], ['click', 2], ['keydown', 'End']]);
   release();
   target.dispatchEvent(new CustomEvent('message', { detail: 'after' }));
-  assert.deepEqual(got.slice(3), [['message', 'after']], 'once released, input goes straight through, and nothing twice');
+  assert.deepEqual(got.slice(3), [['message', 'after']], 'once released, input goes straight through, nothing twice');
 });
 
 test('pages: a scenario downloads its own module only; the picker leaves for another page', async () => {
@@ -237,7 +239,8 @@ test('pages: moving over, tabbing through, scrolling and typing into a page befo
     await page.waitForTimeout(200);
     // (A focused search button starts the search workers, which fetch the rest for themselves.)
     assert.equal(seen[0], 'fetch');
-    assert.deepEqual(seen.filter((kind) => kind !== 'fetch'), [], `${query}: input before the rest came loaded it synchronously`);
+    const sync = seen.filter((kind) => kind !== 'fetch');
+    assert.deepEqual(sync, [], `${query}: input before the rest came loaded it synchronously`);
     assert.deepEqual(errors, []);
     await page.close();
   }

@@ -21,9 +21,11 @@ try {
     // door once it has drawn every card's picture, and the workshop plan. What each visit runs until it is drawn
     // counts; what the learner does next (a key, a click, an embedding page's command) runs the rest, which the
     // loader fetches as soon as the page has started and holds that input until it has come (www/loader.js).
-    // Each scenario's playground comes first: what it offers (its chapters, the link it writes) makes visits of their own.
+    // Each scenario's playground comes first: what it offers (its chapters, the link it writes) makes visits of
+    // their own.
     const visits = queries.flatMap((q) => (q
-      ? [[q, 'play'], ['shared', 'none'], [`${q}&seed=7&speed=4`, 'none'], [`${q}&embed=1`, 'none'], [`${q}&presenter=1`, 'none']]
+      ? [[q, 'play'], ['shared', 'none'], [`${q}&seed=7&speed=4`, 'none'], [`${q}&embed=1`, 'none'],
+        [`${q}&presenter=1`, 'none']]
       : [[q, 'cards'], ['?page=workshop', 'none']]));
     let shared = null;
     while (visits.length) {

@@ -2,8 +2,8 @@
 //!
 //! A scenario's page runs about two fifths of its module's code to load and draw (its scenario, the kernel, the
 //! trace, the components it shows), and the rest only when the learner does something (a step, a click, an export,
-//! a search, a compare, the error paths; the loader holds such input until the rest has come). So the site ships the module in two parts, as binaryen's `wasm-split` and Emscripten's "split
-//! modules" do:
+//! a search, a compare, the error paths; the loader holds such input until the rest has come). So the site ships
+//! the module in two parts, as binaryen's `wasm-split` and Emscripten's "split modules" do:
 //!
 //! 1. `instrument` marks, in a global of its own, every function the module runs; the site's build loads each page in
 //!    headless Chromium with that module (`tests/e2e/split-profile.mjs`) and reads which functions ran.
