@@ -47,13 +47,26 @@ try {
         const chapters = await page.locator('button.chapter').count();
         // A link to each chapter (a workshop's plan links to them).
         for (let i = chapters; i >= 1; i--) visits.splice(1, 0, [`${visit}&chapter=${i}`, 'none']);
+        // Each step waits for the page to have taken it (the URL names the chapter; the step counter settles), so
+        // that the link is the same on every build: pressed too soon after a chapter, a key raced the chapter's
+        // landing on its first beat, and the link's step (and what its visit ran) changed from run to run.
+        const settled = async () => {
+          let last = null;
+          for (;;) {
+            await page.waitForTimeout(150);
+            const now = await page.evaluate(() => location.search + document.querySelector('#step-counter')?.textContent);
+            if (now === last) return;
+            last = now;
+          }
+        };
         for (let i = 0; i < chapters; i++) {
           await page.locator('button.chapter').nth(i).click();
-          await page.waitForTimeout(150);
+          await page.waitForFunction((n) => new URLSearchParams(location.search).get('chapter') === String(n), i + 1);
+          await settled();
         }
         for (const key of ['ArrowRight', 'ArrowRight', 'ArrowLeft', 'Home', 'End', 'ArrowLeft']) {
           await page.keyboard.press(key);
-          await page.waitForTimeout(100);
+          await settled();
         }
         shared = new URL(page.url()).search;
       }
