@@ -54,7 +54,8 @@ try {
           let last = null;
           for (;;) {
             await page.waitForTimeout(150);
-            const now = await page.evaluate(() => location.search + document.querySelector('#step-counter')?.textContent);
+            const now = await page.evaluate(
+              () => location.search + document.querySelector('#step-counter')?.textContent);
             if (now === last) return;
             last = now;
           }
