@@ -52,13 +52,14 @@ try {
         // landing on its first beat, and the link's step (and what its visit ran) changed from run to run.
         const settled = async () => {
           let last = null;
-          for (;;) {
+          for (let i = 0; i < 40; i++) {
             await page.waitForTimeout(150);
             const now = await page.evaluate(
               () => location.search + document.querySelector('#step-counter')?.textContent);
             if (now === last) return;
             last = now;
           }
+          throw new Error(`the page ${name} did not settle within 6 s of a click or a key (it is at ${last})`);
         };
         for (let i = 0; i < chapters; i++) {
           await page.locator('button.chapter').nth(i).click();
