@@ -14,10 +14,12 @@ use std::fmt;
 pub(crate) const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 /// Marks the start and the end of a sequence or map whose length is not known up front.
-const OPEN: u64 = u64::MAX;
-const CLOSE: u64 = u64::MAX - 1;
+pub(crate) const OPEN: u64 = u64::MAX;
+pub(crate) const CLOSE: u64 = u64::MAX - 1;
 
-struct Hasher(u64);
+/// The hash's state. Besides serde's path (`value`), a caller may feed it the words that path would give directly
+/// (`word`, `str`): the trace hashes its events so ([`crate::Trace::compute_hash`]), a test checking that both agree.
+pub(crate) struct Hasher(u64);
 
 /// One step of the hash: `state` with the word `w` folded in (also the crowd's member digest, [`crate::MemberDigest`]).
 pub(crate) fn mix(state: u64, w: u64) -> u64 {
@@ -26,8 +28,36 @@ pub(crate) fn mix(state: u64, w: u64) -> u64 {
 }
 
 impl Hasher {
-    fn word(&mut self, w: u64) {
+    pub(crate) fn new() -> Self {
+        Hasher(OFFSET)
+    }
+
+    pub(crate) fn word(&mut self, w: u64) {
         self.0 = mix(self.0, w);
+    }
+
+    /// A string, as serde's path hashes one: its length, then its bytes.
+    pub(crate) fn str(&mut self, s: &str) {
+        self.word(s.len() as u64);
+        self.bytes(s.as_bytes());
+    }
+
+    /// Any serializable value, through serde's data model.
+    pub(crate) fn value<T: Serialize + ?Sized>(&mut self, value: &T) {
+        if value.serialize(&mut *self).is_err() {
+            self.0 = !self.0;
+        }
+    }
+
+    /// A struct's field or a map's entry: its name, then its value.
+    pub(crate) fn field<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        self.str(name);
+        self.value(value);
+    }
+
+    /// 16 lowercase hex digits of the hash.
+    pub(crate) fn hex(&self) -> String {
+        format!("{:016x}", self.finish())
     }
 
     /// Whole words, then the rest with its length in the top byte (so that `a` and `a\0` differ).
@@ -80,10 +110,8 @@ pub fn hash_value<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// The same hash as a number: the fingerprint the exhaustive checker keys its visited states by.
 pub fn fingerprint<T: Serialize + ?Sized>(value: &T) -> u64 {
-    let mut h = Hasher(OFFSET);
-    if value.serialize(&mut h).is_err() {
-        h.0 = !h.0;
-    }
+    let mut h = Hasher::new();
+    h.value(value);
     h.finish()
 }
 

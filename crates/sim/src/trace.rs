@@ -313,47 +313,134 @@ pub struct Trace {
     pub hash: String,
 }
 
-/// The part of a trace its hash covers: inputs, events and outcome.
-#[derive(Serialize)]
-struct Hashed<'a> {
-    version: u32,
-    scenario: &'a str,
-    seed: u64,
-    params: &'a BTreeMap<String, ParamValue>,
-    faults: &'a FaultPlan,
-    nodes: &'a [NodeInfo],
-    steps: u32,
-    end_us: u64,
-    outcome: &'a Outcome,
-    events: Unkept<'a>,
-    members: MemberDigest,
-}
-
-/// The events a trace keeps whatever is followed: those of no crowd member.
-struct Unkept<'a>(&'a [Event]);
-
-impl Serialize for Unkept<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().filter(|e| e.member.is_none()))
+/// One event into the trace's hash, word for word as serde's path encodes it: a map of unknown length (`step`,
+/// `at_us`, the kind's `type` and fields, flattened, then `member` if any), each entry its name and its value; a
+/// unit variant (a tone, a reason) is its index, an `Option` 0 or 1 before its value.
+fn hash_event(h: &mut crate::hash::Hasher, e: &Event) {
+    use crate::hash::{CLOSE, OPEN};
+    let word = |h: &mut crate::hash::Hasher, name: &str, w: u64| {
+        h.str(name);
+        h.word(w);
+    };
+    let text = |h: &mut crate::hash::Hasher, name: &str, s: &str| {
+        h.str(name);
+        h.str(s);
+    };
+    h.word(OPEN);
+    word(h, "step", u64::from(e.step));
+    word(h, "at_us", e.at_us);
+    let tag = |h: &mut crate::hash::Hasher, t: &str| text(h, "type", t);
+    match &e.kind {
+        EventKind::Start { node } => {
+            tag(h, "start");
+            word(h, "node", u64::from(*node));
+        }
+        EventKind::Send { from, to, id, label, arrives_at_us, dup } => {
+            tag(h, "send");
+            word(h, "from", u64::from(*from));
+            word(h, "to", u64::from(*to));
+            word(h, "id", *id);
+            text(h, "label", label.as_str());
+            word(h, "arrives_at_us", *arrives_at_us);
+            word(h, "dup", u64::from(*dup));
+        }
+        EventKind::Deliver { from, to, id, waited_us } => {
+            tag(h, "deliver");
+            word(h, "from", u64::from(*from));
+            word(h, "to", u64::from(*to));
+            word(h, "id", *id);
+            word(h, "waited_us", *waited_us);
+        }
+        EventKind::Drop { from, to, id, reason } => {
+            tag(h, "drop");
+            word(h, "from", u64::from(*from));
+            word(h, "to", u64::from(*to));
+            word(h, "id", *id);
+            word(h, "reason", *reason as u64);
+        }
+        EventKind::Timer { node, label } => {
+            tag(h, "timer");
+            word(h, "node", u64::from(*node));
+            text(h, "label", label.as_str());
+        }
+        EventKind::Note { node, text: note, tone } => {
+            tag(h, "note");
+            word(h, "node", u64::from(*node));
+            text(h, "text", note);
+            word(h, "tone", *tone as u64);
+        }
+        EventKind::SpanOpen { node, key, label, tone } => {
+            tag(h, "span_open");
+            word(h, "node", u64::from(*node));
+            text(h, "key", key);
+            text(h, "label", label);
+            word(h, "tone", *tone as u64);
+        }
+        EventKind::SpanClose { node, key } => {
+            tag(h, "span_close");
+            word(h, "node", u64::from(*node));
+            text(h, "key", key);
+        }
+        EventKind::Fault { fault } => {
+            tag(h, "fault");
+            h.field("fault", fault);
+        }
+        EventKind::Resume { node } => {
+            tag(h, "resume");
+            word(h, "node", u64::from(*node));
+        }
+        EventKind::Persist { node } => {
+            tag(h, "persist");
+            word(h, "node", u64::from(*node));
+        }
+        EventKind::Metric { node, name, value } => {
+            tag(h, "metric");
+            word(h, "node", u64::from(*node));
+            text(h, "name", name);
+            word(h, "value", *value as u64);
+        }
+        EventKind::Breach(b) => {
+            tag(h, "breach");
+            text(h, "invariant", &b.invariant);
+            word(h, "severity", b.severity as u64);
+            text(h, "message", &b.message);
+            h.field("steps", &b.steps);
+        }
     }
+    if let Some(m) = e.member {
+        h.str("member");
+        h.word(1);
+        h.word(u64::from(m));
+    }
+    h.word(CLOSE);
 }
 
 impl Trace {
-    /// The stable hash of this trace's inputs, events and outcome (16 hex digits).
+    /// The stable hash of this trace's inputs, events and outcome (16 hex digits): the serde encoding
+    /// ([`crate::hash`]) of `{version, scenario, seed, params, faults, nodes, steps, end_us, outcome, events,
+    /// members}`, where `events` are those of no crowd member. The events are fed to the hash as words
+    /// ([`hash_event`]), the same words serde's path gives them (a test holds the two together, and the golden
+    /// traces pin the hashes): through serde's flattened, tagged encoding (a map per event, each entry through its
+    /// generic machinery) the Redis lock's recorded runs took 13% longer natively and 4% longer in wasm.
     pub fn compute_hash(&self) -> String {
-        crate::hash::hash_value(&Hashed {
-            version: self.version,
-            scenario: &self.scenario,
-            seed: self.seed,
-            params: &self.params,
-            faults: &self.faults,
-            nodes: &self.nodes,
-            steps: self.steps,
-            end_us: self.end_us,
-            outcome: &self.outcome,
-            events: Unkept(&self.events),
-            members: self.members,
-        })
+        let mut h = crate::hash::Hasher::new();
+        h.field("version", &self.version);
+        h.field("scenario", &self.scenario);
+        h.field("seed", &self.seed);
+        h.field("params", &self.params);
+        h.field("faults", &self.faults);
+        h.field("nodes", &self.nodes);
+        h.field("steps", &self.steps);
+        h.field("end_us", &self.end_us);
+        h.field("outcome", &self.outcome);
+        h.str("events");
+        // A sequence of a length not given up front (the kept events are filtered).
+        h.word(crate::hash::OPEN);
+        for e in self.events.iter().filter(|e| e.member.is_none()) {
+            hash_event(&mut h, e);
+        }
+        h.field("members", &self.members);
+        h.hex()
     }
 
     /// Each metric's value at the end of the run: the sum over nodes of the last value each reported (a crowd's
@@ -505,6 +592,132 @@ mod tests {
         assert_eq!(capitalized("client 1"), "Client 1");
         assert_eq!(capitalized(""), "");
         assert_eq!(capitalized("élan"), "élan", "a first letter of two bytes is left as it is, without a panic");
+    }
+
+    /// The part of a trace its hash covers, encoded through serde: what [`Trace::compute_hash`] feeds the hash
+    /// word by word.
+    #[derive(Serialize)]
+    struct Hashed<'a> {
+        version: u32,
+        scenario: &'a str,
+        seed: u64,
+        params: &'a BTreeMap<String, ParamValue>,
+        faults: &'a FaultPlan,
+        nodes: &'a [NodeInfo],
+        steps: u32,
+        end_us: u64,
+        outcome: &'a Outcome,
+        events: Unkept<'a>,
+        members: MemberDigest,
+    }
+
+    /// The events a trace keeps whatever is followed: those of no crowd member.
+    struct Unkept<'a>(&'a [Event]);
+
+    impl Serialize for Unkept<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().filter(|e| e.member.is_none()))
+        }
+    }
+
+    fn by_serde(t: &Trace) -> String {
+        crate::hash::hash_value(&Hashed {
+            version: t.version,
+            scenario: &t.scenario,
+            seed: t.seed,
+            params: &t.params,
+            faults: &t.faults,
+            nodes: &t.nodes,
+            steps: t.steps,
+            end_us: t.end_us,
+            outcome: &t.outcome,
+            events: Unkept(&t.events),
+            members: t.members,
+        })
+    }
+
+    /// Every kind of event, each field away from its default, a member's event among them.
+    fn every_kind() -> Vec<Event> {
+        let b = |s: &str| Name::Owned(s.to_string());
+        let kinds = vec![
+            EventKind::Start { node: 1 },
+            EventKind::Send { from: 1, to: 2, id: 7, label: "lock? token 33".into(), arrives_at_us: 900, dup: true },
+            EventKind::Send {
+                from: 2,
+                to: 1,
+                id: 8,
+                label: "a label longer than twenty-two bytes".into(),
+                arrives_at_us: 1,
+                dup: false,
+            },
+            EventKind::Deliver { from: 1, to: 2, id: 7, waited_us: 40 },
+            EventKind::Drop { from: 2, to: 1, id: 8, reason: DropReason::NodeDown },
+            EventKind::Drop { from: 2, to: 1, id: 9, reason: DropReason::Injected },
+            EventKind::Timer { node: 3, label: "lease".into() },
+            EventKind::Note { node: 0, text: "rejected: token 33 < 34".into(), tone: Tone::Bad },
+            EventKind::SpanOpen {
+                node: 2,
+                key: Name::Borrowed("holds"),
+                label: "holds the lock".into(),
+                tone: Tone::Good,
+            },
+            EventKind::SpanClose { node: 2, key: b("holds") },
+            EventKind::Fault { fault: Fault::Pause { node: 1, for_us: 5_000 } },
+            EventKind::Fault { fault: Fault::Cut { from: 1, to: 2, both: true } },
+            EventKind::Resume { node: 1 },
+            EventKind::Persist { node: 4 },
+            EventKind::Metric { node: 0, name: Name::Borrowed("term"), value: -3 },
+            EventKind::Breach(Box::new(BreachEvent {
+                invariant: "single holder".into(),
+                severity: Severity::Observation,
+                message: "two clients hold the lock".into(),
+                steps: vec![3, 9],
+            })),
+        ];
+        kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| Event { step: i as u32, at_us: 100 * i as u64, kind, member: None })
+            .chain([Event { step: 20, at_us: 7, kind: EventKind::Persist { node: 1 }, member: Some(12) }])
+            .collect()
+    }
+
+    fn trace_of(events: Vec<Event>) -> Trace {
+        Trace {
+            version: TRACE_VERSION,
+            scenario: "redis-lock".into(),
+            seed: 42,
+            params: BTreeMap::from([("ttl_ms".to_string(), ParamValue::Int(30))]),
+            faults: FaultPlan::new(),
+            nodes: vec![NodeInfo { name: "client 1".into(), role: "client".into() }],
+            steps: 21,
+            end_us: 2_000,
+            outcome: Outcome::StepLimit { limit: 21 },
+            events,
+            members: MemberDigest { events: 3, digest: 99 },
+            views: Vec::new(),
+            hash: String::new(),
+        }
+    }
+
+    /// The trace's hash feeds its events to the hash word by word: the same words as serde's encoding of them, for
+    /// every kind of event (so that every trace, golden or exported, keeps the hash it had).
+    #[test]
+    fn the_hash_of_events_is_their_serde_encodings_hash() {
+        let all = every_kind();
+        assert_eq!(trace_of(all.clone()).compute_hash(), by_serde(&trace_of(all.clone())));
+        // Each kind alone, so that a mismatch names it.
+        for e in all {
+            let t = trace_of(vec![e.clone()]);
+            assert_eq!(t.compute_hash(), by_serde(&t), "{:?}", e.kind);
+        }
+        // A member's event is left out of both; the others are not.
+        let t = trace_of(every_kind());
+        let mut without = t.clone();
+        without.events.pop();
+        assert_eq!(t.compute_hash(), without.compute_hash());
+        without.events.pop();
+        assert_ne!(t.compute_hash(), without.compute_hash());
     }
 
     /// A recorded run keeps every event in memory (Raft's long run: 406,000), so a variant that is rare and large is
