@@ -38,8 +38,13 @@ impl Hasher {
 
     /// A string, as serde's path hashes one: its length, then its bytes.
     pub(crate) fn str(&mut self, s: &str) {
-        self.word(s.len() as u64);
-        self.bytes(s.as_bytes());
+        self.sized(s.as_bytes());
+    }
+
+    /// Bytes after their length (a string's, or serde's bytes).
+    fn sized(&mut self, bytes: &[u8]) {
+        self.word(bytes.len() as u64);
+        self.bytes(bytes);
     }
 
     /// Any serializable value, through serde's data model.
@@ -105,7 +110,9 @@ impl ser::Error for Never {
 
 /// 16 lowercase hex digits.
 pub fn hash_value<T: Serialize + ?Sized>(value: &T) -> String {
-    format!("{:016x}", fingerprint(value))
+    let mut h = Hasher::new();
+    h.value(value);
+    h.hex()
 }
 
 /// The same hash as a number: the fingerprint the exhaustive checker keys its visited states by.
@@ -202,8 +209,7 @@ impl ser::Serializer for &mut Hasher {
         self.serialize_bytes(v.as_bytes())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Never> {
-        self.word(v.len() as u64);
-        self.bytes(v);
+        self.sized(v);
         Ok(())
     }
     fn serialize_none(self) -> Result<(), Never> {
