@@ -128,7 +128,14 @@ pub(crate) fn optimize_wasm(wasm: &Path) -> Result {
     // The linker's symbol table and relocations (`--emit-relocs`, for the split's data) would only go stale here.
     let bytes = std::fs::read(wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
     std::fs::write(wasm, crate::split_data::strip(&bytes)?).map_err(|e| format!("writing {}: {e}", wasm.display()))?;
-    run(Command::new("node").arg(wasm_opt()).arg("-O3").args(features).arg(wasm).arg("-o").arg(wasm))
+    // Without the `producers` and `target_features` sections: no browser reads them.
+    run(Command::new("node")
+        .arg(wasm_opt())
+        .args(["-O3", "--strip-producers", "--strip-target-features"])
+        .args(features)
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm))
 }
 
 pub(crate) fn chromium() -> String {

@@ -138,7 +138,10 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
         }
         let glue = std::fs::read_to_string(dist.join(&js)).map_err(|e| format!("reading {name}'s glue: {e}"))?;
         let (first, glue) = crate::split::shorten_imports(&parts.first, &glue)?;
-        parts.first = first;
+        // walrus writes both parts back with blocks of its own, which binaryen folds away: optimised again, each
+        // page's first load is 1.0–1.7 KB smaller (gzip; the retry storm's 205,630 → 204,563 B) and its rest 0.7–0.9 KB.
+        parts.first = optimized(&profiled, &format!("{name}-first.wasm"), &first)?;
+        parts.rest = optimized(&profiled, &format!("{name}-rest.wasm"), &parts.rest)?;
         let hash = faultline_sim::hash::fingerprint(&(&parts.first, &parts.rest, &glue));
         let stem = format!("faultline-web-{hash:016x}");
         let rest = format!("{stem}_rest.wasm");
@@ -164,6 +167,14 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
         });
     }
     Ok(())
+}
+
+/// `wasm` optimised as a page's whole module is (`optimize_wasm`), through the file `name` in `dir`.
+fn optimized(dir: &Path, name: &str, wasm: &[u8]) -> Result<Vec<u8>> {
+    let path = dir.join(name);
+    std::fs::write(&path, wasm).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    optimize_wasm(&path)?;
+    std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))
 }
 
 /// A build's wasm optimised for speed in place (trunk's own wasm-opt step is off: see `optimize_wasm`). The loader
