@@ -38,7 +38,7 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
     let html = std::fs::read_to_string(dist.join("index.html")).map_err(|e| format!("reading the built page: {e}"))?;
     let mut map = serde_json::Map::new();
     let all = modules(dist)?;
-    optimize(dist, &all)?;
+    note_data(dist, &all)?;
     map.insert("all".into(), all);
     let mut scenarios = serde_json::Map::new();
     let parts = root().join("target/site-pages");
@@ -50,7 +50,7 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
             .args(["build", "--release", "--no-default-features", "--features", &features.join(","), "--dist"])
             .arg(&out))?;
         let files = modules(&out)?;
-        optimize(&out, &files)?;
+        note_data(&out, &files)?;
         for f in ["js", "wasm"] {
             let file = file(&files, f);
             std::fs::copy(out.join(file), dist.join(file)).map_err(|e| format!("copying {file}: {e}"))?;
@@ -86,11 +86,15 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
 
 /// Every page's module in two parts (see `split`): each page is opened in headless Chromium with its module
 /// instrumented, as first visits open it (`tests/e2e/split-profile.mjs`), and what that ran stays in the page's
-/// module; the rest is fetched once the page has started. The imports from the glue get short names. The parts and
+/// module; the rest is fetched once the page has started. The imports from the glue get short names, and each part is
+/// optimised (`optimize_wasm`). The parts and
 /// the glue (which names the rest) are named by a hash of the three: a new split is a new name, for the browser's
 /// cache and the offline worker's.
 fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
-    step("splitting each page's wasm: what its first load runs, and the rest (profiled in headless Chromium)");
+    step(
+        "splitting each page's wasm: what its first load runs, and the rest (profiled in headless Chromium); then \
+         optimising each part (wasm-opt -O3)",
+    );
     let profiled = root().join("target/split-profile");
     let _ = std::fs::remove_dir_all(&profiled);
     std::fs::create_dir_all(&profiled).map_err(|e| format!("creating {}: {e}", profiled.display()))?;
@@ -133,13 +137,14 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
         if parts.moved == 0 {
             println!("  {name}: all {} functions ran on its first load: not split", parts.functions);
             // Without the section that carried its data objects to the split.
-            std::fs::write(dist.join(&wasm), &parts.first).map_err(|e| format!("writing {wasm}: {e}"))?;
+            let first = optimized(&profiled, &format!("{name}-first.wasm"), &parts.first)?;
+            std::fs::write(dist.join(&wasm), first).map_err(|e| format!("writing {wasm}: {e}"))?;
             continue;
         }
         let glue = std::fs::read_to_string(dist.join(&js)).map_err(|e| format!("reading {name}'s glue: {e}"))?;
         let (first, glue) = crate::split::shorten_imports(&parts.first, &glue)?;
-        // walrus writes both parts back with blocks of its own, which binaryen folds away: optimised again, each
-        // page's first load is 1.0–1.7 KB smaller (gzip; the retry storm's 205,630 → 204,563 B) and its rest 0.7–0.9 KB.
+        // Each part is optimised on its own, after the split: binaryen's inliner then cannot fold code that only a
+        // learner's input runs into the functions a first load runs.
         parts.first = optimized(&profiled, &format!("{name}-first.wasm"), &first)?;
         parts.rest = optimized(&profiled, &format!("{name}-rest.wasm"), &parts.rest)?;
         let hash = faultline_sim::hash::fingerprint(&(&parts.first, &parts.rest, &glue));
@@ -177,15 +182,13 @@ fn optimized(dir: &Path, name: &str, wasm: &[u8]) -> Result<Vec<u8>> {
     std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))
 }
 
-/// A build's wasm optimised for speed in place (trunk's own wasm-opt step is off: see `optimize_wasm`). The loader
-/// fetches it by name without an integrity hash, and the same input gives the same output, so the name still
-/// names one content.
-fn optimize(dir: &Path, files: &serde_json::Value) -> Result {
-    step("optimising the page's wasm (wasm-opt -O3)");
+/// A build's wasm with its data objects noted for the split (`split_data::note`), in place. It is optimised once
+/// split, part by part (trunk's own wasm-opt step is off: see `optimize_wasm`). The loader fetches it by name without
+/// an integrity hash, and the same input gives the same output, so the name still names one content.
+fn note_data(dir: &Path, files: &serde_json::Value) -> Result {
     let wasm = dir.join(file(files, "wasm"));
     let bytes = std::fs::read(&wasm).map_err(|e| format!("reading {}: {e}", wasm.display()))?;
-    std::fs::write(&wasm, crate::split_data::note(&bytes)?).map_err(|e| format!("writing {}: {e}", wasm.display()))?;
-    optimize_wasm(&wasm)
+    std::fs::write(&wasm, crate::split_data::note(&bytes)?).map_err(|e| format!("writing {}: {e}", wasm.display()))
 }
 
 /// trunk's page with the Subresource Integrity value of the stylesheet `name` (`integrity="sha384-…"` on its link)
