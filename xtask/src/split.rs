@@ -14,6 +14,10 @@
 //!    first part's memory, tables, globals and the functions it calls, which the first part exports as `~f<index>`,
 //!    `~g<index>`, `~t<index>`, `~m`.
 //!
+//! 3. The site's build then optimises each part on its own (`wasm-opt -O3`): the module is split as rustc made it, so
+//!    that binaryen's inliner cannot fold a function the first load does not run into one it does (a single caller's
+//!    callee is always inlined). Split after binaryen, the first loads were 3.2–5.2 KB larger (gzip).
+//!
 //! A function that names a data or element segment, or takes a function's reference, stays in the first part. Data
 //! that only moved functions read moves with them (`split_data`).
 
