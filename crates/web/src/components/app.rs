@@ -103,6 +103,35 @@ fn fit_diagram(fill: bool) {
     }
 }
 
+/// The run beside the one on screen (`c`): a function of its own, not inlined, so that a page's first load, which
+/// shows no comparison, does not carry it (the build splits the wasm by function: `xtask/src/split.rs`).
+#[inline(never)]
+fn compare_view(
+    state: &AppState,
+    c: &crate::state::Compared,
+    model: &ModelRef,
+    seek: &Callback<u32>,
+    select: &Callback<crate::state::Target>,
+    has_ring: bool,
+    views_of: &dyn Fn(&ModelRef, u32, bool) -> Html,
+) -> Html {
+    let other = ModelRef(c.model.clone());
+    let ccursor = state.compare_cursor();
+    html! {
+        <div class="compare" id="compare">
+            <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
+                on_select={select.clone()} selected={state.selected} title={c.this.clone()} />
+            <Banner model={other.clone()} cursor={ccursor} on_seek={Callback::noop()} beside=true />
+            if has_ring {
+                <div class="diagram-title compared-views">{c.other.clone()}</div>
+                { views_of(&other, ccursor, false) }
+            }
+            <SequenceDiagram id="sequence-compare" model={other} cursor={ccursor} on_seek={Callback::noop()}
+                title={c.other.clone()} />
+        </div>
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| AppState::new(url::parse(&url_pairs())));
@@ -254,23 +283,7 @@ pub fn app() -> Html {
     // sequence diagram is the main view, and the charts follow it.
     let has_ring = scenario.views().iter().any(|v| matches!(v, View::Ring { .. } | View::Population { .. }));
     let diagrams = match &state.compare {
-        Some(c) => {
-            let other = ModelRef(c.model.clone());
-            let ccursor = state.compare_cursor();
-            html! {
-                <div class="compare" id="compare">
-                    <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
-                        on_select={select.clone()} selected={state.selected} title={c.this.clone()} />
-                    <Banner model={other.clone()} cursor={ccursor} on_seek={Callback::noop()} beside=true />
-                    if has_ring {
-                        <div class="diagram-title compared-views">{c.other.clone()}</div>
-                        { views_of(&other, ccursor, false) }
-                    }
-                    <SequenceDiagram id="sequence-compare" model={other} cursor={ccursor} on_seek={Callback::noop()}
-                        title={c.other.clone()} />
-                </div>
-            }
-        }
+        Some(c) => compare_view(&state, c, &model, &seek, &select, has_ring, &views_of),
         None => html! {
             <SequenceDiagram model={model.clone()} cursor={state.cursor} on_seek={seek.clone()}
                 on_select={select.clone()} selected={state.selected} fit={state.embed.on && state.embed.fit} />

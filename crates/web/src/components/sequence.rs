@@ -10,7 +10,7 @@
 use super::{px, tone_class, ModelRef};
 use crate::hooks::resize::use_resize;
 use crate::model::labels::{self, lay_out, pause_text, Placed};
-use crate::model::{BarKind, Fate, Model, LEFT, MARK_REACH, RIGHT};
+use crate::model::{BarKind, BreachInfo, Fate, Model, LEFT, MARK_REACH, RIGHT};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
 use faultline_sim::Severity;
@@ -96,6 +96,54 @@ fn ticks(m: &Model, cursor: u32, x0: f64, x1: f64, gap: f64) -> Vec<(f64, String
 
 fn overlaps(a: f64, b: f64, x0: f64, x1: f64) -> bool {
     a.min(b) <= x1 && a.max(b) >= x0
+}
+
+// The diagram's rarer pieces are functions of their own, not inlined: the build splits a page's wasm by function
+// (`xtask/src/split.rs`), and a page whose first load draws no pause, crash or breach does not carry their code.
+
+/// A pause's or a crash's bar (`kind`: its class), `w` wide from `x` on the lane at `y`: `title` when hovered, and
+/// its label if it has room.
+#[inline(never)]
+fn fault_bar(
+    kind: &'static str,
+    x: f64,
+    y: f64,
+    w: f64,
+    title: &'static str,
+    text: Option<String>,
+    at: Option<Placed>,
+) -> Html {
+    html! {
+        <g class={classes!("bar", kind)}>
+            <rect x={px(x)} y={px(y - 6.0)} width={px(w)} height="12"><title>{title}</title></rect>
+            if let Some(text) = text {
+                <text class="bar-label" x={px(x + 3.0)} y={px(baseline(y, false, at))}>{text}</text>
+            }
+        </g>
+    }
+}
+
+/// A violation: a red rule at the breach, numbered amber rules at the steps that caused it.
+#[inline(never)]
+fn violation(m: &Model, b: &BreachInfo) -> Html {
+    let x = m.x_of_step(b.step);
+    let bottom = m.height - 8.0;
+    html! {
+        <g class="violation">
+            { for b.causes.iter().enumerate().map(|(i, &s)| {
+                let cx = m.x_of_step(s);
+                html! {
+                    <g class="cause">
+                        <line x1={px(cx)} y1={px(CAUSE_Y)} x2={px(cx)} y2={px(bottom)} />
+                        <circle cx={px(cx)} cy={px(CAUSE_Y)} r="8" />
+                        <text x={px(cx)} y={px(CAUSE_Y + 4.0)} text-anchor="middle">{i + 1}</text>
+                    </g>
+                }
+            }) }
+            <line class="breach-rule" x1={px(x)} y1={px(CAUSE_Y)} x2={px(x)} y2={px(bottom)} />
+            <text class="breach-label" x={px(x + 6.0)} y={px(m.height - 12.0)}>{format!("✗ {}", b.invariant)}</text>
+        </g>
+    }
 }
 
 #[function_component(SequenceDiagram)]
@@ -241,24 +289,11 @@ pub fn sequence_diagram(p: &Props) -> Html {
                     </g>
                 }
             }
-            BarKind::Pause => html! {
-                <g class="bar pause">
-                    <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12">
-                        <title>{"stop-the-world pause: the process handles nothing, its clock keeps running"}</title>
-                    </rect>
-                    if let Some(text) = label(&pause_text(b, cursor), at) {
-                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(baseline(y, false, at))}>{text}</text>
-                    }
-                </g>
-            },
-            BarKind::Down => html! {
-                <g class="bar down">
-                    <rect x={px(b.x1)} y={px(y - 6.0)} width={px(w)} height="12"><title>{"down (crashed)"}</title></rect>
-                    if let Some(text) = label("down", at) {
-                        <text class="bar-label" x={px(b.x1 + 3.0)} y={px(baseline(y, false, at))}>{text}</text>
-                    }
-                </g>
-            },
+            BarKind::Pause => {
+                let title = "stop-the-world pause: the process handles nothing, its clock keeps running";
+                fault_bar("pause", b.x1, y, w, title, label(&pause_text(b, cursor), at), at)
+            }
+            BarKind::Down => fault_bar("down", b.x1, y, w, "down (crashed)", label("down", at), at),
         }
     });
 
@@ -329,27 +364,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
         }
     });
 
-    // Violations: a red rule at the breach, numbered amber rules at the steps that caused it.
-    let violations = m.breaches_before(cursor).filter(|b| b.severity == Severity::Violation).map(|b| {
-        let x = m.x_of_step(b.step);
-        let bottom = m.height - 8.0;
-        html! {
-            <g class="violation">
-                { for b.causes.iter().enumerate().map(|(i, &s)| {
-                    let cx = m.x_of_step(s);
-                    html! {
-                        <g class="cause">
-                            <line x1={px(cx)} y1={px(CAUSE_Y)} x2={px(cx)} y2={px(bottom)} />
-                            <circle cx={px(cx)} cy={px(CAUSE_Y)} r="8" />
-                            <text x={px(cx)} y={px(CAUSE_Y + 4.0)} text-anchor="middle">{i + 1}</text>
-                        </g>
-                    }
-                }) }
-                <line class="breach-rule" x1={px(x)} y1={px(CAUSE_Y)} x2={px(x)} y2={px(bottom)} />
-                <text class="breach-label" x={px(x + 6.0)} y={px(m.height - 12.0)}>{format!("✗ {}", b.invariant)}</text>
-            </g>
-        }
-    });
+    let violations = m.breaches_before(cursor).filter(|b| b.severity == Severity::Violation).map(|b| violation(m, b));
 
     let tick_marks = ticks(m, cursor, x0, x1, 90.0).into_iter().map(|(x, t)| {
         html! { <g class="tick"><line x1={px(x)} y1="16" x2={px(x)} y2="22" /><text x={px(x)} y="12" text-anchor="middle">{t}</text></g> }
