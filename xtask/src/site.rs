@@ -87,9 +87,8 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
 /// Every page's module in two parts (see `split`): each page is opened in headless Chromium with its module
 /// instrumented, as first visits open it (`tests/e2e/split-profile.mjs`), and what that ran stays in the page's
 /// module; the rest is fetched once the page has started. The imports from the glue get short names, and each part is
-/// optimised (`optimize_wasm`). The parts and
-/// the glue (which names the rest) are named by a hash of the three: a new split is a new name, for the browser's
-/// cache and the offline worker's.
+/// optimised (`optimize_wasm`). The parts and the glue (which names the rest) are named by a hash of the three: a new
+/// split is a new name, for the browser's cache and the offline worker's.
 fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
     step(
         "splitting each page's wasm: what its first load runs, and the rest (profiled in headless Chromium); then \
@@ -174,7 +173,7 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
     Ok(())
 }
 
-/// `wasm` optimised as a page's whole module is (`optimize_wasm`), through the file `name` in `dir`.
+/// `wasm` optimised (`optimize_wasm`), through the file `name` in `dir`.
 fn optimized(dir: &Path, name: &str, wasm: &[u8]) -> Result<Vec<u8>> {
     let path = dir.join(name);
     std::fs::write(&path, wasm).map_err(|e| format!("writing {}: {e}", path.display()))?;

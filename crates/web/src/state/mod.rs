@@ -309,76 +309,13 @@ impl AppState {
             self.model.time_at(self.cursor) + 1
         }
     }
-}
 
-impl Reducible for AppState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let steps = self.steps();
-        let mut next = (*self).clone();
+    /// What input beyond moving the cursor does (a knob, a fault, a beat, a comparison, an import, …): a function of
+    /// its own, not inlined, so that a page's first load, which takes none of these, does not carry it (the build
+    /// splits the wasm by function: `xtask/src/split.rs`). `next` is `self`'s clone, as `reduce` made it.
+    #[inline(never)]
+    fn reduce_rare(self: Rc<Self>, mut next: AppState, action: Action) -> Rc<Self> {
         match action {
-            Action::StepForward => {
-                next.playing = false;
-                next.cursor = (self.cursor + 1).min(steps);
-            }
-            Action::StepBack => {
-                next.playing = false;
-                next.cursor = self.cursor.saturating_sub(1);
-            }
-            Action::StepBy(n) => {
-                next.playing = false;
-                next.cursor = (self.cursor as i64 + n).clamp(0, steps as i64) as u32;
-            }
-            Action::Seek(c) => next.cursor = c.min(steps),
-            Action::ToStart => {
-                next.playing = false;
-                next.cursor = 0;
-            }
-            Action::ToEnd => {
-                next.playing = false;
-                next.cursor = steps;
-            }
-            Action::PrevNotable => {
-                // Notable steps are shown once the cursor passes them: jump to just after the previous one.
-                let target = self.model.notable.iter().rev().map(|s| s + 1).find(|&c| c < self.cursor);
-                next.cursor = target.unwrap_or(0);
-                next.playing = false;
-            }
-            Action::NextNotable => {
-                let target = self.model.notable.iter().map(|s| s + 1).find(|&c| c > self.cursor);
-                next.cursor = target.unwrap_or(steps);
-                next.playing = false;
-            }
-            Action::TogglePlay => {
-                let action = if self.playing { Action::Pause } else { Action::Play };
-                return self.reduce(action);
-            }
-            Action::Play => {
-                next.playing = steps > 0;
-                if self.cursor >= steps {
-                    next.cursor = 0;
-                }
-            }
-            Action::Pause => next.playing = false,
-            Action::Tick => {
-                if self.playing {
-                    next.cursor = if self.model.by_time() {
-                        let per_tick = SPEEDS[self.speed.min(SPEEDS.len() - 1)] as u64 * TIME_PER_SPEED_US;
-                        let target = self.model.time_at(self.cursor) + per_tick;
-                        (self.model.step_us.partition_point(|&t| t <= target) as u32).max(self.cursor + 1)
-                    } else {
-                        self.cursor + 1
-                    }
-                    .min(steps)
-                    .min(self.stop_at.unwrap_or(steps));
-                    next.playing = next.cursor < self.stop_at.unwrap_or(steps);
-                    if !next.playing {
-                        next.stop_at = None;
-                    }
-                }
-            }
-            Action::SetSpeed(i) => next.speed = i.min(SPEEDS.len() - 1),
             Action::SetParam(key, raw) => {
                 let mut params = self.inputs.params.clone();
                 match params.set(&key, &raw) {
@@ -405,9 +342,6 @@ impl Reducible for AppState {
                 n.chapter = None;
                 return Rc::new(n);
             }
-            Action::DismissNotices => next.notices.clear(),
-            Action::Notice(n) => next.notices.push(n),
-            Action::Select(t) => next.selected = t,
             Action::Inject(fault) => {
                 let mut faults = self.inputs.faults.clone();
                 faults.push(self.inject_at_us(), fault);
@@ -451,14 +385,6 @@ impl Reducible for AppState {
             Action::ClearFaults => {
                 return Rc::new(self.rerun(self.inputs.params.clone(), self.inputs.seed, FaultPlan::new()))
             }
-            Action::TogglePresenter => next.presenter = !self.presenter,
-            Action::ToggleHelp => next.help = !self.help,
-            Action::ToggleBlank => next.blank = !self.blank,
-            Action::CloseOverlays => {
-                next.help = false;
-                next.blank = false;
-                next.selected = None;
-            }
             Action::ToggleCompare => {
                 if self.compare.is_some() {
                     next.compare = None;
@@ -469,16 +395,6 @@ impl Reducible for AppState {
                         Err(e) => next.notices.push(format!("Cannot compare: {e}.")),
                     }
                 }
-            }
-            Action::Chapter(i) => {
-                let Some(ch) = self.inputs.scenario.chapters().get(i) else { return self };
-                let mut n = next.enter_scene(ch, 0);
-                n.cursor = n.model.anchor(ch.beats.first().map_or(ch.at, |b| b.at));
-                n.chapter = Some(i);
-                n.beat = 0;
-                n.playing = false;
-                n.stop_at = None;
-                return Rc::new(n);
             }
             Action::NextBeat if self.blank => next.blank = false,
             Action::PrevBeat if self.blank => next.blank = false,
@@ -559,6 +475,116 @@ impl Reducible for AppState {
                 n.chapter = self.chapter;
                 return Rc::new(n);
             }
+            // `reduce` takes every other action itself.
+            _ => {}
+        }
+        Rc::new(next)
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let steps = self.steps();
+        let mut next = (*self).clone();
+        match action {
+            Action::StepForward => {
+                next.playing = false;
+                next.cursor = (self.cursor + 1).min(steps);
+            }
+            Action::StepBack => {
+                next.playing = false;
+                next.cursor = self.cursor.saturating_sub(1);
+            }
+            Action::StepBy(n) => {
+                next.playing = false;
+                next.cursor = (self.cursor as i64 + n).clamp(0, steps as i64) as u32;
+            }
+            Action::Seek(c) => next.cursor = c.min(steps),
+            Action::ToStart => {
+                next.playing = false;
+                next.cursor = 0;
+            }
+            Action::ToEnd => {
+                next.playing = false;
+                next.cursor = steps;
+            }
+            Action::PrevNotable => {
+                // Notable steps are shown once the cursor passes them: jump to just after the previous one.
+                let target = self.model.notable.iter().rev().map(|s| s + 1).find(|&c| c < self.cursor);
+                next.cursor = target.unwrap_or(0);
+                next.playing = false;
+            }
+            Action::NextNotable => {
+                let target = self.model.notable.iter().map(|s| s + 1).find(|&c| c > self.cursor);
+                next.cursor = target.unwrap_or(steps);
+                next.playing = false;
+            }
+            Action::TogglePlay => {
+                let action = if self.playing { Action::Pause } else { Action::Play };
+                return self.reduce(action);
+            }
+            Action::Play => {
+                next.playing = steps > 0;
+                if self.cursor >= steps {
+                    next.cursor = 0;
+                }
+            }
+            Action::Pause => next.playing = false,
+            Action::Tick => {
+                if self.playing {
+                    next.cursor = if self.model.by_time() {
+                        let per_tick = SPEEDS[self.speed.min(SPEEDS.len() - 1)] as u64 * TIME_PER_SPEED_US;
+                        let target = self.model.time_at(self.cursor) + per_tick;
+                        (self.model.step_us.partition_point(|&t| t <= target) as u32).max(self.cursor + 1)
+                    } else {
+                        self.cursor + 1
+                    }
+                    .min(steps)
+                    .min(self.stop_at.unwrap_or(steps));
+                    next.playing = next.cursor < self.stop_at.unwrap_or(steps);
+                    if !next.playing {
+                        next.stop_at = None;
+                    }
+                }
+            }
+            Action::SetSpeed(i) => next.speed = i.min(SPEEDS.len() - 1),
+            Action::DismissNotices => next.notices.clear(),
+            Action::Notice(n) => next.notices.push(n),
+            Action::Select(t) => next.selected = t,
+            Action::TogglePresenter => next.presenter = !self.presenter,
+            Action::ToggleHelp => next.help = !self.help,
+            Action::ToggleBlank => next.blank = !self.blank,
+            Action::CloseOverlays => {
+                next.help = false;
+                next.blank = false;
+                next.selected = None;
+            }
+            Action::Chapter(i) => {
+                let Some(ch) = self.inputs.scenario.chapters().get(i) else { return self };
+                let mut n = next.enter_scene(ch, 0);
+                n.cursor = n.model.anchor(ch.beats.first().map_or(ch.at, |b| b.at));
+                n.chapter = Some(i);
+                n.beat = 0;
+                n.playing = false;
+                n.stop_at = None;
+                return Rc::new(n);
+            }
+            rare @ (Action::SetParam(..)
+            | Action::SetSeed(_)
+            | Action::ResetParams
+            | Action::Inject(_)
+            | Action::InjectCompact(_)
+            | Action::RemoveFault(_)
+            | Action::OpenRun { .. }
+            | Action::ClearFaults
+            | Action::ToggleCompare
+            | Action::NextBeat
+            | Action::PrevBeat
+            | Action::Import(..)
+            | Action::SetScenario(_)
+            | Action::Follow(_)) => return self.reduce_rare(next, rare),
         }
         Rc::new(next)
     }
