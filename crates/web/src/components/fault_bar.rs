@@ -18,20 +18,14 @@ pub struct Props {
     pub dispatch: Callback<Action>,
 }
 
-#[function_component(FaultBar)]
-pub fn fault_bar(p: &Props) -> Html {
-    let d = &p.dispatch;
-    let inject = |label: String, f: Fault| {
-        let onclick = d.reform(move |_: MouseEvent| Action::Inject(f.clone()));
-        html! { <button class="inject" {onclick}>{label}</button> }
-    };
+/// The faults that can strike `t` now: a function of its own, not inlined, so that a page's first load, where nothing
+/// is selected, does not carry it (the build splits the wasm by function: `xtask/src/split.rs`).
+#[inline(never)]
+fn faults_for(p: &Props, t: Target, inject: &dyn Fn(String, Fault) -> Html) -> Html {
     let name = |id: NodeId| p.trace.node_name(id);
     let node_count = p.trace.nodes.len() as NodeId;
-    let actions = match p.selected {
-        None => html! {
-            <span class="hint">{"Click a node's name, or a message in flight, to inject a fault at this step."}</span>
-        },
-        Some(Target::Node(n)) => html! {
+    match t {
+        Target::Node(n) => html! {
             <>
                 <strong>{format!("{}: ", name(n))}</strong>
                 { inject("crash".into(), Fault::Crash { node: n }) }
@@ -51,7 +45,7 @@ pub fn fault_bar(p: &Props) -> Html {
                 { inject("heal all links".into(), Fault::HealAll) }
             </>
         },
-        Some(Target::Link(a, b)) => html! {
+        Target::Link(a, b) => html! {
             <>
                 <strong>{format!("link {} ↔ {}: ", name(a), name(b))}</strong>
                 { inject("cut both ways".into(), Fault::Cut { from: a, to: b, both: true }) }
@@ -60,13 +54,29 @@ pub fn fault_bar(p: &Props) -> Html {
                 { inject("heal".into(), Fault::Heal { from: a, to: b, both: true }) }
             </>
         },
-        Some(Target::Message(id)) => html! {
+        Target::Message(id) => html! {
             <>
                 <strong>{format!("message #{id} ({}): ", p.trace.message_label(id).unwrap_or("?"))}</strong>
                 { inject("drop it".into(), Fault::DropMessage { id }) }
                 { inject(format!("delay it {}", fmt_us(CLICK_DELAY_US as i64)), Fault::DelayMessage { id, by_us: CLICK_DELAY_US }) }
             </>
         },
+    }
+}
+
+#[function_component(FaultBar)]
+pub fn fault_bar(p: &Props) -> Html {
+    let d = &p.dispatch;
+    let inject = |label: String, f: Fault| {
+        let onclick = d.reform(move |_: MouseEvent| Action::Inject(f.clone()));
+        html! { <button class="inject" {onclick}>{label}</button> }
+    };
+    let name = |id: NodeId| p.trace.node_name(id);
+    let actions = match p.selected {
+        None => html! {
+            <span class="hint">{"Click a node's name, or a message in flight, to inject a fault at this step."}</span>
+        },
+        Some(t) => faults_for(p, t, &inject),
     };
     let close = d.reform(|_: MouseEvent| Action::Select(None));
     html! {
