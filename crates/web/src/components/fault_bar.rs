@@ -21,7 +21,11 @@ pub struct Props {
 /// The faults that can strike `t` now: a function of its own, not inlined, so that a page's first load, where nothing
 /// is selected, does not carry it (the build splits the wasm by function: `xtask/src/split.rs`).
 #[inline(never)]
-fn faults_for(p: &Props, t: Target, inject: &dyn Fn(String, Fault) -> Html) -> Html {
+fn faults_for(p: &Props, t: Target) -> Html {
+    let inject = |label: String, f: Fault| {
+        let onclick = p.dispatch.reform(move |_: MouseEvent| Action::Inject(f.clone()));
+        html! { <button class="inject" {onclick}>{label}</button> }
+    };
     let name = |id: NodeId| p.trace.node_name(id);
     let node_count = p.trace.nodes.len() as NodeId;
     match t {
@@ -67,16 +71,12 @@ fn faults_for(p: &Props, t: Target, inject: &dyn Fn(String, Fault) -> Html) -> H
 #[function_component(FaultBar)]
 pub fn fault_bar(p: &Props) -> Html {
     let d = &p.dispatch;
-    let inject = |label: String, f: Fault| {
-        let onclick = d.reform(move |_: MouseEvent| Action::Inject(f.clone()));
-        html! { <button class="inject" {onclick}>{label}</button> }
-    };
     let name = |id: NodeId| p.trace.node_name(id);
     let actions = match p.selected {
         None => html! {
             <span class="hint">{"Click a node's name, or a message in flight, to inject a fault at this step."}</span>
         },
-        Some(t) => faults_for(p, t, &inject),
+        Some(t) => faults_for(p, t),
     };
     let close = d.reform(|_: MouseEvent| Action::Select(None));
     html! {
