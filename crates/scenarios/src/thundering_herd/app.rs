@@ -14,12 +14,12 @@
 //! - `xfetch`: a client that reads a fresh value recomputes it early with probability growing as the expiry nears:
 //!   when `now − Δ·β·ln(rand()) ≥ expiry` (Vattani, Chierichetti & Lowenstein, VLDB 2015).
 
+use super::by_key::ByKey;
 use super::database::SAMPLE_US;
 use super::msg::{Client, Key, Layout, Lookup, Msg, Timer};
 use super::Mitigation;
 use faultline_sim::{Agenda, Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget};
 use rand::RngExt;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 type C<'a> = Ctx<'a, Msg, Timer, ()>;
@@ -133,12 +133,13 @@ pub struct App {
     pub clients: Vec<ClientSlot>,
     pub agenda: Agenda<Due, Timer>,
     /// single-flight: the recompute of each key in flight here.
-    pub flights: BTreeMap<Key, Flight>,
+    pub flights: ByKey<Flight>,
     /// stale-while-revalidate: the background refreshes in flight, by key: the client that started one, its
     /// request and when.
-    pub refreshing: BTreeMap<Key, (Client, u32, i64)>,
-    /// The latencies (µs) of the requests that finished in this sample window.
-    pub window: Vec<i64>,
+    pub refreshing: ByKey<(Client, u32, i64)>,
+    /// The latencies (µs) of the requests that finished in this sample window: a run lasts 600 s at most, and a
+    /// latency that a clock set back made negative counts as 0.
+    pub window: Vec<u32>,
     pub failed_in_window: u64,
     /// Since the start.
     pub requests: u64,
@@ -155,8 +156,8 @@ impl App {
             cfg,
             me,
             agenda: Agenda::default(),
-            flights: BTreeMap::new(),
-            refreshing: BTreeMap::new(),
+            flights: ByKey::default(),
+            refreshing: ByKey::default(),
             window: Vec::new(),
             failed_in_window: 0,
             requests: 0,
@@ -225,7 +226,7 @@ impl App {
             self.failed += 1;
             self.failed_in_window += 1;
         } else {
-            self.window.push(latency);
+            self.window.push(u32::try_from(latency.max(0)).unwrap_or(u32::MAX));
         }
         self.agenda.push(next, Due::Ask(c));
     }
@@ -262,7 +263,7 @@ impl App {
                 }
             }
             Lookup::Miss => match self.cfg.mitigation {
-                Mitigation::SingleFlight => match self.flights.get_mut(&key) {
+                Mitigation::SingleFlight => match self.flights.get_mut(key) {
                     Some(f) => {
                         f.waiters.push((c, req));
                         if let Some(s) = self.current(c, req) {
@@ -298,8 +299,8 @@ impl App {
     fn on_result(&mut self, ctx: &mut C<'_>, c: Client, req: u32, key: Key, ok: bool) {
         let now = ctx.now_us();
         let outcome = if ok { ClientState::Recomputed } else { ClientState::Failed };
-        if let Some(&(_, _, since)) = self.refreshing.get(&key).filter(|r| (r.0, r.1) == (c, req)) {
-            self.refreshing.remove(&key);
+        if let Some(&(_, _, since)) = self.refreshing.get(key).filter(|r| (r.0, r.1) == (c, req)) {
+            self.refreshing.remove(key);
             if ok {
                 let ttl_us = self.ttl(ctx);
                 ctx.send(self.cfg.layout.cache(), Msg::Set { client: c, key, ttl_us, delta_us: now - since });
@@ -312,12 +313,12 @@ impl App {
             ctx.send(self.cfg.layout.cache(), Msg::Set { client: c, key, ttl_us, delta_us: now - s.query_us });
         }
         self.finish(ctx, c, req, outcome);
-        if let Some(f) = self.flights.get_mut(&key).filter(|f| f.leader == (c, req)) {
+        if let Some(f) = self.flights.get_mut(key).filter(|f| f.leader == (c, req)) {
             let waiters = std::mem::take(&mut f.waiters);
             if ok {
                 f.storing = true;
             } else {
-                self.flights.remove(&key);
+                self.flights.remove(key);
             }
             let shared = if ok { ClientState::Served } else { ClientState::Failed };
             for (w, r) in waiters {
@@ -328,8 +329,8 @@ impl App {
 
     /// The `SET` is done: the flight ends, and whoever joined it meanwhile gets the value.
     fn on_stored(&mut self, ctx: &mut C<'_>, c: Client, key: Key) {
-        if self.flights.get(&key).is_some_and(|f| f.storing && f.leader.0 == c) {
-            let waiters = self.flights.remove(&key).map(|f| f.waiters).unwrap_or_default();
+        if self.flights.get(key).is_some_and(|f| f.storing && f.leader.0 == c) {
+            let waiters = self.flights.remove(key).map(|f| f.waiters).unwrap_or_default();
             for (w, r) in waiters {
                 self.finish(ctx, w, r, ClientState::Served);
             }
@@ -342,17 +343,17 @@ impl App {
             Due::Deadline(c, req) => {
                 let Some(key) = self.current(c, req).map(|s| s.key) else { return };
                 self.finish(ctx, c, req, ClientState::Failed);
-                match self.flights.get_mut(&key) {
+                match self.flights.get_mut(key) {
                     // The leader gave up: its waiters share its error (the call returns it to all of them).
                     Some(f) if f.leader == (c, req) => {
-                        let waiters = self.flights.remove(&key).map(|f| f.waiters).unwrap_or_default();
+                        let waiters = self.flights.remove(key).map(|f| f.waiters).unwrap_or_default();
                         for (w, r) in waiters {
                             self.finish(ctx, w, r, ClientState::Failed);
                         }
                     }
                     // Its `SET` never came back (the cache went down): the next miss starts a new flight.
                     Some(f) if f.storing => {
-                        self.flights.remove(&key);
+                        self.flights.remove(key);
                     }
                     Some(f) => f.waiters.retain(|&w| w != (c, req)),
                     None => {}
@@ -382,7 +383,7 @@ impl App {
     fn sample(&mut self) {
         let mut w = std::mem::take(&mut self.window);
         w.sort_unstable();
-        let pct = |p: usize| if w.is_empty() { 0 } else { (w[(w.len() - 1) * p / 100] / 1_000) as u64 };
+        let pct = |p: usize| if w.is_empty() { 0 } else { u64::from(w[(w.len() - 1) * p / 100] / 1_000) };
         self.report = Report {
             p50_ms: pct(50),
             p99_ms: pct(99),

@@ -4,6 +4,7 @@
 //! PostgreSQL's `statement_timeout` or a pool's acquire timeout does the same). A query the client gave up on
 //! but that got a connection still runs to the end: wasted work.
 
+use super::by_key::ByKey;
 use super::msg::{Client, Key, Msg, Timer};
 use faultline_sim::{Agenda, Ctx, Handled, Input, Narration, Node, NodeId, NodeView, Tone, Widget};
 use rand::RngExt;
@@ -42,7 +43,7 @@ pub struct Database {
     /// Completions due, by the client whose query finishes.
     pub agenda: Agenda<(Client, u32), Timer>,
     /// Queries of each key queued or running now: the concurrent recomputes of that key.
-    pub active: BTreeMap<Key, u32>,
+    pub active: ByKey<u32>,
     /// The key of the last query to arrive (the invariant looks at it after the step).
     pub last_key: Option<Key>,
     /// Recomputes started for each (key, generation of the value they replace): the stampede sizes.
@@ -75,7 +76,7 @@ impl Database {
             running: Vec::new(),
             queue: VecDeque::new(),
             agenda: Agenda::default(),
-            active: BTreeMap::new(),
+            active: ByKey::default(),
             last_key: None,
             per_generation: BTreeMap::new(),
             received: 0,
@@ -90,7 +91,7 @@ impl Database {
 
     /// The concurrent recomputes of `key`.
     pub fn active_of(&self, key: Key) -> u32 {
-        self.active.get(&key).copied().unwrap_or(0)
+        self.active.get(key).copied().unwrap_or(0)
     }
 
     /// The recomputes of the hottest key's latest expiry (so far).
@@ -122,10 +123,10 @@ impl Database {
     }
 
     fn finish(&mut self, ctx: &mut C<'_>, q: &Query, ok: bool) {
-        if let Some(n) = self.active.get_mut(&q.key) {
+        if let Some(n) = self.active.get_mut(q.key) {
             *n -= 1;
             if *n == 0 {
-                self.active.remove(&q.key);
+                self.active.remove(q.key);
             }
         }
         ctx.send(q.from, Msg::Result { client: q.client, req: q.req, key: q.key, ok });
@@ -162,7 +163,7 @@ impl Node for Database {
     fn on_msg(&mut self, ctx: &mut C<'_>, from: NodeId, msg: Msg) {
         let Msg::Query { client, req, key, generation } = msg else { return };
         self.received += 1;
-        let active = self.active.entry(key).or_default();
+        let active = self.active.get_or_insert_with(key, || 0);
         *active += 1;
         self.peak_per_key = self.peak_per_key.max(*active);
         *self.per_generation.entry((key, generation)).or_default() += 1;

@@ -33,6 +33,7 @@
 //! followed clients' events in full and the others as a digest).
 
 pub mod app;
+pub mod by_key;
 pub mod cache;
 pub mod chapters;
 pub mod database;
