@@ -28,13 +28,23 @@ fn hue(value: u64) -> String {
     format!("hsl({}, 65%, 55%)", (value * 67) % 360)
 }
 
+/// The cosine and sine of `a`: in the page from the browser's `Math` (a drawing needs no bit-exact trigonometry, and
+/// the page then carries no code of its own for it), natively (the tests) from Rust's.
+fn cos_sin(a: f64) -> (f64, f64) {
+    #[cfg(target_arch = "wasm32")]
+    return (js_sys::Math::cos(a), js_sys::Math::sin(a));
+    #[cfg(not(target_arch = "wasm32"))]
+    (a.cos(), a.sin())
+}
+
 #[function_component(Ring)]
 pub fn ring(p: &Props) -> Html {
     let m = &p.model;
     let n = m.lanes.len().max(1);
     let pos = |i: NodeId| {
         let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
-        (SIZE / 2.0 + R * a.cos(), SIZE / 2.0 + R * a.sin())
+        let (cos, sin) = cos_sin(a);
+        (SIZE / 2.0 + R * cos, SIZE / 2.0 + R * sin)
     };
     let views = m.views_at(p.cursor);
     let cut = m.cut_links_at(p.cursor);
@@ -90,14 +100,15 @@ pub fn ring(p: &Props) -> Html {
             let r = NODE_R + 6.0;
             let a1 = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * frac.min(0.9999);
             let large = if frac > 0.5 { 1 } else { 0 };
+            let (cos, sin) = cos_sin(a1);
             let d = format!(
                 "M{} {} A{} {} 0 {large} 1 {} {}",
                 px(cx),
                 px(cy - r),
                 px(r),
                 px(r),
-                px(cx + r * a1.cos()),
-                px(cy + r * a1.sin())
+                px(cx + r * cos),
+                px(cy + r * sin)
             );
             html! { <path class="timer" d={d}><title>{label}</title></path> }
         });
