@@ -1,11 +1,13 @@
-// Faultline's loader: a page per scenario. The site holds one wasm module per scenario (two scenarios that compare
-// with each other share one), and one with every scenario for the front door and the workshop plan. This script
-// reads the URL, picks the module that holds what it names, and starts it; so a visitor (or a docs page's iframe)
-// downloads only the scenario it shows, and the URL, the scenario picker and the embed API stay what they were.
+// Faultline's loader: a page per scenario. The site holds one wasm module per scenario, one for the compare view of
+// each two scenarios that compare with each other, and one with every scenario for the front door and the workshop
+// plan. This script reads the URL, picks the module that holds what it names, and starts it; so a visitor (or a docs
+// page's iframe) downloads only the scenario it shows, and the URL, the scenario picker and the embed API stay what
+// they were.
 //
 // `cargo xtask` writes the map into the page when it builds the site (a `<meta name="faultline-pages">`):
 //   { "first": "redis-lock", "all": "all",
-//     "scenarios": { "redis-lock": "redis-lock", "saga": "two-phase-commit", … },
+//     "scenarios": { "redis-lock": "redis-lock", "saga": "saga", … },
+//     "compare": { "saga": "two-phase-commit+saga", "two-phase-commit": "two-phase-commit+saga" },
 //     "pages": { "redis-lock": { "js": "./faultline-web-….js", "wasm": "./faultline-web-…_bg.wasm",
 //                                "rest": "./faultline-web-…_rest.wasm" }, … } }
 // A page's module is in two parts (xtask/src/split.rs): `wasm` holds what the page's first load runs, `rest` the
@@ -17,14 +19,17 @@
 /** The page (a key of `pages`) that holds what the query names. */
 export function pageFor(search, map) {
   const q = new URLSearchParams(search);
-  const own = (id) => (Object.prototype.hasOwnProperty.call(map.scenarios, id) ? map.scenarios[id] : undefined);
+  const of = (kind, id) => (Object.prototype.hasOwnProperty.call(map[kind] ?? {}, id) ? map[kind][id] : undefined);
+  const id = q.get('scenario') ?? map.first;
   // The speaker window of a talk shows its scenario's chapters.
-  if (q.get('speaker') === '1') return own(q.get('scenario') ?? map.first) ?? map.all;
+  if (q.get('speaker') === '1') return of('scenarios', id) ?? map.all;
   // No query at all, or `?page=…`: the front door or the workshop plan, which show every scenario.
   if (q.has('page') || search.replace(/^\?/, '').trim() === '') return map.all;
+  // The compare view of a scenario beside another one (two-phase commit and the saga): the page that holds both.
+  if (q.get('view') === 'compare' && of('compare', id)) return of('compare', id);
   // Else the playground: the scenario named (the first one by default). An unknown name opens every scenario's
   // page, which says it is unknown and lists the others.
-  return own(q.get('scenario') ?? map.first) ?? map.all;
+  return of('scenarios', id) ?? map.all;
 }
 
 function fail(message, { started = false } = {}) {
@@ -51,7 +56,7 @@ function preload(rel, href, as) {
 
 /** Ask the service worker (www/sw.js) to keep what this visit loaded, so that the page also opens offline. A browser
  *  that has no service workers, or refuses one (a private window, a file:// page), runs online only. */
-function keepOffline(files) {
+function keepOffline(files, also) {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.addEventListener('message', (e) => {
     if (e.data?.type === 'kept') document.documentElement.dataset.offline = e.data.files === e.data.of ? 'ready' : 'partly';
@@ -60,11 +65,20 @@ function keepOffline(files) {
     .then(() => navigator.serviceWorker.ready)
     .then((reg) => {
       const links = [...document.querySelectorAll('link[rel~="stylesheet"], link[rel~="icon"]')].map((l) => l.href);
-      const urls = [location.href, './loader.js', './search-worker.js', files.js, files.wasm, files.rest, ...links]
-        .filter(Boolean);
+      const urls = [location.href, './loader.js', './search-worker.js', files.js, files.wasm, files.rest, ...links,
+        also?.js, also?.wasm, also?.rest].filter(Boolean);
       reg.active?.postMessage({ type: 'keep', urls });
     })
     .catch(() => {});
+}
+
+/** The files of the page that shows this page's scenario in compare view beside another one (two-phase commit and
+ *  the saga), if that is not this page: kept offline with it, so that the compare button works offline too. */
+export function comparePage(search, map, name) {
+  const q = new URLSearchParams(search);
+  q.set('view', 'compare');
+  const pair = pageFor(`?${q}`, map);
+  return pair !== name && Object.values(map.compare ?? {}).includes(pair) ? map.pages[pair] : undefined;
 }
 
 /** What a learner does before the rest of the module has come (a key, a click, a changed knob, an embedding page's
@@ -174,7 +188,7 @@ async function start() {
       : `you are offline, and this scenario's module (${file}) was not kept on an earlier visit. Open it again once you are online.`);
     return;
   }
-  keepOffline(files);
+  keepOffline(files, comparePage(location.search, map, name));
 }
 
 if (typeof document !== 'undefined') start();

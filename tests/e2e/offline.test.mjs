@@ -25,6 +25,10 @@ test('offline: a page visited once opens again when the site is gone, with any q
     // The worker kept what this first visit loaded.
     await page.waitForFunction(() => document.documentElement.dataset.offline === 'ready', null, { timeout: 20000 });
     assert.equal(await page.evaluate(() => navigator.serviceWorker.controller !== null), true);
+    // The saga's page keeps the page of its compare view beside two-phase commit too.
+    await page.goto(`${base}?scenario=saga`);
+    await page.locator('#sequence').waitFor();
+    await page.waitForFunction(() => document.documentElement.dataset.offline === 'ready', null, { timeout: 20000 });
 
     // The site goes away: no server, no open connection.
     server.closeAllConnections();
@@ -40,6 +44,11 @@ test('offline: a page visited once opens again when the site is gone, with any q
     await page.locator('#ring').waitFor();
     assert.match(page.url(), /seed=9/);
     assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'raft');
+    // The saga's compare button, offline: the page of its compare view was kept with the saga's.
+    await page.goto(`${base}?scenario=saga`);
+    await page.locator('#btn-compare').click();
+    await page.waitForFunction(() => document.documentElement.dataset.page === 'two-phase-commit+saga');
+    await page.locator('#sequence-compare').waitFor();
     // A scenario whose page was never visited: its module was not kept, and the page says so.
     await page.goto(`${base}?scenario=redlock`);
     await page.locator('.load-error').waitFor();

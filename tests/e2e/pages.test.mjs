@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { start, stop, newPage } from './harness.mjs';
-import { pageFor, holdInput } from '../../www/loader.js';
+import { pageFor, holdInput, comparePage } from '../../www/loader.js';
 
 let env;
 before(async () => { env = await start(); });
@@ -22,12 +22,27 @@ async function siteMap() {
 
 test('pages: every scenario has a page whose files are in the site, and the URL picks it', async () => {
   const map = await siteMap();
-  assert.equal(map.scenarios.saga, map.scenarios['two-phase-commit'], 'partners that compare share a page');
   for (const [id, page] of Object.entries(map.scenarios)) {
+    assert.equal(page, id, 'a page of its own');
     for (const f of ['js', 'wasm', 'rest']) await stat(join(process.env.FAULTLINE_SITE, map.pages[page][f]));
     assert.equal(pageFor(`?scenario=${id}&seed=3`, map), page);
     assert.equal(pageFor(`?speaker=1&scenario=${id}`, map), page);
   }
+  // Partners that compare with each other: their compare view on the page that holds both; a scenario that compares
+  // its fix off and on, on its own page.
+  assert.deepEqual(map.compare, { saga: 'two-phase-commit+saga', 'two-phase-commit': 'two-phase-commit+saga' });
+  for (const f of ['js', 'wasm', 'rest']) await stat(join(process.env.FAULTLINE_SITE, map.pages['two-phase-commit+saga'][f]));
+  assert.equal(pageFor('?scenario=saga&seed=3&view=compare', map), 'two-phase-commit+saga');
+  assert.equal(pageFor('?view=compare&scenario=two-phase-commit', map), 'two-phase-commit+saga');
+  assert.equal(pageFor('?scenario=saga&view=single', map), 'saga');
+  assert.equal(pageFor('?scenario=redis-lock&view=compare', map), 'redis-lock');
+  assert.equal(pageFor('?scenario=constructor&view=compare', map), map.all);
+  // The page of the compare view is kept offline with its scenarios' pages (and with no other).
+  assert.equal(comparePage('?scenario=saga&seed=4', map, 'saga'), map.pages['two-phase-commit+saga']);
+  assert.equal(comparePage('?scenario=two-phase-commit&view=single', map, 'two-phase-commit'), map.pages['two-phase-commit+saga']);
+  assert.equal(comparePage('?scenario=saga&view=compare', map, 'two-phase-commit+saga'), undefined);
+  assert.equal(comparePage('?scenario=raft', map, 'raft'), undefined);
+  assert.equal(comparePage('', map, map.all), undefined);
   assert.ok(Object.keys(map.scenarios).length >= 10);
   assert.equal(pageFor('', map), map.all, 'the front door shows every scenario');
   assert.equal(pageFor('?page=workshop', map), map.all);
@@ -80,15 +95,24 @@ test('pages: a scenario downloads its own module only; the picker leaves for ano
   const offered = await page.$$eval('#scenario-select option', (os) => os.map((o) => o.value));
   assert.deepEqual([...offered].sort(), Object.keys(map.scenarios).sort());
   await page.selectOption('#scenario-select', 'saga');
-  await page.waitForFunction(() => document.documentElement.dataset.page === 'two-phase-commit');
+  await page.waitForFunction(() => document.documentElement.dataset.page === 'saga');
   await page.locator('#sequence').waitFor();
   // The page the picker opened (the app then lands on the first beat of a chapter and writes its settings into the
   // URL, sooner or later: the address bar is no place to look).
   assert.match(navigations.at(-1), /\?scenario=saga&presenter=1$/, 'a fresh run of the new scenario, still presenting');
+  assert.deepEqual(wasm.filter((w) => w.endsWith('_bg.wasm')).slice(1), [map.pages.saga.wasm.replace('./', '')]);
+  // Compare (the key, as the button) opens the saga beside two-phase commit, on the page that holds both.
+  const leaving = navigations.length;
+  await page.keyboard.press('c');
+  await page.waitForFunction(() => document.documentElement.dataset.page === 'two-phase-commit+saga');
+  await page.locator('#sequence-compare').waitFor();
+  assert.match(navigations.at(-1), /\?scenario=saga&seed=\d+.*&view=compare&presenter=1/);
+  assert.equal(navigations.length, leaving + 1);
   // Within a page, the picker switches in place.
   await page.selectOption('#scenario-select', 'two-phase-commit');
   await page.waitForFunction(() => /scenario=two-phase-commit/.test(location.search));
-  assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'two-phase-commit');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'two-phase-commit+saga');
+  assert.equal(navigations.length, leaving + 1);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -86,6 +86,8 @@ test('compare: the blocked coordinator crash beside the same failure as a saga, 
   const { page, errors } = await open(env, '?scenario=two-phase-commit');
   await page.locator('button.chapter', { hasText: '2. The coordinator crashes' }).click();
   await page.locator('#btn-compare', { hasText: 'Compare with the saga' }).click();
+  // The scenario's own page holds two-phase commit alone: the button opens the same run on the page that holds both.
+  await page.waitForFunction(() => document.documentElement.dataset.page === 'two-phase-commit+saga');
   const caption = await page.locator('#compare .diagram-title').nth(1).textContent();
   assert.match(caption, /^Sagas: .*steps=3, fail_step=0.*faults 50 ms earlier/, caption);
   const lanes = await page.locator('#compare section.diagram').nth(1).locator('.lane-name').allTextContents();

@@ -1,6 +1,6 @@
 //! The built site: a page per scenario. trunk builds the page once with every scenario (the front door and the
-//! workshop plan show them all), then once per scenario with that scenario's cargo feature alone (two scenarios
-//! that compare with each other share a build). Every build's glue and wasm go into one folder, and `index.html`
+//! workshop plan show them all), then once per scenario with that scenario's cargo feature alone, and once per pair
+//! of scenarios that compare with each other, for their compare view (two-phase commit beside the saga). Every build's glue and wasm go into one folder, and `index.html`
 //! starts `loader.js` (www/loader.js), which reads the URL and starts the module that holds the scenario it names.
 
 use crate::{optimize_wasm, root, run, step, Result};
@@ -16,15 +16,27 @@ pub const CSP: &str =
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob:; \
                        connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'";
 
-/// The page's modules: a name (the first scenario it holds, or `all`) and the scenarios it holds.
-pub fn pages() -> Vec<(String, Vec<&'static str>)> {
-    let mut pages: Vec<(String, Vec<&'static str>)> = Vec::new();
+/// A page's module: its name and the scenarios it holds.
+pub struct Page {
+    pub name: String,
+    pub ids: Vec<&'static str>,
+    /// The compare view of two scenarios that meet the same failure two ways (two-phase commit and the saga): both
+    /// in one module, for `view=compare` links and the compare button of either scenario's own page.
+    pub compare: bool,
+}
+
+/// The pages' modules: one per scenario (a first load carries that scenario only), and one per pair of scenarios
+/// that compare with each other ([`faultline_sim::Counterpart`]), named after both: `two-phase-commit+saga`.
+pub fn pages() -> Vec<Page> {
+    let mut pages: Vec<Page> = faultline_scenarios::all()
+        .into_iter()
+        .map(|s| Page { name: s.id().to_string(), ids: vec![s.id()], compare: false })
+        .collect();
     for s in faultline_scenarios::all() {
-        // A scenario shares the page of the scenario it compares with, if that one already has a page.
-        let partner = s.counterpart().map(|c| c.scenario);
-        match pages.iter_mut().find(|(_, ids)| partner.is_some_and(|p| ids.contains(&p))) {
-            Some((_, ids)) => ids.push(s.id()),
-            None => pages.push((s.id().to_string(), vec![s.id()])),
+        // Compare mode shows the counterpart only when the scenario has no mitigation to flip (state/run.rs).
+        let Some(other) = s.counterpart().filter(|_| s.mitigation().is_none()).map(|c| c.scenario) else { continue };
+        if !pages.iter().any(|p| p.compare && p.ids.contains(&s.id()) && p.ids.contains(&other)) {
+            pages.push(Page { name: format!("{}+{other}", s.id()), ids: vec![s.id(), other], compare: true });
         }
     }
     pages
@@ -40,9 +52,9 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
     let all = modules(dist)?;
     note_data(dist, &all)?;
     map.insert("all".into(), all);
-    let mut scenarios = serde_json::Map::new();
+    let (mut scenarios, mut compare) = (serde_json::Map::new(), serde_json::Map::new());
     let parts = root().join("target/site-pages");
-    for (name, ids) in pages() {
+    for Page { name, ids, compare: pair } in pages() {
         step(&format!("building the page of {}", ids.join(" and ")));
         let out = parts.join(&name);
         let features: Vec<String> = ids.iter().map(|id| format!("faultline-scenarios/{id}")).collect();
@@ -57,11 +69,12 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
         }
         map.insert(name.clone(), files);
         for id in ids {
-            scenarios.insert(id.into(), name.clone().into());
+            (if pair { &mut compare } else { &mut scenarios }).insert(id.into(), name.clone().into());
         }
     }
     let first = faultline_scenarios::CATALOG.first().copied().unwrap_or_default();
-    let mut map = serde_json::json!({ "first": first, "all": "all", "scenarios": scenarios, "pages": map });
+    let mut map =
+        serde_json::json!({ "first": first, "all": "all", "scenarios": scenarios, "compare": compare, "pages": map });
     split_pages(dist, &html, &mut map)?;
     step("minifying the pages' scripts and stylesheets (terser, csso)");
     let mut html = html;
@@ -111,13 +124,15 @@ fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {
         let wasm = std::fs::read(dist.join(file(files, "wasm"))).map_err(|e| format!("reading {name}'s wasm: {e}"))?;
         std::fs::write(profiled.join(file(files, "wasm")), crate::split::instrument(&wasm)?)
             .map_err(|e| format!("writing {name}'s instrumented wasm: {e}"))?;
-        let held: Vec<String> = map["scenarios"]
-            .as_object()
-            .map(|o| {
-                o.iter().filter(|(_, p)| p.as_str() == Some(name)).map(|(id, _)| format!("?scenario={id}")).collect()
-            })
-            .unwrap_or_default();
-        let held = if name == "all" { vec![String::new()] } else { held };
+        // A scenario's page is first opened at its playground; a compare page, at the compare view of each of its two.
+        let opened = |kind: &str, query: &str| -> Vec<String> {
+            let held = map[kind].as_object().into_iter().flatten().filter(|(_, p)| p.as_str() == Some(name));
+            held.map(|(id, _)| format!("?scenario={id}{query}")).collect()
+        };
+        let held = match name.as_str() {
+            "all" => vec![String::new()],
+            _ => [opened("scenarios", ""), opened("compare", "&view=compare")].concat(),
+        };
         queries.insert(name.clone(), held.into());
     }
     let out = profiled.join("profiles");
@@ -281,16 +296,17 @@ mod tests {
     }
 
     #[test]
-    fn every_scenario_has_one_page_and_partners_share_it() {
+    fn every_scenario_has_a_page_of_its_own_and_partners_a_compare_page() {
         let pages = pages();
-        let mut held: Vec<&str> = pages.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+        let mut held: Vec<&str> = pages.iter().filter(|p| !p.compare).flat_map(|p| p.ids.iter().copied()).collect();
         held.sort_unstable();
         let mut all: Vec<&str> = faultline_scenarios::CATALOG.to_vec();
         all.sort_unstable();
         assert_eq!(held, all);
-        let commit = pages.iter().find(|(_, ids)| ids.contains(&"saga")).map(|p| p.1.clone());
-        assert_eq!(commit, Some(vec!["two-phase-commit", "saga"]));
-        assert!(pages.iter().any(|(name, ids)| name == "raft" && ids == &["raft"]));
+        assert!(pages.iter().filter(|p| !p.compare).all(|p| p.ids == [p.name.as_str()]));
+        let pairs: Vec<(&str, &[&str])> =
+            pages.iter().filter(|p| p.compare).map(|p| (p.name.as_str(), p.ids.as_slice())).collect();
+        assert_eq!(pairs, [("two-phase-commit+saga", &["two-phase-commit", "saga"][..])]);
     }
 
     #[test]

@@ -41,6 +41,40 @@ fn replace_url(query: &str) {
     }
 }
 
+/// Open another page of the site at `query`: the loader starts the module that holds what it names.
+fn leave_for(query: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_search(query);
+    }
+}
+
+/// What the URL records of the screen (`url::query`).
+fn shown(state: &AppState) -> url::Shown<'_> {
+    url::Shown {
+        scenario: state.inputs.scenario,
+        seed: state.inputs.seed,
+        params: &state.inputs.params,
+        faults: &state.inputs.faults,
+        step: state.cursor,
+        compare: state.compare.is_some(),
+        presenter: state.presenter,
+        chapter: state.chapter,
+        beat: state.beat,
+        embed: &state.embed,
+        follow: state.follow.as_deref(),
+    }
+}
+
+/// Where compare mode is, when this page's module does not hold the scenario it compares with (a scenario's own
+/// page holds that scenario alone): this run's URL in compare view, which the loader opens on the page that holds
+/// both. `None`: compare here (or compare is on, and goes off here).
+fn compare_elsewhere(state: &AppState) -> Option<String> {
+    let scenario = state.inputs.scenario;
+    let other = scenario.counterpart().filter(|_| scenario.mitigation().is_none() && state.compare.is_none())?.scenario;
+    let away = faultline_scenarios::find(other).is_none() && faultline_scenarios::CATALOG.contains(&other);
+    away.then(|| url::query(&url::Shown { compare: true, ..shown(state) }))
+}
+
 /// Whether a key press is ours, given what has the focus: text and number boxes, selects and the scrub bar
 /// keep their own keys; a focused button or checkbox keeps Space and Enter (they activate it).
 fn shortcut_applies(e: &web_sys::KeyboardEvent) -> bool {
@@ -143,19 +177,7 @@ pub fn app() -> Html {
 
     // Keep the URL in sync with what is on screen.
     {
-        let q = url::query(&url::Shown {
-            scenario: state.inputs.scenario,
-            seed: state.inputs.seed,
-            params: &state.inputs.params,
-            faults: &state.inputs.faults,
-            step: state.cursor,
-            compare: state.compare.is_some(),
-            presenter: state.presenter,
-            chapter: state.chapter,
-            beat: state.beat,
-            embed: &state.embed,
-            follow: state.follow.as_deref(),
-        });
+        let q = url::query(&shown(&state));
         // Written a moment after the screen settles (not on every frame of playback or key repeat).
         let quiet = !state.playing;
         let pending = use_mut_ref(|| None::<gloo::timers::callback::Timeout>);
@@ -215,13 +237,14 @@ pub fn app() -> Html {
         });
     }
 
+    let elsewhere = compare_elsewhere(&state);
     // Keyboard shortcuts (see the `?` overlay). Attached as the app first renders, not in an effect: yew runs effects
     // in a task after the first frame, so a key pressed as the page appeared waited for that frame (the default page:
     // its first key handled about 100 ms after it was drawn), or was lost if it came before. The listener reads the
     // chapter and presenter mode of the latest render, and goes with the app.
     {
-        let keys = use_mut_ref(|| (state.chapter, state.presenter));
-        *keys.borrow_mut() = (state.chapter, state.presenter);
+        let keys = use_mut_ref(|| (state.chapter, state.presenter, None));
+        *keys.borrow_mut() = (state.chapter, state.presenter, elsewhere.clone());
         let d = state.dispatcher();
         use_mut_ref(move || {
             web_sys::window().and_then(|w| w.document()).map(|doc| {
@@ -231,10 +254,13 @@ pub fn app() -> Html {
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || !shortcut_applies(e) {
                         return;
                     }
-                    let (chapter, presenter) = *keys.borrow();
+                    let (chapter, presenter, ref elsewhere) = *keys.borrow();
                     if let Some(a) = key_action(e, chapter, presenter) {
                         e.prevent_default();
-                        d.dispatch(a);
+                        match (a, elsewhere) {
+                            (Action::ToggleCompare, Some(q)) => leave_for(q),
+                            (a, _) => d.dispatch(a),
+                        }
                     }
                 })
             })
@@ -324,10 +350,7 @@ pub fn app() -> Html {
             let id = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
             // A scenario this page does not hold has a page of its own: go there (the loader picks its wasm).
             if faultline_scenarios::find(&id).is_none() && faultline_scenarios::CATALOG.contains(&id.as_str()) {
-                if let Some(w) = web_sys::window() {
-                    let _ = w.location().set_search(&url::landing(&id, presenter, &embed));
-                }
-                return;
+                return leave_for(&url::landing(&id, presenter, &embed));
             }
             dispatch.emit(Action::SetScenario(id));
         })
@@ -358,6 +381,10 @@ pub fn app() -> Html {
             }
         })
     };
+    let compare = match elsewhere {
+        Some(q) => Callback::from(move |_: MouseEvent| leave_for(&q)),
+        None => dispatch.reform(|_: MouseEvent| Action::ToggleCompare),
+    };
     let toggles = html! {
         <div class="toggles">
             <select id="scenario-select" aria-label="Scenario" onchange={pick}>
@@ -368,7 +395,7 @@ pub fn app() -> Html {
             // On a projector the top row shares its width with the chapter picker: short labels, full names for
             // screen readers and tooltips.
             if let Some((label, hint)) = compare_button {
-                <button id="btn-compare" aria-pressed={state.compare.is_some().to_string()} onclick={dispatch.reform(|_: MouseEvent| Action::ToggleCompare)}
+                <button id="btn-compare" aria-pressed={state.compare.is_some().to_string()} onclick={compare}
                     title={hint} aria-label={label.clone()}>{if state.presenter { "Compare".to_string() } else { label }}</button>
             }
             if state.presenter {
