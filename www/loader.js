@@ -72,6 +72,15 @@ function keepOffline(files, also) {
     .catch(() => {});
 }
 
+/** Whether a link's first run needs the rest of its page's module: the compare view of a scenario's fix off and on,
+ *  and a talk's speaker window (no first visit the build profiles opens them; xtask/src/split.rs). Such a link waits
+ *  for the rest, fetched at once, before its module starts, rather than load it synchronously as it runs. */
+export function startsWithRest(search, map, name) {
+  const q = new URLSearchParams(search);
+  const pair = Object.values(map.compare ?? {}).includes(name);
+  return (q.get('view') === 'compare' && !pair) || q.get('speaker') === '1';
+}
+
 /** The files of the page that shows this page's scenario in compare view beside another one (two-phase commit and
  *  the saga), if that is not this page: kept offline with it, so that the compare button works offline too. */
 export function comparePage(search, map, name) {
@@ -134,9 +143,10 @@ async function start() {
     const split = Boolean(files.rest && glue.prefetch_rest);
     // A page the offline worker already serves (a visit before kept it) takes the rest from that cache before the
     // module starts: a function of the rest that a link's first run needs then finds it compiled, with or without a
-    // network (the synchronous load below does not pass through the worker).
+    // network (the synchronous load below does not pass through the worker). So does a link whose first run needs
+    // the rest (`startsWithRest`), from the network.
     let here = false;
-    if (split && navigator.serviceWorker?.controller) {
+    if (split && (navigator.serviceWorker?.controller || startsWithRest(location.search, map, name))) {
       here = await glue.prefetch_rest().then(() => true, () => false);
     }
     // The rest's download and compilation, once asked for. A failure here is not final: the first function that

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { start, stop, newPage } from './harness.mjs';
-import { pageFor, holdInput, comparePage } from '../../www/loader.js';
+import { pageFor, holdInput, comparePage, startsWithRest } from '../../www/loader.js';
 
 let env;
 before(async () => { env = await start(); });
@@ -43,6 +43,11 @@ test('pages: every scenario has a page whose files are in the site, and the URL 
   assert.equal(comparePage('?scenario=saga&view=compare', map, 'two-phase-commit+saga'), undefined);
   assert.equal(comparePage('?scenario=raft', map, 'raft'), undefined);
   assert.equal(comparePage('', map, map.all), undefined);
+  // Links whose first run needs the rest of the module wait for it before it starts.
+  assert.equal(startsWithRest('?scenario=redis-lock&view=compare', map, 'redis-lock'), true);
+  assert.equal(startsWithRest('?speaker=1&scenario=raft', map, 'raft'), true);
+  assert.equal(startsWithRest('?scenario=saga&view=compare', map, 'two-phase-commit+saga'), false, 'its profile opens it');
+  assert.equal(startsWithRest('?scenario=raft&seed=4&chapter=2&step=9', map, 'raft'), false);
   assert.ok(Object.keys(map.scenarios).length >= 10);
   assert.equal(pageFor('', map), map.all, 'the front door shows every scenario');
   assert.equal(pageFor('?page=workshop', map), map.all);
@@ -213,6 +218,18 @@ test('pages: the first load fetches the first part of its module; the rest comes
     assert.deepEqual(kinds, ['fetch'], `${query} loaded the rest synchronously as it started`);
     assert.deepEqual(shared.errors, []);
     await shared.page.close();
+  }
+  // A compare view of a fix off and on, and a speaker window, need the rest as they start: they wait for it, fetched
+  // in the background, and load nothing synchronously.
+  for (const [query, drawn] of [['?scenario=redis-lock&seed=3&view=compare', '#sequence-compare'],
+    ['?speaker=1&scenario=redis-lock', '#speaker-where']]) {
+    const linked = await newPage(env, undefined, NO_WORKER);
+    const kinds = await routeRest(linked.page, () => true);
+    await linked.page.goto(env.base + query);
+    await linked.page.locator(drawn).waitFor();
+    assert.deepEqual(kinds, ['fetch'], `${query} loaded the rest synchronously as it started`);
+    assert.deepEqual(linked.errors, []);
+    await linked.page.close();
   }
 });
 
