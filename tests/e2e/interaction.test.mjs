@@ -256,10 +256,16 @@ test('fit=1 scales the whole run to an embed\'s width, and a click still seeks t
   assert.ok(page.url().includes('fit=1'), 'the URL keeps fit=1');
   // Clicking at the far left seeks to an early step; at the far right, to a late one.
   const box = await page.locator('#sequence').boundingBox();
-  await page.mouse.click(box.x + box.width * 0.12, box.y + box.height / 2);
-  const early = Number((await page.textContent('#step-counter')).match(/step (\d+)/)[1]);
-  await page.mouse.click(box.x + box.width * 0.8, box.y + box.height / 2);
-  const late = Number((await page.textContent('#step-counter')).match(/step (\d+)/)[1]);
+  // A click before the rest of the module has come is held until it has (www/loader.js): wait for the step it seeks.
+  const seek = async (fx) => {
+    const before = await page.textContent('#step-counter');
+    await page.mouse.click(box.x + box.width * fx, box.y + box.height / 2);
+    await page.waitForFunction((b) => document.querySelector('#step-counter').textContent !== b, before, { timeout: 5000 })
+      .catch(() => {});
+    return Number((await page.textContent('#step-counter')).match(/step (\d+)/)[1]);
+  };
+  const early = await seek(0.12);
+  const late = await seek(0.8);
   assert.ok(early < late && late > 20, `clicks map to steps across the whole run: ${early} then ${late}`);
   await page.screenshot({ path: join(SHOTS, 'embed-800x500-fit.png') });
   assert.deepEqual(errors, []);
