@@ -29,7 +29,7 @@ pub struct Page {
 /// that compare with each other ([`faultline_sim::Counterpart`]), named after both: `two-phase-commit+saga`.
 pub fn pages() -> Vec<Page> {
     let mut pages: Vec<Page> = faultline_scenarios::all()
-        .into_iter()
+        .iter()
         .map(|s| Page { name: s.id().to_string(), ids: vec![s.id()], compare: false })
         .collect();
     for s in faultline_scenarios::all() {
