@@ -1,7 +1,8 @@
 //! The built site: a page per scenario. trunk builds the page once with every scenario (the front door and the
 //! workshop plan show them all), then once per scenario with that scenario's cargo feature alone, and once per pair
-//! of scenarios that compare with each other, for their compare view (two-phase commit beside the saga). Every build's glue and wasm go into one folder, and `index.html`
-//! starts `loader.js` (www/loader.js), which reads the URL and starts the module that holds the scenario it names.
+//! of scenarios that compare with each other, for their compare view (two-phase commit beside the saga). Every
+//! build's glue and wasm go into one folder, and `index.html` starts `loader.js` (www/loader.js), which reads the URL
+//! and starts the module that holds what it names.
 
 use crate::{optimize_wasm, root, run, step, Result};
 use std::path::Path;
