@@ -41,11 +41,14 @@ fn cos_sin(a: f64) -> (f64, f64) {
 pub fn ring(p: &Props) -> Html {
     let m = &p.model;
     let n = m.lanes.len().max(1);
-    let pos = |i: NodeId| {
+    let place = |i: NodeId| {
         let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
         let (cos, sin) = cos_sin(a);
         (SIZE / 2.0 + R * cos, SIZE / 2.0 + R * sin)
     };
+    // Each node's place, once per render: every chord and every message in flight reads two.
+    let places: Vec<(f64, f64)> = (0..n as NodeId).map(place).collect();
+    let pos = |i: NodeId| places.get(i as usize).copied().unwrap_or_else(|| place(i));
     let views = m.views_at(p.cursor);
     let cut = m.cut_links_at(p.cursor);
     let now = m.time_at(p.cursor);
