@@ -155,21 +155,34 @@ pub fn sequence_diagram(p: &Props) -> Html {
     let scroller = use_node_ref();
     let root = use_node_ref();
     super::use_data_css(root.clone());
-    // The visible window (scroll offset, width), to build only what can be seen.
-    let window = use_state_eq(|| (0.0f64, 1600.0f64));
+    // The visible window (scroll offset, width), to build only what can be seen. Kept in a cell, not a state:
+    // following the cursor writes it without a render of its own (the render that moved the cursor has already
+    // drawn the new window; as a state, each jump of the window rendered the diagram twice in the step, and a
+    // third time when the scroll it wrote came back a fraction of a pixel off). What the learner or the page does
+    // to the scroller (a scroll, a resize) renders again, when it changed the window.
+    let window = use_mut_ref(|| (0.0f64, 1600.0f64));
+    let redraw = use_force_update();
+    let measure = {
+        let (window, redraw) = (window.clone(), redraw.clone());
+        move |el: &web_sys::Element| {
+            let seen = (f64::from(el.scroll_left()), f64::from(el.client_width()));
+            if *window.borrow() != seen {
+                *window.borrow_mut() = seen;
+                redraw.force_update();
+            }
+        }
+    };
 
     // Measure the real window whenever the scroller's size changes (on mount too: an observer reports the size it
     // starts with) — a resized window, a projector's zoom of the diagram; scroll events keep the offset up to date.
-    {
-        let window = window.clone();
-        use_resize(scroller.clone(), move |el| window.set((el.scroll_left() as f64, el.client_width() as f64)));
-    }
+    use_resize(scroller.clone(), measure.clone());
     // Keep the "now" line in view while stepping or playing. Where the view must scroll, this render already
     // draws the new window; the scroll itself is written at the next animation frame, so that no layout is
-    // forced in the middle of a step (the browser lays out once, before it paints).
-    let (left, width) = *window;
+    // forced in the middle of a step (the browser lays out once, before it paints). In whole pixels, as the
+    // scroller reports its offset back.
+    let (left, width) = *window.borrow();
     let target_left =
-        if now_x < left + 40.0 || now_x > left + width - 60.0 { (now_x - width * 0.6).max(0.0) } else { left };
+        if now_x < left + 40.0 || now_x > left + width - 60.0 { (now_x - width * 0.6).max(0.0).round() } else { left };
     let frame = use_mut_ref(|| None::<gloo::render::AnimationFrame>);
     let fit = p.fit;
     {
@@ -179,7 +192,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
         // the right must scroll there even though the cursor did not move. A fitted diagram never scrolls.
         use_effect_with((cursor, p.model.clone(), width as i64), move |_| {
             if !fit && target_left != left {
-                window.set((target_left, width));
+                *window.borrow_mut() = (target_left, width);
                 *frame.borrow_mut() = Some(gloo::render::request_animation_frame(move |_| {
                     if let Some(el) = scroller.cast::<web_sys::Element>() {
                         el.set_scroll_left(target_left as i32);
@@ -188,14 +201,11 @@ pub fn sequence_diagram(p: &Props) -> Html {
             }
         });
     }
-    let onscroll = {
-        let window = window.clone();
-        Callback::from(move |e: Event| {
-            if let Some(el) = e.target_dyn_into::<web_sys::Element>() {
-                window.set((el.scroll_left() as f64, el.client_width() as f64));
-            }
-        })
-    };
+    let onscroll = Callback::from(move |e: Event| {
+        if let Some(el) = e.target_dyn_into::<web_sys::Element>() {
+            measure(&el);
+        }
+    });
     let (x0, x1) = if fit { (0.0, m.width) } else { (target_left - OVERDRAW, target_left + width + OVERDRAW) };
 
     let onclick = {
