@@ -142,6 +142,21 @@ test("charts sit side by side as their column allows, drawn sharp at the screen'
   assert.equal(wide.length, 4);
   assert.equal(new Set(wide.map((c) => c.left)).size, 2, `two columns: ${JSON.stringify(wide)}`);
   for (const c of wide) assert.equal(c.bitmap, Math.round(c.width * 2), `a bitmap at the pixel ratio: ${JSON.stringify(c)}`);
+  // Each chart shows its axes' labels (the values left of the plot, the times under it), drawn once into a canvas of
+  // their own and copied under the line at every step: there at step 300, and still after three steps.
+  const inked = () => page.evaluate(() => [...document.querySelectorAll('.stage .chart canvas')].map((c) => {
+    const ctx = c.getContext('2d');
+    const count = (x, y, w, h) => ctx.getImageData(x, y, w, h).data.filter((v, i) => i % 4 === 3 && v > 0).length;
+    const k = c.height / 90;
+    return { values: count(0, 0, Math.floor(26 * k), c.height), times: count(0, c.height - Math.floor(14 * k), c.width, Math.floor(14 * k)) };
+  }));
+  const labelled = (drawn, when) => {
+    for (const c of drawn) assert.ok(c.values > 20 && c.times > 20, `${when}: a chart without its labels: ${JSON.stringify(drawn)}`);
+  };
+  labelled(await inked(), 'at step 300');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => /^step 303 /.test(document.querySelector('#step-counter').textContent));
+  labelled(await inked(), 'after three steps');
   // Narrowed to a phone's width, the charts stack in one column and are drawn again at their new width.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForFunction(() => [...document.querySelectorAll('.chart canvas')].every((c) => c.width === Math.round(c.getBoundingClientRect().width * devicePixelRatio)), null, { timeout: 5000 }).catch(() => {});

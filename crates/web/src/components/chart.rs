@@ -59,11 +59,91 @@ fn ticks(span: u64, most: u64) -> impl Iterator<Item = u64> {
     (0..=span / step).map(move |i| i * step)
 }
 
-/// Draw one series up to the cursor on a canvas shown at `shown` CSS pixels: the axes with round labels (time in
-/// the page's own units, `0`, `500 ms`, `1 s`; values as [`axis_number`] writes them), the series as a step line up to
-/// now, and a faint line at now. Drawn with the canvas's own 2D calls (a charting crate cost the page 22 KB of wasm
-/// gzip) and integer formatting only. A canvas the browser will not draw on is left blank.
-fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us): (u32, u64, u64), shown: (u32, u32)) {
+/// A chart's axes and their labels, drawn into a canvas of its own and copied under the line at every step: they
+/// change only with the canvas's size or the run, and their labels were most of a step's drawing (a canvas's text
+/// costs the browser a glyph run each; 0.5 ms a step on Raft's busiest run, an eighth of the step).
+#[derive(Default)]
+struct Axes {
+    /// What the layer was drawn for: the bitmap's size, the label scale (its bits), the run's end, the top value.
+    drawn: Option<(u32, u32, u64, u64, u64)>,
+    layer: Option<web_sys::HtmlCanvasElement>,
+}
+
+fn context(canvas: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+}
+
+/// One stroke through `points`.
+fn line(ctx: &web_sys::CanvasRenderingContext2d, points: impl IntoIterator<Item = (f64, f64)>) {
+    let mut points = points.into_iter();
+    ctx.begin_path();
+    if let Some((x, y)) = points.next() {
+        ctx.move_to(x, y);
+    }
+    for (x, y) in points {
+        ctx.line_to(x, y);
+    }
+    ctx.stroke();
+}
+
+/// A chart's plot in bitmap pixels: its box, the label scale `k` (bitmap pixels per CSS pixel of a 10-pixel label),
+/// the run's end and the value at the top.
+struct Plot {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    k: f64,
+    end_us: u64,
+    top_value: i64,
+}
+
+impl Plot {
+    fn x_of(&self, t_us: u64) -> f64 {
+        self.left + (self.right - self.left) * (t_us.min(self.end_us) as f64 / self.end_us as f64)
+    }
+    fn y_of(&self, v: i64) -> f64 {
+        self.bottom - (self.bottom - self.top) * (v.clamp(0, self.top_value) as f64 / self.top_value as f64)
+    }
+
+    /// The axes, their ticks and round labels (time in the page's own units, `0`, `500 ms`, `1 s`; values as
+    /// [`axis_number`] writes them).
+    fn axes(&self, ctx: &web_sys::CanvasRenderingContext2d) {
+        let (k, tick) = (self.k, 4.0 * self.k);
+        ctx.set_line_width(k.round().max(1.0));
+        ctx.set_stroke_style_str(AXIS);
+        line(ctx, [(self.left, self.top), (self.left, self.bottom), (self.right, self.bottom)]);
+        ctx.set_font(&format!("{}px sans-serif", (10.0 * k).round() as u32));
+        ctx.set_fill_style_str(LABEL);
+        ctx.set_text_align("center");
+        ctx.set_text_baseline("top");
+        for t in ticks(self.end_us, 4) {
+            let x = self.x_of(t);
+            line(ctx, [(x, self.bottom), (x, self.bottom + tick)]);
+            let label = if t == 0 { "0".to_string() } else { fmt_us(t as i64) };
+            let _ = ctx.fill_text(&label, x, self.bottom + tick + k);
+        }
+        ctx.set_text_align("right");
+        ctx.set_text_baseline("middle");
+        for v in ticks(self.top_value as u64, 3) {
+            let y = self.y_of(v as i64);
+            line(ctx, [(self.left - tick, y), (self.left, y)]);
+            let _ = ctx.fill_text(&axis_number(v as i64), self.left - tick - k, y);
+        }
+    }
+}
+
+/// Draw one series up to the cursor on a canvas shown at `shown` CSS pixels: the axes (copied from `axes`, drawn
+/// there first if the size or the run changed), the series as a step line up to now, and a faint line at now. Drawn
+/// with the canvas's own 2D calls (a charting crate cost the page 22 KB of wasm gzip) and integer formatting only. A
+/// canvas the browser will not draw on is left blank.
+fn draw(
+    canvas: web_sys::HtmlCanvasElement,
+    axes: &mut Axes,
+    s: &Series,
+    (cursor, end_us, now_us): (u32, u64, u64),
+    shown: (u32, u32),
+) {
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
     let (w, h, k) = bitmap_size(shown, ratio);
     // Resizing a canvas clears it; only when the page gave it another size.
@@ -71,16 +151,11 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us)
         canvas.set_width(w);
         canvas.set_height(h);
     }
-    let Some(ctx) =
-        canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    else {
-        return;
-    };
+    let Some(ctx) = context(&canvas) else { return };
+    let size = (w, h);
     let (w, h) = (f64::from(w), f64::from(h));
     ctx.clear_rect(0.0, 0.0, w, h);
-    // Bitmap pixels per CSS pixel of a 10-pixel label: every length below is in those.
-    let font = label_px(shown.1);
-    let k = k * font / 10.0;
+    let k = k * label_px(shown.1) / 10.0;
     // The plot's box, in bitmap pixels: room for the values on the left, the times below, half of the last time's
     // label on the right and half of the top value's above.
     let (left, right, top, bottom) = (32.0 * k, w - 18.0 * k, 7.0 * k, h - 20.0 * k);
@@ -89,55 +164,41 @@ fn draw(canvas: web_sys::HtmlCanvasElement, s: &Series, (cursor, end_us, now_us)
     }
     let end_us = end_us.max(1);
     let top_value = s.points.iter().map(|p| p.2).max().unwrap_or(1).max(1).saturating_add(1);
-    let x_of = |t_us: u64| left + (right - left) * (t_us.min(end_us) as f64 / end_us as f64);
-    let y_of = |v: i64| bottom - (bottom - top) * (v.clamp(0, top_value) as f64 / top_value as f64);
-    let line = |points: &mut dyn Iterator<Item = (f64, f64)>| {
-        ctx.begin_path();
-        if let Some((x, y)) = points.next() {
-            ctx.move_to(x, y);
-        }
-        for (x, y) in points {
-            ctx.line_to(x, y);
-        }
-        ctx.stroke();
-    };
-    let tick = 4.0 * k;
+    let plot = Plot { left, right, top, bottom, k, end_us, top_value };
 
-    // The axes, their ticks and labels.
-    ctx.set_line_width(k.round().max(1.0));
-    ctx.set_stroke_style_str(AXIS);
-    line(&mut [(left, top), (left, bottom), (right, bottom)].into_iter());
-    // A canvas keeps its font from one draw to the next (until it is resized), and setting one costs the browser a
-    // parse each time (0.15 ms a chart in Chromium, every step).
-    let label_font = format!("{}px sans-serif", (10.0 * k).round() as u32);
-    if ctx.font() != label_font {
-        ctx.set_font(&label_font);
+    let drawn = (size.0, size.1, k.to_bits(), end_us, top_value as u64);
+    if axes.drawn != Some(drawn) {
+        axes.drawn = None;
+        let document = web_sys::window().and_then(|w| w.document());
+        let layer = axes
+            .layer
+            .take()
+            .or_else(|| document.and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok()));
+        if let Some(layer) = layer {
+            layer.set_width(size.0);
+            layer.set_height(size.1);
+            if let Some(layer_ctx) = context(&layer) {
+                plot.axes(&layer_ctx);
+                axes.drawn = Some(drawn);
+            }
+            axes.layer = Some(layer);
+        }
     }
-    ctx.set_fill_style_str(LABEL);
-    ctx.set_text_align("center");
-    ctx.set_text_baseline("top");
-    for t in ticks(end_us, 4) {
-        let x = x_of(t);
-        line(&mut [(x, bottom), (x, bottom + tick)].into_iter());
-        let label = if t == 0 { "0".to_string() } else { fmt_us(t as i64) };
-        let _ = ctx.fill_text(&label, x, bottom + tick + k);
-    }
-    ctx.set_text_align("right");
-    ctx.set_text_baseline("middle");
-    for v in ticks(top_value as u64, 3) {
-        let y = y_of(v as i64);
-        line(&mut [(left - tick, y), (left, y)].into_iter());
-        let _ = ctx.fill_text(&axis_number(v as i64), left - tick - k, y);
+    match (&axes.layer, axes.drawn) {
+        (Some(layer), Some(_)) => drop(ctx.draw_image_with_html_canvas_element(layer, 0.0, 0.0)),
+        // No canvas of its own for the axes: drawn here, every time.
+        _ => plot.axes(&ctx),
     }
 
     // The series up to now, as steps: each value holds until the next.
-    let pts = step_line(s.points_before(cursor).iter().map(|&(_, t, v)| (x_of(t), y_of(v))), x_of(now_us));
+    let pts =
+        step_line(s.points_before(cursor).iter().map(|&(_, t, v)| (plot.x_of(t), plot.y_of(v))), plot.x_of(now_us));
     ctx.set_line_width(2.0 * k);
     ctx.set_stroke_style_str(LINE);
-    line(&mut pts.into_iter());
+    line(&ctx, pts);
     ctx.set_line_width(k.round().max(1.0));
     ctx.set_stroke_style_str(NOW);
-    line(&mut [(x_of(now_us), top), (x_of(now_us), bottom)].into_iter());
+    line(&ctx, [(plot.x_of(now_us), top), (plot.x_of(now_us), bottom)]);
 }
 
 /// The corners of a step line through `points` (x, y: each y holds until the next point's x), then on to `now_x`, with
@@ -203,15 +264,18 @@ pub fn chart(p: &Props) -> Html {
             }
         });
     }
+    let axes = use_mut_ref(Vec::<Axes>::new);
     {
         let refs = refs.clone();
         let model = p.model.clone();
         use_effect_with((p.cursor, p.model.clone(), *shown), move |(cursor, _, shown)| {
             let Some(shown) = *shown else { return };
             let at = (*cursor, model.trace.end_us, model.time_at(*cursor));
-            for (s, r) in model.series.iter().zip(&refs) {
+            let mut axes = axes.borrow_mut();
+            axes.resize_with(refs.len(), Axes::default);
+            for ((s, r), axes) in model.series.iter().zip(&refs).zip(axes.iter_mut()) {
                 if let Some(c) = r.cast::<web_sys::HtmlCanvasElement>() {
-                    draw(c, s, at, shown);
+                    draw(c, axes, s, at, shown);
                 }
             }
         });
