@@ -11,8 +11,8 @@
 //     "pages": { "redis-lock": { "js": "./faultline-web-….js", "wasm": "./faultline-web-…_bg.wasm",
 //                                "rest": "./faultline-web-…_rest.wasm" }, … } }
 // A page's module is in two parts (xtask/src/split.rs): `wasm` holds what the page's first load runs, `rest` the
-// other functions, which this script asks the glue to fetch once the page is drawn; input that comes before it is
-// held until it has (`holdInput`).
+// other functions, which this script asks the glue to fetch once the first part has come (it compiles while the first
+// part runs); input that comes before it is held until it has (`holdInput`).
 // Paths are relative, so the site works from any sub-path. It is an external script, not an inline one, so that
 // the page's Content Security Policy allows scripts from the site itself only.
 
@@ -42,8 +42,10 @@ function fail(message, { started = false } = {}) {
   else document.body.append(p);
 }
 
+/** Ask for a file ahead of its use; resolves once it has come (true) or failed to (false). */
 function preload(rel, href, as) {
   const l = document.createElement('link');
+  const loaded = new Promise((resolve) => { l.onload = () => resolve(true); l.onerror = () => resolve(false); });
   l.rel = rel;
   l.href = href;
   if (as) {
@@ -52,6 +54,7 @@ function preload(rel, href, as) {
   }
   l.crossOrigin = 'anonymous';
   document.head.append(l);
+  return loaded;
 }
 
 /** Ask the service worker (www/sw.js) to keep what this visit loaded, so that the page also opens offline. A browser
@@ -137,7 +140,7 @@ async function start() {
   }
   // The search workers load the page's own module: they find its files in these links, as the page does.
   preload('modulepreload', files.js);
-  preload('preload', files.wasm, 'fetch');
+  const firstPart = preload('preload', files.wasm, 'fetch');
   try {
     const glue = await import(files.js);
     const split = Boolean(files.rest && glue.prefetch_rest);
@@ -165,6 +168,10 @@ async function start() {
       release();
     };
     if (split && !here) {
+      // The rest's download starts once the first part's has ended (the two never share the network), and it
+      // compiles in the background while the first part runs and the page lays out its first frame: a key pressed as
+      // the page appears waits for less.
+      firstPart.then((came) => came && fetchRest());
       release = holdInput(window, () => Promise.all([fetchRest(), running]).then(([state]) => settle(state)));
     }
     const wasm = await glue.default({ module_or_path: files.wasm }).catch((e) => {
@@ -183,11 +190,9 @@ async function start() {
       }
     });
     started();
-    // The rest of the module, once the page has started: fetched and compiled in the background, so that what the
-    // learner does next finds it ready; held input goes on once it is.
+    // The rest of the module (asked for above), once the page has started: held input goes on once it has come.
     if (split && !here) {
-      const later = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f) => setTimeout(f, 0);
-      later(() => fetchRest().then(settle));
+      fetchRest().then(settle);
     } else {
       settle('here');
     }

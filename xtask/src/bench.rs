@@ -161,7 +161,7 @@ pub(crate) fn bench() -> Result {
     }
     println!(
         "first load of each page (html, loader, styles, icon, glue, the first part of its wasm); then the rest of its \
-         wasm, fetched once the page is drawn:"
+         wasm, fetched once the first part has come:"
     );
     for (label, raw, gz, rest) in &pages {
         // The goal is a scenario's first load; the front door and a compare view hold more than one.
@@ -402,7 +402,7 @@ type SiteRows = (Vec<(String, u64, u64, bool)>, Vec<(String, u64, u64, u64)>);
 
 /// The built site's files (name, raw, gzip, whether it is a page's module) and the first load of each page
 /// (label, raw, gzip: the html, the loader, the styles and the icon every page loads, then the page's glue and the
-/// first part of its wasm; and the gzip of the rest of its wasm, fetched once the page is drawn), smallest first.
+/// first part of its wasm; and the gzip of the rest of its wasm, fetched once the first part has come), smallest first.
 fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
     let mut rows = Vec::new();
     // What every page loads (the html, the loader, the styles, the icon), then each page's glue and wasm.

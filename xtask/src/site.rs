@@ -100,7 +100,7 @@ pub fn build(dist: &Path) -> Result<serde_json::Value> {
 
 /// Every page's module in two parts (see `split`): each page is opened in headless Chromium with its module
 /// instrumented, as first visits open it (`tests/e2e/split-profile.mjs`), and what that ran stays in the page's
-/// module; the rest is fetched once the page has started. The imports from the glue get short names, and each part is
+/// module; the rest is fetched once the first part has come. The imports from the glue get short names, and each part is
 /// optimised (`optimize_wasm`). The parts and the glue (which names the rest) are named by a hash of the three: a new
 /// split is a new name, for the browser's cache and the offline worker's.
 fn split_pages(dist: &Path, html: &str, map: &mut serde_json::Value) -> Result {

@@ -1,4 +1,4 @@
-//! A page's wasm in two parts: what its first load runs, and the rest, fetched after the page is drawn.
+//! A page's wasm in two parts: what its first load runs, and the rest, fetched once the first part has come.
 //!
 //! A scenario's page runs about two fifths of its module's code to load and draw (its scenario, the kernel, the
 //! trace, the components it shows), and the rest only when the learner does something (a step, a click, an export,

@@ -1,7 +1,7 @@
 
 // Faultline: this page's wasm is in two parts (xtask/src/split.rs). The first part holds what the page's first load
 // runs; the rest holds the other functions, and the first part calls them through stubs that load it the first time.
-// The loader fetches and compiles the rest once the page has started (`prefetch_rest`), or before it starts when the
+// The loader fetches and compiles the rest once the first part has come (`prefetch_rest`), or before it starts when the
 // offline worker serves the page; a stub called before that loads it synchronously (a synchronous request does not
 // pass through the offline worker).
 const __flRestUrl = new URL('__FL_REST__', import.meta.url);
