@@ -169,11 +169,10 @@ fn draw(
     let drawn = (size.0, size.1, k.to_bits(), end_us, top_value as u64);
     if axes.drawn != Some(drawn) {
         axes.drawn = None;
-        let document = web_sys::window().and_then(|w| w.document());
-        let layer = axes
-            .layer
-            .take()
-            .or_else(|| document.and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok()));
+        let layer = axes.layer.take().or_else(|| {
+            let document = web_sys::window().and_then(|w| w.document());
+            document.and_then(|d| d.create_element("canvas").ok()).and_then(|c| c.dyn_into().ok())
+        });
         if let Some(layer) = layer {
             layer.set_width(size.0);
             layer.set_height(size.1);

@@ -163,7 +163,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
     let window = use_mut_ref(|| (0.0f64, 1600.0f64));
     let redraw = use_force_update();
     let measure = {
-        let (window, redraw) = (window.clone(), redraw.clone());
+        let window = window.clone();
         move |el: &web_sys::Element| {
             let seen = (f64::from(el.scroll_left()), f64::from(el.client_width()));
             if *window.borrow() != seen {
