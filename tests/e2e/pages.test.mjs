@@ -209,9 +209,11 @@ test('pages: the first load fetches the first part of its module; the rest comes
   await page.close();
 
   // Links as they are shared (another seed, a chapter, a step; an embed; an older link with a parameter the page
-  // no longer knows) start on the first part alone: the profile's visits cover what their first run needs.
+  // no longer knows) start on the first part alone: the profile's visits cover what their first run needs. For every
+  // scenario, links to steps of seeds the profile does not visit (some past the end of their run).
+  const steps = Object.keys(map.scenarios).flatMap((id) => [`?scenario=${id}&seed=2&step=40`, `?scenario=${id}&seed=1000&step=20`]);
   for (const query of ['?scenario=redis-lock&seed=11&chapter=3', '?scenario=raft&seed=5&chapter=2', '?scenario=saga&seed=3&embed=1',
-    '?scenario=etcd-lease&seed=4&zoom=2', '?scenario=two-phase-commit&chapter=11']) {
+    '?scenario=etcd-lease&seed=4&zoom=2', '?scenario=two-phase-commit&chapter=11', ...steps]) {
     const shared = await newPage(env, undefined, NO_WORKER);
     const kinds = await routeRest(shared.page, () => true);
     await shared.page.goto(env.base + query);

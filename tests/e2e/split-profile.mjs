@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { start, stop, newPage } from './harness.mjs';
 
 const [out, pagesJson] = process.argv.slice(2);
+// Links to a step of a run, as a learner shares what they see: what the page draws there (a message in flight, a
+// breach marked on the diagram, a crowd's member whose events end) runs code that neither a run's first step nor a
+// chapter's beat may. Early, later and past the end of the run (the page says so and shows its end), and another
+// seed's. Without them, 49 of 120 links to steps 5, 20, 40 and 80 of seeds 1, 2 and 1000 loaded the rest
+// synchronously as they started (the browser test opens links to steps of seeds not visited here).
+const STEPS = ['step=5', 'step=20', 'step=80', 'step=1000000', 'seed=7&step=40'];
 const pages = JSON.parse(pagesJson);
 await mkdir(out, { recursive: true });
 const env = await start();
@@ -17,15 +23,16 @@ try {
     // Each scenario as first visits open it: the playground, a shared link (the URL the page wrote after a learner
     // opened every chapter and stepped the last one: seed, knobs, faults, chapter and step), links to another
     // seed (with a parameter the page does not know, as an older link may have: the page names it in a notice) and
-    // to each chapter, an embed in a docs page, and a workshop's presenter mode. The page of every scenario: the front
-    // door once it has drawn every card's picture, and the workshop plan. What each visit runs until it is drawn
-    // counts; what the learner does next (a key, a click, an embedding page's command) runs the rest, which the
-    // loader fetches as soon as the page has started and holds that input until it has come (www/loader.js).
+    // to each chapter and to steps of a run (`STEPS`), an embed in a docs page, and a workshop's presenter mode. The
+    // page of every scenario: the front door once it has drawn every card's picture, and the workshop plan. What each
+    // visit runs until it is drawn counts; what the learner does next (a key, a click, an embedding page's command)
+    // runs the rest, which the loader fetches as soon as the page has started and holds that input until it has come
+    // (www/loader.js).
     // Each scenario's playground comes first: what it offers (its chapters, the link it writes) makes visits of
     // their own.
     const visits = queries.flatMap((q) => (q
       ? [[q, 'play'], ['shared', 'none'], [`${q}&seed=7&speed=4`, 'none'], [`${q}&embed=1`, 'none'],
-        [`${q}&presenter=1`, 'none']]
+        [`${q}&presenter=1`, 'none'], ...STEPS.map((s) => [`${q}&${s}`, 'none'])]
       : [[q, 'cards'], ['?page=workshop', 'none']]));
     let shared = null;
     while (visits.length) {
