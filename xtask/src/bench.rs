@@ -135,6 +135,15 @@ pub(crate) fn bench() -> Result {
             lean / chacha
         );
     }
+    let pairs = |w: &str| median(&native["against_bare"][w]).map_or("?".to_string(), |m| format!("{m:.2}x"));
+    println!(
+        "  {:<15} the same, each sampled alternately with the bare loop (pairs' median of 9): lean {} (target >= 0.7)   \
+         full recording {} (target >= 0.5)   ChaCha8 loop {}",
+        "native",
+        pairs("lean"),
+        pairs("storm"),
+        pairs("chacha")
+    );
     for s in faultline_scenarios::all() {
         let id = s.id();
         let bench = s.info().samples_for(faultline_sim::SampleRole::Bench).next();
@@ -240,11 +249,16 @@ fn paired(chrome: &serde_json::Value, workload: &str) -> String {
     let (Some(native), Some(wasm)) = (w["native_s"].as_f64(), w["chromium_s"].as_f64()) else {
         return "not measured".into();
     };
-    let mut ratios: Vec<f64> =
-        w["ratios"].as_array().map(|r| r.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default();
-    ratios.sort_by(f64::total_cmp);
-    let median = ratios.get(ratios.len() / 2).map_or("?".to_string(), |m| format!("{m:.2}"));
-    format!("{:.2} (best of {} alternating samples each; pairs' median {median})", native / wasm, ratios.len())
+    let n = w["ratios"].as_array().map_or(0, Vec::len);
+    let median = median(&w["ratios"]).map_or("?".to_string(), |m| format!("{m:.2}"));
+    format!("{:.2} (best of {n} alternating samples each; pairs' median {median})", native / wasm)
+}
+
+/// The median of a JSON array of numbers (the upper one of an even count); None if it holds none.
+fn median(values: &serde_json::Value) -> Option<f64> {
+    let mut v: Vec<f64> = values.as_array()?.iter().filter_map(serde_json::Value::as_f64).collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
 }
 
 /// Run the release CLI with `args`; its JSON answer and the wall time it took, in seconds.
@@ -617,5 +631,13 @@ custom section 'producers',100,1,100,1
         } } });
         assert_eq!(paired(&chrome, "raft"), "0.75 (best of 3 alternating samples each; pairs' median 0.70)");
         assert_eq!(paired(&chrome, "storm"), "not measured");
+    }
+
+    #[test]
+    fn a_median_is_the_middle_value_or_the_upper_of_the_two() {
+        assert_eq!(median(&serde_json::json!([0.9, 0.5, 0.7])), Some(0.7));
+        assert_eq!(median(&serde_json::json!([0.4, 0.9, 0.5, 0.7])), Some(0.7));
+        assert_eq!(median(&serde_json::json!([])), None);
+        assert_eq!(median(&serde_json::Value::Null), None);
     }
 }

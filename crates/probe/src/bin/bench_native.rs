@@ -45,6 +45,26 @@ fn best_of(samples: usize, mut f: impl FnMut() -> u32) -> (f64, u32) {
     (best, n)
 }
 
+/// The kernel's storm (`name`: recorded, lean, or the bare loop drawing from ChaCha8) against the bare loop, in
+/// `pairs` alternating samples of each, after a warm-up: in each pair, the bare loop's seconds per call over the
+/// workload's, i.e. the workload's speed as a share of the bare loop's. This machine's speed drifts by up to 2× over
+/// minutes: the best of each side, taken minutes apart, made the lean storm 0.65× the bare loop in one run and 0.72×
+/// in the next; a pair meets the same machine on both sides.
+fn against_bare(name: &str, steps: u32, runs: u32, pairs: usize) -> Vec<f64> {
+    let (Some(mut f), Some(mut bare)) = (workload(name, steps, runs), workload("bare", steps, runs)) else {
+        return Vec::new();
+    };
+    let (reps_f, reps_bare) =
+        ((0.05 / warm(&mut f)).ceil().max(1.0) as u32, (0.05 / warm(&mut bare)).ceil().max(1.0) as u32);
+    (0..pairs)
+        .map(|_| {
+            let (s, _) = sample(&mut f, reps_f);
+            let (b, _) = sample(&mut bare, reps_bare);
+            b / s
+        })
+        .collect()
+}
+
 /// A workload by its name: the storm (recorded, lean), the bare loops, or a scenario's benchmark sample.
 fn workload(name: &str, steps: u32, runs: u32) -> Option<Box<dyn FnMut() -> u32>> {
     let ids = faultline_probe::scenario_ids();
@@ -97,6 +117,8 @@ fn main() {
     let (lean_s, lean_steps) = time("lean");
     let (bare_s, bare_steps) = time("bare");
     let (chacha_s, chacha_steps) = time("chacha");
+    let against: serde_json::Map<String, serde_json::Value> =
+        ["storm", "lean", "chacha"].iter().map(|w| (w.to_string(), against_bare(w, steps, runs, 9).into())).collect();
     let scenarios: serde_json::Map<String, serde_json::Value> = faultline_probe::scenario_ids()
         .split(',')
         .map(|id| {
@@ -109,7 +131,7 @@ fn main() {
         serde_json::json!({
             "storm_steps": storm_steps, "storm_s": storm_s, "lean_steps": lean_steps, "lean_s": lean_s,
             "bare_steps": bare_steps, "bare_s": bare_s, "chacha_steps": chacha_steps, "chacha_s": chacha_s,
-            "scenarios": scenarios,
+            "scenarios": scenarios, "against_bare": against,
         })
     );
 }
