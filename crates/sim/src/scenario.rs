@@ -764,10 +764,17 @@ fn thinned_later(step: u32, now_us: u64, limits: &Limits, every: u32, kept: usiz
     if now_us == 0 || limits.horizon_us == u64::MAX {
         return false;
     }
-    let paced = u128::from(step) * u128::from(limits.horizon_us) / u128::from(now_us);
-    let end = paced.min(u128::from(limits.max_steps));
-    let to_come = end.saturating_sub(u128::from(step)) / u128::from(every.max(1));
-    kept as u128 + 1 + to_come > MAX_CHECKPOINTS as u128
+    // In 64 bits where the product fits, as it does for every run a page makes: a 128-bit division is a library call
+    // in wasm (1.1 KB), which the first load of Raft's and the herd's pages ran here, and so carried in its first part.
+    let paced = match u64::from(step).checked_mul(limits.horizon_us) {
+        Some(product) => product / now_us,
+        None => {
+            (u128::from(step) * u128::from(limits.horizon_us) / u128::from(now_us)).min(u128::from(u64::MAX)) as u64
+        }
+    };
+    let end = paced.min(u64::from(limits.max_steps));
+    let to_come = end.saturating_sub(u64::from(step)) / u64::from(every.max(1));
+    kept as u64 + 1 + to_come > MAX_CHECKPOINTS as u64
 }
 
 /// Run to the end, keeping a checkpoint every `every` steps (and at step 0) — every twice as many each time
@@ -826,5 +833,11 @@ mod tests {
         // No pace to go by: at time 0, or without a horizon.
         assert!(!thinned_later(1_024, 0, &limits, 256, 5));
         assert!(!thinned_later(1_024, 10_000, &Limits { horizon_us: u64::MAX, ..limits }, 256, 5));
+        // A horizon so far that steps × horizon passes 64 bits: the pace is still worked out (in 128 bits). 3·10^9
+        // steps by a third of the way make 9·10^9 by the horizon, capped at the step limit: 1.29·10^9 to come at 1.
+        let far = Limits { max_steps: u32::MAX, max_queue: 1_000, horizon_us: u64::MAX - 1 };
+        assert!(thinned_later(3_000_000_000, (u64::MAX - 1) / 3, &far, 1, 0));
+        // The same pace, with the step limit just past this step: this and one more make two.
+        assert!(!thinned_later(3_000_000_000, (u64::MAX - 1) / 3, &Limits { max_steps: 3_000_000_001, ..far }, 1, 0));
     }
 }
