@@ -1,6 +1,6 @@
 //! Native half of `cargo xtask bench`: times the probe's workloads and prints one JSON object, the same shape
-//! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium). Built with the native
-//! (release) profile.
+//! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium), plus `against_bare`: the storm, the lean
+//! storm and the ChaCha8 loop each sampled in pairs with the bare loop. Built with the native (release) profile.
 //!
 //! `bench-native --serve STEPS RUNS` answers one request per line of its input instead, so that the Chromium half can
 //! alternate its samples with native ones of the same workload, a few milliseconds apart (this machine's speed drifts
@@ -48,8 +48,9 @@ fn best_of(samples: usize, mut f: impl FnMut() -> u32) -> (f64, u32) {
 /// The kernel's storm (`name`: recorded, lean, or the bare loop drawing from ChaCha8) against the bare loop, in
 /// `pairs` alternating samples of each, after a warm-up: in each pair, the bare loop's seconds per call over the
 /// workload's, i.e. the workload's speed as a share of the bare loop's. This machine's speed drifts by up to 2× over
-/// minutes: the best of each side, taken minutes apart, made the lean storm 0.65× the bare loop in one run and 0.72×
-/// in the next; a pair meets the same machine on both sides.
+/// minutes: the best of each side, taken one workload after the other, made the lean storm 0.66× the bare loop in one
+/// run and 0.94× in another, and the ChaCha8 loop 1.10× (faster than the loop it adds work to); the pairs' medians
+/// were 0.69–0.72× and 0.82–0.86× in the same runs. A pair meets the same machine on both sides.
 fn against_bare(name: &str, steps: u32, runs: u32, pairs: usize) -> Vec<f64> {
     let (Some(mut f), Some(mut bare)) = (workload(name, steps, runs), workload("bare", steps, runs)) else {
         return Vec::new();
