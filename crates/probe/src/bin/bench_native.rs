@@ -31,10 +31,15 @@ fn sample(f: &mut impl FnMut() -> u32, reps: u32) -> (f64, u32) {
     (t.elapsed().as_secs_f64() / f64::from(reps), n)
 }
 
+/// How many calls of `f` make a sample of about 50 ms (after `warm`'s 300 ms of it).
+fn reps_for_50ms(f: &mut impl FnMut() -> u32) -> u32 {
+    (0.05 / warm(f)).ceil().max(1.0) as u32
+}
+
 /// The same measure as the wasm half (`xtask/bench-workloads.mjs`): warm up, then the best of `samples` samples of
 /// enough calls to last 50 ms, per call.
 fn best_of(samples: usize, mut f: impl FnMut() -> u32) -> (f64, u32) {
-    let reps = (0.05 / warm(&mut f)).ceil().max(1.0) as u32;
+    let reps = reps_for_50ms(&mut f);
     let mut best = f64::INFINITY;
     let mut n = 0;
     for _ in 0..samples {
@@ -55,8 +60,7 @@ fn against_bare(name: &str, steps: u32, runs: u32, pairs: usize) -> Vec<f64> {
     let (Some(mut f), Some(mut bare)) = (workload(name, steps, runs), workload("bare", steps, runs)) else {
         return Vec::new();
     };
-    let (reps_f, reps_bare) =
-        ((0.05 / warm(&mut f)).ceil().max(1.0) as u32, (0.05 / warm(&mut bare)).ceil().max(1.0) as u32);
+    let (reps_f, reps_bare) = (reps_for_50ms(&mut f), reps_for_50ms(&mut bare));
     (0..pairs)
         .map(|_| {
             let (s, _) = sample(&mut f, reps_f);
