@@ -17,8 +17,8 @@ const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 pub(crate) const OPEN: u64 = u64::MAX;
 pub(crate) const CLOSE: u64 = u64::MAX - 1;
 
-/// The hash's state. Besides serde's path (`value`), a caller may feed it the words that path would give directly
-/// (`word`, `str`): the trace hashes its events so ([`crate::Trace::compute_hash`]), a test checking that both agree.
+/// The hash's state. Besides serde's path (`value`), a caller may feed it words and texts directly (`word`, `str`):
+/// the trace hashes its events so, in a compact encoding of its own ([`crate::Trace::compute_hash`]).
 pub(crate) struct Hasher(u64);
 
 /// One step of the hash: `state` with the word `w` folded in (also the crowd's member digest, [`crate::MemberDigest`]).

@@ -1005,6 +1005,23 @@ mod tests {
         assert!(imported.inputs.params.bool("fencing"));
         assert_eq!(imported.inputs.faults, fenced.inputs.faults);
         assert!(imported.model.views_at(3).is_some());
+        assert!(
+            imported.notices[0].ends_with(&format!("(hash {}).", fenced.model.trace.hash)),
+            "{:?}",
+            imported.notices
+        );
+
+        // A file exported before the compact hash encoding: the same run, its hash as those versions computed it.
+        let older_hash = fenced.model.trace.compute_hash_v3();
+        assert_ne!(older_hash, fenced.model.trace.hash);
+        let older = text.replacen(&fenced.model.trace.hash, &older_hash, 1);
+        let imported = s.clone().reduce(Action::Import("older.json".into(), older));
+        assert_eq!(imported.model.trace.hash, fenced.model.trace.hash);
+        assert!(
+            imported.notices[0].contains(&format!("(hash {older_hash}, as earlier versions")),
+            "{:?}",
+            imported.notices
+        );
 
         // Same inputs, but a hash that does not match: refused.
         let forged = text.replacen(&fenced.model.trace.hash, "0123456789abcdef", 1);

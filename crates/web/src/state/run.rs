@@ -145,7 +145,8 @@ impl AppState {
         let mut next = self.clone();
         let result = transfer::parse_header(text).and_then(|i| {
             let model = run(i.scenario, &i.params, i.seed, &i.faults, None)?;
-            if model.trace.hash == i.hash {
+            // A file exported before the compact hash encoding carries the older hash of the same run.
+            if model.trace.hash == i.hash || model.trace.compute_hash_v3() == i.hash {
                 Ok((i, model))
             } else {
                 Err(format!(
@@ -168,7 +169,16 @@ impl AppState {
                 next.playing = false;
                 next.chapter = None;
                 next.selected = None;
-                next.notices.push(format!("Imported {name}: it re-runs to the same trace (hash {}).", i.hash));
+                let hash = &next.model.trace.hash;
+                next.notices.push(if *hash == i.hash {
+                    format!("Imported {name}: it re-runs to the same trace (hash {hash}).")
+                } else {
+                    format!(
+                        "Imported {name}: it re-runs to the same trace (hash {}, as earlier versions of Faultline \
+                         computed it; this version's is {hash}).",
+                        i.hash
+                    )
+                });
             }
             Err(e) => next.notices.push(format!("Could not import {name}: {e}. The current run is unchanged.")),
         }
