@@ -1,8 +1,9 @@
 // Browser half of `cargo xtask bench`'s load figures (not a test): how soon the default pages are interactive,
 // served from this machine. Each load is a fresh browser context (no HTTP cache, no service worker), timed from the
 // start of navigation. The playground (the default scenario, as a link without a query lands on it): the diagram
-// is drawn, and then a key press (→) has moved the cursor — the first input handled. The front door: every
-// scenario's card drawn. Prints one JSON line per page.
+// is drawn, and then a key press (→) has moved the cursor — the first input handled (the first part of the module
+// answers a step by key: www/loader.js); and the rest of the module has come, after which any input is answered at
+// once (`<html data-rest>`). The front door: every scenario's card drawn. Prints one JSON line per page.
 import { start, stop } from './harness.mjs';
 
 const PAGES = [
@@ -14,16 +15,19 @@ const LOADS = 7;
 const env = await start();
 try {
   for (const { label, query, drawn, key } of PAGES) {
-    const rendered = [], interactive = [];
+    const rendered = [], interactive = [], rest = [];
     for (let i = 0; i < LOADS; i++) {
       const context = await env.browser.newContext({ viewport: { width: 1400, height: 1000 }, serviceWorkers: 'block' });
       const page = await context.newPage();
       // Times since navigation started (performance.now() counts from there): when the selector first matches,
-      // and when the step counter first changes after a → pressed at that moment.
+      // when the step counter first changes after a → pressed at that moment, and when the rest has come.
       await page.addInitScript(([drawn, key]) => {
         window.__load = {};
         const counter = () => document.querySelector('#step-counter')?.textContent;
         const mo = new MutationObserver(() => {
+          if (window.__load.rest === undefined && document.documentElement.dataset.rest) {
+            window.__load.rest = performance.now();
+          }
           if (window.__load.rendered === undefined && document.querySelector(drawn)) {
             window.__load.rendered = performance.now();
             if (!key) { mo.disconnect(); return; }
@@ -37,18 +41,24 @@ try {
             };
             press();
           }
-          if (window.__load.rendered !== undefined && key && counter() !== window.__load.before) {
+          if (window.__load.rendered !== undefined && key && window.__load.interactive === undefined
+            && counter() !== window.__load.before) {
             window.__load.interactive = performance.now();
-            mo.disconnect();
           }
+          if (window.__load.interactive !== undefined && window.__load.rest !== undefined) mo.disconnect();
         });
-        mo.observe(document, { subtree: true, childList: true, characterData: true });
+        mo.observe(document, { subtree: true, childList: true, characterData: true, attributes: true,
+          attributeFilter: ['data-rest'] });
       }, [drawn, key]);
       await page.goto(env.base + query);
-      await page.waitForFunction((key) => (key ? window.__load?.interactive : window.__load?.rendered) !== undefined, key, { timeout: 30000 });
+      await page.waitForFunction((key) => (key ? [window.__load?.interactive, window.__load?.rest]
+        : [window.__load?.rendered]).every((t) => t !== undefined), key, { timeout: 30000 });
       const t = await page.evaluate(() => window.__load);
       rendered.push(t.rendered);
-      if (key) interactive.push(t.interactive);
+      if (key) {
+        interactive.push(t.interactive);
+        rest.push(t.rest);
+      }
       await context.close();
     }
     const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
@@ -57,6 +67,7 @@ try {
       loads: LOADS,
       rendered_ms: { median: median(rendered), max: Math.max(...rendered) },
       interactive_ms: key ? { median: median(interactive), max: Math.max(...interactive) } : null,
+      rest_ms: key ? { median: median(rest), max: Math.max(...rest) } : null,
     }));
   }
 } finally {
