@@ -1,9 +1,10 @@
 // Browser half of `cargo xtask bench`'s load figures (not a test): how soon the default pages are interactive,
 // served from this machine. Each load is a fresh browser context (no HTTP cache, no service worker), timed from the
 // start of navigation. The playground (the default scenario, as a link without a query lands on it): the diagram
-// is drawn, and then a key press (→) has moved the cursor — the first input handled (the first part of the module
-// answers a step by key: www/loader.js); and the rest of the module has come, after which any input is answered at
-// once (`<html data-rest>`). The front door: every scenario's card drawn. Prints one JSON line per page.
+// is drawn, and then a key press (→) has moved the cursor — the first input handled (www/loader.js holds a key
+// pressed before the rest of the module has come, and replays it once the rest is here); and when the rest has come,
+// after which any input is answered at once (`<html data-rest>`). The front door: every scenario's card drawn. Prints
+// one JSON line per page.
 import { start, stop } from './harness.mjs';
 
 const PAGES = [
