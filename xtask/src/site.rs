@@ -325,6 +325,22 @@ mod tests {
     }
 
     #[test]
+    fn the_stylesheet_sizes_smaller_text_by_its_few_factors_only() {
+        // Each distinct font size is a font lookup in the page's first frame (www/style.css says why).
+        let css = std::fs::read_to_string(root().join("www/style.css")).unwrap();
+        let factors: Vec<&str> = css
+            .split("font-size:")
+            .skip(1)
+            .map(|rest| rest.split([';', '}']).next().unwrap_or("").trim())
+            .filter(|v| v.ends_with("em") && !v.ends_with("rem"))
+            .collect();
+        assert!(factors.len() > 10, "{factors:?}");
+        for f in factors {
+            assert!([".72em", ".8em", ".9em"].contains(&f), "font-size: {f} is not one of the stylesheet's factors");
+        }
+    }
+
+    #[test]
     fn the_start_script_and_preloads_give_way_to_the_loader() {
         let html = "<head><link rel=\"stylesheet\" href=\"./a.css\"/>\n<script type=\"module\">\nimport init from './x.js';\n</script>\n  \
                     <link rel=\"modulepreload\" href=\"./x.js\"><link rel=\"preload\" href=\"./x_bg.wasm\" as=\"fetch\"></head><body></body>";
