@@ -10,7 +10,7 @@
 //   deleted when the new worker takes over.
 const VERSION = 'dev';
 const CACHE = `faultline-${VERSION}`;
-const HASHED = /-[0-9a-f]{16}(_bg|_rest)?\.(js|wasm|css|svg)$/;
+const HASHED = /-[0-9a-f]{16}(_bg|_rest)?\.(js|wasm|css|svg|png)$/;
 /** The most files one `keep` message may name. */
 const MAX_KEEP = 32;
 
