@@ -8,7 +8,7 @@
 //
 // Nothing of Playwright's runs in the page while it loads: the times are taken by a script the page runs first, which
 // logs them once it has them. (`page.waitForFunction` or `page.evaluate` would first inject Playwright's own script
-// into the page: Chromium's trace showed it as a 11–38 ms task on the page's main thread, in the middle of the load
+// into the page: Chromium's trace showed it as an 11–38 ms task on the page's main thread, in the middle of the load
 // that is being timed.)
 import { start, stop } from './harness.mjs';
 
