@@ -31,6 +31,11 @@ try {
       // when the step counter first changes after a → pressed at that moment, and when the rest has come.
       await page.addInitScript(([drawn, key, DONE]) => {
         window.__load = {};
+        // Stop watching and log the times: the bench waits for that line.
+        const report = () => {
+          mo.disconnect();
+          console.log(`${DONE}${JSON.stringify(window.__load)}`);
+        };
         const counter = () => document.querySelector('#step-counter')?.textContent;
         const mo = new MutationObserver(() => {
           if (window.__load.rest === undefined && document.documentElement.dataset.rest) {
@@ -38,7 +43,7 @@ try {
           }
           if (window.__load.rendered === undefined && document.querySelector(drawn)) {
             window.__load.rendered = performance.now();
-            if (!key) { mo.disconnect(); console.log(`${DONE}${JSON.stringify(window.__load)}`); return; }
+            if (!key) { report(); return; }
             window.__load.before = counter();
             // Press → until the page answers (its key handler is attached just after the first render), as a
             // person would: a key press a task, with the page's own tasks and frames in between.
@@ -53,10 +58,7 @@ try {
             && counter() !== window.__load.before) {
             window.__load.interactive = performance.now();
           }
-          if (window.__load.interactive !== undefined && window.__load.rest !== undefined) {
-            mo.disconnect();
-            console.log(`${DONE}${JSON.stringify(window.__load)}`);
-          }
+          if (window.__load.interactive !== undefined && window.__load.rest !== undefined) report();
         });
         mo.observe(document, { subtree: true, childList: true, characterData: true, attributes: true,
           attributeFilter: ['data-rest'] });
