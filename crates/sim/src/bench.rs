@@ -171,6 +171,7 @@ fn bare(nodes: u32, tokens: u32, steps: u32, mut draw: impl FnMut(u64, u64) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Outcome;
 
     /// The ChaCha8 loop does the storm's work: the same deliveries, to the same nodes, as the kernel's storm from the
     /// same seed (whose first steps are the nodes' starts).
@@ -184,5 +185,30 @@ mod tests {
             assert_eq!(kernel.iter().sum::<u64>(), u64::from(steps));
             assert_eq!(bare_chacha(seed, nodes, tokens, steps), kernel, "seed {seed}");
         }
+    }
+
+    /// The queue's limit counts the items waiting, not the one being processed (a kernel that keeps the processed
+    /// item's key in the heap until its step ends must not count it). Two relays of three tokens each: the first
+    /// start leaves 4 items (the other start and 3 tokens), the second 6, and from then on every delivery forwards
+    /// one token, so 6 stay.
+    #[test]
+    fn the_queue_limit_counts_the_items_waiting() {
+        let ended = |max_queue: usize| {
+            let relays = (0..2)
+                .map(|i| {
+                    let info = NodeInfo { name: format!("relay {i}"), role: "relay".into() };
+                    (info, Relay { peers: 2, tokens: 3, handled: 0 })
+                })
+                .collect();
+            let limits = Limits { max_steps: 50, max_queue, horizon_us: u64::MAX };
+            let net = NetConfig::with_latency_us(100, 5_000);
+            let out = Sim::new(relays, net, &FaultPlan::new(), 1, limits).expect("a valid storm").lean(true).run();
+            (out.steps, out.outcome)
+        };
+        let full = |max_queue| Outcome::QueueLimit { limit: max_queue };
+        assert_eq!(ended(3), (1, full(3)), "the first start's third token finds 3 waiting");
+        assert_eq!(ended(4), (2, full(4)));
+        assert_eq!(ended(5), (2, full(5)));
+        assert_eq!(ended(6), (50, Outcome::StepLimit { limit: 50 }), "6 waiting, never more");
     }
 }
