@@ -84,7 +84,7 @@ pub fn message_storm_lean(seed: u64, nodes: u32, tokens: u32, steps: u32) -> (u3
 }
 
 fn storm(seed: u64, nodes: u32, tokens: u32, steps: u32, lean: bool) -> (u32, usize) {
-    match storm_sim(seed, nodes, tokens, steps) {
+    match storm_sim(seed, nodes, tokens, steps, STORM_MAX_QUEUE) {
         Ok(sim) => {
             let out = sim.lean(lean).run();
             (out.steps, out.events.len())
@@ -93,15 +93,19 @@ fn storm(seed: u64, nodes: u32, tokens: u32, steps: u32, lean: bool) -> (u32, us
     }
 }
 
-/// The storm set up: `nodes` relays (at least 2), each to start `tokens` messages, for `steps` steps.
-fn storm_sim(seed: u64, nodes: u32, tokens: u32, steps: u32) -> Result<Sim<Relay>, crate::SimError> {
+/// The storm's queue limit: never reached (the queue holds `nodes × tokens` items).
+const STORM_MAX_QUEUE: usize = 1_000_000;
+
+/// The storm set up: `nodes` relays (at least 2), each to start `tokens` messages, for `steps` steps, with at most
+/// `max_queue` items waiting.
+fn storm_sim(seed: u64, nodes: u32, tokens: u32, steps: u32, max_queue: usize) -> Result<Sim<Relay>, crate::SimError> {
     let nodes = nodes.max(2);
     let list = (0..nodes)
         .map(|i| {
             (NodeInfo { name: format!("relay {i}"), role: "relay".into() }, Relay { peers: nodes, tokens, handled: 0 })
         })
         .collect();
-    let limits = Limits { max_steps: steps, max_queue: 1_000_000, horizon_us: u64::MAX };
+    let limits = Limits { max_steps: steps, max_queue, horizon_us: u64::MAX };
     Sim::new(list, NetConfig::with_latency_us(100, 100 + LATENCY_SPREAD_US), &FaultPlan::new(), seed, limits)
 }
 
@@ -179,7 +183,8 @@ mod tests {
     fn the_chacha_loop_delivers_what_the_kernel_storm_delivers() {
         let (nodes, tokens, steps) = (5, 8, 20_000);
         for seed in [1, 2, 77] {
-            let mut sim = storm_sim(seed, nodes, tokens, steps + nodes).expect("a valid storm").lean(true);
+            let mut sim =
+                storm_sim(seed, nodes, tokens, steps + nodes, STORM_MAX_QUEUE).expect("a valid storm").lean(true);
             while sim.step() {}
             let kernel: Vec<u64> = sim.nodes().iter().map(|r| r.handled).collect();
             assert_eq!(kernel.iter().sum::<u64>(), u64::from(steps));
@@ -194,15 +199,7 @@ mod tests {
     #[test]
     fn the_queue_limit_counts_the_items_waiting() {
         let ended = |max_queue: usize| {
-            let relays = (0..2)
-                .map(|i| {
-                    let info = NodeInfo { name: format!("relay {i}"), role: "relay".into() };
-                    (info, Relay { peers: 2, tokens: 3, handled: 0 })
-                })
-                .collect();
-            let limits = Limits { max_steps: 50, max_queue, horizon_us: u64::MAX };
-            let net = NetConfig::with_latency_us(100, 5_000);
-            let out = Sim::new(relays, net, &FaultPlan::new(), 1, limits).expect("a valid storm").lean(true).run();
+            let out = storm_sim(1, 2, 3, 50, max_queue).expect("a valid storm").lean(true).run();
             (out.steps, out.outcome)
         };
         let full = |max_queue| Outcome::QueueLimit { limit: max_queue };
