@@ -4,32 +4,43 @@
 // page's iframe) downloads only the scenario it shows, and the URL, the scenario picker and the embed API stay what
 // they were.
 //
-// `cargo xtask` writes the map into the page when it builds the site (a `<meta name="faultline-pages">`):
-//   { "first": "redis-lock", "all": "all",
-//     "scenarios": { "redis-lock": "redis-lock", "saga": "saga", … },
-//     "compare": { "saga": "two-phase-commit+saga", "two-phase-commit": "two-phase-commit+saga" },
-//     "pages": { "redis-lock": { "js": "./faultline-web-….js", "wasm": "./faultline-web-…_bg.wasm",
-//                                "rest": "./faultline-web-…_rest.wasm" }, … } }
+// `cargo xtask` writes the map into the page when it builds the site (a `<meta name="faultline-pages">`), short, as
+// every first load carries it:
+//   { "first": "redis-lock", "compare": { "saga": "two-phase-commit+saga", "two-phase-commit": "two-phase-commit+saga" },
+//     "pages": { "all": "…", "redis-lock": "0961260c680e4a02", "two-phase-commit+saga": "…", … } }
+// `all` is the page with every scenario; each other page but the compare views' is its scenario's, named after it. A
+// page's hash names its files (`filesOf`): `./faultline-web-<hash>.js`, `…_bg.wasm` and `…_rest.wasm`; a page whose
+// files are named otherwise (a module that is not split has no rest) is given by its files: { "js": …, "wasm": … }.
 // A page's module is in two parts (xtask/src/split.rs): `wasm` holds what the page's first load runs, `rest` the
 // other functions, which this script asks the glue to fetch once the first part has come (it compiles while the first
 // part runs); input that comes before it is held until it has (`holdInput`).
 // Paths are relative, so the site works from any sub-path. It is an external script, not an inline one, so that
 // the page's Content Security Policy allows scripts from the site itself only.
 
+const has = (o, key) => Object.prototype.hasOwnProperty.call(o ?? {}, key);
+
+/** The files of the page `name` ({ js, wasm, rest }), as the map names them; undefined if it has no such page. */
+export function filesOf(map, name) {
+  const f = has(map.pages, name) ? map.pages[name] : undefined;
+  const stem = `./faultline-web-${f}`;
+  return typeof f === 'string' ? { js: `${stem}.js`, wasm: `${stem}_bg.wasm`, rest: `${stem}_rest.wasm` } : f;
+}
+
 /** The page (a key of `pages`) that holds what the query names. */
 export function pageFor(search, map) {
   const q = new URLSearchParams(search);
-  const of = (kind, id) => (Object.prototype.hasOwnProperty.call(map[kind] ?? {}, id) ? map[kind][id] : undefined);
+  const pairs = Object.values(map.compare ?? {});
+  const own = (id) => (id !== 'all' && !pairs.includes(id) && has(map.pages, id) ? id : undefined);
   const id = q.get('scenario') ?? map.first;
   // The speaker window of a talk shows its scenario's chapters.
-  if (q.get('speaker') === '1') return of('scenarios', id) ?? map.all;
+  if (q.get('speaker') === '1') return own(id) ?? 'all';
   // No query at all, or `?page=…`: the front door or the workshop plan, which show every scenario.
-  if (q.has('page') || search.replace(/^\?/, '').trim() === '') return map.all;
+  if (q.has('page') || search.replace(/^\?/, '').trim() === '') return 'all';
   // The compare view of a scenario beside another one (two-phase commit and the saga): the page that holds both.
-  if (q.get('view') === 'compare' && of('compare', id)) return of('compare', id);
+  if (q.get('view') === 'compare' && has(map.compare, id)) return map.compare[id];
   // Else the playground: the scenario named (the first one by default). An unknown name opens every scenario's
   // page, which says it is unknown and lists the others.
-  return of('scenarios', id) ?? map.all;
+  return own(id) ?? 'all';
 }
 
 function fail(message, { started = false } = {}) {
@@ -90,7 +101,7 @@ export function comparePage(search, map, name) {
   const q = new URLSearchParams(search);
   q.set('view', 'compare');
   const pair = pageFor(`?${q}`, map);
-  return pair !== name && Object.values(map.compare ?? {}).includes(pair) ? map.pages[pair] : undefined;
+  return pair !== name && Object.values(map.compare ?? {}).includes(pair) ? filesOf(map, pair) : undefined;
 }
 
 /** What a learner does before the rest of the module has come (a key, a click, a changed knob, an embedding page's
@@ -128,12 +139,13 @@ async function start() {
   let map;
   try {
     map = JSON.parse(meta?.content ?? '');
+    if (typeof map?.pages !== 'object') throw new Error();
   } catch {
     fail('the page has no map of its modules (build the site with `cargo xtask`).');
     return;
   }
   const name = pageFor(location.search, map);
-  const files = map.pages[name];
+  const files = filesOf(map, name);
   if (!files) {
     fail(`no module for the page "${name}".`);
     return;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { start, stop, newPage } from './harness.mjs';
-import { pageFor, holdInput, comparePage, startsWithRest } from '../../www/loader.js';
+import { pageFor, holdInput, comparePage, startsWithRest, filesOf } from '../../www/loader.js';
 
 let env;
 before(async () => { env = await start(); });
@@ -14,47 +14,70 @@ after(async () => { await stop(env); });
 /** The map the site build wrote into index.html. */
 async function siteMap() {
   const html = await readFile(join(process.env.FAULTLINE_SITE, 'index.html'), 'utf8');
-  const m = html.match(/<meta name="faultline-pages" content="([^"]*)"/);
+  const m = html.match(/<meta name="faultline-pages" content='([^']*)'/);
   assert.ok(m, 'index.html has no faultline-pages map');
-  const text = m[1].replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  const text = m[1].replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
   return JSON.parse(text);
 }
 
+/** The scenarios that have a page of their own: each page's but the one with every scenario and the compare views'. */
+const scenariosOf = (map) => Object.keys(map.pages).filter((name) => name !== 'all' && !name.includes('+'));
+
+test('pages: the page carries its map short, each page by the hash that names its files', async () => {
+  const map = await siteMap();
+  assert.deepEqual(Object.keys(map).sort(), ['compare', 'first', 'pages']);
+  for (const [name, hash] of Object.entries(map.pages)) {
+    assert.match(hash, /^[0-9a-f]{16}$/, `${name}: every page is split, named by its hash`);
+    assert.deepEqual(filesOf(map, name), {
+      js: `./faultline-web-${hash}.js`, wasm: `./faultline-web-${hash}_bg.wasm`, rest: `./faultline-web-${hash}_rest.wasm`,
+    });
+  }
+  assert.equal(filesOf(map, 'paxos'), undefined);
+  assert.equal(filesOf(map, 'constructor'), undefined);
+  // A page given by its files (a module that is not split) is taken as it is; a page that is a compare view or the
+  // one with every scenario is not a scenario's.
+  const whole = { js: './a.js', wasm: './a_bg.wasm' };
+  const small = { first: 'a', compare: { a: 'a+b', b: 'a+b' }, pages: { all: '00', a: whole, 'a+b': '11' } };
+  assert.deepEqual(filesOf(small, 'a'), whole);
+  assert.deepEqual(['?scenario=a', '?scenario=b', '?scenario=a+b', '?scenario=all', '?speaker=1&scenario=a%2Bb',
+    '?view=compare&scenario=b'].map((q) => pageFor(q, small)), ['a', 'all', 'all', 'all', 'all', 'a+b']);
+});
+
 test('pages: every scenario has a page whose files are in the site, and the URL picks it', async () => {
   const map = await siteMap();
-  for (const [id, page] of Object.entries(map.scenarios)) {
-    assert.equal(page, id, 'a page of its own');
-    for (const f of ['js', 'wasm', 'rest']) await stat(join(process.env.FAULTLINE_SITE, map.pages[page][f]));
-    assert.equal(pageFor(`?scenario=${id}&seed=3`, map), page);
-    assert.equal(pageFor(`?speaker=1&scenario=${id}`, map), page);
+  for (const id of scenariosOf(map)) {
+    // A page of its own, named after it.
+    for (const f of ['js', 'wasm', 'rest']) await stat(join(process.env.FAULTLINE_SITE, filesOf(map, id)[f]));
+    assert.equal(pageFor(`?scenario=${id}&seed=3`, map), id);
+    assert.equal(pageFor(`?speaker=1&scenario=${id}`, map), id);
   }
   // Partners that compare with each other: their compare view on the page that holds both; a scenario that compares
   // its fix off and on, on its own page.
   assert.deepEqual(map.compare, { saga: 'two-phase-commit+saga', 'two-phase-commit': 'two-phase-commit+saga' });
-  for (const f of ['js', 'wasm', 'rest']) await stat(join(process.env.FAULTLINE_SITE, map.pages['two-phase-commit+saga'][f]));
+  for (const f of ['js', 'wasm', 'rest']) await stat(join(process.env.FAULTLINE_SITE, filesOf(map, 'two-phase-commit+saga')[f]));
   assert.equal(pageFor('?scenario=saga&seed=3&view=compare', map), 'two-phase-commit+saga');
   assert.equal(pageFor('?view=compare&scenario=two-phase-commit', map), 'two-phase-commit+saga');
   assert.equal(pageFor('?scenario=saga&view=single', map), 'saga');
   assert.equal(pageFor('?scenario=redis-lock&view=compare', map), 'redis-lock');
-  assert.equal(pageFor('?scenario=constructor&view=compare', map), map.all);
+  assert.equal(pageFor('?scenario=constructor&view=compare', map), 'all');
   // The page of the compare view is kept offline with its scenarios' pages (and with no other).
-  assert.equal(comparePage('?scenario=saga&seed=4', map, 'saga'), map.pages['two-phase-commit+saga']);
-  assert.equal(comparePage('?scenario=two-phase-commit&view=single', map, 'two-phase-commit'), map.pages['two-phase-commit+saga']);
+  assert.deepEqual(comparePage('?scenario=saga&seed=4', map, 'saga'), filesOf(map, 'two-phase-commit+saga'));
+  assert.deepEqual(comparePage('?scenario=two-phase-commit&view=single', map, 'two-phase-commit'), filesOf(map, 'two-phase-commit+saga'));
   assert.equal(comparePage('?scenario=saga&view=compare', map, 'two-phase-commit+saga'), undefined);
   assert.equal(comparePage('?scenario=raft', map, 'raft'), undefined);
-  assert.equal(comparePage('', map, map.all), undefined);
+  assert.equal(comparePage('', map, 'all'), undefined);
   // Links whose first run needs the rest of the module wait for it before it starts.
   assert.equal(startsWithRest('?scenario=redis-lock&view=compare', map, 'redis-lock'), true);
   assert.equal(startsWithRest('?speaker=1&scenario=raft', map, 'raft'), true);
   assert.equal(startsWithRest('?scenario=saga&view=compare', map, 'two-phase-commit+saga'), false, 'its profile opens it');
   assert.equal(startsWithRest('?scenario=raft&seed=4&chapter=2&step=9', map, 'raft'), false);
-  assert.ok(Object.keys(map.scenarios).length >= 10);
-  assert.equal(pageFor('', map), map.all, 'the front door shows every scenario');
-  assert.equal(pageFor('?page=workshop', map), map.all);
-  assert.equal(pageFor('?embed=1', map), map.scenarios[map.first], 'no scenario named: the first one');
-  assert.equal(pageFor('?scenario=paxos', map), map.all, 'an unknown name: the page that lists them all');
-  assert.equal(pageFor('?scenario=__proto__', map), map.all);
-  assert.equal(pageFor('?scenario=toString', map), map.all);
+  assert.ok(scenariosOf(map).length >= 10);
+  assert.equal(pageFor('', map), 'all', 'the front door shows every scenario');
+  assert.equal(pageFor('?page=workshop', map), 'all');
+  assert.equal(pageFor('?embed=1', map), map.first, 'no scenario named: the first one');
+  assert.equal(pageFor('?scenario=paxos', map), 'all', 'an unknown name: the page that lists them all');
+  assert.equal(pageFor('?scenario=__proto__', map), 'all');
+  assert.equal(pageFor('?scenario=toString', map), 'all');
 });
 
 test('pages: the loader holds input until the rest has come, then dispatches a copy of each, in order, once', () => {
@@ -94,18 +117,18 @@ test('pages: a scenario downloads its own module only; the picker leaves for ano
   await page.locator('#ring').waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'raft');
   // Its module's first part, and (once that has come) the rest of it: nothing of another page.
-  const raft = map.pages.raft;
+  const raft = filesOf(map, 'raft');
   assert.deepEqual(wasm.filter((w) => w !== raft.rest.replace('./', '')), [raft.wasm.replace('./', '')]);
   // Every scenario is offered, whichever page holds it.
   const offered = await page.$$eval('#scenario-select option', (os) => os.map((o) => o.value));
-  assert.deepEqual([...offered].sort(), Object.keys(map.scenarios).sort());
+  assert.deepEqual([...offered].sort(), scenariosOf(map).sort());
   await page.selectOption('#scenario-select', 'saga');
   await page.waitForFunction(() => document.documentElement.dataset.page === 'saga');
   await page.locator('#sequence').waitFor();
   // The page the picker opened (the app then lands on the first beat of a chapter and writes its settings into the
   // URL, sooner or later: the address bar is no place to look).
   assert.match(navigations.at(-1), /\?scenario=saga&presenter=1$/, 'a fresh run of the new scenario, still presenting');
-  assert.deepEqual(wasm.filter((w) => w.endsWith('_bg.wasm')).slice(1), [map.pages.saga.wasm.replace('./', '')]);
+  assert.deepEqual(wasm.filter((w) => w.endsWith('_bg.wasm')).slice(1), [filesOf(map, 'saga').wasm.replace('./', '')]);
   // Compare (the key, as the button) opens the saga beside two-phase commit, on the page that holds both.
   const leaving = navigations.length;
   await page.keyboard.press('c');
@@ -127,7 +150,7 @@ test('pages: the front door loads the module with every scenario, and its links 
   const { page, errors } = await newPage(env);
   await page.goto(env.base);
   await page.locator('#cards').waitFor();
-  assert.equal(await page.evaluate(() => document.documentElement.dataset.page), map.all);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.page), 'all');
   await page.locator('#card-redlock h2 a').click();
   await page.waitForFunction(() => document.documentElement.dataset.page === 'redlock');
   await page.locator('#sequence').waitFor();
@@ -190,7 +213,7 @@ test('pages: the first load fetches the first part of its module; the rest comes
   await page.goto(env.base + '?scenario=redis-lock');
   await page.locator('#sequence').waitFor();
   await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('_rest.wasm')));
-  const files = map.pages['redis-lock'];
+  const files = filesOf(map, 'redis-lock');
   const { first, rest } = await page.evaluate((names) => {
     const entry = (name) => performance.getEntriesByType('resource').find((r) => r.name.endsWith(name));
     return JSON.parse(JSON.stringify({ first: entry(names[0]), rest: entry(names[1]) }));
@@ -211,7 +234,7 @@ test('pages: the first load fetches the first part of its module; the rest comes
   // Links as they are shared (another seed, a chapter, a step; an embed; an older link with a parameter the page
   // no longer knows) start on the first part alone: the profile's visits cover what their first run needs. For every
   // scenario, links to steps of seeds the profile does not visit (some past the end of their run).
-  const steps = Object.keys(map.scenarios).flatMap((id) => [`?scenario=${id}&seed=2&step=40`, `?scenario=${id}&seed=1000&step=20`]);
+  const steps = scenariosOf(map).flatMap((id) => [`?scenario=${id}&seed=2&step=40`, `?scenario=${id}&seed=1000&step=20`]);
   for (const query of ['?scenario=redis-lock&seed=11&chapter=3', '?scenario=raft&seed=5&chapter=2', '?scenario=saga&seed=3&embed=1',
     '?scenario=etcd-lease&seed=4&zoom=2', '?scenario=two-phase-commit&chapter=11', ...steps]) {
     const shared = await newPage(env, undefined, NO_WORKER);
