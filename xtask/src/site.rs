@@ -293,7 +293,7 @@ fn short_map(map: &serde_json::Value) -> Result<serde_json::Value> {
     let pairs: Vec<&serde_json::Value> = map["compare"].as_object().map(|c| c.values().collect()).unwrap_or_default();
     let own = map["scenarios"].as_object().into_iter().flatten();
     if map["all"] != "all" || own.clone().any(|(id, page)| page != id || pairs.contains(&page)) {
-        return Err("the map of pages is not as the loader expands it: `all` is \"all\", and each scenario's page is \
+        return Err("the map of pages is not as the loader reads it: `all` is \"all\", and each scenario's page is \
                     named after it"
             .into());
     }
