@@ -18,6 +18,8 @@
 // the page's Content Security Policy allows scripts from the site itself only.
 
 const has = (o, key) => Object.prototype.hasOwnProperty.call(o ?? {}, key);
+/** Whether the page `name` is a compare view's: one that holds two scenarios. */
+const isPair = (map, name) => Object.values(map.compare ?? {}).includes(name);
 
 /** The files of the page `name` ({ js, wasm, rest }), as the map names them; undefined if it has no such page. */
 export function filesOf(map, name) {
@@ -29,8 +31,7 @@ export function filesOf(map, name) {
 /** The page (a key of `pages`) that holds what the query names. */
 export function pageFor(search, map) {
   const q = new URLSearchParams(search);
-  const pairs = Object.values(map.compare ?? {});
-  const own = (id) => (id !== 'all' && !pairs.includes(id) && has(map.pages, id) ? id : undefined);
+  const own = (id) => (id !== 'all' && !isPair(map, id) && has(map.pages, id) ? id : undefined);
   const id = q.get('scenario') ?? map.first;
   // The speaker window of a talk shows its scenario's chapters.
   if (q.get('speaker') === '1') return own(id) ?? 'all';
@@ -91,7 +92,7 @@ function keepOffline(files, also) {
  *  for the rest, fetched at once, before its module starts, rather than load it synchronously as it runs. */
 export function startsWithRest(search, map, name) {
   const q = new URLSearchParams(search);
-  const pair = Object.values(map.compare ?? {}).includes(name);
+  const pair = isPair(map, name);
   return (q.get('view') === 'compare' && !pair) || q.get('speaker') === '1';
 }
 
@@ -101,7 +102,7 @@ export function comparePage(search, map, name) {
   const q = new URLSearchParams(search);
   q.set('view', 'compare');
   const pair = pageFor(`?${q}`, map);
-  return pair !== name && Object.values(map.compare ?? {}).includes(pair) ? filesOf(map, pair) : undefined;
+  return pair !== name && isPair(map, pair) ? filesOf(map, pair) : undefined;
 }
 
 /** What a learner does before the rest of the module has come (a key, a click, a changed knob, an embedding page's
