@@ -57,7 +57,9 @@ fn first_send(t: &Trace, from: u32, label: &str) -> (u64, u64) {
     t.events
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::Send { from: f, id, label: l, .. } if *f == from && l.starts_with(label) => Some((*id, e.at_us)),
+            EventKind::Send { from: f, id, label: l, .. } if *f == from && l.starts_with(label) => {
+                Some((u64::from(*id), e.at_us))
+            }
             _ => None,
         })
         .unwrap_or_else(|| panic!("no message `{label}` from node {from}"))
@@ -331,8 +333,10 @@ fn a_late_reply_meant_for_an_earlier_incarnation_is_ignored() {
         .events
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::Send { from: 2, to: 0, id, label, .. } if *id > release_id && label.starts_with("(integer)") => {
-                Some((*id, e.at_us))
+            EventKind::Send { from: 2, to: 0, id, label, .. }
+                if u64::from(*id) > release_id && label.starts_with("(integer)") =>
+            {
+                Some((u64::from(*id), e.at_us))
             }
             _ => None,
         })

@@ -68,7 +68,7 @@ fn a_fault_injected_at_the_cursor_changes_only_the_future() {
         let cursor = base.steps / 2;
         let at = base.events.iter().filter(|e| e.step < cursor).map(|e| e.at_us).max().unwrap_or(0) + 1;
         let in_flight = base.events.iter().find_map(|e| match e.kind {
-            EventKind::Send { id, arrives_at_us, .. } if e.step < cursor && arrives_at_us > at => Some(id),
+            EventKind::Send { id, arrives_at_us, .. } if e.step < cursor && arrives_at_us > at => Some(u64::from(id)),
             _ => None,
         });
         let mut faults = vec![
@@ -111,7 +111,7 @@ fn a_message_in_flight_can_be_dropped_or_delayed() {
         .expect("a message with some latency");
 
     let mut plan = FaultPlan::new();
-    plan.push(send_at + 1, Fault::DropMessage { id });
+    plan.push(send_at + 1, Fault::DropMessage { id: id.into() });
     let dropped = RedisLock.run(&p, 6, &plan, &opts).unwrap();
     let drop = dropped.events.iter().find(|e| matches!(e.kind, EventKind::Drop { id: i, .. } if i == id)).unwrap();
     assert_eq!(
@@ -124,7 +124,7 @@ fn a_message_in_flight_can_be_dropped_or_delayed() {
     assert_eq!(drop.at_us, arrives);
 
     let mut plan = FaultPlan::new();
-    plan.push(send_at + 1, Fault::DelayMessage { id, by_us: 70_000 });
+    plan.push(send_at + 1, Fault::DelayMessage { id: id.into(), by_us: 70_000 });
     let delayed = RedisLock.run(&p, 6, &plan, &opts).unwrap();
     let delivered =
         delayed.events.iter().find(|e| matches!(e.kind, EventKind::Deliver { id: i, .. } if i == id)).unwrap();
@@ -132,7 +132,7 @@ fn a_message_in_flight_can_be_dropped_or_delayed() {
 
     // A fault for a message that has already arrived does nothing.
     let mut plan = FaultPlan::new();
-    plan.push(arrives + 1, Fault::DropMessage { id });
+    plan.push(arrives + 1, Fault::DropMessage { id: id.into() });
     let late = RedisLock.run(&p, 6, &plan, &opts).unwrap();
     assert_eq!(past(&late, u32::MAX).len(), base.events.len() + 1, "only the fault's own event is new");
 }

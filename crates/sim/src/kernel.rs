@@ -10,7 +10,8 @@ use crate::node::{
     uniform, Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot,
 };
 use crate::trace::{
-    BreachEvent, Condition, DropReason, Event, EventKind, MemberDigest, NodeInfo, NodeView, Outcome, Tone, ViewChange,
+    BreachEvent, Condition, DropReason, Event, EventKind, Member, MemberDigest, MsgId, NodeInfo, NodeView, Outcome,
+    Tone, ViewChange,
 };
 use crate::ChaCha8Rng;
 use crate::NodeId;
@@ -33,6 +34,13 @@ pub const MAX_QUEUE: usize = (1 << PLACE_BITS) - 1;
 pub type TimerId = u64;
 
 /// Remove and return the first element matching `f` (order of the rest is not kept).
+/// A message's id as its events keep it: the kernel numbers messages in a `u64` (a lean run may send more than 2³²),
+/// an event in 32 bits ([`MsgId`]). A recorded run sending that many would need hundreds of gigabytes for its events
+/// first; should one, its later ids read as `MsgId::MAX`.
+fn msg_id(id: u64) -> MsgId {
+    MsgId::try_from(id).unwrap_or(MsgId::MAX)
+}
+
 fn take<T>(v: &mut Vec<T>, f: impl Fn(&T) -> bool) -> Option<T> {
     let i = v.iter().position(f)?;
     Some(v.swap_remove(i))
@@ -627,7 +635,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         if self.lean {
             return;
         }
-        self.events.push(Event { step: self.step, at_us: self.now, kind, member: None });
+        self.events.push(Event { step: self.step, at_us: self.now, kind, member: Member::NONE });
     }
 
     /// Whether the events of `member` are kept.
@@ -647,7 +655,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 let w = words();
                 self.members.mix(&[u64::from(self.step), self.now, w[0], w[1], w[2], w[3], w[4], w[5]]);
                 if self.follows(m) {
-                    self.events.push(Event { step: self.step, at_us: self.now, kind: kind(), member });
+                    self.events.push(Event { step: self.step, at_us: self.now, kind: kind(), member: Some(m).into() });
                 }
             }
         }
@@ -683,7 +691,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                     self.record_for(
                         member,
                         || [DROP, f, t, id, reason as u64, 0],
-                        || EventKind::Drop { from, to, id, reason },
+                        || EventKind::Drop { from, to, id: msg_id(id), reason },
                     );
                     return true;
                 }
@@ -694,7 +702,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 self.record_for(
                     member,
                     || [DELIVER, f, t, id, waited_us, 0],
-                    || EventKind::Deliver { from, to, id, waited_us },
+                    || EventKind::Deliver { from, to, id: msg_id(id), waited_us },
                 );
                 // The handler takes the message itself; a narrated step keeps a copy for the narration.
                 let kept = self.narrates(member).then(|| msg.clone());
@@ -867,7 +875,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                 Shown::Metric { name, value } => EventKind::Metric { node, name: Cow::Borrowed(name), value },
             };
             // Narration is view code: a member's is kept with it, outside the hash.
-            self.events.push(Event { step: self.step, at_us: self.now, kind, member });
+            self.events.push(Event { step: self.step, at_us: self.now, kind, member: member.into() });
         }
         self.narration = narration;
     }
@@ -940,7 +948,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
         self.record_for(
             msg.member(),
             || [SEND, u64::from(from), u64::from(to), id, at, u64::from(dup)],
-            || EventKind::Send { from, to, id, label: msg.describe(), arrives_at_us: at, dup },
+            || EventKind::Send { from, to, id: msg_id(id), label: msg.describe(), arrives_at_us: at, dup },
         );
         self.enqueue_here(at, Item::Deliver { from, to, id, msg, arrived_at: at, fate });
     }
@@ -1005,7 +1013,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
                             message,
                             steps: b.steps,
                         })),
-                        member: None,
+                        member: Member::NONE,
                     });
                 }
             }

@@ -141,7 +141,7 @@ pub enum Shown {
     /// Begin a stretch of time the node is in some state (a role, a lease): a bar on its lane.
     SpanOpen {
         key: &'static str,
-        label: String,
+        label: Box<str>,
         tone: Tone,
     },
     SpanClose {
@@ -166,7 +166,7 @@ impl Narration {
     }
 
     pub fn span_open(&mut self, key: &'static str, label: impl Into<String>, tone: Tone) {
-        self.shown.push(Shown::SpanOpen { key, label: label.into(), tone });
+        self.shown.push(Shown::SpanOpen { key, label: label.into().into_boxed_str(), tone });
     }
 
     pub fn span_close(&mut self, key: &'static str) {

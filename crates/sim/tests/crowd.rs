@@ -133,9 +133,9 @@ fn the_trace_keeps_the_followed_members_and_the_same_hash_whatever_is_followed()
     assert_eq!(all.members.events, member_events);
     assert!(member_events > u64::from(MEMBERS) * 19 * 5, "{member_events}");
     // Following two members keeps exactly their events (narration included) and every event of no member.
-    let kept = |t: &Trace| t.events.iter().filter(|e| e.member.is_some_and(|m| m == 3 || m == 7)).count();
+    let kept = |t: &Trace| t.events.iter().filter(|e| e.member.get().is_some_and(|m| m == 3 || m == 7)).count();
     assert_eq!(kept(&two), kept(&all));
-    assert!(two.events.iter().all(|e| e.member.is_none_or(|m| m == 3 || m == 7)));
+    assert!(two.events.iter().all(|e| e.member.get().is_none_or(|m| m == 3 || m == 7)));
     let own = |t: &Trace| t.events.iter().filter(|e| e.member.is_none()).cloned().collect::<Vec<_>>();
     assert_eq!(own(&two), own(&all));
     assert!(own(&none).iter().any(|e| matches!(&e.kind, EventKind::Send { label, .. } if label.starts_with("Report"))));

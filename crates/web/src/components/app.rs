@@ -275,7 +275,7 @@ pub fn app() -> Html {
     // The members the trace keeps: the user's choice, or the scenario's (those with events kept) — read from the
     // trace once per run, not on every frame.
     let kept = use_memo(ModelRef(state.model.clone()), |m| {
-        let mut kept: Vec<u32> = m.0.trace.events.iter().filter_map(|e| e.member).collect();
+        let mut kept: Vec<u32> = m.0.trace.events.iter().filter_map(|e| e.member.get()).collect();
         kept.sort_unstable();
         kept.dedup();
         kept

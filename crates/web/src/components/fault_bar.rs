@@ -61,8 +61,8 @@ fn faults_for(p: &Props, t: Target) -> Html {
         Target::Message(id) => html! {
             <>
                 <strong>{format!("message #{id} ({}): ", p.trace.message_label(id).unwrap_or("?"))}</strong>
-                { inject("drop it".into(), Fault::DropMessage { id }) }
-                { inject(format!("delay it {}", fmt_us(CLICK_DELAY_US as i64)), Fault::DelayMessage { id, by_us: CLICK_DELAY_US }) }
+                { inject("drop it".into(), Fault::DropMessage { id: id.into() }) }
+                { inject(format!("delay it {}", fmt_us(CLICK_DELAY_US as i64)), Fault::DelayMessage { id: id.into(), by_us: CLICK_DELAY_US }) }
             </>
         },
     }

@@ -68,7 +68,7 @@ impl Model {
                     self.bars.push(Bar {
                         node: *node,
                         kind: BarKind::Span,
-                        label: label.clone(),
+                        label: label.to_string(),
                         tone: *tone,
                         start_step: e.step,
                         end_step: None,

@@ -9,7 +9,7 @@
 //! stretches (a TTL, a long pause) still look long.
 
 use faultline_sim::{
-    Aggregate, At, Checkpoint, Condition, Fault, Label, NodeId, NodeView, Recording, Severity, Tone, Trace,
+    Aggregate, At, Checkpoint, Condition, Fault, Label, MsgId, NodeId, NodeView, Recording, Severity, Tone, Trace,
 };
 use reach::{Ends, Reach};
 use std::cell::RefCell;
@@ -57,7 +57,7 @@ pub enum Fate {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arrow {
-    pub id: u64,
+    pub id: MsgId,
     pub from: NodeId,
     pub to: NodeId,
     /// The send event's label (inline when short: a long run has 141,000 arrows).

@@ -7,7 +7,7 @@ mod run;
 use crate::model::Model;
 use crate::url::{Embed, UrlSettings};
 use faultline_sim::fault::Decimal;
-use faultline_sim::{Fault, FaultPlan, NodeId, Params, Scenario};
+use faultline_sim::{Fault, FaultPlan, MsgId, NodeId, Params, Scenario};
 pub use run::run;
 pub use run::{can_compare, Compared};
 use run::{compared, empty_trace};
@@ -41,7 +41,7 @@ pub const CLICK_DELAY_US: u64 = 100_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     Node(NodeId),
-    Message(u64),
+    Message(MsgId),
     /// The link between two nodes (either direction).
     Link(NodeId, NodeId),
 }
@@ -817,7 +817,7 @@ mod tests {
         let s = state_from(&[("scenario", "thundering-herd"), ("clients", "400"), ("run_ms", "3000")]);
         assert!(s.model.by_time());
         let members = |s: &AppState| {
-            let mut m: Vec<u32> = s.model.trace.events.iter().filter_map(|e| e.member).collect();
+            let mut m: Vec<u32> = s.model.trace.events.iter().filter_map(|e| e.member.get()).collect();
             m.dedup();
             m.sort_unstable();
             m.dedup();
