@@ -144,6 +144,12 @@ pub(crate) fn bench() -> Result {
         pairs("storm"),
         pairs("chacha")
     );
+    println!(
+        "  {:<15} full recording, each run's events in fresh memory (as a process's first run; the line above reuses \
+         the last run's): {}",
+        "native",
+        pairs("cold")
+    );
     for s in faultline_scenarios::all() {
         let id = s.id();
         let bench = s.info().samples_for(faultline_sim::SampleRole::Bench).next();

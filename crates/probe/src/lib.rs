@@ -53,6 +53,13 @@ pub fn storm(seed: u32, steps: u32) -> u32 {
     faultline_sim::bench::message_storm(seed as u64, STORM_NODES, STORM_TOKENS, steps).0
 }
 
+/// The recorded storm as a run in a fresh process makes it: its events in fresh memory, not the last run's (see
+/// [`faultline_sim::Events`]). Native only (in wasm the module's memory is never handed back).
+pub fn storm_cold(seed: u32, steps: u32) -> u32 {
+    faultline_sim::Events::drop_spare();
+    storm(seed, steps)
+}
+
 /// The same storm, lean (breaches only), as searches and sweeps run it.
 #[wasm_bindgen]
 pub fn storm_lean(seed: u32, steps: u32) -> u32 {

@@ -10,8 +10,8 @@ use crate::node::{
     uniform, Breach, Ctx, Describe, Effect, Handled, Input, Invariant, Narration, Node, Shown, Snapshot,
 };
 use crate::trace::{
-    BreachEvent, Condition, DropReason, Event, EventKind, Member, MemberDigest, MsgId, NodeInfo, NodeView, Outcome,
-    Tone, ViewChange,
+    BreachEvent, Condition, DropReason, Event, EventKind, Events, Member, MemberDigest, MsgId, NodeInfo, NodeView,
+    Outcome, Tone, ViewChange,
 };
 use crate::ChaCha8Rng;
 use crate::NodeId;
@@ -204,7 +204,7 @@ impl<N: Node + 'static, H: Clone + Default + 'static> Stepper for Sim<N, H> {
 #[derive(Clone, Debug)]
 pub struct RunOutput {
     pub nodes: Vec<NodeInfo>,
-    pub events: Vec<Event>,
+    pub events: Events,
     pub members: MemberDigest,
     pub views: Vec<ViewChange>,
     pub steps: u32,
@@ -254,7 +254,7 @@ pub struct Sim<N: Node, H = ()> {
     /// Record nothing but breaches (a search or a sweep): no events, no narration, no member digest.
     lean: bool,
     queue_overflow: bool,
-    events: Vec<Event>,
+    events: Events,
     views: Vec<ViewChange>,
     outcome: Option<Outcome>,
     effects: Vec<Effect<N::Msg, N::Timer, N::Durable>>,
@@ -387,7 +387,7 @@ impl<N: Node, H: Clone + Default> Sim<N, H> {
             record_views: false,
             lean: false,
             queue_overflow: false,
-            events: Vec::new(),
+            events: Events::recycled(),
             views: Vec::new(),
             outcome: None,
             effects: Vec::new(),

@@ -59,8 +59,8 @@ pub use scenario::{
     SweepSummary, Translated, View, CHECKPOINT_EVERY, CROWD_MAX_STEPS,
 };
 pub use trace::{
-    BreachEvent, Condition, DropReason, Event, EventKind, Member, MemberDigest, MsgId, NodeInfo, NodeView, Outcome,
-    Severity, Tone, Trace, ViewChange, Widget, TRACE_VERSION,
+    BreachEvent, Condition, DropReason, Event, EventKind, Events, Member, MemberDigest, MsgId, NodeInfo, NodeView,
+    Outcome, Severity, Tone, Trace, ViewChange, Widget, TRACE_VERSION,
 };
 
 /// Identifies a node within one run: its index in the scenario's node list.

@@ -128,7 +128,7 @@ fn run_nodes(faults: &FaultPlan, horizon_ms: u64) -> (Vec<PingPong>, Vec<faultli
     let mut s = sim(faults, 1, NetConfig::with_latency_us(5 * MS, 5 * MS), horizon_ms);
     while s.step() {}
     let nodes = s.nodes().to_vec();
-    (nodes, s.finish().events)
+    (nodes, s.finish().events.to_vec())
 }
 
 fn trace(seed: u64, faults: &FaultPlan) -> Trace {
@@ -272,7 +272,7 @@ fn span_keys_and_metric_names_are_borrowed_and_read_back_equal() {
     assert!(names.iter().all(|n| matches!(n, Cow::Borrowed(_))), "{names:?}");
     let back: Vec<faultline_sim::Event> = serde_json::from_str(&serde_json::to_string(&t.events).unwrap()).unwrap();
     assert!(back.iter().any(|e| matches!(&e.kind, EventKind::Metric { name: Cow::Owned(_), .. })));
-    assert_eq!(back, t.events);
+    assert_eq!(back, *t.events);
     assert_eq!(faultline_sim::hash::hash_value(&back), faultline_sim::hash::hash_value(&t.events));
 }
 

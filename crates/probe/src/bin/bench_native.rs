@@ -1,6 +1,7 @@
 //! Native half of `cargo xtask bench`: times the probe's workloads and prints one JSON object, the same shape
-//! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium), plus `against_bare`: the storm, the lean
-//! storm and the ChaCha8 loop each sampled in pairs with the bare loop. Built with the native (release) profile.
+//! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium), plus `against_bare`: the storm (its events
+//! in the last run's memory, and in fresh memory: `cold`), the lean storm and the ChaCha8 loop each sampled in pairs
+//! with the bare loop. Built with the native (release) profile.
 //!
 //! `bench-native --serve STEPS RUNS` answers one request per line of its input instead, so that the Chromium half can
 //! alternate its samples with native ones of the same workload, a few milliseconds apart (this machine's speed drifts
@@ -70,11 +71,12 @@ fn against_bare(name: &str, steps: u32, runs: u32, pairs: usize) -> Vec<f64> {
         .collect()
 }
 
-/// A workload by its name: the storm (recorded, lean), the bare loops, or a scenario's benchmark sample.
+/// A workload by its name: the storm (recorded, recorded into fresh memory, lean), the bare loops, or a scenario's benchmark sample.
 fn workload(name: &str, steps: u32, runs: u32) -> Option<Box<dyn FnMut() -> u32>> {
     let ids = faultline_probe::scenario_ids();
     Some(match name {
         "storm" => Box::new(move || faultline_probe::storm(1, steps)),
+        "cold" => Box::new(move || faultline_probe::storm_cold(1, steps)),
         "lean" => Box::new(move || faultline_probe::storm_lean(1, steps)),
         "bare" => Box::new(move || faultline_probe::bare_loop(1, steps)),
         "chacha" => Box::new(move || faultline_probe::bare_loop_chacha(1, steps)),
@@ -122,8 +124,10 @@ fn main() {
     let (lean_s, lean_steps) = time("lean");
     let (bare_s, bare_steps) = time("bare");
     let (chacha_s, chacha_steps) = time("chacha");
-    let against: serde_json::Map<String, serde_json::Value> =
-        ["storm", "lean", "chacha"].iter().map(|w| (w.to_string(), against_bare(w, steps, runs, 9).into())).collect();
+    let against: serde_json::Map<String, serde_json::Value> = ["storm", "cold", "lean", "chacha"]
+        .iter()
+        .map(|w| (w.to_string(), against_bare(w, steps, runs, 9).into()))
+        .collect();
     let scenarios: serde_json::Map<String, serde_json::Value> = faultline_probe::scenario_ids()
         .split(',')
         .map(|id| {

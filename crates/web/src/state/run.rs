@@ -85,7 +85,7 @@ pub(super) fn compared(
 pub(super) fn empty_trace(scenario: &dyn Scenario) -> Trace {
     let out = faultline_sim::RunOutput {
         nodes: Vec::new(),
-        events: Vec::new(),
+        events: Default::default(),
         members: Default::default(),
         views: Vec::new(),
         steps: 0,
