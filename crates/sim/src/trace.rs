@@ -297,16 +297,9 @@ impl<'de> Deserialize<'de> for Member {
 /// (perf; glibc hands blocks that big back to the system when they are freed). A browser's wasm memory is never handed
 /// back, but a run's vector still grows by doubling and copying; reused, it starts at the size the last run needed.
 /// At most [`SPARE_MAX_EVENTS`] events' memory is kept; a thread keeps one vector, the bigger.
-///
-/// The last run's events are not dropped when it goes, but each where the next run writes its own over it
-/// ([`Events::push`]): dropping them all at once read the whole vector back from memory once more, 14% of the
-/// recorded storm's native time (perf), where a write to the same place has that memory read anyway.
-#[derive(Default)]
-pub struct Events {
-    /// The events from `len` on are a past run's, kept until written over.
-    list: Vec<Event>,
-    len: usize,
-}
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Events(Vec<Event>);
 
 /// The most events whose memory a thread keeps for its next run (64 MB natively, 64 bytes each); a bigger vector is
 /// freed as usual.
@@ -319,53 +312,31 @@ thread_local! {
 impl Events {
     /// An empty list in the memory the last list dropped on this thread left, if any.
     pub fn recycled() -> Events {
-        Events { list: SPARE.try_with(std::cell::Cell::take).unwrap_or_default(), len: 0 }
+        Events(SPARE.try_with(std::cell::Cell::take).unwrap_or_default())
     }
 
     /// Forget the memory kept for the next run (for the bench's figure of a run into fresh memory).
     pub fn drop_spare() {
         let _ = SPARE.try_with(std::cell::Cell::take);
     }
-
-    /// Add an event at the end, over a past run's if one is there.
-    pub fn push(&mut self, event: Event) {
-        match self.list.get_mut(self.len) {
-            Some(slot) => *slot = event,
-            None => self.list.push(event),
-        }
-        self.len += 1;
-    }
-
-    /// The events as a vector to change, a past run's dropped from its end first.
-    fn live(&mut self) -> &mut Vec<Event> {
-        self.list.truncate(self.len);
-        &mut self.list
-    }
-
-    pub fn pop(&mut self) -> Option<Event> {
-        let last = self.live().pop();
-        self.len = self.list.len();
-        last
-    }
-
-    /// Take every event out, in order.
-    pub fn drain(&mut self) -> std::vec::Drain<'_, Event> {
-        self.list.truncate(self.len);
-        self.len = 0;
-        self.list.drain(..)
-    }
 }
 
 impl From<Vec<Event>> for Events {
-    fn from(list: Vec<Event>) -> Self {
-        Events { len: list.len(), list }
+    fn from(events: Vec<Event>) -> Self {
+        Events(events)
     }
 }
 
 impl std::ops::Deref for Events {
-    type Target = [Event];
-    fn deref(&self) -> &[Event] {
-        self.list.get(..self.len).unwrap_or_default()
+    type Target = Vec<Event>;
+    fn deref(&self) -> &Vec<Event> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Events {
+    fn deref_mut(&mut self) -> &mut Vec<Event> {
+        &mut self.0
     }
 }
 
@@ -373,43 +344,18 @@ impl<'a> IntoIterator for &'a Events {
     type Item = &'a Event;
     type IntoIter = std::slice::Iter<'a, Event>;
     fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl Clone for Events {
-    fn clone(&self) -> Self {
-        Events::from(self.to_vec())
-    }
-}
-
-impl PartialEq for Events {
-    fn eq(&self, other: &Self) -> bool {
-        **self == **other
-    }
-}
-
-impl Eq for Events {}
-
-impl std::fmt::Debug for Events {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-impl Serialize for Events {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
+        self.0.iter()
     }
 }
 
 impl Drop for Events {
     fn drop(&mut self) {
-        let room = self.list.capacity();
+        let room = self.0.capacity();
         if room == 0 || room > SPARE_MAX_EVENTS {
             return;
         }
-        let events = std::mem::take(&mut self.list);
+        let mut events = std::mem::take(&mut self.0);
+        events.clear();
         // At a thread's exit the spare may be gone already: the vector is then freed as usual.
         let _ = SPARE.try_with(|spare| {
             let kept = spare.take();
@@ -905,49 +851,6 @@ mod tests {
             events: Unkept(&t.events),
             members: t.members,
         })
-    }
-
-    /// A list of events holds what was pushed into it and nothing of the run before it, whose memory it reuses: a
-    /// shorter run after a longer one on the same thread reads, compares, clones and serializes as itself, and a new
-    /// thread's list of the same events is equal to it.
-    #[test]
-    fn events_reuse_the_last_runs_memory_and_show_none_of_its_events() {
-        let all = every_kind();
-        Events::drop_spare();
-        let mut long = Events::recycled();
-        for _ in 0..100 {
-            for e in &all {
-                long.push(e.clone());
-            }
-        }
-        let room = long.list.capacity();
-        drop(long);
-        let mut short = Events::recycled();
-        assert!(short.is_empty() && short.list.capacity() == room, "the spare's memory, and none of its events");
-        for e in all.iter().take(3) {
-            short.push(e.clone());
-        }
-        assert_eq!(*short, all[..3]);
-        assert_eq!(short.clone(), Events::from(all[..3].to_vec()));
-        assert_eq!(short.iter().count(), 3);
-        assert_eq!(serde_json::to_string(&short).ok(), serde_json::to_string(&all[..3]).ok());
-        let fresh = std::thread::spawn({
-            let three = all[..3].to_vec();
-            move || {
-                let mut fresh = Events::recycled();
-                three.into_iter().for_each(|e| fresh.push(e));
-                fresh.to_vec()
-            }
-        });
-        assert_eq!(fresh.join().ok().as_deref(), Some(&*short));
-        assert_eq!(short.pop().as_ref(), all.get(2));
-        assert_eq!(short.drain().collect::<Vec<_>>(), all[..2]);
-        assert!(short.is_empty() && short.list.is_empty(), "the past run's events went with the drain");
-        // A list bigger than the most kept is freed, and leaves the spare as it was.
-        drop(short);
-        let big = Events::from(Vec::with_capacity(SPARE_MAX_EVENTS + 1));
-        drop(big);
-        assert_eq!(Events::recycled().list.capacity(), room);
     }
 
     /// Every kind of event, each field away from its default, a member's event among them.
