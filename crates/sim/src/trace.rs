@@ -853,6 +853,39 @@ mod tests {
         })
     }
 
+    /// A run's list of events starts in the memory the last list dropped on its thread left, and holds none of its
+    /// events: it reads, compares and serializes as what was pushed into it, as the same events on a new thread do.
+    #[test]
+    fn events_reuse_the_last_runs_memory_and_hold_none_of_its_events() {
+        let all = every_kind();
+        Events::drop_spare();
+        let mut long = Events::recycled();
+        for _ in 0..100 {
+            long.extend(all.iter().cloned());
+        }
+        let room = long.capacity();
+        drop(long);
+        let mut short = Events::recycled();
+        assert!(short.is_empty() && short.capacity() == room, "the spare's memory, and none of its events");
+        short.extend(all.iter().take(3).cloned());
+        assert_eq!(*short, all[..3]);
+        assert_eq!(short.clone(), Events::from(all[..3].to_vec()));
+        assert_eq!(serde_json::to_string(&short).ok(), serde_json::to_string(&all[..3]).ok());
+        let three = all[..3].to_vec();
+        let fresh = std::thread::spawn(move || {
+            let mut fresh = Events::recycled();
+            fresh.extend(three);
+            (fresh.capacity(), fresh.to_vec())
+        });
+        let (fresh_room, fresh) = fresh.join().unwrap_or_default();
+        assert_eq!(fresh, *short);
+        assert!(fresh_room < room, "a new thread has no spare");
+        // A list bigger than the most kept is freed, and leaves the spare as it was.
+        drop(short);
+        drop(Events::from(Vec::with_capacity(SPARE_MAX_EVENTS + 1)));
+        assert_eq!(Events::recycled().capacity(), room);
+    }
+
     /// Every kind of event, each field away from its default, a member's event among them.
     fn every_kind() -> Vec<Event> {
         let b = |s: &str| Name::Owned(s.to_string());
