@@ -230,9 +230,9 @@ pub struct BreachEvent {
 /// A message's number in its run (see [`EventKind::Send`]).
 pub type MsgId = u32;
 
-/// One thing that happened in a step. 64 bytes (natively and in wasm32; a test holds it there): a recorded run keeps
-/// every event, and the recorded storm of the bench writes two a step. At 80 bytes, 39% of that storm's native time
-/// went to the operating system faulting in the events' memory, and 11% to dropping them (perf).
+/// One thing that happened in a step. 64 bytes, natively and in wasm32 (a test holds it there natively): a recorded
+/// run keeps every event, and the recorded storm of the bench writes two a step. At 80 bytes, 39% of that storm's
+/// native time went to the operating system faulting in the events' memory, and 11% to dropping them (perf).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub step: u32,

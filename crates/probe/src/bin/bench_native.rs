@@ -1,13 +1,13 @@
 //! Native half of `cargo xtask bench`: times the probe's workloads and prints one JSON object, the same shape
-//! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium), plus `against_bare`: the storm (its events
-//! in the last run's memory, and in fresh memory: `cold`), the lean storm and the ChaCha8 loop each sampled in pairs
-//! with the bare loop. Built with the native (release) profile.
+//! as `xtask/bench-workloads.mjs` returns for wasm (in Node and in Chromium), plus `against_bare`: the storm (its
+//! events in the last run's memory, and in fresh memory: `cold`), the lean storm and the ChaCha8 loop each sampled in
+//! pairs with the bare loop. Built with the native (release) profile.
 //!
 //! `bench-native --serve STEPS RUNS` answers one request per line of its input instead, so that the Chromium half can
 //! alternate its samples with native ones of the same workload, a few milliseconds apart (this machine's speed drifts
-//! by up to 2× over minutes, and from one second to the next): `warm W` runs workload W (`storm`, `lean`, `bare`,
-//! `chacha` or a scenario's id) for 300 ms and answers the seconds per call; `sample W REPS` times REPS calls and
-//! answers the seconds per call and the events of one call.
+//! by up to 2× over minutes, and from one second to the next): `warm W` runs workload W (`storm`, `cold`, `lean`,
+//! `bare`, `chacha` or a scenario's id) for 300 ms and answers the seconds per call; `sample W REPS` times REPS calls
+//! and answers the seconds per call and the events of one call.
 
 use std::time::Instant;
 
@@ -71,7 +71,8 @@ fn against_bare(name: &str, steps: u32, runs: u32, pairs: usize) -> Vec<f64> {
         .collect()
 }
 
-/// A workload by its name: the storm (recorded, recorded into fresh memory, lean), the bare loops, or a scenario's benchmark sample.
+/// A workload by its name: the storm (recorded, recorded into fresh memory, lean), the bare loops, or a scenario's
+/// benchmark sample.
 fn workload(name: &str, steps: u32, runs: u32) -> Option<Box<dyn FnMut() -> u32>> {
     let ids = faultline_probe::scenario_ids();
     Some(match name {
