@@ -69,6 +69,26 @@ function preload(rel, href, as) {
   return loaded;
 }
 
+/** Whether a link draws at once what the page's stylesheet held switched off styles (www/later.css): presenter mode
+ *  (`presenter=1`, read as the page reads it: the last one, 1, true, on or yes), a talk's speaker window, the front
+ *  door and the workshop plan (the page with every scenario). */
+export function drawsLater(search, name) {
+  const q = new URLSearchParams(search);
+  const presenter = (q.getAll('presenter').at(-1) ?? '').trim().toLowerCase();
+  return name === 'all' || ['1', 'true', 'on', 'yes'].includes(presenter) || q.get('speaker') === '1';
+}
+
+/** Switch on the stylesheets the page holds switched off (the built page's www/later.css: a browser does not fetch a
+ *  disabled one); resolves once each has come or failed to. */
+export function switchOnLater(doc = document) {
+  const links = [...doc.querySelectorAll('link[rel~="stylesheet"][disabled]')];
+  return Promise.all(links.map((l) => new Promise((resolve) => {
+    l.addEventListener('load', resolve, { once: true });
+    l.addEventListener('error', resolve, { once: true });
+    l.disabled = false;
+  })));
+}
+
 /** Ask the service worker (www/sw.js) to keep what this visit loaded, so that the page also opens offline. A browser
  *  that has no service workers, or refuses one (a private window, a file:// page), runs online only. */
 function keepOffline(files, also) {
@@ -151,6 +171,9 @@ async function start() {
     fail(`no module for the page "${name}".`);
     return;
   }
+  // A link that draws presenter mode, the speaker window or the front door has their rules before its first frame;
+  // any other page switches them on once it has started (before a learner can press p: input waits for the rest).
+  const styled = drawsLater(location.search, name) ? switchOnLater() : undefined;
   // The search workers load the page's own module: they find its files in these links, as the page does.
   preload('modulepreload', files.js);
   const firstPart = preload('preload', files.wasm, 'fetch');
@@ -187,6 +210,7 @@ async function start() {
       firstPart.then((came) => came && fetchRest());
       release = holdInput(window, () => Promise.all([fetchRest(), running]).then(([state]) => settle(state)));
     }
+    await styled;
     const wasm = await glue.default({ module_or_path: files.wasm }).catch((e) => {
       // A page that did not start says so below; what was held goes where it would have gone.
       release();
@@ -203,6 +227,7 @@ async function start() {
       }
     });
     started();
+    if (!styled) switchOnLater();
     // The rest of the module (asked for above), once the page has started: held input goes on once it has come.
     if (split && !here) {
       fetchRest().then(settle);

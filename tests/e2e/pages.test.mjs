@@ -4,8 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { start, stop, newPage } from './harness.mjs';
-import { pageFor, holdInput, comparePage, startsWithRest, filesOf } from '../../www/loader.js';
+import { start, stop, newPage, drawn } from './harness.mjs';
+import { pageFor, holdInput, comparePage, startsWithRest, filesOf, drawsLater } from '../../www/loader.js';
 
 let env;
 before(async () => { env = await start(); });
@@ -196,14 +196,70 @@ test('pages: every stylesheet the page links applies (the build minifies them an
   const { page, errors } = await newPage(env);
   await page.goto(env.base + '?scenario=redis-lock');
   await page.locator('#sequence').waitFor();
+  // www/later.css is switched on once the page has started (the test below).
+  await page.waitForFunction(() => [...document.querySelectorAll('link[rel=stylesheet]')].every((l) => !l.disabled && l.sheet));
   const sheets = await page.evaluate(() => [...document.querySelectorAll('link[rel=stylesheet]')]
     .map((l) => ({ href: l.getAttribute('href'), integrity: l.integrity, rules: l.sheet ? l.sheet.cssRules.length : 0 })));
-  assert.ok(sheets.length >= 2, JSON.stringify(sheets));
+  assert.ok(sheets.length >= 3, JSON.stringify(sheets));
   for (const s of sheets) assert.ok(s.rules > 0, `${s.href} (integrity ${s.integrity}) did not apply`);
   // The diagram's stylesheet makes its svg a block (an svg is inline without it).
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('svg.seq')).display), 'block');
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('pages: the rules of presenter mode, the speaker window and the front door come once a scenario has started; a link that draws them has them in its first frame', async () => {
+  // Read as the page reads `presenter` (the last one; 1, true, on or yes); the front door and the workshop plan are
+  // the page with every scenario.
+  assert.ok(drawsLater('?scenario=raft&presenter=1', 'raft') && drawsLater('?presenter=0&presenter=+On', 'redis-lock'));
+  assert.ok(drawsLater('?speaker=1&scenario=raft', 'raft') && drawsLater('', 'all') && drawsLater('?page=workshop', 'all'));
+  assert.ok(!drawsLater('?scenario=raft', 'raft') && !drawsLater('?scenario=raft&presenter=1&presenter=no', 'raft'));
+  assert.ok(!drawsLater('?scenario=raft&embed=1', 'raft'));
+  // The built page holds the stylesheet switched off, so that a browser does not fetch it with the page.
+  const html = await readFile(join(process.env.FAULTLINE_SITE, 'index.html'), 'utf8');
+  const later = html.match(/<link rel="stylesheet" disabled href="\.\/(later-[0-9a-f]+\.css)" integrity="sha384-/)?.[1];
+  assert.ok(later, 'index.html holds www/later.css switched off, with its integrity value');
+  const map = await siteMap();
+  const { page, errors } = await newPage(env, { width: 1280, height: 720 }, NO_WORKER);
+  await page.goto(env.base + '?scenario=redis-lock&step=3');
+  await drawn(page);
+  await page.waitForFunction((name) => performance.getEntriesByType('resource').some((r) => r.name.endsWith(name)), later);
+  const { css, wasm } = await page.evaluate((names) => {
+    const entry = (name) => performance.getEntriesByType('resource').find((r) => r.name.endsWith(name));
+    return JSON.parse(JSON.stringify({ css: entry(names[0]), wasm: entry(names[1]) }));
+  }, [later, filesOf(map, 'redis-lock').wasm.replace('./', '')]);
+  assert.ok(css.startTime >= wasm.responseEnd,
+    `the stylesheet was asked for at ${css.startTime} ms, before the module's first part had come (${wasm.responseEnd} ms)`);
+  // Presenter mode (p) then has its layout: a column as high as the screen.
+  await page.keyboard.press('p');
+  await page.locator('.app.presenter').waitFor();
+  assert.deepEqual(await page.evaluate(() => {
+    const s = getComputedStyle(document.querySelector('.app.presenter'));
+    return [s.display, s.height];
+  }), ['flex', '720px']);
+  assert.deepEqual(errors, []);
+  await page.close();
+  // A link that draws them: styled as it is first drawn (the style read as the element enters the page), even when
+  // the stylesheet comes after the module (held back here).
+  for (const [query, selector, property, value] of [['?scenario=raft&presenter=1', '.app.presenter', 'display', 'flex'],
+    ['?speaker=1&scenario=redis-lock', '.speaker', 'max-width', '900px'], ['', '.door', 'max-width', '1400px'],
+    ['?page=workshop', '.door', 'max-width', '1400px']]) {
+    const linked = await newPage(env, undefined, NO_WORKER);
+    await linked.page.route(`**/${later}`, (route) => new Promise((go) => setTimeout(go, 600)).then(() => route.continue()));
+    await linked.page.addInitScript(([sel, prop]) => {
+      new MutationObserver((_, observer) => {
+        const el = document.querySelector(sel);
+        if (!el) return;
+        window.firstStyle = getComputedStyle(el).getPropertyValue(prop);
+        observer.disconnect();
+      }).observe(document, { childList: true, subtree: true });
+    }, [selector, property]);
+    await linked.page.goto(env.base + query);
+    await linked.page.waitForFunction(() => window.firstStyle !== undefined);
+    assert.equal(await linked.page.evaluate(() => window.firstStyle), value, `${query}: ${selector}'s ${property} as it was drawn`);
+    assert.deepEqual(linked.errors, []);
+    await linked.page.close();
+  }
 });
 
 test('pages: the first load fetches the first part of its module; the rest comes once the first part has come', async () => {

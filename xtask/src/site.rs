@@ -260,7 +260,8 @@ pub fn with_version(worker: &str, version: &str) -> Result<String> {
 }
 
 /// trunk's page with its inline start script and its preload links replaced by the map and `loader.js`. The map goes
-/// in short ([`short_map`]), in single quotes: its JSON's double quotes need no escape there.
+/// in short ([`short_map`]), in single quotes: its JSON's double quotes need no escape there. The stylesheet of what a
+/// scenario's page does not draw as it opens (`www/later.css`) is switched off, for the loader to switch on.
 pub fn with_loader(html: &str, map: &serde_json::Value) -> Result<String> {
     let start = html.find("<script type=\"module\">").ok_or("the built page has no start script")?;
     let end = html[start..].find("</script>").ok_or("the built page's start script does not end")? + start + 9;
@@ -270,6 +271,12 @@ pub fn with_loader(html: &str, map: &serde_json::Value) -> Result<String> {
             let j = out[i..].find('>').ok_or("a preload link does not end")? + i + 1;
             out.replace_range(i..j, "");
         }
+    }
+    // www/later.css (presenter mode, the speaker window, the front door) is held switched off: a browser does not
+    // fetch a disabled stylesheet, and the loader switches it on (`switchOnLater`).
+    let later = "<link rel=\"stylesheet\" href=\"./later-";
+    if let Some(i) = out.find(later) {
+        out.insert_str(i + "<link rel=\"stylesheet\"".len(), " disabled");
     }
     let attr = short_map(map)?.to_string();
     let attr = attr.replace('&', "&amp;").replace('\'', "&#39;").replace('<', "&lt;").replace('>', "&gt;");
@@ -387,7 +394,7 @@ mod tests {
     #[test]
     fn the_stylesheet_sizes_smaller_text_by_its_few_factors_only() {
         // Each distinct font size is a font lookup in the page's first frame (www/style.css says why).
-        let css = std::fs::read_to_string(root().join("www/style.css")).unwrap();
+        let css = ["www/style.css", "www/later.css"].map(|f| std::fs::read_to_string(root().join(f)).unwrap()).concat();
         let factors: Vec<&str> = css
             .split("font-size:")
             .skip(1)
@@ -402,7 +409,7 @@ mod tests {
 
     #[test]
     fn the_start_script_and_preloads_give_way_to_the_loader() {
-        let html = "<head><link rel=\"stylesheet\" href=\"./a.css\"/>\n<script type=\"module\">\nimport init from './x.js';\n</script>\n  \
+        let html = "<head><link rel=\"stylesheet\" href=\"./a.css\"/><link rel=\"stylesheet\" href=\"./later-1.css\"/>\n<script type=\"module\">\nimport init from './x.js';\n</script>\n  \
                     <link rel=\"modulepreload\" href=\"./x.js\"><link rel=\"preload\" href=\"./x_bg.wasm\" as=\"fetch\"></head><body></body>";
         let map = serde_json::json!({
             "first": "a", "all": "all", "scenarios": { "a": "a" }, "compare": {},
@@ -417,7 +424,9 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("<script type=\"module\" src=\"./loader.js\"></script>\n</head>"), "{out}");
-        assert!(out.contains("./a.css"));
+        assert!(out.contains(
+            "<link rel=\"stylesheet\" href=\"./a.css\"/><link rel=\"stylesheet\" disabled href=\"./later-1.css\"/>"
+        ));
         let csp = out.find("Content-Security-Policy").unwrap();
         assert!(csp < out.find("./a.css").unwrap(), "the policy precedes what it governs: {out}");
         assert!(!CSP.contains("unsafe-inline") && !CSP.contains("'unsafe-eval'") && CSP.contains("default-src 'none'"));
