@@ -176,7 +176,7 @@ impl<N: Node + 'static, H: Clone + Default + 'static> Stepper for Sim<N, H> {
         (0..self.nodes.len()).map(|i| self.view_of(i)).collect()
     }
     fn drain_events(&mut self, into: &mut Vec<Event>) {
-        into.append(&mut self.events);
+        into.extend(self.events.drain());
     }
     fn boxed_clone(&self) -> Box<dyn Stepper> {
         Box::new(self.clone())

@@ -153,7 +153,9 @@ fn same_inputs_same_hash_different_seeds_different_traces() {
     assert_ne!(a.hash, d.hash, "the fault plan is part of the inputs");
     // The hash covers what it claims to: change one event and it changes.
     let mut e = a.clone();
-    e.events[3].at_us += 1;
+    let mut events = e.events.to_vec();
+    events[3].at_us += 1;
+    e.events = events.into();
     assert_ne!(e.compute_hash(), a.hash);
 }
 

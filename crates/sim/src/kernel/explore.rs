@@ -162,7 +162,7 @@ impl<N: Node + 'static, H: Clone + Default + Debug + 'static> Space for Explore<
             }
         }
         // Only the breaches matter here: the rest of what the step recorded goes.
-        n.violation = n.sim.events.drain(..).find_map(|e| match e.kind {
+        n.violation = n.sim.events.drain().find_map(|e| match e.kind {
             EventKind::Breach(b) if b.severity == Severity::Violation => Some((b.invariant, b.message)),
             _ => None,
         });
