@@ -14,6 +14,8 @@
 // A page's module is in two parts (xtask/src/split.rs): `wasm` holds what the page's first load runs, `rest` the
 // other functions, which this script asks the glue to fetch once the first part has come (it compiles while the first
 // part runs); input that comes before it is held until it has (`holdInput`).
+// The page's stylesheet of what a scenario's page does not draw as it opens (www/later.css: presenter mode, the
+// speaker window, the front door) comes switched off; this script switches it on (`drawsLater`, `switchOnLater`).
 // Paths are relative, so the site works from any sub-path. It is an external script, not an inline one, so that
 // the page's Content Security Policy allows scripts from the site itself only.
 
