@@ -81,13 +81,15 @@ export function drawsLater(search, name) {
 }
 
 /** Switch on the stylesheets the page holds switched off (the built page's www/later.css: a browser does not fetch a
- *  disabled one); resolves once each has come or failed to. */
+ *  disabled one); resolves once each has come or failed to. A browser that fetched one anyway has its rules already
+ *  (and fires no second load): that one resolves at once. */
 export function switchOnLater(doc = document) {
   const links = [...doc.querySelectorAll('link[rel~="stylesheet"][disabled]')];
   return Promise.all(links.map((l) => new Promise((resolve) => {
     l.addEventListener('load', resolve, { once: true });
     l.addEventListener('error', resolve, { once: true });
     l.disabled = false;
+    if (l.sheet) resolve();
   })));
 }
 

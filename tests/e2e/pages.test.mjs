@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { start, stop, newPage, drawn } from './harness.mjs';
-import { pageFor, holdInput, comparePage, startsWithRest, filesOf, drawsLater } from '../../www/loader.js';
+import { pageFor, holdInput, comparePage, startsWithRest, filesOf, drawsLater, switchOnLater } from '../../www/loader.js';
 
 let env;
 before(async () => { env = await start(); });
@@ -215,6 +215,19 @@ test('pages: the rules of presenter mode, the speaker window and the front door 
   assert.ok(drawsLater('?speaker=1&scenario=raft', 'raft') && drawsLater('', 'all') && drawsLater('?page=workshop', 'all'));
   assert.ok(!drawsLater('?scenario=raft', 'raft') && !drawsLater('?scenario=raft&presenter=1&presenter=no', 'raft'));
   assert.ok(!drawsLater('?scenario=raft&embed=1', 'raft'));
+  // Switched on, each stylesheet counts once it has come; one a browser fetched though it was disabled fires no
+  // second load, and counts at once.
+  const fake = (loaded) => {
+    const on = {};
+    return { disabled: true, sheet: loaded ? {} : null, on, addEventListener: (kind, f) => { on[kind] = f; } };
+  };
+  const [fetched, coming] = [fake(true), fake(false)];
+  let done = false;
+  const both = switchOnLater({ querySelectorAll: () => [fetched, coming] }).then(() => { done = true; });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(!fetched.disabled && !coming.disabled && !done, 'both switched on, one still coming');
+  coming.on.load();
+  await Promise.race([both, new Promise((_, no) => setTimeout(() => no(new Error('switchOnLater never resolved')), 2000))]);
   // The built page holds the stylesheet switched off, so that a browser does not fetch it with the page.
   const html = await readFile(join(process.env.FAULTLINE_SITE, 'index.html'), 'utf8');
   const later = html.match(/<link rel="stylesheet" disabled href="\.\/(later-[0-9a-f]+\.css)" integrity="sha384-/)?.[1];
