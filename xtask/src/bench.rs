@@ -433,7 +433,7 @@ fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
     let mut rows = Vec::new();
     // What every page loads (the html, the loader, the styles, the icon), then each page's glue and wasm.
     let (mut shared_raw, mut shared_gz) = (0, 0);
-    let (mut later_raw, mut later_gz) = (0, 0);
+    let (mut sheet_raw, mut sheet_gz) = (0, 0);
     let mut entries: Vec<_> = std::fs::read_dir(site).map_err(|e| e.to_string())?.filter_map(|e| e.ok()).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -443,12 +443,12 @@ fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
         // Not in a first load: the example docs page (a page of its own, with its script, styles and unhashed icon),
         // the search worker (when a search starts) and the offline worker (registered once the page has started).
         let module = name.starts_with("faultline-web-");
-        let later =
+        let elsewhere =
             name.starts_with("embed-example.") || matches!(name.as_str(), "search-worker.js" | "sw.js" | "favicon.svg");
         if name.starts_with("later-") && name.ends_with(".css") {
-            later_raw += raw;
-            later_gz += gz;
-        } else if !module && !later {
+            sheet_raw += raw;
+            sheet_gz += gz;
+        } else if !module && !elsewhere {
             shared_raw += raw;
             shared_gz += gz;
         }
@@ -459,8 +459,8 @@ fn site_sizes(site: &Path, map: &serde_json::Value) -> Result<SiteRows> {
         for (name, files) in obj {
             let (mut raw, mut gz) = (shared_raw, shared_gz);
             if name == "all" {
-                raw += later_raw;
-                gz += later_gz;
+                raw += sheet_raw;
+                gz += sheet_gz;
             }
             for f in ["js", "wasm"] {
                 let p = site.join(crate::site::file(files, f));
