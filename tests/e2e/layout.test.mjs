@@ -69,6 +69,20 @@ const overlappingLabels = () => {
   return out;
 };
 
+/** Span labels cut off at the diagram's left edge: a span that began before the view and runs on in it (40 px or
+ *  more of its bar in view) has its label inside the view (crates/web's model/labels.rs, `bar_label_x`). */
+const spanLabelsCutAtTheEdge = () => {
+  const view = document.querySelector('#sequence').closest('.scroller').getBoundingClientRect();
+  const zoom = view.width / document.querySelector('#sequence').closest('.scroller').clientWidth || 1;
+  return [...document.querySelectorAll('#sequence .bar.span')].flatMap((g) => {
+    const label = g.querySelector('.bar-label');
+    const bar = g.querySelector('rect').getBoundingClientRect();
+    if (!label || bar.left >= view.left || bar.right < view.left + 48 * zoom) return [];
+    const left = label.getBoundingClientRect().left;
+    return left < view.left - 1 ? [`"${label.textContent}" begins ${Math.round(view.left - left)} px left of the view`] : [];
+  });
+};
+
 test("the sequence diagram's labels and a violation's numbered causes stay apart, at the end of every chapter", async () => {
   const { page, errors } = await newPage(env, { width: 1400, height: 1000 });
   for (const s of SCENARIOS) {
@@ -85,6 +99,8 @@ test("the sequence diagram's labels and a violation's numbered causes stay apart
         await page.waitForTimeout(150);
         const pairs = await page.evaluate(overlappingLabels);
         assert.deepEqual(pairs, [], `${s}${c ? `, chapter ${c}` : ''}${mode}: labels drawn over each other`);
+        const cut = await page.evaluate(spanLabelsCutAtTheEdge);
+        assert.deepEqual(cut, [], `${s}${c ? `, chapter ${c}` : ''}${mode}: span labels cut at the view's edge`);
       }
     }
   }

@@ -9,7 +9,7 @@
 
 use super::{px, tone_class, ModelRef};
 use crate::hooks::resize::use_resize;
-use crate::model::labels::{self, lay_out, pause_text, Placed};
+use crate::model::labels::{self, bar_end, bar_label_x, lay_out, pause_text, Placed, View};
 use crate::model::{BarKind, BreachInfo, Fate, Model, LEFT, MARK_REACH, RIGHT};
 use crate::state::Target;
 use faultline_sim::fault::decimal;
@@ -19,6 +19,8 @@ use yew::prelude::*;
 
 /// Extra pixels drawn beyond each side of the visible window.
 const OVERDRAW: f64 = 200.0;
+/// How far in from the view's left edge a span's label that slides along its bar stops.
+const EDGE: f64 = 8.0;
 /// The baseline of the first row of labels above a lane (a span's, a message's sent up), clear of the span bars; and
 /// of the first row under it (a note's, a pause's, a message's sent down), clear of the disks drawn just under it.
 const ABOVE: f64 = 21.0;
@@ -277,13 +279,13 @@ pub fn sequence_diagram(p: &Props) -> Html {
         m.marks_within(x0, x1).iter().filter(|k| k.step < cursor && overlaps(k.x, k.x + MARK_REACH, x0, x1)).collect();
     let shown: Vec<_> =
         m.arrows_within(x0, x1).iter().filter(|a| a.send_step < cursor && overlaps(a.x1, a.x2, x0, x1)).collect();
-    let laid = lay_out(&bars, &marks, &shown, cursor, m.width);
+    // The view's left edge, a little in from it: a span that began before it has its label there (`bar_label_x`).
+    let view = View { from: if fit { 0.0 } else { target_left + EDGE }, now_x };
+    let laid = lay_out(&bars, &marks, &shown, cursor, m.width, view);
     let label = |text: &str, at: Option<Placed>| at.filter(|p| p.chars > 0).map(|p| short(text, p.chars));
 
     let bars = bars.iter().zip(laid.bars).map(|(b, at)| {
-        let ended = b.end_step.is_some_and(|e| e < cursor);
-        let x2 = if ended { b.x2 } else { now_x.max(b.x1) };
-        let w = (x2 - b.x1).max(2.0);
+        let w = (bar_end(b, cursor, now_x) - b.x1).max(2.0);
         let y = m.lane_y(b.node);
         match b.kind {
             BarKind::Span => {
@@ -294,7 +296,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                             <title>{&b.label}</title>
                         </rect>
                         if let Some(text) = label(&b.label, at) {
-                            <text class="bar-label" x={px(b.x1 + 3.0)} y={px(baseline(y, true, at))}>{text}</text>
+                            <text class="bar-label" x={px(bar_label_x(b, cursor, now_x, view.from))} y={px(baseline(y, true, at))}>{text}</text>
                         }
                     </g>
                 }

@@ -94,9 +94,41 @@ pub struct Laid {
     pub arrows: Vec<Option<Placed>>,
 }
 
+/// What of the diagram is on screen, for labels that follow the view: its left edge and the "now" line.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct View {
+    pub from: f64,
+    pub now_x: f64,
+}
+
 /// Is a message drawn downwards (its label under its sender's lane)? A message to itself counts as down.
 pub fn down(a: &Arrow) -> bool {
     a.y2 >= a.y1
+}
+
+/// Where a bar ends on screen at `cursor`: its end once that has come, else the "now" line at `now_x`.
+pub fn bar_end(b: &Bar, cursor: u32, now_x: f64) -> f64 {
+    if b.end_step.is_some_and(|e| e < cursor) {
+        b.x2
+    } else {
+        now_x.max(b.x1)
+    }
+}
+
+/// How much of a span's bar must be in view for its label to slide there (below).
+const SLIDE_ROOM: f64 = 40.0;
+
+/// Where a bar's label begins. A span's rides at its start; when the view begins past that start (the diagram
+/// scrolled to a later step: `from` is the view's left edge) and the span runs on in view, it slides to the edge,
+/// so that a lease taken long before the step on screen still says whose it is instead of being cut off there. A
+/// span nearly out of view, a pause's and a crash's stay at their start.
+pub fn bar_label_x(b: &Bar, cursor: u32, now_x: f64, from: f64) -> f64 {
+    let slides = b.kind == BarKind::Span && from > b.x1 && bar_end(b, cursor, now_x) - SLIDE_ROOM >= from;
+    if slides {
+        from + 3.0
+    } else {
+        b.x1 + 3.0
+    }
 }
 
 /// A pause's label while it lasts (`…`) and once it is over; a crash's.
@@ -111,8 +143,10 @@ pub fn pause_text(b: &Bar, cursor: u32) -> String {
 /// The labels of what is drawn before `cursor`, laid out in rows: above a lane a span's and that of a message sent
 /// up from it; below it a pause's, a crash's, a note's and that of a message sent down. A quiet note is labelled
 /// while it is recent only (a good or a bad one always), a message for [`RECENT_STEPS`] after it is sent, and a
-/// message sent to many at once (the same words from the same place) once. No label runs past `width`.
-pub fn lay_out(bars: &[&Bar], marks: &[&Mark], arrows: &[&Arrow], cursor: u32, width: f64) -> Laid {
+/// message sent to many at once (the same words from the same place) once. No label runs past `width`. The view
+/// begins at `from` and the "now" line is at `now_x`: a span's label slides along its bar to stay in view
+/// ([`bar_label_x`]).
+pub fn lay_out(bars: &[&Bar], marks: &[&Mark], arrows: &[&Arrow], cursor: u32, width: f64, view: View) -> Laid {
     let loud = |k: &Mark| !k.durable && (matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor);
     let mut said: Vec<(NodeId, u64, &str)> = Vec::new();
     let spoken: Vec<bool> = arrows
@@ -137,13 +171,13 @@ pub fn lay_out(bars: &[&Bar], marks: &[&Mark], arrows: &[&Arrow], cursor: u32, w
     let above: Vec<Want> = bars
         .iter()
         .filter(|b| b.kind == BarKind::Span)
-        .map(|b| want(b.node, b.x1 + 3.0, b.label.chars().count(), 40))
+        .map(|b| want(b.node, bar_label_x(b, cursor, view.now_x, view.from), b.label.chars().count(), 40))
         .chain(sent(false))
         .collect();
     let below: Vec<Want> = bars
         .iter()
         .filter(|b| b.kind != BarKind::Span)
-        .map(|b| want(b.node, b.x1 + 3.0, pause_text(b, cursor).chars().count(), 40))
+        .map(|b| want(b.node, bar_label_x(b, cursor, view.now_x, view.from), pause_text(b, cursor).chars().count(), 40))
         .chain(marks.iter().filter(|k| loud(k)).map(|k| want(k.node, k.x + 6.0, k.text.chars().count(), 44)))
         .chain(sent(true))
         .collect();
@@ -192,6 +226,38 @@ mod tests {
         Bar { node, kind, label: label.into(), tone, start_step, end_step, x1, x2 }
     }
 
+    /// A span that began before the view's left edge has its label at the edge while the span runs on past it (with
+    /// room left on the bar), so that a scrolled diagram still says whose lease it is; a span in view, a span that
+    /// ends near the edge, and a pause keep their labels at their starts.
+    #[test]
+    fn a_span_label_slides_to_the_view_s_edge() {
+        let long = span(0, 100.0, "lease: node 1, gen 1");
+        let (cursor, now_x) = (20, 900.0);
+        let at = |b: &Bar, from: f64| bar_label_x(b, cursor, now_x, from);
+        assert_eq!(at(&long, 0.0), 103.0, "in view: at its start");
+        assert_eq!(at(&long, 500.0), 503.0, "scrolled past its start: at the edge");
+        assert_eq!(at(&long, 860.0), 863.0);
+        assert_eq!(at(&long, 880.0), 103.0, "less than its room in view: at its start");
+        let ended = Bar { end_step: Some(3), x2: 520.0, ..long.clone() };
+        assert_eq!(at(&ended, 500.0), 103.0, "a span that ends by the edge keeps its label at its start");
+        assert_eq!(at(&Bar { end_step: Some(3), x2: 800.0, ..long.clone() }, 500.0), 503.0);
+        let pause = Bar { kind: BarKind::Pause, ..long.clone() };
+        assert_eq!(at(&pause, 500.0), 103.0, "a pause's label stays at its start");
+        // The layout places the label where it is drawn: a message label sent up from the lane just after the edge
+        // takes the other row.
+        let arrows = [arrow(0, 510.0, 100.0, 50.0, "SET lock c1 NX PX 500", 19)];
+        let view = View { from: 500.0, now_x };
+        let laid = lay_out(&[&long], &[], &arrows.iter().collect::<Vec<_>>(), cursor, 1000.0, view);
+        assert_eq!(laid.bars, vec![Some(Placed { row: 0, chars: 20 })]);
+        assert_eq!(laid.arrows, vec![Some(Placed { row: 1, chars: 21 })]);
+        let unscrolled = lay_out(&[&long], &[], &arrows.iter().collect::<Vec<_>>(), cursor, 1000.0, View::default());
+        assert_eq!(
+            unscrolled.arrows,
+            vec![Some(Placed { row: 0, chars: 21 })],
+            "from its start the span's label is far behind"
+        );
+    }
+
     #[test]
     fn a_message_sent_up_shares_the_rows_of_the_spans_and_one_sent_to_many_is_labelled_once() {
         let spans = [span(0, 0.0, "lock held by client 1")];
@@ -203,7 +269,7 @@ mod tests {
             arrow(0, 10.0, 100.0, 180.0, "COMMIT", 10),
             arrow(0, 200.0, 100.0, 20.0, "old news", 2),
         ];
-        let laid = lay_out(&[&spans[0]], &[], &arrows.iter().collect::<Vec<_>>(), 11, 1000.0);
+        let laid = lay_out(&[&spans[0]], &[], &arrows.iter().collect::<Vec<_>>(), 11, 1000.0, View::default());
         assert_eq!(laid.bars, [Some(Placed { row: 0, chars: 21 })]);
         // Above: the span on row 0, the broadcast's one label on row 1; below: the message sent down.
         let (up, down) = (Some(Placed { row: 1, chars: 7 }), Some(Placed { row: 0, chars: 6 }));
@@ -220,7 +286,7 @@ mod tests {
             note(3, Tone::Neutral, true),
             note(9, Tone::Neutral, false),
         ];
-        let laid = lay_out(&[], &marks.iter().collect::<Vec<_>>(), &[], 10, 10_000.0);
+        let laid = lay_out(&[], &marks.iter().collect::<Vec<_>>(), &[], 10, 10_000.0, View::default());
         let on = Some(Placed { row: 0, chars: 4 });
         assert_eq!(laid.marks, [None, on, None, on]);
     }
@@ -228,7 +294,7 @@ mod tests {
     #[test]
     fn no_label_runs_past_the_drawing() {
         let spans = [span(0, 900.0, "a label of forty characters, give or take")];
-        let laid = lay_out(&[&spans[0]], &[], &[], 5, 1000.0);
+        let laid = lay_out(&[&spans[0]], &[], &[], 5, 1000.0, View::default());
         assert_eq!(laid.bars, [Some(Placed { row: 0, chars: ((1000.0 - 903.0) / CHAR_PX) as usize })]);
     }
 
