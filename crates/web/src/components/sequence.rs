@@ -296,7 +296,7 @@ pub fn sequence_diagram(p: &Props) -> Html {
                             <title>{&b.label}</title>
                         </rect>
                         if let Some(text) = label(&b.label, at) {
-                            <text class="bar-label" x={px(bar_label_x(b, cursor, now_x, view.from))} y={px(baseline(y, true, at))}>{text}</text>
+                            <text class="bar-label" x={px(bar_label_x(b, cursor, view))} y={px(baseline(y, true, at))}>{text}</text>
                         }
                     </g>
                 }

@@ -94,7 +94,8 @@ pub struct Laid {
     pub arrows: Vec<Option<Placed>>,
 }
 
-/// What of the diagram is on screen, for labels that follow the view: its left edge and the "now" line.
+/// What of the diagram is on screen, for labels that follow the view: its left edge (0 for a diagram that is not
+/// scrolled) and the "now" line.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct View {
     pub from: f64,
@@ -119,13 +120,14 @@ pub fn bar_end(b: &Bar, cursor: u32, now_x: f64) -> f64 {
 const SLIDE_ROOM: f64 = 40.0;
 
 /// Where a bar's label begins. A span's rides at its start; when the view begins past that start (the diagram
-/// scrolled to a later step: `from` is the view's left edge) and the span runs on in view, it slides to the edge,
-/// so that a lease taken long before the step on screen still says whose it is instead of being cut off there. A
-/// span nearly out of view, a pause's and a crash's stay at their start.
-pub fn bar_label_x(b: &Bar, cursor: u32, now_x: f64, from: f64) -> f64 {
-    let slides = b.kind == BarKind::Span && from > b.x1 && bar_end(b, cursor, now_x) - SLIDE_ROOM >= from;
+/// scrolled to a later step) and the span runs on in view, it slides to the view's left edge, so that a lease taken
+/// long before the step on screen still says whose it is instead of being cut off there. A span nearly out of view,
+/// a pause's and a crash's stay at their start.
+pub fn bar_label_x(b: &Bar, cursor: u32, view: View) -> f64 {
+    let slides =
+        b.kind == BarKind::Span && view.from > b.x1 && bar_end(b, cursor, view.now_x) - SLIDE_ROOM >= view.from;
     if slides {
-        from + 3.0
+        view.from + 3.0
     } else {
         b.x1 + 3.0
     }
@@ -143,9 +145,8 @@ pub fn pause_text(b: &Bar, cursor: u32) -> String {
 /// The labels of what is drawn before `cursor`, laid out in rows: above a lane a span's and that of a message sent
 /// up from it; below it a pause's, a crash's, a note's and that of a message sent down. A quiet note is labelled
 /// while it is recent only (a good or a bad one always), a message for [`RECENT_STEPS`] after it is sent, and a
-/// message sent to many at once (the same words from the same place) once. No label runs past `width`. The view
-/// begins at `from` and the "now" line is at `now_x`: a span's label slides along its bar to stay in view
-/// ([`bar_label_x`]).
+/// message sent to many at once (the same words from the same place) once. No label runs past `width`. A span's
+/// label slides along its bar to stay in `view` ([`bar_label_x`]).
 pub fn lay_out(bars: &[&Bar], marks: &[&Mark], arrows: &[&Arrow], cursor: u32, width: f64, view: View) -> Laid {
     let loud = |k: &Mark| !k.durable && (matches!(k.tone, Tone::Good | Tone::Bad) || k.step + 2 >= cursor);
     let mut said: Vec<(NodeId, u64, &str)> = Vec::new();
@@ -171,13 +172,13 @@ pub fn lay_out(bars: &[&Bar], marks: &[&Mark], arrows: &[&Arrow], cursor: u32, w
     let above: Vec<Want> = bars
         .iter()
         .filter(|b| b.kind == BarKind::Span)
-        .map(|b| want(b.node, bar_label_x(b, cursor, view.now_x, view.from), b.label.chars().count(), 40))
+        .map(|b| want(b.node, bar_label_x(b, cursor, view), b.label.chars().count(), 40))
         .chain(sent(false))
         .collect();
     let below: Vec<Want> = bars
         .iter()
         .filter(|b| b.kind != BarKind::Span)
-        .map(|b| want(b.node, bar_label_x(b, cursor, view.now_x, view.from), pause_text(b, cursor).chars().count(), 40))
+        .map(|b| want(b.node, bar_label_x(b, cursor, view), pause_text(b, cursor).chars().count(), 40))
         .chain(marks.iter().filter(|k| loud(k)).map(|k| want(k.node, k.x + 6.0, k.text.chars().count(), 44)))
         .chain(sent(true))
         .collect();
@@ -233,7 +234,7 @@ mod tests {
     fn a_span_label_slides_to_the_view_s_edge() {
         let long = span(0, 100.0, "lease: node 1, gen 1");
         let (cursor, now_x) = (20, 900.0);
-        let at = |b: &Bar, from: f64| bar_label_x(b, cursor, now_x, from);
+        let at = |b: &Bar, from: f64| bar_label_x(b, cursor, View { from, now_x });
         assert_eq!(at(&long, 0.0), 103.0, "in view: at its start");
         assert_eq!(at(&long, 500.0), 503.0, "scrolled past its start: at the edge");
         assert_eq!(at(&long, 860.0), 863.0);
