@@ -69,11 +69,14 @@ const overlappingLabels = () => {
   return out;
 };
 
-/** Span labels cut off at the diagram's left edge: a span that began before the view and runs on in it (40 px or
- *  more of its bar in view) has its label inside the view (crates/web's model/labels.rs, `bar_label_x`). */
+/** Span labels cut off at the diagram's left edge: a span that began before the view and runs on in it has its label
+ *  inside the view (crates/web's model/labels.rs, `bar_label_x`: the label stops 8 px in from the edge, and slides
+ *  there while 40 px of the bar follow it, so 48 px of the bar in view, in the diagram's own pixels). */
 const spanLabelsCutAtTheEdge = () => {
-  const view = document.querySelector('#sequence').closest('.scroller').getBoundingClientRect();
-  const zoom = view.width / document.querySelector('#sequence').closest('.scroller').clientWidth || 1;
+  const scroller = document.querySelector('#sequence').closest('.scroller');
+  const view = scroller.getBoundingClientRect();
+  // Presenter mode zooms the diagram: its own pixels are this many of the screen's.
+  const zoom = view.width / scroller.clientWidth || 1;
   return [...document.querySelectorAll('#sequence .bar.span')].flatMap((g) => {
     const label = g.querySelector('.bar-label');
     const bar = g.querySelector('rect').getBoundingClientRect();
